@@ -1,0 +1,1 @@
+"""Prompt files shipped with stancetrack (see prompts/README.md)."""

@@ -1,0 +1,3 @@
+from stancetrack.cli.app import run
+
+run()

@@ -1,0 +1,35 @@
+"""`stancetrack articles`: what has been ingested."""
+
+from __future__ import annotations
+
+from stancetrack.cli.app import app
+from stancetrack.cli.context import open_db, settings_for
+from stancetrack.cli.options import DbOption, DebugOption, FormatOption
+from stancetrack.cli.render import emit
+from stancetrack.db.repository.articles import list_articles
+
+
+@app.command("articles")
+def articles_command(
+    db: DbOption = None,
+    format: FormatOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """List stored articles with their claim counts."""
+    settings = settings_for(db)
+    database = open_db(settings)
+    with database.session() as session:
+        rows = [row.as_json() for row in list_articles(session)]
+    emit(
+        rows,
+        format,
+        [
+            ("id", "id"),
+            ("published", "published"),
+            ("title", "title"),
+            ("claims", "claims"),
+            ("sha256", "sha256"),
+        ],
+        title="Articles",
+        empty="no articles stored yet: run `stancetrack extract PATH`",
+    )

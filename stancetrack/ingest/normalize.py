@@ -1,0 +1,52 @@
+"""Text normalisation and hashing: the stored text is what every offset refers to."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from datetime import date, datetime
+
+_TRAILING_WS = re.compile(r"[ \t\f\v]+\n")
+_MANY_BLANK = re.compile(r"\n{3,}")
+
+
+def normalize_text(text: str) -> str:
+    """Unicode NFC, LF line endings, no trailing spaces, at most one blank line in a row.
+
+    Quotes and dashes are kept as written: offsets must point at the article's own words.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    text = unicodedata.normalize("NFC", text)
+    text = _TRAILING_WS.sub("\n", text)
+    text = _MANY_BLANK.sub("\n\n", text)
+    return text.strip("\n ") + ("\n" if text.strip() else "")
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+_DATE_FORMATS = ("%Y%m%d", "%Y-%m-%d", "%Y/%m/%d", "%d.%m.%Y")
+
+
+def parse_date(value: object) -> date | None:
+    """Parse the dates news formats carry: 20220202, 2022-02-02, ISO datetimes."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            pass
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
