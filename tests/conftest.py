@@ -109,3 +109,12 @@ def cli() -> object:
         return CliResult(code, out.getvalue(), errb.getvalue())
 
     return run
+
+
+@pytest.fixture
+def stub() -> Iterator[object]:
+    """A running OpenAI-compatible stub server (tests/stub_server.py); script it per test."""
+    from stub_server import StubServer
+
+    with StubServer() as server:
+        yield server
