@@ -1,0 +1,298 @@
+"""Grounding: find a model's quote in the article text and return its character span.
+
+The model's word is never trusted: a claim is stored only when its quote is located here,
+in code, and the stored quote is then the article's own text at `text[start:end]`, so that
+invariant holds for every stored claim whatever the model sent.
+
+Three passes, cheapest and strictest first:
+
+1. **exact**: the quote as sent, then stripped of surrounding quotation marks and
+   punctuation (models often wrap quotes in marks or add a full stop).
+2. **normalized**: both texts mapped to a canonical form, keeping a map back to the original
+   offsets: whitespace runs -> one space; curly/straight/low/prime double quotes and
+   guillemets -> `"`; curly/straight/prime single quotes, apostrophes and backticks -> `'`;
+   hyphens, dashes and the minus sign -> `-`; the ellipsis character -> `...`; soft hyphens
+   and zero-width characters dropped; letters lower-cased (case is the one normalisation a
+   model changes without changing the words, e.g. at a sentence start).
+3. **fuzzy**: rapidfuzz's best partial alignment of the normalised quote in the normalised
+   text, snapped to word boundaries, accepted when its similarity (`fuzz.ratio` of quote
+   and span, 0-100) is at least `FUZZY_THRESHOLD` (90: a word or two misspelled or a
+   dropped article passes; a paraphrase does not). Only quotes of at least
+   `FUZZY_MIN_CHARS` normalised characters are aligned fuzzily: for short strings one edit
+   is already a different word.
+
+Quotes shorter than `MIN_QUOTE_CHARS` characters or `MIN_QUOTE_WORDS` words are rejected
+as unverifiable: a single word ("yes", "NATO") occurs everywhere and proves nothing. Two
+words pass (real quotes like "no hurry" are that short) but only by exact or normalised
+match.
+
+When the article has several matches, the one inside the claim's chunk window (the part of
+the text the model saw) wins, else the first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
+
+Alignment = Literal["exact", "normalized", "fuzzy"]
+
+FUZZY_THRESHOLD = 90.0
+FUZZY_MIN_CHARS = 20
+MIN_QUOTE_CHARS = 6
+MIN_QUOTE_WORDS = 2
+
+# Stable short rejection reasons (stored on rejected claims; details go alongside).
+EMPTY_QUOTE = "empty quote"
+QUOTE_TOO_SHORT = "quote too short"
+QUOTE_NOT_FOUND = "quote not found in article"
+
+_DOUBLE_QUOTES = "\"“”„‟″〝〞＂«»"
+_SINGLE_QUOTES = "'‘’‚‛′`´‹›"
+_DASHES = "-‐‑‒–—―−﹘﹣－"
+_DROPPED = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_CHAR_MAP: dict[str, str] = {
+    **dict.fromkeys(_DOUBLE_QUOTES, '"'),
+    **dict.fromkeys(_SINGLE_QUOTES, "'"),
+    **dict.fromkeys(_DASHES, "-"),
+    "…": "...",
+}
+# What may surround a quote without being part of it.
+_WRAPPERS = _DOUBLE_QUOTES + _SINGLE_QUOTES + " \t\n"
+_TRAILING_PUNCT = ".,;:!?"
+
+
+@dataclass(frozen=True, slots=True)
+class GroundedSpan:
+    """Where a quote sits in the article: `text[start:end]` is the quote to store."""
+
+    start: int
+    end: int
+    alignment: Alignment
+    score: float  # 100 for exact and normalised matches, the similarity for fuzzy ones
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """Why a quote could not be grounded: a stable short `reason` and a human `detail`."""
+
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Normalized:
+    text: str
+    starts: list[int]  # original index where the source of each normalised char starts
+    ends: list[int]  # original index just past that source
+
+
+def normalize_with_map(text: str) -> _Normalized:
+    """The canonical form of `text` plus, per output character, its span in `text`."""
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace():
+            j = i + 1
+            while j < n and text[j].isspace():
+                j += 1
+            out.append(" ")
+            starts.append(i)
+            ends.append(j)
+            i = j
+            continue
+        if ch in _DROPPED:
+            i += 1
+            continue
+        mapped = _CHAR_MAP.get(ch)
+        if mapped is None:
+            mapped = ch.lower()
+        for m in mapped:
+            out.append(m)
+            starts.append(i)
+            ends.append(i + 1)
+        i += 1
+    return _Normalized("".join(out), starts, ends)
+
+
+def _normalize_plain(text: str) -> str:
+    return normalize_with_map(text).text.strip()
+
+
+def _candidates(quote: str) -> list[str]:
+    """The quote as sent, then without wrapping marks, then without trailing punctuation."""
+    found = [quote]
+    bare = quote.strip(_WRAPPERS)
+    for variant in (bare, bare.rstrip(_TRAILING_PUNCT).strip(_WRAPPERS)):
+        if variant and variant not in found:
+            found.append(variant)
+    return found
+
+
+def _pick(
+    positions: list[int], length: int, window: tuple[int, int] | None
+) -> int | None:
+    if not positions:
+        return None
+    if window is not None:
+        lo, hi = window
+        for pos in positions:
+            if pos >= lo and pos + length <= hi:
+                return pos
+    return positions[0]
+
+
+def _find_all(haystack: str, needle: str, limit: int = 64) -> list[int]:
+    found: list[int] = []
+    pos = haystack.find(needle)
+    while pos != -1 and len(found) < limit:
+        found.append(pos)
+        pos = haystack.find(needle, pos + 1)
+    return found
+
+
+class ArticleText:
+    """One article prepared for grounding many quotes (normalises the text once)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @cached_property
+    def _norm(self) -> _Normalized:
+        return normalize_with_map(self.text)
+
+    def ground(
+        self, quote: str, *, window: tuple[int, int] | None = None
+    ) -> GroundedSpan | Rejection:
+        """Locate `quote`; a span with `text[start:end]` the stored quote, or why not."""
+        if not quote or not quote.strip():
+            return Rejection(EMPTY_QUOTE, "the quote is empty")
+        norm_quote = _normalize_plain(quote.strip(_WRAPPERS)).rstrip(_TRAILING_PUNCT).strip()
+        words = len(norm_quote.split())
+        if len(norm_quote) < MIN_QUOTE_CHARS or words < MIN_QUOTE_WORDS:
+            return Rejection(
+                QUOTE_TOO_SHORT,
+                f"{words} word(s), {len(norm_quote)} character(s): at least"
+                f" {MIN_QUOTE_WORDS} words and {MIN_QUOTE_CHARS} characters are needed",
+            )
+        return (
+            self._exact(quote, window)
+            or self._normalized(quote, window)
+            or self._fuzzy(quote, window)
+        )
+
+    def _exact(self, quote: str, window: tuple[int, int] | None) -> GroundedSpan | None:
+        for variant in _candidates(quote):
+            pos = _pick(_find_all(self.text, variant), len(variant), window)
+            if pos is not None:
+                return GroundedSpan(pos, pos + len(variant), "exact", 100.0)
+        return None
+
+    def _normalized(self, quote: str, window: tuple[int, int] | None) -> GroundedSpan | None:
+        norm = self._norm
+        for variant in _candidates(quote):
+            needle = _normalize_plain(variant)
+            if not needle:
+                continue
+            positions = _find_all(norm.text, needle)
+            if not positions:
+                continue
+            spans = [(norm.starts[p], norm.ends[p + len(needle) - 1]) for p in positions]
+            chosen = spans[0]
+            if window is not None:
+                lo, hi = window
+                chosen = next((s for s in spans if s[0] >= lo and s[1] <= hi), chosen)
+            return GroundedSpan(chosen[0], chosen[1], "normalized", 100.0)
+        return None
+
+    def _fuzzy(self, quote: str, window: tuple[int, int] | None) -> GroundedSpan | Rejection:
+        needle = _normalize_plain(quote.strip(_WRAPPERS)).rstrip(_TRAILING_PUNCT).strip()
+        if len(needle) < FUZZY_MIN_CHARS:
+            return Rejection(
+                QUOTE_NOT_FOUND,
+                "no exact or normalised match (too short for fuzzy alignment)",
+            )
+        best: GroundedSpan | None = None
+        best_score = 0.0
+        areas: list[tuple[int, int] | None] = [window, None] if window is not None else [None]
+        for area in areas:
+            found = self._align(needle, area)
+            if found is None:
+                continue
+            span, score = found
+            best_score = max(best_score, score)
+            if score >= FUZZY_THRESHOLD:
+                best = span
+                break
+        if best is None:
+            return Rejection(
+                QUOTE_NOT_FOUND,
+                f"best fuzzy match {best_score:.0f} is below the threshold {FUZZY_THRESHOLD:.0f}",
+            )
+        return best
+
+    def _align(
+        self, needle: str, area: tuple[int, int] | None
+    ) -> tuple[GroundedSpan, float] | None:
+        from rapidfuzz import fuzz
+
+        norm = self._norm
+        hay = norm.text
+        offset = 0
+        if area is not None:
+            # Normalised indices covering the original window.
+            lo = _first_at_or_after(norm.starts, area[0])
+            hi = _first_at_or_after(norm.starts, area[1])
+            hay, offset = hay[lo:hi], lo
+        if len(hay) < len(needle) // 2:
+            return None
+        alignment = fuzz.partial_ratio_alignment(needle, hay)
+        if alignment is None:
+            return None
+        start, end = _snap_to_words(hay, alignment.dest_start, alignment.dest_end)
+        while start < end and hay[start] == " ":
+            start += 1
+        while end > start and hay[end - 1] == " ":
+            end -= 1
+        if end <= start:
+            return None
+        score = float(fuzz.ratio(needle, hay[start:end]))
+        # Compare with the raw alignment too: snapping may add a partial word at either end.
+        raw = hay[alignment.dest_start : alignment.dest_end].strip()
+        if raw and fuzz.ratio(needle, raw) > score:
+            score = float(fuzz.ratio(needle, raw))
+        a, b = start + offset, end + offset
+        return GroundedSpan(norm.starts[a], norm.ends[b - 1], "fuzzy", round(score, 1)), score
+
+
+def _first_at_or_after(starts: list[int], index: int) -> int:
+    from bisect import bisect_left
+
+    return bisect_left(starts, index)
+
+
+def _snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen [start, end) so it neither starts nor ends inside a word."""
+    while 0 < start < len(text) and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while 0 < end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+        end += 1
+    return start, end
+
+
+def ground_quote(
+    text: str, quote: str, *, window: tuple[int, int] | None = None
+) -> GroundedSpan | None:
+    """The span of `quote` in `text`, or None when it cannot be grounded (see module doc)."""
+    found = ArticleText(text).ground(quote, window=window)
+    return found if isinstance(found, GroundedSpan) else None
+
+
+def explain(text: str, quote: str, *, window: tuple[int, int] | None = None) -> Rejection | None:
+    """Why `quote` cannot be grounded in `text`, or None when it can."""
+    found = ArticleText(text).ground(quote, window=window)
+    return found if isinstance(found, Rejection) else None
