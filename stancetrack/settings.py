@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from stancetrack.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite:///stancetrack.db"
 DEFAULT_TARGET = "NATO expansion"
@@ -55,6 +57,43 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Settings from env/.env with non-None overrides (command-line options) on top."""
+    """Settings from env/.env with non-None overrides (command-line options) on top.
+
+    Precedence, lowest first: defaults, `.env`, environment, `overrides`. An invalid value
+    becomes a `ConfigError` naming the variable, without echoing the value (it may be a key).
+    """
     given = {k: v for k, v in overrides.items() if v is not None}
-    return Settings(**given)  # type: ignore[arg-type]
+    try:
+        return Settings(**given)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, set(given))) from None
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets `field`."""
+    info = Settings.model_fields[field]
+    alias = info.validation_alias
+    if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+        return alias.choices[0]
+    return f"{Settings.model_config.get('env_prefix', '')}{field}".upper()
+
+
+# Command-line options whose name is not the field's name with dashes.
+_OPTION_NAMES = {"database_url": "--db", "openai_base_url": "--base-url"}
+
+
+def option_name(field: str) -> str:
+    """The command-line option that overrides `field`."""
+    return _OPTION_NAMES.get(field, "--" + field.replace("_", "-"))
+
+
+def _describe(exc: ValidationError, from_options: set[str]) -> str:
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        field = str(error["loc"][0]) if error["loc"] else "settings"
+        if field in Settings.model_fields:
+            where = option_name(field) if field in from_options else env_name(field)
+        else:
+            where = field
+        problems.append(f"{where}: {error['msg']}")
+    return "invalid setting " + "; ".join(problems)

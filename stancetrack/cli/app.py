@@ -56,19 +56,29 @@ def _register_commands() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console-script entry point; returns the exit code."""
+    """Console-script entry point; returns the exit code.
+
+    0: success; 1: a command failed, or some inputs failed after the rest were processed;
+    2: usage or configuration error. Every error is one line on stderr (`--debug`, or
+    STANCETRACK_DEBUG=1, re-raises it with its traceback instead).
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     debug = _debug_requested(args)
     _register_commands()
     try:
-        app(args=args, prog_name="stancetrack", standalone_mode=True)
-    except SystemExit as exc:  # Typer/click exit: usage errors (2), typer.Exit(n), --help
+        result = app(args=args, prog_name="stancetrack", standalone_mode=False)
+    except typer.TyperException as exc:  # click's usage errors and other parse failures
+        return _usage_error(exc)
+    except typer.Abort:
+        err.print("aborted")
+        return 1
+    except SystemExit as exc:  # e.g. a broken pipe handled inside click
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     except StancetrackError as exc:
         if debug:
             raise
-        err.print(f"[red]error:[/red] {_escape(str(exc))}", markup=True, highlight=False)
+        _error_line(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
         err.print("interrupted")
@@ -78,13 +88,25 @@ def main(argv: list[str] | None = None) -> int:
             raise
         text = str(exc).strip()
         detail = f": {text.splitlines()[0]}" if text else ""
-        err.print(
-            f"[red]error:[/red] unexpected {type(exc).__name__}{_escape(detail)}"
-            " (run with --debug for the traceback)",
-            markup=True,
-        )
+        _error_line(f"unexpected {type(exc).__name__}{detail} (run with --debug for the traceback)")
         return 1
-    return 0
+    return result if isinstance(result, int) else 0
+
+
+def _error_line(message: str) -> None:
+    err.print(f"[red]error:[/red] {_escape(message)}", markup=True, highlight=False)
+
+
+def _usage_error(exc: typer.TyperException) -> int:
+    """Click's usage errors as two lines (the problem, where to get help), not a box."""
+    code = int(getattr(exc, "exit_code", 2))
+    if type(exc).__name__ == "NoArgsIsHelpError":  # a bare `stancetrack`: help already shown
+        return code
+    ctx = getattr(exc, "ctx", None)
+    _error_line(exc.format_message())
+    if ctx is not None:
+        err.print(f"Try '{ctx.command_path} --help' for help.", markup=False)
+    return code
 
 
 def _escape(text: str) -> str:

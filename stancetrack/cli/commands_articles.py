@@ -28,7 +28,7 @@ def articles_command(
             ("published", "published"),
             ("title", "title"),
             ("claims", "claims"),
-            ("sha256", "sha256"),
+            ("sha256", "sha256", 12),  # a prefix is enough to type as a REF
         ],
         title="Articles",
         empty="no articles stored yet: run `stancetrack extract PATH`",

@@ -90,25 +90,31 @@ def emit_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = 
     sys.stdout.flush()
 
 
+# A table column: (row key, header) or (row key, header, characters shown), e.g. a hash prefix.
+Column = tuple[str, str] | tuple[str, str, int]
+
+
 def emit_table(
     rows: Sequence[Mapping[str, Any]],
-    columns: Sequence[tuple[str, str]],
+    columns: Sequence[Column],
     *,
     title: str | None = None,
     empty: str = "nothing to show",
 ) -> None:
-    """columns: (key, header). A 'stance' column is coloured by stance."""
+    """One row per item; a 'stance' column (or diff's 'a'/'b') is coloured by stance."""
     if not rows:
         err.print(f"[dim]{empty}[/dim]")
         return
     table = Table(title=title, show_lines=False, header_style="bold")
-    for _key, header in columns:
-        table.add_column(header, overflow="fold")
+    for column in columns:
+        table.add_column(column[1], overflow="fold")
     for row in rows:
         cells = []
-        for key, _header in columns:
-            value = _flat(row.get(key))
-            text = str(value)
+        for column in columns:
+            key = column[0]
+            text = str(_flat(row.get(key)))
+            if len(column) == 3:
+                text = text[: column[2]]
             style = STANCE_STYLE.get(text) if key in {"stance", "a", "b"} else None
             cells.append(f"[{style}]{text}[/{style}]" if style else text.replace("[", r"\["))
         table.add_row(*cells)
@@ -118,7 +124,7 @@ def emit_table(
 def emit(
     rows: Sequence[Mapping[str, Any]],
     fmt: Format | None,
-    columns: Sequence[tuple[str, str]],
+    columns: Sequence[Column],
     *,
     title: str | None = None,
     empty: str = "nothing to show",

@@ -10,14 +10,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
-from stancetrack.errors import ConfigError
+from stancetrack.errors import ConfigError, StancetrackError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+class DatabaseUnavailableError(StancetrackError):
+    """The database could not be reached or migrated (server down, bad path, no rights)."""
 
 
 def normalize_url(url: str) -> str:
@@ -78,19 +82,57 @@ def alembic_config() -> Any:
     return cfg
 
 
-def migrate(engine: Engine) -> None:
-    """Upgrade the database to head; cheap no-op when it is already there."""
-    from alembic import command
-    from alembic.runtime.migration import MigrationContext
+def _scripts() -> Any:
     from alembic.script import ScriptDirectory
 
-    cfg = alembic_config()
-    heads = set(ScriptDirectory.from_config(cfg).get_heads())
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def schema_heads() -> set[str]:
+    """The revisions a fully migrated database is at."""
+    return set(_scripts().get_heads())
+
+
+def current_heads(conn: Connection) -> set[str]:
+    from alembic.runtime.migration import MigrationContext
+
+    return set(MigrationContext.configure(conn).get_current_heads())
+
+
+# Any constant works: it names the lock that serialises migrations across processes.
+_PG_MIGRATION_LOCK = 0x5354_414E_4345
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the database to head; a cheap no-op when it is already there.
+
+    Two processes opening a fresh database at once must not both create the tables: the
+    upgrade runs under a lock (SQLite: a write transaction, PostgreSQL: an advisory lock)
+    and checks the version again once it holds it.
+    """
+    from alembic import command
+
+    heads = schema_heads()
     with engine.connect() as conn:
-        current = set(MigrationContext.configure(conn).get_current_heads())
-    if current == heads:
-        return
+        if current_heads(conn) == heads:
+            return
     with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            # pysqlite does not BEGIN before DDL by itself; this makes the DDL one
+            # transaction and waits (busy_timeout) for any other writer.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+        current = current_heads(conn)
+        if current == heads:
+            return
+        known = {script.revision for script in _scripts().walk_revisions()}
+        if current - known:
+            raise DatabaseUnavailableError(
+                f"the database schema (revision {', '.join(sorted(current - known))}) is newer "
+                "than this stancetrack knows: upgrade stancetrack"
+            )
+        cfg = alembic_config()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 
@@ -100,15 +142,17 @@ class Database:
 
     def __init__(self, url: str, *, auto_migrate: bool = True, echo: bool = False) -> None:
         self.url = normalize_url(url)
+        self.display_url = redact_url(url)
         self.engine = create_db_engine(self.url, echo=echo)
         if auto_migrate:
             try:
                 migrate(self.engine)
             except Exception as exc:
-                if isinstance(exc, ConfigError):
+                self.engine.dispose()
+                if isinstance(exc, StancetrackError):
                     raise
-                raise ConfigError(
-                    f"cannot open database {redact_url(self.url)}: {_first_line(exc)}"
+                raise DatabaseUnavailableError(
+                    f"cannot open database {self.display_url}: {_first_line(exc)}"
                 ) from exc
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 

@@ -1,6 +1,13 @@
-"""Ingestion: read files, directories and stdin into normalised, hashed articles."""
+"""Ingestion: read files, directories, stdin and URLs into normalised, hashed articles."""
 
 from stancetrack.ingest.normalize import normalize_text, sha256_text
-from stancetrack.ingest.readers import ArticleInput, iter_inputs, read_bytes
+from stancetrack.ingest.readers import ArticleInput, iter_inputs, read_bytes, read_file
 
-__all__ = ["ArticleInput", "iter_inputs", "normalize_text", "read_bytes", "sha256_text"]
+__all__ = [
+    "ArticleInput",
+    "iter_inputs",
+    "normalize_text",
+    "read_bytes",
+    "read_file",
+    "sha256_text",
+]

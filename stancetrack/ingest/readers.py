@@ -1,4 +1,5 @@
-"""Readers for every input format of DESIGN.md: seed, .txt, .md, .json, .jsonl, .html, stdin.
+"""Readers for every input format of DESIGN.md: seed, .txt, .md, .json, .jsonl, .html,
+directories, '-' (stdin) and http(s) URLs.
 
 `iter_inputs` streams: it walks directories lazily and yields one `ArticleInput` per article
 or one `InputError` per bad input, so a caller reports the bad one and goes on.
@@ -6,24 +7,31 @@ or one `InputError` per bad input, so a caller reports the bad one and goes on.
 
 from __future__ import annotations
 
+import codecs
+import dataclasses
 import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from stancetrack.errors import InputError
+from stancetrack.ingest.fetch import fetch_url, is_url
+from stancetrack.ingest.limits import too_big
 from stancetrack.ingest.normalize import normalize_text, parse_date, sha256_text
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".json", ".jsonl", ".ndjson", ".html", ".htm"}
+STDIN_SOURCE = "<stdin>"
 _SEED_DATE = re.compile(r"^\d{8}$")
 _URL = re.compile(r"^https?://\S+$")
 _MD_TITLE = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _TITLE_MAX = 300
+_SNIFF_BYTES = 8192
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,119 +48,160 @@ class ArticleInput:
 
 
 def iter_inputs(
-    paths: Iterable[str], *, max_bytes: int, stdin: Any = None
+    paths: Iterable[str],
+    *,
+    max_bytes: int,
+    stdin: BinaryIO | None = None,
+    fetch_timeout: float = 30.0,
 ) -> Iterator[ArticleInput | InputError]:
-    """Yield articles and errors for files, directories (recursive, sorted) and '-'."""
+    """Yield articles and errors for files, directories (recursive, sorted), '-' and URLs."""
     for raw in paths:
         if raw == "-":
-            stream = stdin if stdin is not None else sys.stdin.buffer
-            data = stream.read(max_bytes + 1)
-            if len(data) > max_bytes:
-                yield InputError("<stdin>", _too_big(len(data), max_bytes, at_least=True))
-                continue
-            yield from _parse_bytes("<stdin>", data, suffix=None)
-            continue
-        path = Path(raw)
-        if path.is_dir():
-            for file in _walk(path):
-                yield from read_file(file, max_bytes=max_bytes)
-        elif path.exists():
-            yield from read_file(path, max_bytes=max_bytes)
+            yield from _read_stdin(stdin, max_bytes)
+        elif is_url(raw):
+            yield from _read_url(raw, max_bytes, fetch_timeout)
         else:
-            yield InputError(raw, "no such file or directory")
+            path = Path(raw)
+            if path.is_dir():
+                for file in walk(path):
+                    yield from read_file(file, max_bytes=max_bytes)
+            elif path.exists():
+                yield from read_file(path, max_bytes=max_bytes)
+            else:
+                yield InputError(raw, "no such file or directory")
 
 
-def _walk(root: Path) -> Iterator[Path]:
+def walk(root: Path) -> Iterator[Path]:
+    """Files under `root` with a supported suffix, sorted, skipping hidden files and dirs."""
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
-            if name.startswith("."):
-                continue
-            if Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
+            if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
                 yield Path(dirpath) / name
 
 
 def read_file(path: Path, *, max_bytes: int) -> Iterator[ArticleInput | InputError]:
+    """Articles in one file; an unknown suffix is read by sniffing the content."""
     source = str(path)
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            yield InputError(source, _too_big(size, max_bytes))
+            yield InputError(source, too_big(max_bytes, size))
             return
-        data = path.read_bytes()
+        with path.open("rb") as handle:  # read at most the limit: the file may be growing
+            data = handle.read(max_bytes + 1)
     except OSError as exc:
         yield InputError(source, exc.strerror or str(exc))
         return
-    yield from _parse_bytes(source, data, suffix=path.suffix.lower())
+    if len(data) > max_bytes:
+        yield InputError(source, too_big(max_bytes))
+        return
+    suffix = path.suffix.lower()
+    yield from parse_bytes(source, data, suffix if suffix in SUPPORTED_SUFFIXES else None)
 
 
 def read_bytes(source: str, data: bytes, suffix: str | None = None) -> list[ArticleInput]:
     """Parse in-memory bytes; raise the first `InputError` (library convenience)."""
     out: list[ArticleInput] = []
-    for item in _parse_bytes(source, data, suffix):
+    for item in parse_bytes(source, data, suffix):
         if isinstance(item, InputError):
             raise item
         out.append(item)
     return out
 
 
-def _too_big(size: int, limit: int, at_least: bool = False) -> str:
-    more = "more than " if at_least else ""
-    return (
-        f"file is {more}{size - 1 if at_least else size} bytes, over the limit of {limit} "
-        "(STANCETRACK_MAX_FILE_BYTES)"
-    )
+def _read_stdin(stream: BinaryIO | None, max_bytes: int) -> Iterator[ArticleInput | InputError]:
+    if stream is None:
+        stdin = sys.stdin
+        if stdin is None:
+            yield InputError(STDIN_SOURCE, "no standard input to read")
+            return
+        stream = getattr(stdin, "buffer", None)
+        if stream is None:  # a text stream without bytes underneath (e.g. io.StringIO)
+            text = stdin.read(max_bytes + 1)
+            data = text.encode("utf-8", "surrogateescape")
+        else:
+            data = stream.read(max_bytes + 1)
+    else:
+        data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        yield InputError(STDIN_SOURCE, too_big(max_bytes))
+        return
+    yield from parse_bytes(STDIN_SOURCE, data, suffix=None)
 
 
-def _parse_bytes(
+def _read_url(url: str, max_bytes: int, timeout: float) -> Iterator[ArticleInput | InputError]:
+    try:
+        fetched = fetch_url(url, max_bytes=max_bytes, timeout=timeout)
+    except InputError as exc:
+        yield exc
+        return
+    for item in parse_bytes(url, fetched.data, fetched.suffix):
+        if isinstance(item, ArticleInput) and item.url is None:
+            item = dataclasses.replace(item, url=fetched.url)
+        yield item
+
+
+def parse_bytes(
     source: str, data: bytes, suffix: str | None
 ) -> Iterator[ArticleInput | InputError]:
-    if not data.strip():
-        yield InputError(source, "empty file")
+    """Decode and parse one input; `suffix` None means: sniff the format from the content."""
+    problem = _undecodable(data)
+    if problem is not None:
+        yield InputError(source, problem)
         return
-    if b"\x00" in data[:8192]:
-        yield InputError(source, "binary file (contains NUL bytes), not text")
-        return
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        yield InputError(
-            source, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
-        )
-        return
-    kind = suffix or _sniff(text)
-    if kind in (".json",):
+    text = data.decode("utf-8-sig")
+    kind = suffix or sniff(text)
+    if kind == ".json":
         yield from _from_json(source, text)
     elif kind in (".jsonl", ".ndjson"):
         yield from _from_jsonl(source, text)
     elif kind in (".html", ".htm"):
-        yield _guard(source, lambda: _from_html(source, text))
+        yield _guard(source, partial(_from_html, source, text))
     elif kind in (".md", ".markdown"):
-        yield _guard(source, lambda: _from_markdown(source, text))
+        yield _guard(source, partial(_from_markdown, source, text))
     else:
-        yield _guard(source, lambda: _from_text(source, text))
+        yield _guard(source, partial(_from_text, source, text))
 
 
-def _guard(source: str, build: Any) -> ArticleInput | InputError:
+def _undecodable(data: bytes) -> str | None:
+    """Why `data` is not UTF-8 article text, or None when it is."""
+    if not data.strip():
+        return "empty file"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "UTF-16 text; only UTF-8 is read (convert it, e.g. with iconv)"
+    if b"\x00" in data[:_SNIFF_BYTES]:
+        return "binary file (contains NUL bytes), not text"
     try:
-        result: ArticleInput = build()
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+    return None
+
+
+def _guard(source: str, build: Callable[[], ArticleInput]) -> ArticleInput | InputError:
+    try:
+        return build()
     except InputError as exc:
         return exc
-    return result
 
 
-def _sniff(text: str) -> str:
-    head = text.lstrip()[:200].lower()
-    if head.startswith("{") or head.startswith("["):
-        lines = [line for line in text.strip().splitlines() if line.strip()]
+def sniff(text: str) -> str:
+    """The format of suffix-less input (stdin, odd file names) from its first bytes."""
+    stripped = text.lstrip()
+    head = stripped[:200].lower()
+    if stripped.startswith(("{", "[")):
+        lines = [line for line in stripped.splitlines() if line.strip()]
         if len(lines) > 1 and all(line.lstrip().startswith("{") for line in lines[:3]):
             try:
-                json.loads(text)
+                json.loads(stripped)
             except json.JSONDecodeError:
                 return ".jsonl"
         return ".json"
-    if head.startswith("<!doctype html") or head.startswith("<html") or "<body" in head:
+    if head.startswith(("<!doctype html", "<html")) or "<body" in head:
         return ".html"
+    if head.startswith("# "):
+        return ".md"
     return ".txt"
 
 
@@ -170,7 +219,8 @@ def _make(
         raise InputError(source, "no article text")
     clean_title = " ".join((title or "").split())[:_TITLE_MAX]
     if not clean_title:
-        clean_title = " ".join(body.strip().splitlines()[0].split())[:120]
+        first = next(line for line in body.splitlines() if line.strip())
+        clean_title = " ".join(first.lstrip("#").split())[:120]
     return ArticleInput(
         source=source,
         title=clean_title,
@@ -183,6 +233,7 @@ def _make(
 
 
 def _from_text(source: str, text: str) -> ArticleInput:
+    """The seed format (title, YYYYMMDD, URL, then paragraphs) or plain text."""
     lines = normalize_text(text).split("\n")
     if len(lines) >= 4 and _SEED_DATE.match(lines[1].strip()) and _URL.match(lines[2].strip()):
         return _make(
@@ -202,6 +253,14 @@ def _from_markdown(source: str, text: str) -> ArticleInput:
     return _make(source, title=title, text=text, url=None, published=None, fmt="md")
 
 
+def _string(record: dict[str, Any], *keys: str) -> str | None:
+    for key in keys:
+        value = record.get(key)
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
+
+
 def _from_record(source: str, record: Any, fmt: str) -> ArticleInput:
     if not isinstance(record, dict):
         raise InputError(source, f"expected a JSON object, got {type(record).__name__}")
@@ -210,28 +269,35 @@ def _from_record(source: str, record: Any, fmt: str) -> ArticleInput:
         raise InputError(source, 'JSON object has no "text" string')
     return _make(
         source,
-        title=record.get("title") if isinstance(record.get("title"), str) else None,
+        title=_string(record, "title"),
         text=text,
-        url=record.get("url") if isinstance(record.get("url"), str) else None,
-        published=record.get("published") or record.get("date"),
+        url=_string(record, "url"),
+        published=_string(record, "published", "date"),
         fmt=fmt,
     )
 
 
 def _from_json(source: str, text: str) -> Iterator[ArticleInput | InputError]:
+    """One object, or a list of objects (each reported as `file[index]`)."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         yield InputError(source, f"invalid JSON ({exc.msg} at line {exc.lineno})")
         return
-    records = data if isinstance(data, list) else [data]
-    for index, record in enumerate(records):
-        where = f"{source}[{index}]" if isinstance(data, list) else source
-        yield _guard(where, lambda r=record, w=where: _from_record(w, r, "json"))
+    if not isinstance(data, list):
+        yield _guard(source, partial(_from_record, source, data, "json"))
+        return
+    if not data:
+        yield InputError(source, "JSON list holds no articles")
+        return
+    for index, record in enumerate(data):
+        where = f"{source}[{index}]"
+        yield _guard(where, partial(_from_record, where, record, "json"))
 
 
 def _from_jsonl(source: str, text: str) -> Iterator[ArticleInput | InputError]:
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    """One object per line; a bad line is reported as `file:N` and the others still read."""
+    for lineno, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         where = f"{source}:{lineno}"
@@ -240,10 +306,11 @@ def _from_jsonl(source: str, text: str) -> Iterator[ArticleInput | InputError]:
         except json.JSONDecodeError as exc:
             yield InputError(where, f"invalid JSON ({exc.msg})")
             continue
-        yield _guard(where, lambda r=record, w=where: _from_record(w, r, "jsonl"))
+        yield _guard(where, partial(_from_record, where, record, "jsonl"))
 
 
 def _from_html(source: str, html: str) -> ArticleInput:
+    """The page's main text (no navigation, ads, comments), with its title, date and URL."""
     import trafilatura  # imported lazily: it is slow to import and only HTML needs it
 
     doc = trafilatura.bare_extraction(

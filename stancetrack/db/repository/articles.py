@@ -6,43 +6,76 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from stancetrack.db.models import Article, Claim
 from stancetrack.errors import AmbiguousError, NotFoundError
-from stancetrack.ingest import ArticleInput
+from stancetrack.ingest import ArticleInput, read_file
 
 _HEX = re.compile(r"^[0-9a-f]{4,64}$")
+# Reading a file to match it by content: bigger than any article, small enough to be quick.
+_REF_FILE_MAX_BYTES = 50_000_000
 
 
 def add_article(session: Session, item: ArticleInput) -> tuple[Article, bool]:
-    """Store an article unless its text is already stored; returns (article, created)."""
-    existing = session.scalar(select(Article).where(Article.sha256 == item.sha256))
+    """Store an article unless its text is already stored; returns (article, created).
+
+    Safe when several processes store the same text at once: the insert is
+    `ON CONFLICT (sha256) DO NOTHING`, so the loser finds the winner's row instead of failing.
+    """
+    existing = _by_sha256(session, item.sha256)
     if existing is not None:
         return existing, False
-    article = Article(
-        sha256=item.sha256,
-        title=item.title,
-        url=item.url,
-        published=item.published,
-        source=item.source,
-        format=item.format,
-        text=item.text,
-        chars=len(item.text),
-    )
-    try:
-        with session.begin_nested():
-            session.add(article)
-    except IntegrityError:
-        # Another process stored the same text between our select and insert.
-        found = session.scalar(select(Article).where(Article.sha256 == item.sha256))
-        if found is None:
-            raise
-        return found, False
-    return article, True
+    values = {
+        "sha256": item.sha256,
+        "title": item.title,
+        "url": item.url,
+        "published": item.published,
+        "source": item.source,
+        "format": item.format,
+        "text": item.text,
+        "chars": len(item.text),
+    }
+    dialect = session.get_bind().dialect.name
+    if dialect in _UPSERT:
+        stmt = (
+            _UPSERT[dialect](Article)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["sha256"])
+            .returning(Article.id)
+        )
+        new_id = session.scalar(stmt)
+        if new_id is not None:
+            return session.get_one(Article, new_id), True
+    else:
+        try:
+            with session.begin_nested():
+                session.add(Article(**values))
+        except IntegrityError:
+            pass
+        else:
+            return _by_sha256_strict(session, item.sha256), True
+    return _by_sha256_strict(session, item.sha256), False
+
+
+_UPSERT: dict[str, Any] = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
+
+
+def _by_sha256(session: Session, sha256: str) -> Article | None:
+    return session.scalar(select(Article).where(Article.sha256 == sha256))
+
+
+def _by_sha256_strict(session: Session, sha256: str) -> Article:
+    found = _by_sha256(session, sha256)
+    if found is None:  # only if another process deleted it in between
+        raise NotFoundError(f"article {sha256[:12]} vanished while being stored")
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,40 +118,42 @@ def list_articles(session: Session) -> list[ArticleRow]:
 
 
 def find_article(session: Session, ref: str) -> Article:
-    """Resolve REF: an id, a unique sha256 prefix, a source path or a URL."""
+    """Resolve REF: an id, a unique sha256 prefix (4+ hex digits), a source path or a URL.
+
+    A path that was stored under another name still resolves when its text is stored.
+    """
     ref = ref.strip()
     if ref.isdigit():
         found = session.get(Article, int(ref))
         if found is not None:
             return found
-    candidates = [ref]
     path = Path(ref).expanduser()
-    if path.exists():
-        candidates += [str(path), str(path.resolve())]
-    for candidate in candidates:
-        found = session.scalar(
-            select(Article)
-            .where((Article.source == candidate) | (Article.url == candidate))
-            .order_by(Article.id)
-            .limit(1)
-        )
-        if found is not None:
-            return found
+    is_file = path.is_file()
+    candidates = [ref, str(path), str(path.resolve())] if is_file else [ref]
+    found = session.scalar(
+        select(Article)
+        .where(Article.source.in_(candidates) | (Article.url == ref))
+        .order_by(Article.id)
+        .limit(1)
+    )
+    if found is not None:
+        return found
     if _HEX.match(ref.lower()):
         matches = session.scalars(
-            select(Article).where(Article.sha256.startswith(ref.lower())).limit(2)
+            select(Article).where(Article.sha256.startswith(ref.lower())).order_by(Article.id)
         ).all()
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
-            raise AmbiguousError(f"article {ref!r} matches several sha256 prefixes: give more")
-    if path.exists() and path.is_file():
-        # A file stored under another name: match it by content.
-        from stancetrack.ingest.readers import read_file
-
-        for item in read_file(path, max_bytes=50_000_000):
+            ids = ", ".join(str(a.id) for a in matches[:5])
+            raise AmbiguousError(
+                f"article {ref!r} is the sha256 prefix of {len(matches)} articles "
+                f"(ids {ids}{', ...' if len(matches) > 5 else ''}): give more characters"
+            )
+    if is_file:
+        for item in read_file(path, max_bytes=_REF_FILE_MAX_BYTES):
             if isinstance(item, ArticleInput):
-                found = session.scalar(select(Article).where(Article.sha256 == item.sha256))
+                found = _by_sha256(session, item.sha256)
                 if found is not None:
                     return found
     raise NotFoundError(
