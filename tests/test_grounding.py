@@ -120,7 +120,7 @@ def test_normalize_map_points_back_into_the_original() -> None:
         assert source, (i, ch)
 
 
-_ALPHABET = list("abcdefghij ABC") + ["“", "”", "’", "'", '"', "—", "-", "…", "  ", "\n", "."]
+_ALPHABET = [*"abcdefghij ABC", "“", "”", "’", "'", '"', "—", "-", "…", "  ", "\n", "."]
 
 
 def _mutate(rng: random.Random, quote: str) -> str:

@@ -1,0 +1,256 @@
+"""Extraction results: runs (the audit record), claims, rejected claims, endpoint modes.
+
+An article's claims are the answer of its latest successful run: recording a successful run
+replaces them, in the caller's transaction, while every earlier run (with its raw reply and
+rejections) stays for audit.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from stancetrack.db.models import Article, Claim, EndpointMode, RejectedClaim, Run, utcnow
+
+if TYPE_CHECKING:
+    from stancetrack.db.engine import Database
+
+
+@dataclass(slots=True)
+class NewClaim:
+    """A grounded claim ready to store (offsets computed by grounding, actor resolved)."""
+
+    actor_id: int
+    speaker: str
+    quote: str
+    start: int
+    end: int
+    claim: str
+    attribution: str
+    stance: str
+    confidence: float
+    rationale: str
+    alignment: str
+
+
+@dataclass(slots=True)
+class NewRejection:
+    reason: str
+    speaker: str | None = None
+    actor: str | None = None
+    quote: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+def find_successful_run(
+    session: Session, cache_key: str, *, since: datetime | None = None
+) -> int | None:
+    """Id of a successful run with this cache key (started at or after `since`), if any."""
+    stmt = select(Run.id).where(Run.cache_key == cache_key, Run.status == "ok")
+    if since is not None:
+        stmt = stmt.where(Run.started_at >= since)
+    return session.scalar(stmt.limit(1))
+
+
+def record_run(
+    session: Session,
+    run: Run,
+    claims: Sequence[NewClaim] = (),
+    rejected: Sequence[NewRejection] = (),
+) -> Run:
+    """Insert `run` with its rejections; a successful run's claims replace the article's.
+
+    Runs inside the caller's transaction, so the run, its claims and its rejections are
+    committed together or not at all.
+    """
+    run.claims_count = len(claims) if run.status == "ok" else 0
+    run.rejected_count = len(rejected)
+    if run.finished_at is None:
+        run.finished_at = utcnow()
+    session.add(run)
+    session.flush()
+    if run.status == "ok":
+        session.execute(delete(Claim).where(Claim.article_id == run.article_id))
+        if claims:
+            now = utcnow()
+            session.execute(
+                insert(Claim),
+                [
+                    {
+                        "article_id": run.article_id,
+                        "run_id": run.id,
+                        "actor_id": c.actor_id,
+                        "speaker": c.speaker[:300],
+                        "quote": c.quote,
+                        "start": c.start,
+                        "end": c.end,
+                        "claim": c.claim,
+                        "attribution": c.attribution,
+                        "stance": c.stance,
+                        "confidence": c.confidence,
+                        "rationale": c.rationale,
+                        "alignment": c.alignment,
+                        "created_at": now,
+                    }
+                    for c in claims
+                ],
+            )
+    if rejected:
+        now = utcnow()
+        session.execute(
+            insert(RejectedClaim),
+            [
+                {
+                    "run_id": run.id,
+                    "article_id": run.article_id,
+                    "reason": r.reason,
+                    "speaker": r.speaker[:300] if r.speaker else r.speaker,
+                    "actor": r.actor[:300] if r.actor else r.actor,
+                    "quote": r.quote,
+                    "payload": r.payload,
+                    "created_at": now,
+                }
+                for r in rejected
+            ],
+        )
+    return run
+
+
+# -- listing ---------------------------------------------------------------------------------
+
+
+def run_summary(run: Run, article: Article | None = None) -> dict[str, Any]:
+    """A run's provenance as plain JSON (never any secret: runs hold none)."""
+    out: dict[str, Any] = {
+        "id": run.id,
+        "article": {"id": run.article_id, "title": article.title if article else None},
+        "status": run.status,
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "backend": run.backend,
+        "model": run.model,
+        "endpoint_host": run.endpoint_host,
+        "prompt": {
+            "name": run.prompt_name,
+            "version": run.prompt_version,
+            "sha256": run.prompt_sha256,
+        },
+        "target": run.target,
+        "output_mode": run.output_mode,
+        "temperature": run.temperature,
+        "max_tokens": run.max_tokens,
+        "params": run.params,
+        "prompt_tokens": run.prompt_tokens,
+        "completion_tokens": run.completion_tokens,
+        "latency_ms": round(run.latency_ms, 1),
+        "attempts": run.attempts,
+        "chunks": run.chunks,
+        "claims": run.claims_count,
+        "rejected": run.rejected_count,
+        "error": run.error,
+        "cache_key": run.cache_key,
+    }
+    return out
+
+
+def list_runs(
+    session: Session,
+    *,
+    article_id: int | None = None,
+    status: str | None = None,
+    limit: int | None = None,
+) -> list[tuple[Run, Article]]:
+    """Runs, newest first, with their article."""
+    stmt = select(Run, Article).join(Article, Article.id == Run.article_id)
+    if article_id is not None:
+        stmt = stmt.where(Run.article_id == article_id)
+    if status is not None:
+        stmt = stmt.where(Run.status == status)
+    stmt = stmt.order_by(Run.id.desc())
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [(run, article) for run, article in session.execute(stmt).tuples()]
+
+
+def get_run(session: Session, run_id: int) -> tuple[Run, Article, list[RejectedClaim]] | None:
+    found = session.execute(
+        select(Run, Article).join(Article, Article.id == Run.article_id).where(Run.id == run_id)
+    ).first()
+    if found is None:
+        return None
+    run, article = found.tuple()
+    rejected = list(
+        session.scalars(
+            select(RejectedClaim).where(RejectedClaim.run_id == run_id).order_by(RejectedClaim.id)
+        )
+    )
+    return run, article, rejected
+
+
+# -- endpoint modes --------------------------------------------------------------------------
+
+
+def get_endpoint_mode(session: Session, endpoint: str, model: str) -> str | None:
+    return session.scalar(
+        select(EndpointMode.mode).where(
+            EndpointMode.endpoint == endpoint, EndpointMode.model == model
+        )
+    )
+
+
+def set_endpoint_mode(session: Session, endpoint: str, model: str, mode: str) -> None:
+    row = session.scalar(
+        select(EndpointMode).where(EndpointMode.endpoint == endpoint, EndpointMode.model == model)
+    )
+    if row is not None:
+        row.mode = mode
+        row.updated_at = utcnow()
+        return
+    try:
+        with session.begin_nested():
+            session.add(EndpointMode(endpoint=endpoint, model=model, mode=mode))
+    except IntegrityError:  # another process stored it first: take ours as the latest
+        row = session.scalar(
+            select(EndpointMode).where(
+                EndpointMode.endpoint == endpoint, EndpointMode.model == model
+            )
+        )
+        if row is not None:
+            row.mode = mode
+
+
+class DbModeStore:
+    """Remembers which structured-output mode works per endpoint+model, in the database.
+
+    Reads are cached in memory so a batch asks the database once per endpoint; writes go
+    straight through (they happen once, after a probe).
+    """
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._cache: dict[tuple[str, str], str | None] = {}
+        self._lock = threading.Lock()
+
+    def get(self, endpoint: str, model: str) -> str | None:
+        key = (endpoint, model)
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        with self._db.session() as session:
+            mode = get_endpoint_mode(session, endpoint, model)
+        with self._lock:
+            self._cache[key] = mode
+        return mode
+
+    def set(self, endpoint: str, model: str, mode: str) -> None:
+        with self._db.session() as session:
+            set_endpoint_mode(session, endpoint, model, mode)
+        with self._lock:
+            self._cache[(endpoint, model)] = mode
