@@ -48,6 +48,10 @@ class BackendReply:
     invalid_items: list[tuple[dict[str, Any], str]] = field(default_factory=list)
     # Per-claim character window [start, end) of the chunk it came from, if chunked.
     windows: list[tuple[int, int] | None] = field(default_factory=list)
+    # Re-asks after invalid or cut-off replies (already counted in attempts and tokens).
+    reasks: int = 0
+    # The final reply was still cut off at max_tokens: claims are the complete ones salvaged.
+    truncated: bool = False
 
 
 class ExtractionError(Exception):
