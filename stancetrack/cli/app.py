@@ -53,6 +53,7 @@ def _debug_requested(argv: list[str]) -> bool:
 def _register_commands() -> None:
     # Imported for their side effect of adding commands to `app`.
     from stancetrack.cli import commands_articles, commands_extract  # noqa: F401
+    from stancetrack.cli import commands_runs  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> int:
