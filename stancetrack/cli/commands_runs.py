@@ -1,0 +1,165 @@
+"""`stancetrack runs`: the audit trail of extraction runs, and `runs show ID` for one run."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from stancetrack.cli.app import app
+from stancetrack.cli.context import open_db, settings_for
+from stancetrack.cli.options import DbOption, DebugOption, FormatOption
+from stancetrack.cli.render import Format, emit, emit_json, resolve_format, stdout_console
+from stancetrack.db.repository.articles import find_article
+from stancetrack.db.repository.extraction import get_run, list_runs, run_summary
+from stancetrack.errors import NotFoundError
+
+
+class RunStatus(StrEnum):
+    ok = "ok"
+    failed = "failed"
+
+
+runs_app = typer.Typer(
+    help="Extraction runs with their provenance (backend, model, prompt, tokens, status).",
+    no_args_is_help=False,
+)
+app.add_typer(runs_app, name="runs")
+
+_COLUMNS: list[Any] = [
+    ("id", "run"),
+    ("article_id", "article"),
+    ("started_at", "started", 19),
+    ("status", "status"),
+    ("backend", "backend"),
+    ("model", "model"),
+    ("endpoint_host", "endpoint"),
+    ("prompt_version", "prompt"),
+    ("output_mode", "mode"),
+    ("claims", "claims"),
+    ("rejected", "rejected"),
+    ("tokens", "tokens"),
+    ("latency_ms", "ms"),
+    ("attempts", "tries"),
+    ("error", "error", 60),
+]
+
+
+def _table_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **row,
+        "article_id": row["article"]["id"],
+        "prompt_version": f"{row['prompt']['name']}@{row['prompt']['version']}",
+        "tokens": row["prompt_tokens"] + row["completion_tokens"],
+    }
+
+
+@runs_app.callback(invoke_without_command=True)
+def runs_command(
+    ctx: typer.Context,
+    article: Annotated[
+        str | None,
+        typer.Option(
+            "--article", "-a", help="Only runs of this article (id, sha256 prefix, path, URL)."
+        ),
+    ] = None,
+    status: Annotated[
+        RunStatus | None, typer.Option("--status", help="Only ok or failed runs.")
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", min=1, help="At most this many, newest first.")
+    ] = None,
+    db: DbOption = None,
+    format: FormatOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """List extraction runs, newest first. `stancetrack runs show ID` shows one in full."""
+    if ctx.invoked_subcommand is not None:
+        return
+    database = open_db(settings_for(db))
+    try:
+        with database.session() as session:
+            article_id = find_article(session, article).id if article else None
+            rows = [
+                run_summary(run, art)
+                for run, art in list_runs(
+                    session,
+                    article_id=article_id,
+                    status=status.value if status else None,
+                    limit=limit,
+                )
+            ]
+    finally:
+        database.dispose()
+    fmt = resolve_format(format)
+    emit(
+        [_table_row(r) for r in rows] if fmt is Format.table else rows,
+        fmt,
+        _COLUMNS,
+        title="Runs",
+        empty="no runs yet: run `stancetrack extract PATH`",
+    )
+
+
+@runs_app.command("show")
+def show_command(
+    run_id: Annotated[int, typer.Argument(help="The run's id (see `stancetrack runs`).")],
+    db: DbOption = None,
+    format: FormatOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """One run in full: provenance, the raw reply and the rejected claims with reasons."""
+    database = open_db(settings_for(db))
+    try:
+        with database.session() as session:
+            found = get_run(session, run_id)
+            if found is None:
+                raise NotFoundError(f"no run with id {run_id}")
+            run, article, rejected = found
+            data = run_summary(run, article)
+            data["raw_reply"] = run.raw_reply
+            data["rejected_claims"] = [
+                {
+                    "reason": r.reason,
+                    "detail": (r.payload or {}).get("detail"),
+                    "actor": r.actor,
+                    "speaker": r.speaker,
+                    "quote": r.quote,
+                }
+                for r in rejected
+            ]
+    finally:
+        database.dispose()
+    if resolve_format(format) is not Format.table:
+        emit_json(data)
+        return
+    _print_run(data)
+
+
+def _print_run(data: dict[str, Any]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    out = stdout_console()
+    table = Table(show_header=False, title=f"Run {data['id']}", title_justify="left")
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    skip = {"raw_reply", "rejected_claims"}
+    for key, value in data.items():
+        if key in skip:
+            continue
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}={v}" for k, v in value.items())
+        table.add_row(key, escape("" if value is None else str(value)))
+    out.print(table)
+    rejected = data["rejected_claims"]
+    if rejected:
+        rt = Table(title="Rejected claims", title_justify="left", header_style="bold")
+        for header in ("reason", "detail", "actor", "quote"):
+            rt.add_column(header, overflow="fold")
+        for r in rejected:
+            rt.add_row(*(escape(str(r[k] or "")) for k in ("reason", "detail", "actor", "quote")))
+        out.print(rt)
+    out.print("[bold]Raw reply[/bold]")
+    out.print(escape(data["raw_reply"] or "(none)"), soft_wrap=True)
