@@ -48,7 +48,7 @@ EMPTY_QUOTE = "empty quote"
 QUOTE_TOO_SHORT = "quote too short"
 QUOTE_NOT_FOUND = "quote not found in article"
 
-_DOUBLE_QUOTES = "\"“”„‟″〝〞＂«»"
+_DOUBLE_QUOTES = '"“”„‟″〝〞＂«»'
 _SINGLE_QUOTES = "'‘’‚‛′`´‹›"
 _DASHES = "-‐‑‒–—―−﹘﹣－"
 _DROPPED = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
@@ -133,9 +133,7 @@ def _candidates(quote: str) -> list[str]:
     return found
 
 
-def _pick(
-    positions: list[int], length: int, window: tuple[int, int] | None
-) -> int | None:
+def _pick(positions: list[int], length: int, window: tuple[int, int] | None) -> int | None:
     if not positions:
         return None
     if window is not None:
