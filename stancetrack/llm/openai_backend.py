@@ -1,0 +1,441 @@
+"""Extraction through any OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama, llama.cpp).
+
+Per article: render the versioned prompt, split long texts into chunks, and for each chunk
+send one chat request in the best structured-output mode the endpoint accepts, validate the
+reply with pydantic and re-ask with the error when nothing usable came back. Everything spent
+(requests, tokens over all attempts, time) is reported for the run record, on success and on
+failure alike.
+
+Policies (see also llm/modes.py, llm/retries.py, llm/replies.py):
+
+- Output mode: ``json_schema`` (strict), then ``json_object`` with the schema, then plain
+  JSON described in the prompt. A mode rejected with 400/422, or with a 5xx whose body names
+  response_format/json_schema/grammar, falls to the next; the mode that works is kept in the
+  ModeStore per (endpoint host, model), and the first article for an unknown endpoint probes
+  alone so a concurrent batch does not probe N times.
+- Re-ask (at most settings.max_reasks): on invalid JSON, a missing claims array, or when
+  every claim fails validation, the bad reply and the error go back to the model. Claims that
+  fail on their own next to valid ones are returned in ``invalid_items`` instead.
+- Cut off at max_tokens: asked again with a note to be shorter (same re-ask budget); if the
+  last reply is still cut off, its complete claims are salvaged and ``truncated`` is set.
+- Refusal, content filter, or an empty reply: ExtractionError, never a crash.
+- HTTP failures: one tenacity layer (SDK retries off). 401/403/404 and an exhausted quota
+  are fatal for the batch; so is an endpoint that stays unreachable after all retries.
+- Concurrency: at most settings.concurrency requests in flight per backend, chunks included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import openai
+from openai import AsyncOpenAI
+
+from stancetrack.errors import ConfigError
+from stancetrack.llm.base import BackendReply, ExtractionError, ExtractionRequest, PromptInfo
+from stancetrack.llm.chunking import split_text
+from stancetrack.llm.modes import (
+    JSON_OBJECT,
+    JSON_SCHEMA,
+    MODES,
+    PLAIN,
+    MemoryModeStore,
+    ModeStore,
+    modes_from,
+)
+from stancetrack.llm.replies import ParsedReply, parse_reply, salvage
+from stancetrack.llm.retries import RetryPolicy, describe, is_transient, out_of_quota
+from stancetrack.promptfiles import PromptTemplate, load_prompt
+from stancetrack.schemas import ReplyClaim, reply_json_schema
+from stancetrack.settings import Settings
+
+log = logging.getLogger("stancetrack.llm")
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+SCHEMA_NAME = "stancetrack_reply"
+_MODE_REJECTION_WORDS = ("response_format", "json_schema", "json_object", "grammar", "schema")
+_SECRET_LIKE = re.compile(r"\b(sk|key|token)-[A-Za-z0-9_\-*.]{6,}", re.IGNORECASE)
+
+
+def endpoint_host(base_url: str) -> str:
+    """host[:port] of a base URL: what the run record keeps (never userinfo or the key)."""
+    parts = urlsplit(base_url if "://" in base_url else f"http://{base_url}")
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{host}:{port}" if port else host
+
+
+@dataclass(slots=True)
+class _Tally:
+    """What one article cost, over all chunks, modes, retries and re-asks."""
+
+    attempts: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    reasks: int = 0
+    mode: str | None = None
+    last_raw: str | None = None
+
+
+@dataclass(slots=True)
+class _Part:
+    claims: list[ReplyClaim]
+    invalid: list[tuple[dict[str, Any], str]]
+    raw: str
+    mode: str
+    truncated: bool = False
+    window: tuple[int, int] | None = None
+
+
+class _PartFailure(Exception):
+    """One chunk gave up; extract() turns it into ExtractionError with the article's tally."""
+
+    def __init__(self, message: str, *, fatal: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fatal = fatal
+
+
+class OpenAIBackend:
+    """The ``openai`` backend: see the module docstring for its policies."""
+
+    name = "openai"
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        mode_store: ModeStore | None = None,
+        prompt: PromptTemplate | None = None,
+        retry: RetryPolicy | None = None,
+        client: AsyncOpenAI | None = None,
+    ) -> None:
+        if not settings.endpoint_configured():
+            raise ConfigError(
+                "the openai backend needs an endpoint: set OPENAI_API_KEY or OPENAI_BASE_URL"
+            )
+        self.settings = settings
+        self.model = settings.model
+        self.base_url = settings.openai_base_url or DEFAULT_BASE_URL
+        self._host = endpoint_host(self.base_url)
+        self.endpoint_host: str | None = self._host
+        self.temperature: float | None = settings.temperature
+        self.max_tokens: int | None = settings.max_tokens
+        self._template = prompt or load_prompt()
+        self.prompt = PromptInfo(self._template.name, self._template.version, self._template.sha256)
+        self._modes: ModeStore = mode_store if mode_store is not None else MemoryModeStore()
+        self._mode: str | None = None
+        self._retry = retry or RetryPolicy(max_retries=settings.max_retries)
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
+        self._secret = key
+        self._client = client or AsyncOpenAI(
+            # Local servers need no key, but the SDK insists on one: send a placeholder.
+            api_key=key or "no-key",
+            base_url=self.base_url,
+            max_retries=0,  # tenacity is the only retry layer
+            timeout=settings.request_timeout,
+        )
+        self._in_flight = asyncio.Semaphore(settings.concurrency)
+        self._probe_lock = asyncio.Lock()
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    # -- one article ----------------------------------------------------------------------
+
+    async def extract(self, request: ExtractionRequest) -> BackendReply:
+        started = time.perf_counter()
+        tally = _Tally()
+        chunks = split_text(request.text, self.settings.chunk_tokens)
+        count = len(chunks)
+        jobs = [
+            self._extract_part(
+                request,
+                chunk.text,
+                (index + 1, count) if count > 1 else None,
+                chunk.window if count > 1 else None,
+                tally,
+            )
+            for index, chunk in enumerate(chunks)
+        ]
+        outcomes = await asyncio.gather(*jobs, return_exceptions=True)
+        failures = [o for o in outcomes if isinstance(o, BaseException)]
+        for failure in failures:
+            if not isinstance(failure, _PartFailure):
+                raise failure  # a bug or a cancellation, not a model/server failure
+        if failures:
+            index, first = next(
+                (i, o) for i, o in enumerate(outcomes) if isinstance(o, _PartFailure)
+            )
+            prefix = f"chunk {index + 1} of {count}: " if count > 1 else ""
+            raise ExtractionError(
+                prefix + first.message,
+                attempts=tally.attempts,
+                prompt_tokens=tally.prompt_tokens,
+                completion_tokens=tally.completion_tokens,
+                last_raw=tally.last_raw,
+                output_mode=tally.mode,
+                fatal=any(isinstance(f, _PartFailure) and f.fatal for f in failures),
+            )
+
+        parts = [o for o in outcomes if isinstance(o, _Part)]
+        reply = BackendReply(
+            claims=[claim for part in parts for claim in part.claims],
+            raw_reply=parts[0].raw if count == 1 else _joined_raw(parts),
+            output_mode=max((p.mode for p in parts), key=MODES.index),
+            prompt_tokens=tally.prompt_tokens,
+            completion_tokens=tally.completion_tokens,
+            attempts=tally.attempts,
+            latency_ms=(time.perf_counter() - started) * 1000.0,
+            chunks=count,
+            invalid_items=[item for part in parts for item in part.invalid],
+            windows=[part.window for part in parts for _ in part.claims],
+            reasks=tally.reasks,
+            truncated=any(p.truncated for p in parts),
+        )
+        return reply
+
+    async def _extract_part(
+        self,
+        request: ExtractionRequest,
+        text: str,
+        part: tuple[int, int] | None,
+        window: tuple[int, int] | None,
+        tally: _Tally,
+    ) -> _Part:
+        base = self._template.messages(
+            title=request.title,
+            text=text,
+            target=request.target,
+            published=request.published,
+            part=part,
+        )
+        messages = base
+        problem = ""
+        for ask in range(self.settings.max_reasks + 1):
+            if ask:
+                tally.reasks += 1
+            completion, mode = await self._complete(messages, tally)
+            content, finish = self._content(completion, tally)
+            parsed = parse_reply(content)
+            if finish == "length" and parsed.error is not None:
+                problem = f"the reply was cut off at the token limit (max_tokens={self.max_tokens})"
+                if ask < self.settings.max_reasks:
+                    messages = _with_note(base, self._template.truncated_note())
+                    continue
+                salvaged = salvage(content)
+                if salvaged.claims:
+                    return self._part(salvaged, content, mode, window, truncated=True)
+                break
+            if parsed.error is None:
+                return self._part(parsed, content, mode, window)
+            problem = parsed.error
+            if ask < self.settings.max_reasks:
+                messages = [
+                    *messages,
+                    {"role": "assistant", "content": content},
+                    {"role": "user", "content": self._template.reask(parsed.error)},
+                ]
+        asks = self.settings.max_reasks + 1
+        raise _PartFailure(f"no valid reply after {asks} asks: {problem}")
+
+    @staticmethod
+    def _part(
+        parsed: ParsedReply,
+        raw: str,
+        mode: str,
+        window: tuple[int, int] | None,
+        *,
+        truncated: bool = False,
+    ) -> _Part:
+        return _Part(parsed.claims, parsed.invalid, raw, mode, truncated, window)
+
+    def _content(self, completion: Any, tally: _Tally) -> tuple[str, str | None]:
+        """The reply text, or a _PartFailure for refusals, filtered and empty replies."""
+        usage = getattr(completion, "usage", None)
+        if usage is not None:
+            tally.prompt_tokens += usage.prompt_tokens or 0
+            tally.completion_tokens += usage.completion_tokens or 0
+        choices = getattr(completion, "choices", None) or []
+        if not choices:
+            raise _PartFailure(f"{self._host} returned a completion without choices")
+        choice = choices[0]
+        message = choice.message
+        finish = choice.finish_reason
+        content = message.content or ""
+        tally.last_raw = content
+        refusal = getattr(message, "refusal", None)
+        if refusal:
+            raise _PartFailure(f"the model refused: {_clip(refusal)}")
+        if finish == "content_filter":
+            raise _PartFailure("the reply was withheld by the provider's content filter")
+        if not content.strip():
+            if finish == "length":
+                raise _PartFailure(
+                    f"the token limit (max_tokens={self.max_tokens}) was reached before any output"
+                )
+            raise _PartFailure("the model returned an empty reply")
+        return content, finish
+
+    # -- one request: mode negotiation over the retry layer -------------------------------
+
+    async def _complete(self, messages: list[dict[str, str]], tally: _Tally) -> tuple[Any, str]:
+        known = self._known_mode()
+        if known is None:
+            # Probe alone: concurrent articles wait here and then use what the probe learned.
+            async with self._probe_lock:
+                known = self._known_mode()
+                if known is None:
+                    return await self._negotiate(messages, tally, None)
+        return await self._negotiate(messages, tally, known)
+
+    def _known_mode(self) -> str | None:
+        if self._mode is None:
+            self._mode = self._modes.get(self._host, self.model)
+        return self._mode
+
+    async def _negotiate(
+        self, messages: list[dict[str, str]], tally: _Tally, start: str | None
+    ) -> tuple[Any, str]:
+        modes = modes_from(start)
+        for index, mode in enumerate(modes):
+            tally.mode = mode
+            try:
+                completion = await self._send(messages, mode, tally)
+            except openai.APIStatusError as exc:
+                if index + 1 < len(modes) and _rejects_mode(exc, mode):
+                    log.info(
+                        "%s rejected output mode %s (HTTP %d); trying %s",
+                        self._host,
+                        mode,
+                        exc.status_code,
+                        modes[index + 1],
+                    )
+                    continue
+                raise self._failure(exc, tally) from None
+            except openai.OpenAIError as exc:
+                raise self._failure(exc, tally) from None
+            if mode != self._mode:
+                self._mode = mode
+                self._modes.set(self._host, self.model, mode)
+            return completion, mode
+        raise AssertionError("unreachable: the last mode either returns or raises")
+
+    async def _send(self, messages: list[dict[str, str]], mode: str, tally: _Tally) -> Any:
+        params: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+        }
+        if mode == JSON_SCHEMA:
+            params["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": SCHEMA_NAME, "schema": reply_json_schema(), "strict": True},
+            }
+        elif mode == JSON_OBJECT:
+            params["response_format"] = {"type": "json_object", "schema": reply_json_schema()}
+
+        def should_retry(exc: BaseException) -> bool:
+            return is_transient(exc) and not (
+                isinstance(exc, openai.APIStatusError) and _rejects_mode(exc, mode)
+            )
+
+        retrying = self._retry.retrying(should_retry, self._host)
+        async for attempt in retrying:
+            with attempt:
+                tally.attempts += 1
+                async with self._in_flight:
+                    return await self._client.chat.completions.create(**params)
+        raise AssertionError("unreachable: tenacity returns or re-raises")
+
+    def _failure(self, exc: openai.OpenAIError, tally: _Tally) -> _PartFailure:
+        """One clear line per failure; fatal when no later article could succeed either."""
+        host = self._host
+        tries = f"after {tally.attempts} attempt{'s' if tally.attempts != 1 else ''}"
+        if isinstance(exc, openai.AuthenticationError):
+            return _PartFailure(
+                f"authentication failed at {host} (HTTP 401): check OPENAI_API_KEY", fatal=True
+            )
+        if isinstance(exc, openai.PermissionDeniedError):
+            return _PartFailure(
+                f"permission denied at {host} (HTTP 403) for model {self.model!r}: "
+                "check OPENAI_API_KEY and the model's access",
+                fatal=True,
+            )
+        if isinstance(exc, openai.NotFoundError):
+            return _PartFailure(
+                f"not found at {host} (HTTP 404): check --model ({self.model!r}) and --base-url"
+                f" ({self._server_message(exc)})",
+                fatal=True,
+            )
+        if isinstance(exc, openai.APIStatusError) and out_of_quota(exc):
+            return _PartFailure(f"{host} says the account is out of quota (HTTP 429)", fatal=True)
+        if isinstance(exc, openai.APITimeoutError):
+            return _PartFailure(
+                f"no reply from {host} within {self.settings.request_timeout:g}s, {tries}"
+            )
+        if isinstance(exc, openai.APIConnectionError):
+            return _PartFailure(f"cannot reach {host}: {describe(exc)}, {tries}", fatal=True)
+        if isinstance(exc, openai.APIStatusError):
+            retried = tries if is_transient(exc) else ""
+            return _PartFailure(
+                f"{host} answered HTTP {exc.status_code}: {self._server_message(exc)}"
+                + (f", {retried}" if retried else "")
+            )
+        return _PartFailure(f"request to {host} failed: {self._redact(str(exc))}")
+
+    def _server_message(self, exc: openai.APIStatusError) -> str:
+        return _clip(self._redact(str(exc.message or "").strip() or "no message"))
+
+    def _redact(self, text: str) -> str:
+        if self._secret:
+            text = text.replace(self._secret, "***")
+        return _SECRET_LIKE.sub("***", text)
+
+
+def _rejects_mode(exc: openai.APIStatusError, mode: str) -> bool:
+    """Did the server refuse this structured-output mode (rather than fail otherwise)?"""
+    if mode == PLAIN:
+        return False
+    if exc.status_code in (400, 422):
+        return True
+    if exc.status_code >= 500:
+        text = f"{exc.message} {json.dumps(exc.body, default=str)}".lower()
+        return any(word in text for word in _MODE_REJECTION_WORDS)
+    return False
+
+
+def _with_note(messages: list[dict[str, str]], note: str) -> list[dict[str, str]]:
+    """The original request with a note added to its last (user) message.
+
+    Extending the last message, rather than adding another, keeps user/assistant turns
+    alternating, which some chat templates (Gemma, Mistral) require.
+    """
+    last = messages[-1]
+    return [*messages[:-1], {"role": last["role"], "content": f"{last['content']}\n\n{note}"}]
+
+
+def _joined_raw(parts: list[_Part]) -> str:
+    """The raw replies of a chunked article, each with its window, as one JSON document."""
+    return json.dumps(
+        {"chunks": [{"window": list(p.window or ()), "reply": p.raw} for p in parts]},
+        ensure_ascii=False,
+    )
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
