@@ -27,6 +27,7 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         populate_by_name=True,
+        env_ignore_empty=True,  # `OPENAI_BASE_URL=` (as in .env.example) means "not set"
     )
 
     openai_api_key: SecretStr | None = Field(

@@ -6,8 +6,8 @@ one line on stderr here, at the edge; `--debug` (or STANCETRACK_DEBUG=1) shows t
 
 from __future__ import annotations
 
-import os
 import sys
+import traceback
 from typing import Annotated
 
 import typer
@@ -15,6 +15,7 @@ import typer
 from stancetrack import __version__
 from stancetrack.cli.render import err
 from stancetrack.errors import StancetrackError
+from stancetrack.settings import load_settings
 
 app = typer.Typer(
     name="stancetrack",
@@ -46,22 +47,29 @@ def _root(
 
 
 def _debug_requested(argv: list[str]) -> bool:
-    env = os.environ.get("STANCETRACK_DEBUG", "").strip().lower()
-    return "--debug" in argv or env in {"1", "true", "yes", "on"}
+    """`--debug` anywhere, or STANCETRACK_DEBUG in the environment or `.env`."""
+    if "--debug" in argv:
+        return True
+    try:
+        return load_settings().debug
+    except StancetrackError:  # invalid settings: the command itself reports them
+        return False
 
 
 def _register_commands() -> None:
     # Imported for their side effect of adding commands to `app`.
     from stancetrack.cli import commands_articles, commands_extract  # noqa: F401
     from stancetrack.cli import commands_runs  # noqa: F401
+    from stancetrack.cli import commands_actors, commands_analysis  # noqa: F401
+    from stancetrack.cli import commands_claims, commands_export  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; returns the exit code.
 
     0: success; 1: a command failed, or some inputs failed after the rest were processed;
-    2: usage or configuration error. Every error is one line on stderr (`--debug`, or
-    STANCETRACK_DEBUG=1, re-raises it with its traceback instead).
+    2: usage or configuration error. Every error is one line on stderr; `--debug` (or
+    STANCETRACK_DEBUG=1) prints its traceback above that line.
     """
     args = list(sys.argv[1:] if argv is None else argv)
     debug = _debug_requested(args)
@@ -78,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         return code if isinstance(code, int) else (0 if code is None else 1)
     except StancetrackError as exc:
         if debug:
-            raise
+            traceback.print_exc()
         _error_line(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
@@ -86,10 +94,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:
         if debug:
-            raise
+            traceback.print_exc()
         text = str(exc).strip()
         detail = f": {text.splitlines()[0]}" if text else ""
-        _error_line(f"unexpected {type(exc).__name__}{detail} (run with --debug for the traceback)")
+        hint = "" if debug else " (run with --debug for the traceback)"
+        _error_line(f"unexpected {type(exc).__name__}{detail}{hint}")
         return 1
     return result if isinstance(result, int) else 0
 
