@@ -161,7 +161,9 @@ class StubServer:
         server.server_bind()
         server.server_activate()
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, daemon=True, name="stub")
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True, name="stub"
+        )
         self._thread.start()
         return self
 

@@ -75,7 +75,7 @@ class RetryPolicy:
         self.max_retries = max_retries
         self.initial = initial
         self.max_wait = max_wait
-        self._backoff = wait_exponential_jitter(initial=initial, max=max_wait, jitter=initial)
+        self._backoff = wait_exponential_jitter(multiplier=initial, max=max_wait, jitter=initial)
 
     def wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome is not None else None
