@@ -6,8 +6,8 @@ invariant holds for every stored claim whatever the model sent.
 
 Three passes, cheapest and strictest first:
 
-1. **exact**: the quote as sent, then stripped of surrounding quotation marks and
-   punctuation (models often wrap quotes in marks or add a full stop).
+1. **exact**: the quote without enclosing quotation marks, then as sent, then also without
+   trailing punctuation (models often wrap quotes in marks or add a full stop).
 2. **normalized**: both texts mapped to a canonical form, keeping a map back to the original
    offsets: whitespace runs -> one space; curly/straight/low/prime double quotes and
    guillemets -> `"`; curly/straight/prime single quotes, apostrophes and backticks -> `'`;
@@ -58,6 +58,7 @@ _CHAR_MAP: dict[str, str] = {
     **dict.fromkeys(_DASHES, "-"),
     "…": "...",
 }
+_QUOTE_MARKS = _DOUBLE_QUOTES + _SINGLE_QUOTES
 # What may surround a quote without being part of it.
 _WRAPPERS = _DOUBLE_QUOTES + _SINGLE_QUOTES + " \t\n"
 _TRAILING_PUNCT = ".,;:!?"
@@ -123,11 +124,24 @@ def _normalize_plain(text: str) -> str:
     return normalize_with_map(text).text.strip()
 
 
+def _unwrap(quote: str) -> str:
+    """Drop quotation marks that enclose the whole quote (balanced: one at each end)."""
+    text = quote.strip()
+    while len(text) >= 2 and text[0] in _QUOTE_MARKS and text[-1] in _QUOTE_MARKS:
+        text = text[1:-1].strip()
+    return text
+
+
 def _candidates(quote: str) -> list[str]:
-    """The quote as sent, then without wrapping marks, then without trailing punctuation."""
-    found = [quote]
+    """The quote unwrapped, as sent, then stripped of marks and trailing punctuation.
+
+    The unwrapped form comes first so a direct quote is stored without its enclosing
+    quotation marks (the convention of the gold set) even where the article has them; a
+    lone mark at one end (a quote cut at a sentence boundary) is kept.
+    """
+    found: list[str] = []
     bare = quote.strip(_WRAPPERS)
-    for variant in (bare, bare.rstrip(_TRAILING_PUNCT).strip(_WRAPPERS)):
+    for variant in (_unwrap(quote), quote, bare.rstrip(_TRAILING_PUNCT).strip(_WRAPPERS)):
         if variant and variant not in found:
             found.append(variant)
     return found

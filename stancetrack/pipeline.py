@@ -160,6 +160,7 @@ class ExtractObserver:
     on_input_error: Callable[[InputError], None] | None = None
     on_article_failed: Callable[[str, str], None] | None = None  # (source, message)
     on_progress: Callable[[ExtractSummary], None] | None = None
+    on_notice: Callable[[str], None] | None = None  # e.g. "using the offline rules backend"
 
 
 @dataclass(slots=True)
@@ -295,7 +296,13 @@ class _Store:
 
     # writer side
 
-    def _run(self, work: _Work, started: datetime, **fields: Any) -> Run:
+    def _run(
+        self,
+        work: _Work,
+        started: datetime,
+        params: dict[str, Any] | None = None,
+        **fields: Any,
+    ) -> Run:
         backend = self.backend
         return Run(
             article_id=work.article_id,
@@ -309,7 +316,7 @@ class _Store:
             target=self.target,
             temperature=backend.temperature,
             max_tokens=backend.max_tokens,
-            params=self.params,
+            params=params or self.params,
             started_at=started,
             finished_at=utcnow(),
             **fields,
@@ -322,6 +329,7 @@ class _Store:
         run = self._run(
             work,
             started,
+            {**self.params, "reasks": reply.reasks, "truncated": reply.truncated},
             status="ok",
             output_mode=reply.output_mode,
             prompt_tokens=reply.prompt_tokens,
@@ -620,8 +628,11 @@ async def extract_async(
     own_backend = backend is None
     try:
         if backend is None:
-            from stancetrack.llm.factory import make_backend
+            from stancetrack.llm.factory import backend_notice, make_backend
 
+            notice = backend_notice(settings, settings.backend)
+            if notice and observer is not None and observer.on_notice is not None:
+                observer.on_notice(notice)
             backend = make_backend(settings, backend=settings.backend, mode_store=DbModeStore(db))
         try:
             return await run_extraction(

@@ -14,7 +14,6 @@ from stancetrack.cli.options import DbOption, DebugOption, FormatOption
 from stancetrack.cli.render import Format, emit_json, err, resolve_format, stdout_console
 from stancetrack.errors import InputError
 from stancetrack.pipeline import ExtractObserver, ExtractSummary, extract
-from stancetrack.settings import BackendName, Settings
 
 BackendOption = Annotated[
     str | None,
@@ -109,7 +108,6 @@ def extract_command(
     fmt = resolve_format(format)
     if fmt not in {Format.table, Format.json}:
         raise typer.BadParameter("extract prints table or json", param_hint="--format")
-    _notice_backend(settings)
 
     def input_failed(error: InputError) -> None:
         _error_line(f"{error.source}: {error.reason}")
@@ -122,19 +120,11 @@ def extract_command(
             on_input_error=input_failed,
             on_article_failed=article_failed,
             on_progress=on_progress,
+            on_notice=lambda text: err.print(f"note: {text}", highlight=False),
         )
         summary = extract(paths, settings=settings, force=force, observer=observer)
     _render(summary, fmt)
     raise typer.Exit(_finish(summary))
-
-
-def _notice_backend(settings: Settings) -> None:
-    chosen: BackendName = settings.backend
-    if chosen == "auto" and not settings.endpoint_configured():
-        err.print(
-            "note: no LLM endpoint configured (OPENAI_API_KEY / OPENAI_BASE_URL / --base-url):"
-            " using the offline rules backend"
-        )
 
 
 def _error_line(message: str) -> None:

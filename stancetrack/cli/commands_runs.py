@@ -27,30 +27,30 @@ runs_app = typer.Typer(
 )
 app.add_typer(runs_app, name="runs")
 
+# The table keeps to what fits a terminal; json/jsonl/csv carry every provenance field.
 _COLUMNS: list[Any] = [
     ("id", "run"),
     ("article_id", "article"),
-    ("started_at", "started", 19),
+    ("started", "started"),
     ("status", "status"),
-    ("backend", "backend"),
-    ("model", "model"),
-    ("endpoint_host", "endpoint"),
+    ("model", "model", 24),
     ("prompt_version", "prompt"),
     ("output_mode", "mode"),
     ("claims", "claims"),
-    ("rejected", "rejected"),
+    ("rejected", "rej."),
     ("tokens", "tokens"),
     ("latency_ms", "ms"),
-    ("attempts", "tries"),
-    ("error", "error", 60),
 ]
+_ERROR_COLUMN = ("error", "error", 50)
 
 
 def _table_row(row: dict[str, Any]) -> dict[str, Any]:
     return {
         **row,
         "article_id": row["article"]["id"],
-        "prompt_version": f"{row['prompt']['name']}@{row['prompt']['version']}",
+        "prompt_version": row["prompt"]["version"],
+        "started": (row["started_at"] or "")[:16].replace("T", " "),
+        "latency_ms": round(row["latency_ms"]),
         "tokens": row["prompt_tokens"] + row["completion_tokens"],
     }
 
@@ -93,10 +93,11 @@ def runs_command(
     finally:
         database.dispose()
     fmt = resolve_format(format)
+    failed = any(r["error"] for r in rows)
     emit(
         [_table_row(r) for r in rows] if fmt is Format.table else rows,
         fmt,
-        _COLUMNS,
+        [*_COLUMNS, _ERROR_COLUMN] if failed else _COLUMNS,
         title="Runs",
         empty="no runs yet: run `stancetrack extract PATH`",
     )

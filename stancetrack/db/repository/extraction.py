@@ -176,7 +176,7 @@ def list_runs(
     stmt = stmt.order_by(Run.id.desc())
     if limit is not None:
         stmt = stmt.limit(limit)
-    return [(run, article) for run, article in session.execute(stmt).tuples()]
+    return [(row[0], row[1]) for row in session.execute(stmt)]
 
 
 def get_run(session: Session, run_id: int) -> tuple[Run, Article, list[RejectedClaim]] | None:
@@ -185,7 +185,7 @@ def get_run(session: Session, run_id: int) -> tuple[Run, Article, list[RejectedC
     ).first()
     if found is None:
         return None
-    run, article = found.tuple()
+    run, article = found[0], found[1]
     rejected = list(
         session.scalars(
             select(RejectedClaim).where(RejectedClaim.run_id == run_id).order_by(RejectedClaim.id)
