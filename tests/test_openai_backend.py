@@ -385,7 +385,7 @@ async def test_unreachable_endpoint_is_fatal_after_retries() -> None:
     with StubServer() as stub:
         settings = settings_for(stub)
     backend = OpenAIBackend(settings, retry=RetryPolicy(max_retries=1, initial=0.01))
-    with pytest.raises(ExtractionError, match="cannot reach 127.0.0.1") as caught:
+    with pytest.raises(ExtractionError, match=r"cannot reach 127\.0\.0\.1") as caught:
         await backend.extract(request())
     await backend.aclose()
     assert caught.value.fatal and caught.value.attempts == 2
