@@ -1,0 +1,108 @@
+"""The database layer: auto-migration on first use, SQLite tuning, clear failures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from stancetrack.db import Database
+from stancetrack.db.engine import (
+    DatabaseUnavailableError,
+    current_heads,
+    migrate,
+    normalize_url,
+    redact_url,
+    schema_heads,
+)
+from stancetrack.db.models import ActorAlias, Base
+from stancetrack.errors import ConfigError
+
+
+def test_first_use_creates_every_table_at_head(db_url: str) -> None:
+    db = Database(db_url)
+    try:
+        tables = set(inspect(db.engine).get_table_names())
+        assert set(Base.metadata.tables) <= tables
+        with db.engine.connect() as conn:
+            assert current_heads(conn) == schema_heads()
+        # Opening again is a no-op that leaves the version alone.
+        Database(db_url).dispose()
+        with db.engine.connect() as conn:
+            assert current_heads(conn) == schema_heads()
+    finally:
+        db.dispose()
+
+
+def test_sqlite_pragmas_are_on(sqlite_url: str) -> None:
+    db = Database(sqlite_url)
+    try:
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+    finally:
+        db.dispose()
+
+
+def test_foreign_keys_are_enforced(database: Database) -> None:
+    with pytest.raises(IntegrityError), database.session() as session:
+        session.add(ActorAlias(actor_id=987654, alias="Nobody", key="nobody", origin="model"))
+        session.flush()
+
+
+def test_sqlite_file_in_a_new_directory(tmp_path: Path) -> None:
+    target = tmp_path / "nested" / "dir" / "st.db"
+    Database(f"sqlite:///{target}").dispose()
+    assert target.exists()
+
+
+def test_unreachable_server_is_one_line_without_the_password() -> None:
+    with pytest.raises(DatabaseUnavailableError) as caught:
+        Database("postgresql://alice:hunter2@127.0.0.1:1/news")
+    message = str(caught.value)
+    assert message.startswith("cannot open database postgresql://alice:***@127.0.0.1:1/news: ")
+    assert "hunter2" not in message
+    assert "\n" not in message
+    assert caught.value.exit_code == 1
+
+
+def test_not_a_database_file(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("this is not SQLite " * 100, encoding="utf-8")
+    with pytest.raises(DatabaseUnavailableError, match="cannot open database"):
+        Database(f"sqlite:///{path}")
+
+
+def test_invalid_url_is_a_config_error() -> None:
+    with pytest.raises(ConfigError) as caught:
+        Database("not a url")
+    assert caught.value.exit_code == 2
+
+
+def test_a_newer_schema_is_refused_clearly(db_url: str) -> None:
+    Database(db_url).dispose()
+    engine = create_engine(normalize_url(db_url))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'fffffffffff9'"))
+    engine.dispose()
+    with pytest.raises(DatabaseUnavailableError, match="newer than this stancetrack"):
+        Database(db_url)
+
+
+def test_migrate_on_an_engine_is_idempotent(sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    migrate(engine)
+    migrate(engine)
+    with engine.connect() as conn:
+        assert current_heads(conn) == schema_heads()
+    engine.dispose()
+
+
+def test_urls() -> None:
+    assert normalize_url("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
+    assert normalize_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
+    assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
+    assert redact_url("postgresql://u:secret@h/d") == "postgresql://u:***@h/d"
