@@ -1,0 +1,394 @@
+"""Attributions: reporting cues, their speakers and the content they introduce.
+
+One pass over the tokens finds the cues (reporting verbs outside quotations, "according
+to"); each gets a speaker and either quotations next to it (direct speech) or the clause it
+introduces (indirect speech). A second pass gives the remaining quotations to the speaker of
+the quotation before them: split quotes ('"...," X said. "..."') and quotes that run on
+into the next paragraph. See prompts/rules/README.md for the rules in prose.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass, field
+
+from stancetrack.llm.rules.lexicon import Lexicon
+from stancetrack.llm.rules.speakers import Speaker, SpeakerFinder
+from stancetrack.llm.rules.text import Layout, Region
+from stancetrack.llm.rules.tokens import Token
+
+_TRIM_END = " \t\n,;:.—–-"
+_TRIM_START = " \t\n,;:—–-"
+_INTRO = frozenset(
+    {"in", "on", "at", "during", "after", "before", "speaking", "asked", "earlier", "later",
+     "last", "meanwhile", "but", "and", "separately", "also", "when", "while", "since", "as",
+     "for", "with", "from", "to", "by", "under", "over", "yet", "still", "then", "now"}
+)
+_CALL = frozenset({"called", "calls", "calling", "call"})
+_NOT_CLAUSE = frozenset(
+    {"was", "is", "were", "are", "would", "will", "had", "has", "could", "should", "might",
+     "may", "must", "can", "did", "does", "do", "been", "be"}
+)
+_WEEKDAYS = frozenset(
+    {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+     "yesterday", "today", "tonight"}
+)
+
+
+@dataclass(slots=True)
+class Attribution:
+    """A claim before stance: where its content is, who said it, by which cue."""
+
+    start: int
+    end: int
+    speaker: Speaker
+    cue: str
+    direct: bool
+    strength: float  # 1.0 speech verb, 0.8 'according to', 0.6 belief verb, 0.5 carried over
+    paragraph: int = 0
+    carried: bool = False  # speaker carried over from the quotation before
+
+
+@dataclass(slots=True)
+class _Anchor:
+    k: int  # cue token index
+    cue: str
+    strength: float
+    speaker: Speaker | None = None
+    first: int = 0  # first token of the attribution (speaker or cue)
+    last: int = 0  # last token of the attribution
+    content: tuple[int, int] | None = None
+    regions: list[Region] = field(default_factory=list)
+
+
+class AttributionFinder:
+    def __init__(self, layout: Layout, tokens: list[Token], finder: SpeakerFinder,
+                 lexicon: Lexicon) -> None:
+        self.layout = layout
+        self.text = layout.text
+        self.tokens = tokens
+        self.starts = [t.start for t in tokens]
+        self.finder = finder
+        self.lex = lexicon
+
+    # ---- helpers ------------------------------------------------------------------------
+
+    def _tok_range(self, start: int, end: int) -> tuple[int, int]:
+        return bisect_left(self.starts, start), bisect_left(self.starts, end)
+
+    def _trim(self, start: int, end: int) -> tuple[int, int]:
+        text = self.text
+        while start < end and text[start] in _TRIM_START:
+            start += 1
+        while end > start and text[end - 1] in _TRIM_END:
+            end -= 1
+        if text[start:end].lower().startswith("that "):
+            start += 5
+        return start, end
+
+    def _words(self, start: int, end: int) -> int:
+        return len(self.text[start:end].split())
+
+    # ---- cues ---------------------------------------------------------------------------
+
+    def _cues(self) -> list[_Anchor]:
+        out: list[_Anchor] = []
+        toks, lex = self.tokens, self.lex
+        for k, tok in enumerate(toks):
+            low = tok.lower
+            if low in _CALL and not self._call_ok(k):
+                continue
+            if low == "according" and k + 1 < len(toks) and toks[k + 1].lower == "to":
+                strength, cue = 0.8, "according to"
+            elif low in lex.speech_verbs:
+                strength, cue = 1.0, low
+            elif low in lex.cognition_verbs:
+                strength, cue = 0.6, low
+            elif low == "pointed" and k + 1 < len(toks) and toks[k + 1].lower == "out":
+                strength, cue = 1.0, "pointed out"
+            else:
+                continue
+            if tok.cap and k > 0 and not self._sentence_initial(k):
+                continue  # 'Says' inside a name or title case headline word mid-sentence
+            if self.layout.region_at(tok.start) is not None:
+                continue  # inside a quotation: the quoted person's own words
+            out.append(_Anchor(k, cue, strength))
+        return out
+
+    def _call_ok(self, k: int) -> bool:
+        """'called for', 'called on', or 'called' right before a quotation."""
+        nxt = self.tokens[k + 1] if k + 1 < len(self.tokens) else None
+        return nxt is not None and (nxt.lower in ("for", "on") or nxt.text in "\"“")
+
+    def _sentence_initial(self, k: int) -> bool:
+        s, _ = self.layout.sentence_of(self.tokens[k].start)
+        return self.tokens[k].start == s
+
+    # ---- one cue ------------------------------------------------------------------------
+
+    def _resolve(self, a: _Anchor, previous: _Anchor | None) -> bool:
+        toks, lay = self.tokens, self.layout
+        tok = toks[a.k]
+        s_start, s_end = lay.sentence_of(tok.start)
+        lo, hi = self._tok_range(s_start, s_end)
+        if a.cue == "according to":
+            return self._according(a, lo, hi, s_start, s_end)
+        if self.finder.is_passive(toks, a.k):
+            return False
+        # Segment boundary: the last punctuation mark before the cue within the sentence.
+        seg = a.k - 1
+        while seg >= lo and not self.finder.is_boundary(toks[seg]):
+            seg -= 1
+        np_range = self.finder.subject_before(a.k, seg + 1)
+        if np_range is None and seg >= lo and toks[seg].text == ",":
+            np_range = self._appositive(seg, lo)
+        inverted = False
+        if np_range is None:
+            if a.strength < 1.0:
+                return False
+            between = [t for t in toks[seg + 1 : a.k] if t.lower not in self.lex.between_words]
+            if (
+                a.cue.endswith("ing")
+                and previous is not None
+                and previous.speaker is not None
+                and seg >= lo
+                and toks[seg].text == ","
+                and lay.sentence_of(toks[previous.k].start)[0] == s_start
+            ):
+                a.speaker = previous.speaker
+                a.first = a.last = a.k
+                return self._content_after(a, s_end, hi)
+            after = self.finder.subject_after(a.k, hi)
+            if after is not None and not between and not a.cue.endswith("ing"):
+                np_range, inverted = after, True
+            else:
+                return False
+        a.speaker = self.finder.speaker(*np_range)
+        if inverted:
+            a.first, a.last = a.k, np_range[1] - 1
+        else:
+            a.first, a.last = np_range[0], a.k
+        if a.strength < 1.0:  # belief verbs: only with a following clause
+            nxt = toks[a.k + 1].lower if a.k + 1 < hi else "."
+            if nxt in ("to", "by", "for", "in", "on", "at", "of", "with", "as", "from", ",",
+                       ".", "it", "so", "about", "and", "or", ")", "?", "!", "-", "—"):
+                return False
+        before_start = s_start
+        before_end = toks[a.first].start
+        if self._ends_with_quote(before_end, s_start):
+            return True  # direct quotation before: assigned in the quotation pass
+        if inverted:
+            return self._content_before(a, before_start, before_end)
+        nxt = toks[a.last + 1] if a.last + 1 < hi else None
+        if nxt is not None and nxt.text in (":",) or self._quote_follows(a.last, s_end):
+            return True  # '... said: "..."': quotation pass
+        has_before = (
+            self._words(before_start, before_end) >= 3
+            and self.text[before_start:before_end].rstrip().endswith((",", "—", "–"))
+            and toks[lo].lower not in _INTRO
+        )
+        if has_before and not self._that_follows(a.last, hi):
+            return self._content_before(a, before_start, before_end)
+        if self._content_after(a, s_end, hi):
+            return True
+        return has_before and self._content_before(a, before_start, before_end)
+
+    def _appositive(self, comma: int, lo: int) -> tuple[int, int] | None:
+        """'Mark Johnson, a senior fellow at X, said': the name before the descriptor."""
+        toks = self.tokens
+        i = comma - 1
+        steps = 0
+        while i >= lo and toks[i].text != "," and steps < 16:
+            i -= 1
+            steps += 1
+        if i < lo or toks[i].text != ",":
+            return None
+        desc = toks[i + 1 : comma]
+        if not desc:
+            return None
+        name = self.finder.subject_before(i, lo)
+        if name is None or not toks[name[1] - 1].cap:
+            return None
+        return name
+
+    def _ends_with_quote(self, pos: int, floor: int) -> bool:
+        text = self.text
+        p = pos
+        while p > floor and text[p - 1] in " ,\t":
+            p -= 1
+        region = self.layout.region_at(p - 1) if p > floor else None
+        return region is not None and region.closed and region.end == p
+
+    def _quote_follows(self, last: int, s_end: int) -> bool:
+        text = self.text
+        p = self.tokens[last].end
+        while p < s_end and text[p] in " ,:\t":
+            p += 1
+        region = self.layout.region_at(p)
+        if region is None or region.start != p:
+            return False
+        tail = text[region.end : s_end].strip(" .,;:!?\"”’)")
+        return not tail
+
+    def _that_follows(self, last: int, hi: int) -> bool:
+        for j in range(last + 1, min(last + 7, hi)):
+            low = self.tokens[j].lower
+            if low == "that":
+                return True
+            if self.finder.is_boundary(self.tokens[j]) or low == ".":
+                return False
+        return False
+
+    def _content_before(self, a: _Anchor, start: int, end: int) -> bool:
+        # Skip an introductory phrase ending in a comma ("In a statement, ...").
+        start, end = self._trim(start, end)
+        if self._words(start, end) < 2:
+            return False
+        a.content = (start, end)
+        return True
+
+    def _content_after(self, a: _Anchor, s_end: int, hi: int) -> bool:
+        toks = self.tokens
+        j = a.last + 1
+        that = -1
+        for m in range(j, min(j + 7, hi)):
+            if toks[m].lower == "that":
+                that = m
+                break
+            if self.finder.is_boundary(toks[m]) or toks[m].text == ".":
+                break
+        if that >= 0:
+            j = that + 1
+        else:
+            j = self._skip_object(a, j, hi)
+        if j >= hi or (that < 0 and toks[j].lower in _NOT_CLAUSE):
+            return False  # 'a message he said was shared': a relative clause, not content
+        start, end = self._trim(toks[j].start, s_end)
+        if self._words(start, end) < 3:
+            return False
+        a.content = (start, end)
+        return True
+
+    def _skip_object(self, a: _Anchor, j: int, hi: int) -> int:
+        toks, text = self.tokens, self.text
+        if a.cue in self.lex.object_verbs and j < hi:
+            rest = text[toks[j].start : toks[j].start + 40].lower()
+            for aud in self.lex.audiences:
+                if rest.startswith(aud + " ") or rest.startswith(aud + ","):
+                    j, _ = self._tok_range(toks[j].start + len(aud), toks[j].start + len(aud))
+                    break
+        # 'said on Tuesday', 'said Tuesday', 'said in a statement,'
+        while j < hi and (toks[j].lower in _WEEKDAYS or toks[j].lower in ("on", ",")):
+            if toks[j].lower == "on" and (j + 1 >= hi or toks[j + 1].lower not in _WEEKDAYS):
+                break
+            j += 1
+        return j
+
+    def _according(self, a: _Anchor, lo: int, hi: int, s_start: int, s_end: int) -> bool:
+        toks = self.tokens
+        np_range = self.finder.subject_after(a.k + 1, hi)
+        if np_range is None:
+            return False
+        a.speaker = self.finder.speaker(*np_range)
+        a.first, a.last = a.k, np_range[1] - 1
+        before_start, before_end = s_start, toks[a.k].start
+        if self._words(*self._trim(before_start, before_end)) >= 3:
+            return self._content_before(a, before_start, before_end)
+        # 'According to X, CONTENT.'  Skip to the comma after the speaker.
+        j = np_range[1]
+        while j < hi and toks[j].text != ",":
+            j += 1
+        if j >= hi:
+            return False
+        start, end = self._trim(toks[j].end, s_end)
+        if self._words(start, end) < 3:
+            return False
+        a.content = (start, end)
+        return True
+
+    # ---- all ------------------------------------------------------------------------------
+
+    def find(self) -> list[Attribution]:
+        anchors: list[_Anchor] = []
+        previous: _Anchor | None = None
+        for a in self._cues():
+            if self._resolve(a, previous):
+                anchors.append(a)
+                previous = a
+        return self._assign_quotes(anchors)
+
+    def _assign_quotes(self, anchors: list[_Anchor]) -> list[Attribution]:
+        lay, text, toks = self.layout, self.text, self.tokens
+        owner: dict[int, tuple[Speaker, _Anchor]] = {}
+        carried: set[int] = set()
+        covered = [a.content for a in anchors if a.content is not None]
+        # Cues right after or right before a quotation own it.
+        for a in anchors:
+            if a.speaker is None or a.content is not None:
+                continue
+            first_start = toks[a.first].start
+            p = first_start
+            while p > 0 and text[p - 1] in " ,\t":
+                p -= 1
+            before = lay.region_at(p - 1) if p > 0 else None
+            if before is not None and before.end == p and before.closed:
+                owner.setdefault(before.start, (a.speaker, a))
+            p = toks[a.last].end
+            while p < len(text) and text[p] in " ,:\t":
+                p += 1
+            after = lay.region_at(p)
+            if after is not None and after.start == p:
+                owner.setdefault(after.start, (a.speaker, a))
+        # Remaining quotations: same paragraph after an owned one, or a run-on paragraph.
+        last_para_speaker: dict[int, tuple[Speaker, _Anchor, Region]] = {}
+        cue_positions = sorted(toks[a.k].start for a in anchors)
+        for region in lay.regions:
+            if region.start in owner:
+                speaker, anchor = owner[region.start]
+                last_para_speaker[region.paragraph] = (speaker, anchor, region)
+                continue
+            if any(s <= region.start and region.end <= e + 1 for s, e in covered):
+                continue
+            prev = last_para_speaker.get(region.paragraph)
+            if prev is not None:
+                between = bisect_left(cue_positions, region.start) - bisect_left(
+                    cue_positions, prev[2].end
+                )
+                if between == 0:
+                    owner[region.start] = (prev[0], prev[1])
+                    carried.add(region.start)
+                    last_para_speaker[region.paragraph] = (prev[0], prev[1], region)
+                    continue
+            para_start = lay.paragraphs[region.paragraph][0]
+            prior = last_para_speaker.get(region.paragraph - 1)
+            if region.start == para_start and prior is not None and not prior[2].closed:
+                owner[region.start] = (prior[0], prior[1])
+                carried.add(region.start)
+                last_para_speaker[region.paragraph] = (prior[0], prior[1], region)
+        out: list[Attribution] = []
+        for a in anchors:
+            if a.content is not None and a.speaker is not None:
+                out.append(Attribution(a.content[0], a.content[1], a.speaker, a.cue, False,
+                                       a.strength, lay.paragraph_of(a.content[0])))
+        for region in lay.regions:
+            if region.start not in owner:
+                continue
+            speaker, anchor = owner[region.start]
+            start, end = region.inner
+            start, end = self._trim_quote(start, end)
+            if self._words(start, end) < 2 or end - start < 6:
+                continue
+            was_carried = region.start in carried
+            out.append(Attribution(start, end, speaker, anchor.cue, True,
+                                   anchor.strength * (0.9 if was_carried else 1.0),
+                                   region.paragraph, was_carried))
+        out.sort(key=lambda x: x.start)
+        return out
+
+    def _trim_quote(self, start: int, end: int) -> tuple[int, int]:
+        text = self.text
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:—–"):
+            end -= 1
+        return start, end

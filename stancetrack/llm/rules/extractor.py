@@ -1,0 +1,78 @@
+"""The rules extractor as a pure function: article text in, claims with exact spans out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stancetrack.llm.rules.attribution import Attribution, AttributionFinder
+from stancetrack.llm.rules.lexicon import Lexicon, default_lexicon
+from stancetrack.llm.rules.speakers import SpeakerFinder
+from stancetrack.llm.rules.stance import read_stance
+from stancetrack.llm.rules.text import layout
+from stancetrack.llm.rules.tokens import mentions, tokenize
+from stancetrack.schemas import Attribution as AttributionKind
+from stancetrack.schemas import ReplyClaim
+
+
+@dataclass(frozen=True, slots=True)
+class RuleClaim:
+    """A claim with where it came from: `text[start:end] == claim.quote` exactly."""
+
+    claim: ReplyClaim
+    start: int
+    end: int
+    speaker_start: int
+    speaker_end: int
+
+
+def extract_claims(text: str, lexicon: Lexicon | None = None) -> list[RuleClaim]:
+    """All attributed claims in `text`, in text order; deterministic."""
+    lex = lexicon or default_lexicon()
+    lay = layout(text, lex.abbreviations)
+    tokens = tokenize(text, lex)
+    finder = SpeakerFinder(text, tokens, mentions(text, tokens, lex), lex)
+    found = AttributionFinder(lay, tokens, finder, lex).find()
+    out: list[RuleClaim] = []
+    for item in _dedupe(found):
+        quote = text[item.start : item.end]
+        s_start, s_end = lay.sentence_of(item.start)
+        reading = read_stance(quote, text[s_start:s_end], lex)
+        confidence = reading.confidence
+        if item.speaker.pronoun or item.carried:
+            confidence = max(0.05, confidence - lex.pronoun_penalty)
+        kind = AttributionKind.DIRECT if item.direct else AttributionKind.INDIRECT
+        how = "quoted" if item.direct else "reported"
+        rationale = f'{reading.rationale} Attribution: {how} via "{item.cue}".'
+        claim = ReplyClaim(
+            speaker=item.speaker.text,
+            actor=item.speaker.actor,
+            actor_type=item.speaker.actor_type,
+            quote=quote,
+            claim=_restate(item, quote),
+            attribution=kind,
+            rationale=rationale,
+            stance=reading.stance,
+            confidence=round(confidence * (0.7 + 0.3 * item.strength), 2),
+        )
+        out.append(RuleClaim(claim, item.start, item.end, item.speaker.start, item.speaker.end))
+    return out
+
+
+def _restate(item: Attribution, quote: str) -> str:
+    body = " ".join(quote.split())
+    if item.direct:
+        return f'{item.speaker.actor} said: "{body}"'
+    verb = "said" if item.cue in ("according to",) or item.strength < 1.0 else item.cue
+    if verb.endswith("ing"):
+        verb = "said"
+    return f"{item.speaker.actor} {verb}: {body}"
+
+
+def _dedupe(found: list[Attribution]) -> list[Attribution]:
+    """Drop a claim whose span lies inside another claim's span (nested cues)."""
+    out: list[Attribution] = []
+    for item in sorted(found, key=lambda a: (a.start, -(a.end - a.start))):
+        if any(o.start <= item.start and item.end <= o.end for o in out):
+            continue
+        out.append(item)
+    return out

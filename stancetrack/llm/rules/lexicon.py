@@ -1,0 +1,177 @@
+"""The rules extractor's word lists, loaded from `prompts/rules/*.yaml` (data, not code).
+
+The lists are versioned with the prompts: the sha256 of the files (plus the code version)
+is the rules backend's prompt hash, so editing a list invalidates cached extractions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from stancetrack.errors import ConfigError
+
+# Bump when the extraction code changes behaviour: it is part of the prompt hash.
+CODE_VERSION = "rules-code-3"
+DATA_FILES = ("lexicon.yaml", "stance.yaml")
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """A stance cue: a compiled pattern, its side and weight."""
+
+    text: str
+    pattern: re.Pattern[str]
+    side: str  # "support" | "oppose"
+    weight: float
+    self_negated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    speech_verbs: frozenset[str]
+    cognition_verbs: frozenset[str]
+    reporting_phrases: tuple[str, ...]
+    object_verbs: frozenset[str]
+    audiences: tuple[str, ...]
+    between_words: frozenset[str]
+    titles: tuple[str, ...]  # lower case, longest first
+    speaker_nouns: frozenset[str]
+    organization_words: frozenset[str]
+    government_words: frozenset[str]
+    group_words: frozenset[str]
+    person_pronouns: frozenset[str]
+    group_pronouns: frozenset[str]
+    thing_pronouns: frozenset[str]
+    female_first_names: frozenset[str]
+    not_names: frozenset[str]
+    abbreviations: frozenset[str]
+    target: re.Pattern[str]
+    cues: tuple[Cue, ...]
+    negations: frozenset[str]
+    negation_window: int
+    polar_scale: float
+    negated_penalty: float
+    pronoun_penalty: float
+    neutral_confidence: float
+    unrelated_confidence: float
+    margin: float
+    sha256: str
+    version: str
+
+
+def _words(data: dict[str, Any], key: str) -> list[str]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"rules lexicon: {key!r} must be a list of strings")
+    return [v.strip().lower() for v in value if v.strip()]
+
+
+def term_regex(term: str) -> str:
+    """A lexicon term as a regex on word boundaries; a trailing '*' matches any ending."""
+    star = term.endswith("*")
+    body = re.escape(term.rstrip("* ").lower()).replace(r"\ ", r"\s+")
+    return rf"(?<![\w-]){body}" + (r"[\w'’-]*" if star else r"(?![\w-])")
+
+
+def _read(name: str) -> bytes:
+    return resources.files("stancetrack.prompts").joinpath("rules", name).read_bytes()
+
+
+def _load_yaml(name: str, raw: bytes) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"rules lexicon {name}: invalid YAML ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"rules lexicon {name}: expected a mapping at the top level")
+    return data
+
+
+def _cues(data: dict[str, Any], key: str, side: str, negations: frozenset[str]) -> list[Cue]:
+    table = data.get(key, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"rules lexicon: {key!r} must map cue -> weight")
+    out = []
+    for text, weight in table.items():
+        if not isinstance(weight, int | float) or not 0 < float(weight) <= 1:
+            raise ConfigError(f"rules lexicon: weight of {text!r} must be in (0, 1]")
+        term = str(text).strip().lower()
+        words = re.findall(r"[\w']+", term)
+        self_negated = any(w in negations or w.endswith("n't") for w in words)
+        out.append(Cue(term, re.compile(term_regex(term)), side, float(weight), self_negated))
+    return out
+
+
+def build_lexicon(files: dict[str, bytes]) -> Lexicon:
+    """Parse the data files (name -> bytes); raises ConfigError on a malformed file."""
+    lex = _load_yaml("lexicon.yaml", files["lexicon.yaml"])
+    stance = _load_yaml("stance.yaml", files["stance.yaml"])
+    verbs = lex.get("reporting_verbs", {})
+    pronouns = lex.get("pronouns", {})
+    if not isinstance(verbs, dict) or not isinstance(pronouns, dict):
+        raise ConfigError("rules lexicon: reporting_verbs and pronouns must be mappings")
+    negations = frozenset(_words(stance, "negations"))
+    cues = _cues(stance, "support_cues", "support", negations) + _cues(
+        stance, "oppose_cues", "oppose", negations
+    )
+    # Longest first: "not expand" must win over "expand*".
+    cues.sort(key=lambda c: len(c.text), reverse=True)
+    targets = sorted(_words(stance, "target_terms"), key=len, reverse=True)
+    digest = hashlib.sha256(CODE_VERSION.encode())
+    for name in DATA_FILES:
+        digest.update(b"\0" + name.encode() + b"\0" + files[name])
+
+    def number(key: str, default: float) -> float:
+        value = stance.get(key, default)
+        if not isinstance(value, int | float):
+            raise ConfigError(f"rules lexicon: {key!r} must be a number")
+        return float(value)
+
+    return Lexicon(
+        speech_verbs=frozenset(_words(verbs, "speech")),
+        cognition_verbs=frozenset(_words(verbs, "cognition")),
+        reporting_phrases=tuple(_words(lex, "reporting_phrases")),
+        object_verbs=frozenset(_words(lex, "object_verbs")),
+        audiences=tuple(sorted(_words(lex, "audiences"), key=len, reverse=True)),
+        between_words=frozenset(_words(lex, "between_words")),
+        titles=tuple(sorted(set(_words(lex, "titles")), key=len, reverse=True)),
+        speaker_nouns=frozenset(_words(lex, "speaker_nouns")),
+        organization_words=frozenset(_words(lex, "organization_words")),
+        government_words=frozenset(_words(lex, "government_words")),
+        group_words=frozenset(_words(lex, "group_words")),
+        person_pronouns=frozenset(_words(pronouns, "person")),
+        group_pronouns=frozenset(_words(pronouns, "group")),
+        thing_pronouns=frozenset(_words(pronouns, "thing")),
+        female_first_names=frozenset(_words(lex, "female_first_names")),
+        not_names=frozenset(_words(lex, "not_names")),
+        abbreviations=frozenset(_words(lex, "abbreviations")),
+        target=re.compile("|".join(term_regex(t) for t in targets)),
+        cues=tuple(cues),
+        negations=negations,
+        negation_window=int(number("negation_window", 3)),
+        polar_scale=number("polar_scale", 0.9),
+        negated_penalty=number("negated_penalty", 0.15),
+        pronoun_penalty=number("pronoun_penalty", 0.05),
+        neutral_confidence=number("neutral_confidence", 0.5),
+        unrelated_confidence=number("unrelated_confidence", 0.6),
+        margin=number("margin", 0.1),
+        sha256=digest.hexdigest(),
+        version=f"{CODE_VERSION}+lexicon-{lex.get('version', '?')}.{stance.get('version', '?')}",
+    )
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    """The lexicon shipped in `prompts/rules/` (read once per process)."""
+    try:
+        files = {name: _read(name) for name in DATA_FILES}
+    except (FileNotFoundError, ModuleNotFoundError) as exc:
+        raise ConfigError(f"rules lexicon files not found: {exc}") from exc
+    return build_lexicon(files)

@@ -1,0 +1,294 @@
+"""Who is speaking: the noun phrase at a reporting cue, its canonical actor and type.
+
+A speaker is read from the tokens around the cue: the subject before it ("Putin said",
+"a senior U.S. official warned"), the inverted subject after it ("said Mr. Obama"), or an
+appositive ("Mark Johnson, a fellow at X, said"). Its canonical actor is the longest full
+form of the name seen in the article ("Putin" -> "Vladimir Putin"), titles stripped; a
+pronoun is resolved to the most recent fitting name before it.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import Counter
+from dataclasses import dataclass
+
+from stancetrack.llm.rules.lexicon import Lexicon
+from stancetrack.llm.rules.tokens import (
+    Mention,
+    Token,
+    classify,
+    female_of,
+    split_title,
+    strip_possessive,
+)
+from stancetrack.schemas import ActorType
+
+DETERMINERS = frozenset(
+    {"the", "a", "an", "another", "two", "three", "four", "several", "some", "many", "most",
+     "other", "both", "one", "his", "her", "their", "its", "our", "these", "those", "this",
+     "few", "various", "numerous", "multiple"}
+)
+ADJECTIVES = frozenset(
+    {"senior", "top", "former", "longtime", "chief", "key", "close", "prominent", "anonymous",
+     "unnamed", "independent", "conservative", "liberal", "veteran", "leading", "outside",
+     "local", "federal", "state", "national", "foreign", "military", "intelligence", "white",
+     "campaign", "election", "political", "legal", "health", "security", "defense", "defence",
+     "administration", "government", "party", "public", "private", "new", "recent", "latest",
+     "internal", "official", "deputy", "communications", "press", "policy", "economic", "other",
+     "current", "democratic", "republican", "presidential", "progressive", "medical",
+     "high-ranking", "ranking", "retired", "career", "western", "european", "russian",
+     "american", "u.s.", "same", "second", "third", "first"}
+)
+_BE = frozenset({"is", "was", "were", "are", "been", "being", "be", "'s"})
+_PUNCT_BOUNDARY = frozenset({",", ";", ":", "(", ")", "—", "–", "\"", "“", "”", "-", "[", "]"})
+
+
+@dataclass(frozen=True, slots=True)
+class Speaker:
+    start: int
+    end: int
+    text: str  # as written in the article
+    actor: str  # canonical
+    actor_type: ActorType
+    pronoun: bool = False
+
+
+def _is_name_word(tok: Token, lexicon: Lexicon) -> bool:
+    return tok.cap and tok.text[0].isalpha() and tok.lower not in lexicon.not_names
+
+
+def _np_word(tok: Token, lexicon: Lexicon) -> bool:
+    low = tok.lower
+    return (
+        _is_name_word(tok, lexicon)
+        or low in lexicon.speaker_nouns
+        or low in ADJECTIVES
+        or low in lexicon.titles
+        or low in ("of", "for", "and", "&", "at")
+        or (tok.cap and low in lexicon.titles)
+    )
+
+
+def _head_ok(tok: Token, lexicon: Lexicon) -> bool:
+    low = tok.lower
+    if low.endswith(("'s", "’s", "'", "’")):
+        return False
+    if low in lexicon.person_pronouns or low in lexicon.group_pronouns:
+        return True
+    if low in lexicon.thing_pronouns:
+        return True
+    if _is_name_word(tok, lexicon):
+        return True
+    return low in lexicon.speaker_nouns
+
+
+class SpeakerFinder:
+    """Finds and resolves speakers in one article."""
+
+    def __init__(
+        self, text: str, tokens: list[Token], mentions: list[Mention], lexicon: Lexicon
+    ) -> None:
+        self.text = text
+        self.tokens = tokens
+        self.lexicon = lexicon
+        self.mentions = mentions
+        self._mention_starts = [m.start for m in mentions]
+        self._counts = Counter(m.name for m in mentions)
+
+    # ---- finding the noun phrase -------------------------------------------------------
+
+    def subject_before(self, k: int, lo: int) -> tuple[int, int] | None:
+        """Token range [i, j) of the subject of the cue at token k, scanning back to lo."""
+        toks, lex = self.tokens, self.lexicon
+        i = k - 1
+        while i >= lo and (
+            toks[i].lower in lex.between_words
+            or (toks[i].lower.endswith("ly") and not toks[i].cap and len(toks[i].lower) > 3)
+        ):
+            i -= 1
+        if i < lo:
+            return None
+        head = toks[i]
+        if not _head_ok(head, lex):
+            return None
+        if head.lower in lex.person_pronouns | lex.group_pronouns | lex.thing_pronouns:
+            return (i, i + 1)
+        j = i
+        while j - 1 >= lo:
+            tok = toks[j - 1]
+            if tok.lower in DETERMINERS:
+                j -= 1
+                break
+            if tok.lower in ("of", "and", "&", "for", "at"):
+                # Only inside names: "Secretary of State", "Trump and Pence".
+                if j - 2 >= lo and _is_name_word(toks[j - 2], lex) and toks[j].cap:
+                    j -= 1
+                    continue
+                break
+            if _np_word(tok, lex) or (tok.cap and tok.text[:1].isalpha()):
+                if tok.cap and tok.lower in lex.not_names and tok.lower not in DETERMINERS:
+                    break
+                j -= 1
+                continue
+            if tok.text.endswith(("'s", "’s")) and tok.cap:
+                j -= 1
+                continue
+            break
+        return (j, i + 1)
+
+    def subject_after(self, k: int, hi: int) -> tuple[int, int] | None:
+        """Inverted subject after the cue: 'said Mr. Obama', 'said the source'."""
+        toks, lex = self.tokens, self.lexicon
+        i = k + 1
+        if i >= hi:
+            return None
+        if toks[i].lower in lex.person_pronouns | lex.group_pronouns:
+            return (i, i + 1)
+        j = i
+        if toks[j].lower in DETERMINERS:
+            j += 1
+        last_ok = -1
+        while j < hi:
+            tok = toks[j]
+            if tok.lower in ("of", "and", "&", "for") and last_ok == j - 1:
+                j += 1
+                continue
+            if _np_word(tok, lex) or tok.text.endswith(("'s", "’s")):
+                if _head_ok(tok, lex):
+                    last_ok = j
+                j += 1
+                continue
+            break
+        if last_ok < 0:
+            return None
+        return (i, last_ok + 1)
+
+    # ---- resolving -----------------------------------------------------------------------
+
+    def speaker(self, i: int, j: int) -> Speaker:
+        toks = self.tokens[i:j]
+        start, end = toks[0].start, toks[-1].end
+        written = self.text[start:end]
+        lex = self.lexicon
+        if len(toks) == 1 and toks[0].lower in (
+            lex.person_pronouns | lex.group_pronouns | lex.thing_pronouns
+        ):
+            return self._pronoun(toks[0], start, end, written)
+        # The name: the trailing run of capitalised words (a descriptor has none).
+        run: list[Token] = []
+        for tok in reversed(toks):
+            if tok.cap and tok.text[0].isalpha() and not tok.text.endswith(("'s", "’s")):
+                run.insert(0, tok)
+            elif run and tok.lower in ("of", "and", "&", "for"):
+                run.insert(0, tok)
+            else:
+                break
+        while run and (run[0].lower in ("of", "and", "&", "for") or run[0].lower in
+                       lex.not_names):
+            run.pop(0)
+        if len(run) == 1 and run[0].lower in lex.speaker_nouns:
+            run = []  # 'Analysts said': a capitalised common noun, not a name
+        if not run:
+            return Speaker(start, end, written, self._descriptor(toks), self._noun_type(toks))
+        words = [t.text for t in run]
+        if "and" in [w.lower() for w in words] and len(words) >= 3:
+            return Speaker(start, end, written, " ".join(words), ActorType.GROUP)
+        title, name = split_title(words, lex)
+        titled = bool(title) or any(t.lower in lex.titles for t in toks[: len(toks) - len(run)])
+        kind = classify(name or words, lex, titled=False)
+        if kind not in ("organization", "government") and not title:
+            kind = classify(words, lex, titled=False)
+        if kind in ("organization", "government"):
+            org = " ".join(words)
+            canonical = self._canonical(org, at=start, female=None, person=False)
+            return Speaker(start, end, written, canonical, ActorType(kind))
+        name_text = " ".join(name) if name else " ".join(words)
+        title_text = " ".join(t.text for t in toks[: len(toks) - len(name)])
+        female = female_of(name_text, title_text, lex)
+        canonical = self._canonical(name_text, at=start, female=female, person=True)
+        ctype = classify(canonical.split(), lex, titled=titled)
+        if ctype == "unknown" and (titled or len(canonical.split()) >= 2):
+            ctype = "person"
+        return Speaker(start, end, written, canonical, ActorType(ctype))
+
+    def _descriptor(self, toks: list[Token]) -> str:
+        words = [t.text for t in toks]
+        while words and words[0].lower() in DETERMINERS:
+            words.pop(0)
+        return " ".join(words) if words else " ".join(t.text for t in toks)
+
+    def _noun_type(self, toks: list[Token]) -> ActorType:
+        head = toks[-1].lower
+        if head in self.lexicon.group_words:
+            return ActorType.GROUP
+        if head in self.lexicon.government_words:
+            return ActorType.GOVERNMENT
+        if head in self.lexicon.organization_words:
+            return ActorType.ORGANIZATION
+        if head in self.lexicon.speaker_nouns and head.endswith("s") and not head.endswith("ss"):
+            return ActorType.GROUP
+        if head in self.lexicon.speaker_nouns:
+            return ActorType.PERSON if head not in ("report", "poll", "statement") else (
+                ActorType.UNKNOWN
+            )
+        return ActorType.UNKNOWN
+
+    def _canonical(self, name: str, *, at: int, female: bool | None, person: bool) -> str:
+        """The longest, most frequent full form in the article that contains this name."""
+        parts = [strip_possessive(p) for p in name.split()]
+        if not parts:
+            return name
+        last = parts[-1]
+        best = " ".join(parts)
+        best_key: tuple[int, int, int] = (0, 0, 0)
+        for cand, count in self._counts.items():
+            cparts = cand.split()
+            if cparts[-1] != last or len(cparts) < len(parts):
+                continue
+            if not all(p in cparts for p in parts):
+                continue
+            fit = 1
+            if person and female is not None:
+                cand_female = female_of(cand, "", self.lexicon)
+                if cand_female is not None and cand_female != female:
+                    continue
+            key = (fit, count if len(cparts) > 1 else 0, len(cparts))
+            if len(cparts) > len(parts) and key > best_key:
+                best, best_key = cand, key
+        return best
+
+    def _pronoun(self, tok: Token, start: int, end: int, written: str) -> Speaker:
+        lex = self.lexicon
+        low = tok.lower
+        index = bisect_left(self._mention_starts, start) - 1
+        while index >= 0:
+            m = self.mentions[index]
+            index -= 1
+            if low in lex.person_pronouns:
+                if m.kind != "person" and not (m.kind == "unknown" and m.title):
+                    continue
+                female = m.female
+                if female is None:
+                    female = female_of(self._canonical(m.name, at=m.start, female=None,
+                                                       person=True), "", lex)
+                if low == "she" and female is False:
+                    continue
+                if low == "he" and female is True:
+                    continue
+                actor = self._canonical(m.name, at=m.start, female=female, person=True)
+                return Speaker(start, end, written, actor, ActorType.PERSON, pronoun=True)
+            if m.kind in ("organization", "government"):
+                actor = self._canonical(m.name, at=m.start, female=None, person=False)
+                return Speaker(start, end, written, actor, ActorType(m.kind), pronoun=True)
+        kind = ActorType.PERSON if low in lex.person_pronouns else ActorType.GROUP
+        return Speaker(start, end, written, written, kind, pronoun=True)
+
+    @staticmethod
+    def is_passive(tokens: list[Token], k: int) -> bool:
+        verb = tokens[k].lower
+        return k > 0 and tokens[k - 1].lower in _BE and not verb.endswith("ing")
+
+    @staticmethod
+    def is_boundary(tok: Token) -> bool:
+        return tok.text in _PUNCT_BOUNDARY
