@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = app(args=args, prog_name="stancetrack", standalone_mode=False)
     except typer.TyperException as exc:  # click's usage errors and other parse failures
-        return _usage_error(exc)
+        return _usage_error(exc, args)
     except typer.Abort:
         err.print("aborted")
         return 1
@@ -107,15 +107,20 @@ def _error_line(message: str) -> None:
     err.print(f"[red]error:[/red] {_escape(message)}", markup=True, highlight=False)
 
 
-def _usage_error(exc: typer.TyperException) -> int:
+def _usage_error(exc: typer.TyperException, args: list[str]) -> int:
     """Click's usage errors as two lines (the problem, where to get help), not a box."""
     code = int(getattr(exc, "exit_code", 2))
     if type(exc).__name__ == "NoArgsIsHelpError":  # a bare `stancetrack`: help already shown
         return code
     ctx = getattr(exc, "ctx", None)
-    _error_line(exc.format_message())
     if ctx is not None:
-        err.print(f"Try '{ctx.command_path} --help' for help.", markup=False)
+        where = ctx.command_path
+    else:  # some parse errors carry no context: name the command from the arguments
+        commands = {c.name or c.callback.__name__ for c in app.registered_commands if c.callback}
+        command = next((a for a in args if not a.startswith("-")), None)
+        where = f"stancetrack {command}" if command in commands else "stancetrack"
+    _error_line(exc.format_message())
+    err.print(f"Try '{where} --help' for help.", markup=False)
     return code
 
 
