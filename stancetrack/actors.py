@@ -1,12 +1,20 @@
-"""Actor names: the normalised key two mentions must share to be the same actor.
+"""Actor names: the keys two mentions must share to be the same actor.
 
-Pure functions (no database); the repository uses them to find or create actors.
+Pure functions (no database). The repository uses them to find or create actors:
+
+- `name_key` is the strict key: case, diacritics and punctuation folded, leading titles
+  ("Russian President", "Kremlin spokesman") dropped. Institutions keep their whole name,
+  so "Russian Foreign Ministry" and "Finnish Foreign Ministry" stay apart.
+- `loose_key` also forgives transliteration ("Zelenskiy" / "Zelenskyy", "Sergei" / "Sergey").
+- `full_names_in` finds the full names a text gives for a bare surname, so "Johnson" in an
+  article resolves to the Johnson that article names.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 # Titles and roles that precede a name and are not part of it. Longest first.
 TITLE_WORDS = sorted(
@@ -91,19 +99,115 @@ TITLE_WORDS = sorted(
     reverse=True,
 )
 
+# A name ending in one of these is an institution or a group: its words are all part of it.
+INSTITUTION_WORDS = frozenset(
+    {
+        "administration",
+        "agency",
+        "alliance",
+        "allies",
+        "analysts",
+        "army",
+        "assembly",
+        "bureau",
+        "cabinet",
+        "command",
+        "commission",
+        "committee",
+        "congress",
+        "council",
+        "court",
+        "department",
+        "duma",
+        "embassy",
+        "forces",
+        "government",
+        "house",
+        "kremlin",
+        "military",
+        "ministry",
+        "mission",
+        "nato",
+        "office",
+        "official",
+        "officials",
+        "organisation",
+        "organization",
+        "parliament",
+        "party",
+        "presidency",
+        "senate",
+        "service",
+        "services",
+        "spokesman",
+        "spokesperson",
+        "union",
+    }
+)
+
 PRONOUNS = frozenset(
     {"he", "she", "they", "him", "her", "them", "it", "we", "i", "you", "his", "hers", "their"}
 )
 
+# Capitalised words that start sentences or name dates, never part of a person's name.
+_NOT_NAME_WORDS = frozenset(
+    {
+        "a",
+        "after",
+        "and",
+        "as",
+        "at",
+        "but",
+        "by",
+        "for",
+        "from",
+        "if",
+        "in",
+        "on",
+        "since",
+        "so",
+        "that",
+        "the",
+        "then",
+        "this",
+        "to",
+        "when",
+        "while",
+        "with",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    }
+)
+
+_POSSESSIVE = re.compile(r"(\w)['’]s\b")
 _PUNCT = re.compile(r"[^\w\s]")
 _SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+_INITIALS = re.compile(r"(?:[A-Z]\.)+")
 
 
 def fold(text: str) -> str:
-    """Casefold and strip diacritics and punctuation: 'Erdoğan,' -> 'erdogan'."""
+    """Casefold and strip diacritics, possessives and punctuation: 'Erdoğan’s,' -> 'erdogan'."""
     decomposed = unicodedata.normalize("NFKD", text)
     no_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    no_marks = no_marks.replace("\u2019", "'").replace("'s ", " ")
+    no_marks = _POSSESSIVE.sub(r"\1", no_marks)
     return _SPACES.sub(" ", _PUNCT.sub(" ", no_marks.casefold())).strip()
 
 
@@ -124,9 +228,45 @@ def strip_titles(name: str) -> str:
     return key
 
 
+def is_institution(name: str) -> bool:
+    """True for names like 'Hungarian government' or 'White House' (last word decides)."""
+    words = fold(name).split()
+    return bool(words) and words[-1] in INSTITUTION_WORDS
+
+
 def name_key(name: str) -> str:
-    """The matching key of a name: folded, titles stripped; never empty for a non-empty name."""
-    return strip_titles(name) or fold(name)
+    """The strict matching key: folded, titles stripped for people; never empty for a name."""
+    folded = fold(name)
+    if is_institution(name):
+        return folded[4:] if folded.startswith("the ") else folded
+    return strip_titles(name) or folded
+
+
+_LOOSE_RULES = (
+    ("yy", "y"),
+    ("iy", "y"),
+    ("ij", "y"),
+    ("ii", "i"),
+    ("ph", "f"),
+    ("th", "t"),
+    ("kh", "h"),
+    ("ck", "k"),
+    ("w", "v"),
+)
+_DOUBLE = re.compile(r"(\w)\1")
+
+
+def loose_key(key: str) -> str:
+    """A key that forgives transliteration: 'volodymyr zelenskiy' == 'volodymyr zelenskyy'."""
+    words = []
+    for word in key.split():
+        for old, new in _LOOSE_RULES:
+            word = word.replace(old, new)
+        word = _DOUBLE.sub(r"\1", word)
+        if word.endswith("ei"):
+            word = word[:-1] + "y"
+        words.append(word)
+    return " ".join(words)
 
 
 def is_pronoun(mention: str) -> bool:
@@ -137,3 +277,67 @@ def surname(name: str) -> str:
     """Last token of the key: the surname for a person's name."""
     parts = name_key(name).split()
     return parts[-1] if parts else ""
+
+
+def is_variant_of(mention_key: str, actor_key: str) -> bool:
+    """True when a mention is a shorter form of the actor's name: 'putin' of 'vladimir putin'.
+
+    The mention's words must all be in the name and include its last word (the surname),
+    strictly or up to transliteration.
+    """
+    if not mention_key or not actor_key:
+        return False
+    for mk, ak in ((mention_key, actor_key), (loose_key(mention_key), loose_key(actor_key))):
+        mention, actor = mk.split(), ak.split()
+        if mention[-1] == actor[-1] and set(mention) <= set(actor):
+            return True
+    return False
+
+
+def name_parts(speaker: str) -> list[str]:
+    """The name-like pieces of a speaker phrase: 'Mark Johnson, a senior fellow' -> 2 parts."""
+    return [part.strip() for part in speaker.split(",") if part.strip()]
+
+
+def full_names_in(text: str, last_name_key: str, *, max_words: int = 4) -> dict[str, str]:
+    """Full names the text gives for a surname: {key: display}, e.g. {'mark johnson': ...}.
+
+    A full name is a run of capitalised words right before the surname (same sentence, only
+    spaces between), minus leading titles, that leaves at least a first name and a surname.
+    """
+    found: dict[str, str] = {}
+    words = list(_WORD.finditer(text))
+    for index, match in enumerate(words):
+        if fold(match.group()) != last_name_key:
+            continue
+        run = [match]
+        j = index - 1
+        while j >= 0 and len(run) < max_words:
+            prev = words[j]
+            gap = text[prev.end() : run[0].start()]
+            token = prev.group()
+            if gap.strip() or not token[0].isupper() or fold(token) in _NOT_NAME_WORDS:
+                break
+            if token.endswith(".") and not _INITIALS.fullmatch(token):
+                break  # "... in Helsinki. Johnson said": a sentence ends before the surname
+            run.insert(0, prev)
+            j -= 1
+        display = text[run[0].start() : run[-1].end()].rstrip(".'’")
+        display = _POSSESSIVE.sub(r"\1", display)
+        key = name_key(display)
+        tokens = key.split()
+        if len(tokens) >= 2 and tokens[-1] == last_name_key:
+            kept = display.split()[-len(tokens) :]
+            found.setdefault(key, " ".join(kept))
+    return found
+
+
+def closest(name: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
+    """The candidates nearest to `name`, for 'did you mean' hints."""
+    from rapidfuzz import fuzz, process
+
+    pool = list(dict.fromkeys(c for c in candidates if c))
+    if not pool:
+        return []
+    scored = process.extract(name, pool, scorer=fuzz.WRatio, processor=fold, limit=limit)
+    return [choice for choice, score, _ in scored if score >= 50]

@@ -1,55 +1,344 @@
-"""Actors and aliases: find the canonical actor for a mention, or create it."""
+"""The actor registry: resolve mentions to canonical actors, and apply users' fixes.
+
+Resolution order for one mention (see `ActorResolver.resolve`):
+
+1. a bare surname becomes the full name the same article gives for it ("Johnson" in an
+   article naming "Mark Johnson" is Mark Johnson);
+2. a user's alias (origin "user": from `actors merge/alias/rename`) wins over everything;
+3. the same strict key as an actor's name or alias;
+4. the same key up to transliteration, when exactly one actor has it;
+5. a bare surname matching exactly one actor's surname across the registry;
+6. otherwise a new actor. Ambiguous matches never merge: two Johnsons stay apart.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from stancetrack.actors import is_pronoun, name_key
-from stancetrack.db.models import Actor, ActorAlias
+from stancetrack.actors import (
+    closest,
+    full_names_in,
+    is_pronoun,
+    is_variant_of,
+    loose_key,
+    name_key,
+    name_parts,
+)
+from stancetrack.db.models import Actor, ActorAlias, Article, Claim
+from stancetrack.errors import AmbiguousError, NotFoundError, UsageError
+
+USER = "user"
+MODEL = "model"
+
+
+def _clean(text: str | None) -> str:
+    return " ".join((text or "").split())
 
 
 def find_actors_by_key(session: Session, key: str) -> list[Actor]:
     """Actors whose canonical key or any alias key equals `key`; user fixes first."""
     stmt = (
-        select(Actor)
+        select(Actor, ActorAlias.origin)
         .join(ActorAlias, ActorAlias.actor_id == Actor.id)
         .where(ActorAlias.key == key)
-        .order_by((ActorAlias.origin == "user").desc(), Actor.id)
+        .order_by((ActorAlias.origin == USER).desc(), Actor.id)
     )
-    found = list(dict.fromkeys(session.scalars(stmt)))
-    if not found:
-        found = list(session.scalars(select(Actor).where(Actor.key == key).order_by(Actor.id)))
+    found = list(dict.fromkeys(actor for actor, _origin in session.execute(stmt)))
+    for actor in session.scalars(select(Actor).where(Actor.key == key).order_by(Actor.id)):
+        if actor not in found:
+            found.append(actor)
     return found
 
 
-def add_alias(session: Session, actor: Actor, alias: str, origin: str = "model") -> None:
+def _user_alias_actor(session: Session, key: str) -> Actor | None:
+    return session.scalar(
+        select(Actor)
+        .join(ActorAlias, ActorAlias.actor_id == Actor.id)
+        .where(ActorAlias.key == key, ActorAlias.origin == USER)
+        .order_by(ActorAlias.id.desc())
+        .limit(1)
+    )
+
+
+def add_alias(session: Session, actor: Actor, alias: str, origin: str = MODEL) -> None:
+    """Record `alias` for `actor` (a user alias upgrades an existing model alias)."""
+    alias = _clean(alias)
     key = name_key(alias)
     if not key or is_pronoun(alias):
         return
-    exists = session.scalar(
-        select(ActorAlias.id).where(ActorAlias.actor_id == actor.id, ActorAlias.key == key)
+    existing = session.scalar(
+        select(ActorAlias).where(ActorAlias.actor_id == actor.id, ActorAlias.key == key)
     )
-    if exists is None:
-        session.add(ActorAlias(actor=actor, alias=alias.strip(), key=key, origin=origin))
+    if existing is None:
+        session.add(ActorAlias(actor_id=actor.id, alias=alias, key=key, origin=origin))
         session.flush()
+    elif origin == USER and existing.origin != USER:
+        existing.origin = USER
 
 
-def resolve_actor(session: Session, name: str, speaker: str, actor_type: str) -> Actor:
-    """The actor for a claim's canonical `name`, recording `speaker` as an alias."""
-    name = " ".join(name.split()) or " ".join(speaker.split()) or "unknown"
-    key = name_key(name)
-    matches = find_actors_by_key(session, key)
-    actor = matches[0] if matches else None
-    if actor is None:
-        actor = session.scalar(select(Actor).where(Actor.name == name))
-    if actor is None:
-        actor = Actor(name=name, key=key, actor_type=actor_type or "unknown")
-        session.add(actor)
-        session.flush()
-    elif actor.actor_type == "unknown" and actor_type and actor_type != "unknown":
-        actor.actor_type = actor_type
-    add_alias(session, actor, name)
-    if speaker and not is_pronoun(speaker):
-        add_alias(session, actor, speaker)
-    return actor
+@dataclass
+class _Index:
+    """All names in the registry, loaded once per resolver for the fuzzy steps."""
+
+    loose: dict[str, set[int]]
+    surnames: dict[str, set[int]]
+
+
+class ActorResolver:
+    """Resolves the mentions of one article (or of none) to canonical actors.
+
+    Create one per article and call `resolve` per claim; it reads the article text once
+    and the registry's names once, so a whole reply resolves in a few queries.
+    """
+
+    def __init__(self, session: Session, article_id: int | None = None) -> None:
+        self.session = session
+        self.article_id = article_id
+        self._text: str | None = None
+        self._index: _Index | None = None
+
+    # -- context -------------------------------------------------------------------------
+
+    def _article_text(self) -> str:
+        if self._text is None:
+            text = None
+            if self.article_id is not None:
+                text = self.session.scalar(
+                    select(Article.text).where(Article.id == self.article_id)
+                )
+            self._text = text or ""
+        return self._text
+
+    def _registry(self) -> _Index:
+        if self._index is None:
+            loose: dict[str, set[int]] = defaultdict(set)
+            surnames: dict[str, set[int]] = defaultdict(set)
+            rows = list(self.session.execute(select(Actor.id, Actor.key)))
+            rows += list(self.session.execute(select(ActorAlias.actor_id, ActorAlias.key)))
+            for actor_id, key in rows:
+                loose[loose_key(key)].add(actor_id)
+                words = key.split()
+                if len(words) >= 2:
+                    surnames[loose_key(words[-1])].add(actor_id)
+            self._index = _Index(loose, surnames)
+        return self._index
+
+    def _remember(self, actor: Actor, key: str) -> None:
+        if self._index is not None:
+            self._index.loose[loose_key(key)].add(actor.id)
+            words = key.split()
+            if len(words) >= 2:
+                self._index.surnames[loose_key(words[-1])].add(actor.id)
+
+    # -- resolution ----------------------------------------------------------------------
+
+    def resolve(self, name: str, speaker: str = "", actor_type: str = "unknown") -> Actor:
+        """The canonical actor for a claim's `name` (the model's), recording name variants."""
+        speaker = _clean(speaker)
+        name = _clean(name)
+        if not name or is_pronoun(name):
+            name = speaker if speaker and not is_pronoun(speaker) else "unknown"
+        key = name_key(name)
+        given = name
+
+        if len(key.split()) == 1 and self._article_text():
+            full = full_names_in(self._article_text(), key)
+            if len(full) == 1:
+                key, name = next(iter(full.items()))
+
+        actor = self._match(key, name)
+        if actor is None:
+            actor = Actor(name=self._free_name(name), key=key, actor_type=actor_type or "unknown")
+            self.session.add(actor)
+            self.session.flush()
+            self._remember(actor, key)
+        if actor.actor_type == "unknown" and actor_type and actor_type != "unknown":
+            actor.actor_type = actor_type
+
+        for alias in (name, given):
+            if alias == actor.name or is_variant_of(name_key(alias), actor.key):
+                add_alias(self.session, actor, alias)
+        for part in name_parts(speaker):
+            if not is_pronoun(part) and is_variant_of(name_key(part), actor.key):
+                add_alias(self.session, actor, part)
+        return actor
+
+    def _match(self, key: str, name: str) -> Actor | None:
+        user = _user_alias_actor(self.session, key)
+        if user is not None:
+            return user
+        exact = find_actors_by_key(self.session, key)
+        if len(exact) == 1:
+            return exact[0]
+        if len(exact) > 1:
+            return self._disambiguate(exact, key, name)
+        index = self._registry()
+        loose_ids = index.loose.get(loose_key(key), set())
+        if len(loose_ids) == 1:
+            return self.session.get(Actor, next(iter(loose_ids)))
+        words = key.split()
+        if len(words) == 1 and not loose_ids:
+            same_surname = index.surnames.get(loose_key(words[0]), set())
+            if len(same_surname) == 1:
+                return self.session.get(Actor, next(iter(same_surname)))
+        return None
+
+    def _disambiguate(self, actors: list[Actor], key: str, name: str) -> Actor | None:
+        """Several actors share this key: only an exact canonical match is safe."""
+        for actor in actors:
+            if actor.name == name:
+                return actor
+        owners = [a for a in actors if a.key == key]
+        if len(owners) == 1 and len(key.split()) > 1:
+            return owners[0]
+        # e.g. a bare "Johnson" that two people answer to: keep it apart.
+        return self.session.scalar(select(Actor).where(Actor.name == name))
+
+    def _free_name(self, name: str) -> str:
+        """`name`, or `name (2)`... if another actor already has that display name."""
+        candidate, n = name, 1
+        while self.session.scalar(select(Actor.id).where(Actor.name == candidate)) is not None:
+            n += 1
+            candidate = f"{name} ({n})"
+        return candidate
+
+
+def resolve_actor(
+    session: Session,
+    name: str,
+    speaker: str,
+    actor_type: str,
+    article_id: int | None = None,
+) -> Actor:
+    """The actor for a claim's canonical `name`, recording `speaker` as an alias.
+
+    Pass `article_id` so a bare surname resolves to the full name met in that article; for
+    many claims of one article, an `ActorResolver` saves repeated reads.
+    """
+    return ActorResolver(session, article_id).resolve(name, speaker, actor_type)
+
+
+# -- lookup by NAME (queries) --------------------------------------------------------------
+
+
+def all_names(session: Session) -> list[str]:
+    names = list(session.scalars(select(Actor.name)))
+    names += list(session.scalars(select(ActorAlias.alias)))
+    return list(dict.fromkeys(names))
+
+
+def find_actor(session: Session, name: str) -> Actor:
+    """The actor a user's NAME means: canonical name or alias, case/diacritics-insensitive.
+
+    Raises NotFoundError with the closest names on a miss, AmbiguousError when the name
+    fits several actors (e.g. a bare surname two people share).
+    """
+    cleaned = _clean(name)
+    exact = session.scalar(select(Actor).where(func.lower(Actor.name) == cleaned.lower()))
+    if exact is not None:
+        return exact
+    matches = find_actors_by_key(session, name_key(cleaned)) if cleaned else []
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        listed = ", ".join(a.name for a in matches[:6])
+        raise AmbiguousError(f"actor {cleaned!r} matches several actors: {listed}; be specific")
+    hints = closest(cleaned, all_names(session))
+    hint = f"; closest: {', '.join(hints)}" if hints else ""
+    raise NotFoundError(f"no actor matches {cleaned!r}{hint}")
+
+
+def find_actors(session: Session, names: list[str]) -> list[Actor]:
+    return list(dict.fromkeys(find_actor(session, n) for n in names))
+
+
+# -- users' fixes ----------------------------------------------------------------------------
+
+
+def merge_actors(session: Session, source: Actor, target: Actor) -> int:
+    """Fold `source` into `target`: its claims move, its names become user aliases of target.
+
+    Returns the number of claims moved. A claim the target already has at the same span is
+    dropped rather than duplicated.
+    """
+    if source.id == target.id:
+        raise UsageError(f"cannot merge {source.name!r} into itself")
+    target_spans = {
+        (article_id, start, end)
+        for article_id, start, end in session.execute(
+            select(Claim.article_id, Claim.start, Claim.end).where(Claim.actor_id == target.id)
+        )
+    }
+    duplicate_ids = [
+        claim_id
+        for claim_id, article_id, start, end in session.execute(
+            select(Claim.id, Claim.article_id, Claim.start, Claim.end).where(
+                Claim.actor_id == source.id
+            )
+        )
+        if (article_id, start, end) in target_spans
+    ]
+    if duplicate_ids:
+        session.execute(delete(Claim).where(Claim.id.in_(duplicate_ids)))
+    moved = _rowcount(
+        session.execute(update(Claim).where(Claim.actor_id == source.id).values(actor_id=target.id))
+    )
+    names = [source.name] + [a.alias for a in source.aliases]
+    if target.actor_type == "unknown":
+        target.actor_type = source.actor_type
+    session.delete(source)
+    session.flush()
+    for alias in names:
+        add_alias(session, target, alias, origin=USER)
+    return moved
+
+
+def _rowcount(result: object) -> int:
+    """Rows an UPDATE/DELETE touched (typed loosely: SQLAlchemy's Result lacks it)."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def add_user_alias(session: Session, actor: Actor, alias: str) -> None:
+    if not name_key(alias) or is_pronoun(alias):
+        raise UsageError(f"{alias!r} cannot be an alias (empty or a pronoun)")
+    add_alias(session, actor, alias, origin=USER)
+
+
+def remove_alias(session: Session, actor: Actor, alias: str) -> int:
+    """Forget an alias (by its key); later extractions may learn it again unless re-aliased."""
+    key = name_key(alias)
+    if key == actor.key:
+        raise UsageError(f"{alias!r} is {actor.name!r}'s own name: use `actors rename`")
+    result = session.execute(
+        delete(ActorAlias).where(ActorAlias.actor_id == actor.id, ActorAlias.key == key)
+    )
+    return _rowcount(result)
+
+
+def rename_actor(session: Session, actor: Actor, new_name: str) -> None:
+    """Give `actor` a new canonical name; the old one stays as a user alias."""
+    new_name = _clean(new_name)
+    if not new_name:
+        raise UsageError("the new name is empty")
+    other = session.scalar(
+        select(Actor).where(func.lower(Actor.name) == new_name.lower(), Actor.id != actor.id)
+    )
+    if other is not None:
+        raise UsageError(
+            f"another actor is already called {other.name!r}: "
+            f"use `stancetrack actors merge {actor.name!r} {other.name!r}`"
+        )
+    old = actor.name
+    actor.name = new_name
+    actor.key = name_key(new_name)
+    session.flush()
+    add_alias(session, actor, old, origin=USER)
+    add_alias(session, actor, new_name, origin=USER)
+
+
+def suggest_names(session: Session, name: str) -> list[str]:
+    return closest(name, all_names(session))

@@ -1,0 +1,146 @@
+"""`compare`: where each actor stands, overall or article by article, with evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from stancetrack.analysis.stance import overall_from_counts
+from stancetrack.db.repository.analysis import (
+    ArticleRef,
+    ClaimRow,
+    Counts,
+    actor_names,
+    article_refs,
+    stance_counts,
+    stance_counts_by_article,
+    strongest_claims,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CompareRow:
+    """One actor (and, with `by_article`, one article): counts, overall stance, evidence."""
+
+    actor: str
+    counts: Counts
+    stance: str
+    article: ArticleRef | None = None
+    evidence: ClaimRow | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"actor": self.actor}
+        if self.article is not None:
+            out["article"] = self.article.as_json()
+        out.update(self.counts.as_dict())
+        out["stance"] = self.stance
+        out["claims"] = self.counts.total
+        if self.evidence is not None:
+            out["evidence"] = evidence_json(self.evidence)
+        return out
+
+
+def evidence_json(row: ClaimRow) -> dict[str, Any]:
+    return {
+        "claim_id": row.id,
+        "article": row.article.as_json(),
+        "quote": row.quote,
+        "claim": row.claim,
+        "stance": row.stance,
+        "confidence": row.confidence,
+    }
+
+
+def evidence_stance(overall: str) -> tuple[str, ...]:
+    """Which claims can stand as evidence for an overall stance, best first."""
+    return {
+        "support": ("support",),
+        "oppose": ("oppose",),
+        "mixed": ("support", "oppose"),
+        "neutral": ("neutral",),
+        "none": ("unrelated",),
+    }[overall]
+
+
+def _pick(
+    strongest: dict[tuple[int, int | None, str], ClaimRow],
+    actor_id: int,
+    article_id: int | None,
+    overall: str,
+) -> ClaimRow | None:
+    candidates = [
+        strongest[key]
+        for stance in evidence_stance(overall)
+        if (key := (actor_id, article_id, stance)) in strongest
+    ]
+    return max(candidates, key=lambda c: c.confidence, default=None)
+
+
+def compare(
+    session: Session,
+    *,
+    actor_ids: Sequence[int] = (),
+    article_ids: Sequence[int] = (),
+    evidence: bool = False,
+) -> list[CompareRow]:
+    """Per actor: claim counts per stance and the overall stance; most claims first."""
+    counts = stance_counts(session, actor_ids=actor_ids, article_ids=article_ids)
+    names = actor_names(session, list(counts))
+    strongest = (
+        strongest_claims(session, actor_ids=list(counts), article_ids=article_ids)
+        if evidence and counts
+        else {}
+    )
+    rows = []
+    for actor_id, c in counts.items():
+        overall = overall_from_counts(c.as_dict())
+        rows.append(
+            CompareRow(
+                actor=names[actor_id],
+                counts=c,
+                stance=overall,
+                evidence=_pick(strongest, actor_id, None, overall) if evidence else None,
+            )
+        )
+    rows.sort(key=lambda r: (-r.counts.total, r.actor.casefold()))
+    return rows
+
+
+def compare_by_article(
+    session: Session,
+    *,
+    actor_ids: Sequence[int] = (),
+    article_ids: Sequence[int] = (),
+    evidence: bool = False,
+) -> list[CompareRow]:
+    """The actor x article matrix as rows, ordered by actor then article date."""
+    cells = stance_counts_by_article(session, actor_ids=actor_ids, article_ids=article_ids)
+    names = actor_names(session, sorted({a for a, _ in cells}))
+    refs = article_refs(session, sorted({b for _, b in cells}))
+    strongest = (
+        strongest_claims(
+            session,
+            actor_ids=sorted({a for a, _ in cells}),
+            article_ids=sorted(refs),
+            by_article=True,
+        )
+        if evidence and cells
+        else {}
+    )
+    rows = []
+    for (actor_id, article_id), c in cells.items():
+        overall = overall_from_counts(c.as_dict())
+        rows.append(
+            CompareRow(
+                actor=names[actor_id],
+                counts=c,
+                stance=overall,
+                article=refs[article_id],
+                evidence=_pick(strongest, actor_id, article_id, overall) if evidence else None,
+            )
+        )
+    rows.sort(key=lambda r: (r.actor.casefold(), r.article.sort_key if r.article else ()))
+    return rows

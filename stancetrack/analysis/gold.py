@@ -1,0 +1,69 @@
+"""Load gold annotations (fixtures/gold/*.json) as claims, without any language model.
+
+Gold file `<stem>.json` belongs to the stored article read from `<stem>.<ext>`; pass the
+article paths too and they are ingested first. Used by tests, by benchmarks and by
+`stancetrack import-gold`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from stancetrack.db import Database
+from stancetrack.db.repository.gold import GoldResult, article_by_source_stem, store_gold_reply
+from stancetrack.errors import InputError, NotFoundError
+from stancetrack.pipeline import ingest
+from stancetrack.schemas import Reply
+from stancetrack.settings import Settings, load_settings
+
+
+def gold_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Every `*.json` named by `paths` (files, or directories searched non-recursively)."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from sorted(p for p in path.glob("*.json") if p.is_file())
+        elif path.is_file():
+            yield path
+        else:
+            raise InputError(str(path), "no such file or directory")
+
+
+def read_gold(path: Path) -> tuple[Reply, str]:
+    raw = path.read_text(encoding="utf-8")
+    try:
+        return Reply.model_validate_json(raw), raw
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InputError(str(path), f"not a v1 reply: {where}: {first['msg']}") from exc
+
+
+def import_gold(
+    database: Database,
+    gold: Iterable[str | Path],
+    *,
+    articles: Iterable[str] = (),
+    settings: Settings | None = None,
+) -> list[GoldResult]:
+    """Ingest `articles` (optional), then store each gold file as its article's claims."""
+    article_paths = list(articles)
+    if article_paths:
+        result = ingest(database, article_paths, settings or load_settings())
+        if result.errors:
+            raise result.errors[0]
+    results = []
+    for path in gold_files(gold):
+        reply, raw = read_gold(path)
+        with database.session() as session:
+            article = article_by_source_stem(session, path.stem)
+            if article is None:
+                raise NotFoundError(
+                    f"{path}: no stored article read from a file named {path.stem}.*"
+                    " (ingest it first, or pass --articles)"
+                )
+            results.append(store_gold_reply(session, article, reply, raw, name=path.name))
+    return results

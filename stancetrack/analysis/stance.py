@@ -1,0 +1,41 @@
+"""The overall-stance rule of DESIGN.md, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+STANCES = ("support", "oppose", "neutral", "unrelated")
+OVERALL = ("support", "oppose", "mixed", "neutral", "none")
+
+
+def overall_from_counts(counts: Mapping[str, int]) -> str:
+    """support/oppose if only one side is argued, mixed if both, neutral, else none."""
+    support, oppose = counts.get("support", 0) > 0, counts.get("oppose", 0) > 0
+    if support and oppose:
+        return "mixed"
+    if support:
+        return "support"
+    if oppose:
+        return "oppose"
+    if counts.get("neutral", 0) > 0:
+        return "neutral"
+    return "none"
+
+
+def overall_stance(stances: Iterable[str]) -> str:
+    """The overall stance of a set of claim stances (see `overall_from_counts`)."""
+    counts: dict[str, int] = {}
+    for stance in stances:
+        counts[stance] = counts.get(stance, 0) + 1
+    return overall_from_counts(counts)
+
+
+def change_between(a: str | None, b: str | None) -> str:
+    """How an actor's overall stance moved from article A to B (DESIGN's `diff`)."""
+    if a is None and b is None:
+        raise ValueError("an actor in a diff makes claims in at least one article")
+    if a is None:
+        return "appeared"
+    if b is None:
+        return "disappeared"
+    return "unchanged" if a == b else "shifted"

@@ -1,0 +1,61 @@
+"""`timeline ACTOR`: the actor's overall stance article by article, in date order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from stancetrack.analysis.compare import CompareRow, compare_by_article, evidence_json
+from stancetrack.db.models import Actor
+
+# Vertical position of each overall stance in charts (top to bottom).
+LANES = ("support", "mixed", "neutral", "oppose", "none")
+
+
+@dataclass
+class Timeline:
+    actor: str
+    points: list[CompareRow] = field(default_factory=list)
+
+    @property
+    def changes(self) -> list[dict[str, Any]]:
+        """Each move of the overall stance between consecutive articles (ignoring 'none')."""
+        out = []
+        previous: CompareRow | None = None
+        for point in self.points:
+            if point.stance == "none":
+                continue
+            if previous is not None and previous.stance != point.stance:
+                assert previous.article and point.article
+                out.append(
+                    {
+                        "from": previous.stance,
+                        "to": point.stance,
+                        "from_article": previous.article.as_json(),
+                        "to_article": point.article.as_json(),
+                    }
+                )
+            previous = point
+        return out
+
+    def as_json(self) -> dict[str, Any]:
+        points = []
+        for p in self.points:
+            assert p.article is not None
+            item: dict[str, Any] = {
+                "article": p.article.as_json(),
+                "published": p.article.as_json()["published"],
+                **p.counts.as_dict(),
+                "stance": p.stance,
+                "evidence": evidence_json(p.evidence) if p.evidence else None,
+            }
+            points.append(item)
+        return {"actor": self.actor, "points": points, "changes": self.changes}
+
+
+def timeline(session: Session, actor: Actor) -> Timeline:
+    """One point per article in which the actor makes claims, oldest first (undated last)."""
+    rows = compare_by_article(session, actor_ids=[actor.id], evidence=True)
+    return Timeline(actor.name, rows)

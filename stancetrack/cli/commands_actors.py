@@ -1,0 +1,156 @@
+"""`stancetrack actors`: the registry, and the fixes users make to it.
+
+`actors` lists; `actors merge`, `actors alias add|remove` and `actors rename` store fixes as
+user aliases, which later extractions follow before any automatic matching.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from stancetrack.analysis.stance import overall_from_counts
+from stancetrack.cli.app import app
+from stancetrack.cli.context import open_db, settings_for
+from stancetrack.cli.options import DbOption, DebugOption, FormatOption
+from stancetrack.cli.render import emit, err
+from stancetrack.db.repository.actors import (
+    add_user_alias,
+    find_actor,
+    merge_actors,
+    remove_alias,
+    rename_actor,
+)
+from stancetrack.db.repository.analysis import actor_summaries
+
+actors_app = typer.Typer(
+    help="List actors (canonical names, aliases, counts, overall stance) and fix them.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+alias_app = typer.Typer(help="Add or remove an actor's aliases.", no_args_is_help=True)
+actors_app.add_typer(alias_app, name="alias")
+app.add_typer(actors_app, name="actors")
+
+
+def list_actors_json(db: str | None) -> list[dict[str, Any]]:
+    database = open_db(settings_for(db))
+    with database.session() as session:
+        summaries = actor_summaries(session)
+    return [
+        {
+            "actor": s.name,
+            "aliases": s.aliases,
+            "claims": s.claims,
+            "articles": s.articles,
+            "stance": overall_from_counts(s.counts.as_dict()) if s.claims else None,
+            "type": s.actor_type,
+            **s.counts.as_dict(),
+            "user_aliases": s.user_aliases,
+        }
+        for s in summaries
+    ]
+
+
+@actors_app.callback()
+def actors_command(
+    ctx: typer.Context,
+    db: DbOption = None,
+    format: FormatOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """List actors with aliases, claim and article counts and overall stance."""
+    ctx.obj = {"db": db}
+    if ctx.invoked_subcommand is not None:
+        return
+    emit(
+        list_actors_json(db),
+        format,
+        [
+            ("actor", "actor"),
+            ("type", "type"),
+            ("aliases", "aliases"),
+            ("claims", "claims"),
+            ("articles", "articles"),
+            ("stance", "stance"),
+        ],
+        title="Actors",
+        empty="no actors yet: extract some articles first",
+    )
+
+
+def _db(ctx: typer.Context, db: str | None) -> str | None:
+    parent = ctx.find_object(dict)
+    return db or (parent or {}).get("db")
+
+
+@actors_app.command("merge")
+def merge_command(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="The actor to fold away (NAME).")],
+    target: Annotated[str, typer.Argument(help="The actor that stays (NAME).")],
+    db: DbOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Merge SOURCE into TARGET: claims move, SOURCE's names become TARGET's aliases."""
+    database = open_db(settings_for(_db(ctx, db)))
+    with database.session() as session:
+        src, dst = find_actor(session, source), find_actor(session, target)
+        src_name, dst_name = src.name, dst.name
+        moved = merge_actors(session, src, dst)
+    err.print(f"merged {src_name!r} into {dst_name!r}: {moved} claim(s) moved")
+
+
+@actors_app.command("rename")
+def rename_command(
+    ctx: typer.Context,
+    old: Annotated[str, typer.Argument(help="The actor (NAME).")],
+    new: Annotated[str, typer.Argument(help="Its new canonical name.")],
+    db: DbOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Give an actor a new canonical name; the old name stays as an alias."""
+    database = open_db(settings_for(_db(ctx, db)))
+    with database.session() as session:
+        actor = find_actor(session, old)
+        before = actor.name
+        rename_actor(session, actor, new)
+    err.print(f"renamed {before!r} to {new!r}")
+
+
+@alias_app.command("add")
+def alias_add_command(
+    ctx: typer.Context,
+    actor: Annotated[str, typer.Argument(help="The actor (NAME).")],
+    alias: Annotated[str, typer.Argument(help="Another name it goes by.")],
+    db: DbOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Teach the registry another name for an actor (later extractions use it)."""
+    database = open_db(settings_for(_db(ctx, db)))
+    with database.session() as session:
+        found = find_actor(session, actor)
+        add_user_alias(session, found, alias)
+        name = found.name
+    err.print(f"{alias!r} now means {name!r}")
+
+
+@alias_app.command("remove")
+def alias_remove_command(
+    ctx: typer.Context,
+    actor: Annotated[str, typer.Argument(help="The actor (NAME).")],
+    alias: Annotated[str, typer.Argument(help="The alias to forget.")],
+    db: DbOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Forget one of an actor's aliases."""
+    database = open_db(settings_for(_db(ctx, db)))
+    with database.session() as session:
+        found = find_actor(session, actor)
+        removed = remove_alias(session, found, alias)
+        name = found.name
+    if not removed:
+        err.print(f"{name!r} has no alias {alias!r}")
+        raise typer.Exit(1)
+    err.print(f"removed alias {alias!r} from {name!r}")

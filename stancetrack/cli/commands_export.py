@@ -1,0 +1,92 @@
+"""`export` (every claim as CSV or JSONL) and `report` (one self-contained HTML file)."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from stancetrack.analysis.export import export_claims
+from stancetrack.analysis.report import build_report
+from stancetrack.cli.app import app
+from stancetrack.cli.context import open_db, settings_for
+from stancetrack.cli.options import DbOption, DebugOption
+from stancetrack.cli.render import err
+from stancetrack.cli.selection import (
+    ActorOption,
+    ArticleOption,
+    StanceOption,
+    build_filter,
+)
+from stancetrack.errors import InputError
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+OutputOption = Annotated[
+    str | None,
+    typer.Option("--output", "-o", help="Write to this file ('-' for stdout).", show_default=False),
+]
+
+
+@app.command("export")
+def export_command(
+    format: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="csv or jsonl.")
+    ] = ExportFormat.csv,
+    output: OutputOption = None,
+    actor: ActorOption = None,
+    article: ArticleOption = None,
+    stance: StanceOption = None,
+    db: DbOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Every claim with its article, actor and run fields (columns: see README)."""
+    database = open_db(settings_for(db))
+    with database.session() as session:
+        flt = build_filter(session, actors=actor, articles=article, stances=stance)
+        if output in (None, "-"):
+            n = export_claims(session, sys.stdout, format.value, flt)
+            sys.stdout.flush()
+        else:
+            path = Path(output)
+            try:
+                with path.open("w", encoding="utf-8", newline="") as out:
+                    n = export_claims(session, out, format.value, flt)
+            except OSError as exc:
+                raise InputError(str(path), exc.strerror or str(exc)) from exc
+            err.print(f"wrote {n} claim(s) to {path}")
+
+
+@app.command("report")
+def report_command(
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="The HTML file to write ('-' for stdout).")
+    ] = "report.html",
+    actor: ActorOption = None,
+    article: ArticleOption = None,
+    title: Annotated[str, typer.Option(help="The report's title.")] = "stancetrack report",
+    db: DbOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """One self-contained HTML file: highlighted evidence, stance matrix, timelines."""
+    database = open_db(settings_for(db))
+    with database.session() as session:
+        flt = build_filter(session, actors=actor, articles=article)
+        html = build_report(session, flt, title=title)
+    if output == "-":
+        sys.stdout.write(html)
+        sys.stdout.flush()
+        return
+    path = Path(output)
+    try:
+        path.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(str(path), exc.strerror or str(exc)) from exc
+    err.print(f"wrote {path} ({len(html) // 1024} KiB)")

@@ -1,0 +1,121 @@
+"""Options that select claims (actor, article, stance, dates, text) and their resolution.
+
+Shared by `claims`, `compare`, `export` and `report`; names and references are resolved
+through the library (NAME: canonical or alias; REF: id, sha256 prefix, path or URL).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from sqlalchemy.orm import Session
+
+from stancetrack.db.repository.actors import find_actors
+from stancetrack.db.repository.analysis import ClaimFilter
+from stancetrack.db.repository.articles import find_article
+from stancetrack.errors import UsageError
+from stancetrack.ingest.normalize import parse_date
+
+
+class StanceChoice(StrEnum):
+    support = "support"
+    oppose = "oppose"
+    neutral = "neutral"
+    unrelated = "unrelated"
+
+
+ActorOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--actor",
+        "-a",
+        help="Actor NAME (canonical or alias, case-insensitive); repeat for several.",
+        show_default=False,
+    ),
+]
+ArticleOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--article",
+        help="Article REF: id, sha256 prefix, source path or URL; repeat for several.",
+        show_default=False,
+    ),
+]
+StanceOption = Annotated[
+    list[StanceChoice] | None,
+    typer.Option(
+        "--stance", "-s", help="Only claims with this stance; repeatable.", show_default=False
+    ),
+]
+SinceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--since", help="Articles published on or after this date (YYYY-MM-DD).", show_default=False
+    ),
+]
+UntilOption = Annotated[
+    str | None,
+    typer.Option(
+        "--until",
+        help="Articles published on or before this date (YYYY-MM-DD).",
+        show_default=False,
+    ),
+]
+SearchOption = Annotated[
+    str | None,
+    typer.Option(
+        "--search",
+        "-q",
+        help="Text the claim or its quote contains (any case).",
+        show_default=False,
+    ),
+]
+LimitOption = Annotated[
+    int | None,
+    typer.Option("--limit", min=1, help="At most this many claims.", show_default=False),
+]
+
+
+def parse_day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    parsed = parse_date(value)
+    if parsed is None:
+        raise UsageError(f"{option}: {value!r} is not a date (use YYYY-MM-DD)")
+    return parsed
+
+
+def actor_ids(session: Session, names: list[str] | None) -> list[int]:
+    return [a.id for a in find_actors(session, names or [])]
+
+
+def article_ids(session: Session, refs: list[str] | None) -> list[int]:
+    return list(dict.fromkeys(find_article(session, ref).id for ref in refs or []))
+
+
+def build_filter(
+    session: Session,
+    *,
+    actors: list[str] | None = None,
+    articles: list[str] | None = None,
+    stances: list[StanceChoice] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    search: str | None = None,
+    limit: int | None = None,
+) -> ClaimFilter:
+    since_day, until_day = parse_day(since, "--since"), parse_day(until, "--until")
+    if since_day and until_day and since_day > until_day:
+        raise UsageError(f"--since {since_day} is after --until {until_day}")
+    return ClaimFilter(
+        actor_ids=actor_ids(session, actors),
+        article_ids=article_ids(session, articles),
+        stances=[s.value for s in stances or []],
+        since=since_day,
+        until=until_day,
+        search=search or None,
+        limit=limit,
+    )

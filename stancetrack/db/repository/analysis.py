@@ -1,0 +1,442 @@
+"""Read-only queries behind claims, actors, compare, diff, timeline, export and report.
+
+Queries aggregate in the database (GROUP BY over the (actor_id, stance) and
+(article_id, actor_id) indexes) and return small plain rows; ordering is always total so
+output is stable: published date (undated last), article id, character offset, claim id.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from stancetrack.db.models import Actor, ActorAlias, Article, Claim, Run
+
+STANCE_NAMES = ("support", "oppose", "neutral", "unrelated")
+
+# Any SELECT, whatever its columns (SQLAlchemy 2.1 types Select by its column tuple).
+AnySelect = Select[*tuple[Any, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRef:
+    id: int
+    title: str
+    url: str | None
+    published: date | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "url": self.url,
+            "published": self.published.isoformat() if self.published else None,
+        }
+
+    @property
+    def sort_key(self) -> tuple[bool, date, int]:
+        return (self.published is None, self.published or date.min, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRow:
+    id: int
+    article: ArticleRef
+    actor_id: int
+    actor: str
+    speaker: str
+    quote: str
+    start: int
+    end: int
+    claim: str
+    attribution: str
+    stance: str
+    confidence: float
+
+    def as_json(self) -> dict[str, Any]:
+        """DESIGN's `claims` object, field for field."""
+        return {
+            "id": self.id,
+            "article": self.article.as_json(),
+            "actor": self.actor,
+            "speaker": self.speaker,
+            "quote": self.quote,
+            "start": self.start,
+            "end": self.end,
+            "claim": self.claim,
+            "attribution": self.attribution,
+            "stance": self.stance,
+            "confidence": self.confidence,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimFilter:
+    """What `claims`, `export` and `report` select; empty means everything."""
+
+    actor_ids: Sequence[int] = ()
+    article_ids: Sequence[int] = ()
+    stances: Sequence[str] = ()
+    since: date | None = None
+    until: date | None = None
+    search: str | None = None
+    limit: int | None = None
+
+
+def _article_ref(id_: int, title: str, url: str | None, published: date | None) -> ArticleRef:
+    return ArticleRef(id_, title, url, published)
+
+
+def _filtered(stmt: AnySelect, flt: ClaimFilter) -> AnySelect:
+    if flt.actor_ids:
+        stmt = stmt.where(Claim.actor_id.in_(list(flt.actor_ids)))
+    if flt.article_ids:
+        stmt = stmt.where(Claim.article_id.in_(list(flt.article_ids)))
+    if flt.stances:
+        stmt = stmt.where(Claim.stance.in_(list(flt.stances)))
+    if flt.since is not None:
+        stmt = stmt.where(Article.published >= flt.since)
+    if flt.until is not None:
+        stmt = stmt.where(Article.published <= flt.until)
+    if flt.search:
+        needle = flt.search.lower()
+        stmt = stmt.where(
+            or_(
+                func.lower(Claim.claim).contains(needle, autoescape=True),
+                func.lower(Claim.quote).contains(needle, autoescape=True),
+            )
+        )
+    return stmt
+
+
+_ORDER = (
+    Article.published.is_(None),
+    Article.published,
+    Claim.article_id,
+    Claim.start,
+    Claim.id,
+)
+
+
+def _claims_select(flt: ClaimFilter) -> AnySelect:
+    stmt: AnySelect = (
+        select(
+            Claim.id,
+            Article.id,
+            Article.title,
+            Article.url,
+            Article.published,
+            Claim.actor_id,
+            Actor.name,
+            Claim.speaker,
+            Claim.quote,
+            Claim.start,
+            Claim.end,
+            Claim.claim,
+            Claim.attribution,
+            Claim.stance,
+            Claim.confidence,
+        )
+        .join(Article, Article.id == Claim.article_id)
+        .join(Actor, Actor.id == Claim.actor_id)
+    )
+    stmt = _filtered(stmt, flt).order_by(*_ORDER)
+    if flt.limit is not None:
+        stmt = stmt.limit(flt.limit)
+    return stmt
+
+
+def _row(r: Sequence[Any]) -> ClaimRow:
+    return ClaimRow(
+        id=r[0],
+        article=_article_ref(r[1], r[2], r[3], r[4]),
+        actor_id=r[5],
+        actor=r[6],
+        speaker=r[7],
+        quote=r[8],
+        start=r[9],
+        end=r[10],
+        claim=r[11],
+        attribution=r[12],
+        stance=r[13],
+        confidence=float(r[14]),
+    )
+
+
+def list_claims(session: Session, flt: ClaimFilter = ClaimFilter()) -> list[ClaimRow]:
+    return [_row(r) for r in session.execute(_claims_select(flt))]
+
+
+EXPORT_COLUMNS = (
+    "claim_id",
+    "article_id",
+    "article_title",
+    "article_url",
+    "article_published",
+    "article_source",
+    "article_sha256",
+    "actor",
+    "actor_id",
+    "actor_type",
+    "speaker",
+    "quote",
+    "start",
+    "end",
+    "claim",
+    "attribution",
+    "stance",
+    "confidence",
+    "rationale",
+    "alignment",
+    "run_id",
+    "backend",
+    "model",
+    "prompt_version",
+)
+
+
+def iter_export_rows(
+    session: Session, flt: ClaimFilter = ClaimFilter(), *, batch: int = 5000
+) -> Iterator[dict[str, Any]]:
+    """Every selected claim with its article, actor and run fields, streamed in batches."""
+    stmt: AnySelect = (
+        select(
+            Claim.id,
+            Article.id,
+            Article.title,
+            Article.url,
+            Article.published,
+            Article.source,
+            Article.sha256,
+            Actor.name,
+            Actor.id,
+            Actor.actor_type,
+            Claim.speaker,
+            Claim.quote,
+            Claim.start,
+            Claim.end,
+            Claim.claim,
+            Claim.attribution,
+            Claim.stance,
+            Claim.confidence,
+            Claim.rationale,
+            Claim.alignment,
+            Run.id,
+            Run.backend,
+            Run.model,
+            Run.prompt_version,
+        )
+        .join(Article, Article.id == Claim.article_id)
+        .join(Actor, Actor.id == Claim.actor_id)
+        .join(Run, Run.id == Claim.run_id)
+    )
+    stmt = _filtered(stmt, flt).order_by(*_ORDER)
+    if flt.limit is not None:
+        stmt = stmt.limit(flt.limit)
+    result = session.execute(stmt.execution_options(yield_per=batch))
+    for row in result:
+        record: dict[str, Any] = dict(zip(EXPORT_COLUMNS, row, strict=True))
+        published = record["article_published"]
+        record["article_published"] = published.isoformat() if published else None
+        record["confidence"] = float(record["confidence"])
+        yield record
+
+
+# -- counts ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Counts:
+    """Claims per stance for one actor (optionally in one article)."""
+
+    support: int = 0
+    oppose: int = 0
+    neutral: int = 0
+    unrelated: int = 0
+
+    def add(self, stance: str, n: int) -> None:
+        if stance in STANCE_NAMES:
+            setattr(self, stance, getattr(self, stance) + n)
+
+    def as_dict(self) -> dict[str, int]:
+        return {s: getattr(self, s) for s in STANCE_NAMES}
+
+    @property
+    def total(self) -> int:
+        return self.support + self.oppose + self.neutral + self.unrelated
+
+
+def actor_names(session: Session, ids: Sequence[int] | None = None) -> dict[int, str]:
+    stmt = select(Actor.id, Actor.name)
+    if ids is not None:
+        if not ids:
+            return {}
+        stmt = stmt.where(Actor.id.in_(list(ids)))
+    return {i: n for i, n in session.execute(stmt)}
+
+
+def stance_counts(
+    session: Session,
+    *,
+    actor_ids: Sequence[int] = (),
+    article_ids: Sequence[int] = (),
+) -> dict[int, Counts]:
+    """{actor_id: Counts} over the selected claims (one GROUP BY on the actor/stance index)."""
+    stmt = select(Claim.actor_id, Claim.stance, func.count()).group_by(Claim.actor_id, Claim.stance)
+    if actor_ids:
+        stmt = stmt.where(Claim.actor_id.in_(list(actor_ids)))
+    if article_ids:
+        stmt = stmt.where(Claim.article_id.in_(list(article_ids)))
+    out: dict[int, Counts] = defaultdict(Counts)
+    for actor_id, stance, n in session.execute(stmt):
+        out[actor_id].add(stance, n)
+    return dict(out)
+
+
+def stance_counts_by_article(
+    session: Session,
+    *,
+    actor_ids: Sequence[int] = (),
+    article_ids: Sequence[int] = (),
+) -> dict[tuple[int, int], Counts]:
+    """{(actor_id, article_id): Counts}: the cells of the actor x article matrix."""
+    stmt = select(Claim.actor_id, Claim.article_id, Claim.stance, func.count()).group_by(
+        Claim.actor_id, Claim.article_id, Claim.stance
+    )
+    if actor_ids:
+        stmt = stmt.where(Claim.actor_id.in_(list(actor_ids)))
+    if article_ids:
+        stmt = stmt.where(Claim.article_id.in_(list(article_ids)))
+    out: dict[tuple[int, int], Counts] = defaultdict(Counts)
+    for actor_id, article_id, stance, n in session.execute(stmt):
+        out[(actor_id, article_id)].add(stance, n)
+    return dict(out)
+
+
+def article_refs(session: Session, ids: Sequence[int]) -> dict[int, ArticleRef]:
+    if not ids:
+        return {}
+    stmt = select(Article.id, Article.title, Article.url, Article.published).where(
+        Article.id.in_(list(ids))
+    )
+    return {r[0]: _article_ref(*r) for r in session.execute(stmt)}
+
+
+def strongest_claims(
+    session: Session,
+    *,
+    actor_ids: Sequence[int] = (),
+    article_ids: Sequence[int] = (),
+    by_article: bool = False,
+) -> dict[tuple[int, int | None, str], ClaimRow]:
+    """The most confident claim per (actor, article or None, stance): a cell's evidence.
+
+    Ties go to the earliest claim in reading order, so the choice is stable.
+    """
+    flt = ClaimFilter(actor_ids=actor_ids, article_ids=article_ids)
+    partition = [Claim.actor_id, Claim.stance] + ([Claim.article_id] if by_article else [])
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=partition,
+            order_by=(Claim.confidence.desc(), Claim.article_id, Claim.start, Claim.id),
+        )
+        .label("rank")
+    )
+    ranked = _filtered(
+        select(Claim.id.label("claim_id"), rank).join(Article, Article.id == Claim.article_id),
+        flt,
+    ).subquery()
+    top = select(ranked.c.claim_id).where(ranked.c.rank == 1)
+    stmt = _claims_select(ClaimFilter()).where(Claim.id.in_(top)).order_by(None).order_by(Claim.id)
+    out: dict[tuple[int, int | None, str], ClaimRow] = {}
+    for raw in session.execute(stmt):
+        row = _row(raw)
+        out[(row.actor_id, row.article.id if by_article else None, row.stance)] = row
+    return out
+
+
+# -- actors listing --------------------------------------------------------------------------
+
+
+@dataclass
+class ActorSummary:
+    id: int
+    name: str
+    actor_type: str
+    aliases: list[str] = field(default_factory=list)
+    user_aliases: list[str] = field(default_factory=list)
+    claims: int = 0
+    articles: int = 0
+    counts: Counts = field(default_factory=Counts)
+
+
+def actor_summaries(session: Session, ids: Sequence[int] = ()) -> list[ActorSummary]:
+    """Every actor (or the given ones) with aliases, claim/article counts and stance counts."""
+    stmt = select(Actor.id, Actor.name, Actor.key, Actor.actor_type).order_by(Actor.name)
+    if ids:
+        stmt = stmt.where(Actor.id.in_(list(ids)))
+    actors = {r[0]: (ActorSummary(r[0], r[1], r[3]), r[2]) for r in session.execute(stmt)}
+    alias_stmt = select(
+        ActorAlias.actor_id, ActorAlias.alias, ActorAlias.key, ActorAlias.origin
+    ).order_by(ActorAlias.actor_id, ActorAlias.id)
+    if ids:
+        alias_stmt = alias_stmt.where(ActorAlias.actor_id.in_(list(ids)))
+    seen: dict[int, set[str]] = defaultdict(set)
+    for actor_id, alias, key, origin in session.execute(alias_stmt):
+        if actor_id not in actors:
+            continue
+        summary, own_key = actors[actor_id]
+        if key == own_key or key in seen[actor_id] or alias == summary.name:
+            continue
+        seen[actor_id].add(key)
+        summary.aliases.append(alias)
+        if origin == "user":
+            summary.user_aliases.append(alias)
+    for actor_id, counts in stance_counts(session, actor_ids=ids).items():
+        if actor_id in actors:
+            actors[actor_id][0].counts = counts
+            actors[actor_id][0].claims = counts.total
+    art_stmt = select(Claim.actor_id, func.count(func.distinct(Claim.article_id))).group_by(
+        Claim.actor_id
+    )
+    if ids:
+        art_stmt = art_stmt.where(Claim.actor_id.in_(list(ids)))
+    for actor_id, n in session.execute(art_stmt):
+        if actor_id in actors:
+            actors[actor_id][0].articles = n
+    return [summary for summary, _key in actors.values()]
+
+
+def claims_in_articles(session: Session, article_ids: Sequence[int]) -> list[ClaimRow]:
+    return list_claims(session, ClaimFilter(article_ids=article_ids))
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleText:
+    ref: ArticleRef
+    source: str
+    text: str
+
+
+def articles_with_claims(session: Session, flt: ClaimFilter = ClaimFilter()) -> list[ArticleText]:
+    """Articles holding at least one selected claim, with their full text, oldest first."""
+    ids = _filtered(
+        select(Claim.article_id).join(Article, Article.id == Claim.article_id), flt
+    ).distinct()
+    stmt = (
+        select(
+            Article.id, Article.title, Article.url, Article.published, Article.source, Article.text
+        )
+        .where(Article.id.in_(ids))
+        .order_by(Article.published.is_(None), Article.published, Article.id)
+    )
+    return [
+        ArticleText(_article_ref(r[0], r[1], r[2], r[3]), r[4], r[5]) for r in session.execute(stmt)
+    ]
