@@ -29,7 +29,7 @@ Items:
 Options: ``reject_formats={"json_schema": (500, "...")}`` answers every request whose
 ``response_format.type`` is listed with that error without consuming the queue (like
 llama-cpp-python's server, see ``LLAMA_CPP_JSON_SCHEMA_ERROR``); ``latency=0.2`` delays every
-chat reply by that many seconds in its own thread (other requests proceed meanwhile).
+chat reply by that many seconds without holding up other requests.
 Every request, chat or not, is recorded in ``stub.requests`` (method, path, headers, json,
 time). ``match_responder`` builds a default responder that picks a reply by text found in the
 prompt (e.g. the gold claims of whichever fixture article is being asked about).
@@ -37,7 +37,7 @@ prompt (e.g. the gold claims of whichever fixture article is being asked about).
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import json
 import socket
 import threading
@@ -45,7 +45,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http import HTTPStatus
 from typing import Any
 
 LLAMA_CPP_JSON_SCHEMA_ERROR = (
@@ -124,7 +124,12 @@ def match_responder(table: Mapping[str, Any], fallback: Any = None) -> Responder
 
 
 class StubServer:
-    """Context manager running the stub in a background thread (see the module docstring)."""
+    """Context manager running the stub on its own event loop in a background thread.
+
+    One asyncio loop serves every connection (HTTP/1.1 keep-alive): delays and ``latency``
+    are non-blocking sleeps, so hundreds of concurrent requests cost no threads and the
+    stub adds well under a millisecond per request (it is the yardstick of the benchmark).
+    """
 
     def __init__(
         self,
@@ -141,38 +146,51 @@ class StubServer:
         self.requests: list[RecordedRequest] = []
         self._queue: deque[Any] = deque()
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: asyncio.base_events.Server | None = None
         self._thread: threading.Thread | None = None
+        self._handlers: set[asyncio.Task[None]] = set()
+        self._port = 0
         self._counter = 0
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> StubServer:
-        stub = self
+        loop = asyncio.new_event_loop()
+        ready = threading.Event()
 
-        class Handler(_Handler):
-            server_stub = stub
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            self._server = loop.run_until_complete(
+                asyncio.start_server(self._serve, "127.0.0.1", 0, backlog=1024)
+            )
+            self._port = int(self._server.sockets[0].getsockname()[1])
+            ready.set()
+            loop.run_forever()
+            loop.close()
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler, bind_and_activate=False)
-        server.daemon_threads = True
-        server.block_on_close = False
-        server.request_queue_size = 512  # bursts of concurrent connects must not hit SYN drops
-        server.server_bind()
-        server.server_activate()
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True, name="stub"
-        )
+        self._loop = loop
+        self._thread = threading.Thread(target=run, daemon=True, name="stub-server")
         self._thread.start()
+        ready.wait(10)
         return self
 
     def stop(self) -> None:
-        self._stopping.set()  # wakes handlers sleeping in Delay/latency
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        self._loop = self._thread = None
+
+        async def shutdown() -> None:
+            if self._server is not None:
+                self._server.close()
+            for task in list(self._handlers):
+                task.cancel()  # wakes handlers sleeping in Delay/latency
+            await asyncio.gather(*self._handlers, return_exceptions=True)
+            loop.stop()
+
+        asyncio.run_coroutine_threadsafe(shutdown(), loop)
+        thread.join(10)
 
     def __enter__(self) -> StubServer:
         return self.start()
@@ -182,8 +200,8 @@ class StubServer:
 
     @property
     def port(self) -> int:
-        assert self._server is not None, "stub not started"
-        return int(self._server.server_address[1])
+        assert self._port, "stub not started"
+        return self._port
 
     @property
     def base_url(self) -> str:
@@ -204,11 +222,79 @@ class StubServer:
         with self._lock:
             return [r for r in self.requests if r.path.endswith("/chat/completions")]
 
-    # -- internals used by the handler -----------------------------------------------------
+    # -- serving ---------------------------------------------------------------------------
 
-    def _record(self, request: RecordedRequest) -> None:
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
+        sock = writer.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            while await self._one_request(reader, writer):
+                pass
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            pass
+        finally:
+            self._handlers.discard(task)
+            writer.close()
+
+    async def _one_request(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
+        """Serve one request; False closes the connection."""
+        line = await reader.readline()
+        if not line.strip():
+            return False
+        method, path, _version = line.decode("latin-1").rstrip("\r\n").split(" ", 2)
+        headers: dict[str, str] = {}
+        while True:
+            raw = await reader.readline()
+            if raw in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = raw.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        length = int(headers.get("content-length") or 0)
+        payload = await reader.readexactly(length) if length else b""
+        try:
+            body: Any = json.loads(payload) if payload else None
+        except ValueError:
+            body = {"_unparsed": payload.decode("utf-8", "replace")}
         with self._lock:
-            self.requests.append(request)
+            self.requests.append(RecordedRequest(method, path, headers, body, time.monotonic()))
+
+        route = path.split("?", 1)[0].rstrip("/")
+        if method == "GET" and route.endswith("/models"):
+            listed = [
+                {"id": m, "object": "model", "created": 0, "owned_by": "stub"} for m in self.models
+            ]
+            return await _send(writer, 200, json.dumps({"object": "list", "data": listed}))
+        if method != "POST" or not route.endswith("/chat/completions"):
+            return await _send(writer, 404, _error_body("not found", 404))
+
+        request = body if isinstance(body, dict) else {}
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        item = self._next_item(request)
+        while isinstance(item, Delay):
+            await asyncio.sleep(item.seconds)
+            item = item.then if item.then is not None else self.default(request)
+        if isinstance(item, Drop):
+            writer.transport.abort()  # no status line, no body: a dropped connection
+            return False
+        if reader.at_eof():  # the client gave up (timeout) while we waited
+            return False
+        if isinstance(item, HttpError):
+            text = item.body if item.body is not None else _error_body(item.message, item.status)
+            return await _send(writer, item.status, text, item.headers)
+        if isinstance(item, dict):
+            item = Reply(json.dumps(item))
+        elif isinstance(item, str):
+            item = Reply(item)
+        if not isinstance(item, Reply):
+            raise TypeError(f"unknown stub item: {item!r}")
+        return await _send(writer, 200, json.dumps(self._completion(item, request)))
 
     def _next_item(self, body: dict[str, Any]) -> Any:
         fmt = body.get("response_format")
@@ -224,102 +310,6 @@ class StubServer:
                 return self._queue.popleft()
         return self.default(body)
 
-    def _next_id(self) -> int:
-        with self._lock:
-            self._counter += 1
-            return self._counter
-
-    def _sleep(self, seconds: float) -> bool:
-        """Sleep unless the server stops first; True when it is stopping."""
-        return self._stopping.wait(seconds)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, like real servers
-    server_stub: StubServer
-
-    def log_message(self, format: str, *args: Any) -> None:  # silence stderr noise
-        pass
-
-    def _read_json(self) -> Any:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        try:
-            return json.loads(raw) if raw else None
-        except ValueError:
-            return {"_unparsed": raw.decode("utf-8", "replace")}
-
-    def _record(self, body: Any) -> None:
-        self.server_stub._record(
-            RecordedRequest(
-                method=self.command,
-                path=self.path,
-                headers={k.lower(): v for k, v in self.headers.items()},
-                json=body,
-                time=time.monotonic(),
-            )
-        )
-
-    def _send(self, status: int, payload: str, headers: Mapping[str, str] | None = None) -> None:
-        data = payload.encode("utf-8")
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(data)
-            self.wfile.flush()
-        except OSError:  # the client gave up (timeout) and closed the socket
-            self.close_connection = True
-
-    def do_GET(self) -> None:
-        self._record(None)
-        if self.path.rstrip("/").endswith("/models"):
-            models = [
-                {"id": m, "object": "model", "created": 0, "owned_by": "stub"}
-                for m in self.server_stub.models
-            ]
-            self._send(200, json.dumps({"object": "list", "data": models}))
-        else:
-            self._send(404, _error_body("not found", 404))
-
-    def do_POST(self) -> None:
-        body = self._read_json()
-        self._record(body)
-        if not self.path.rstrip("/").endswith("/chat/completions"):
-            self._send(404, _error_body("not found", 404))
-            return
-        stub = self.server_stub
-        if stub.latency and stub._sleep(stub.latency):
-            return
-        item = stub._next_item(body if isinstance(body, dict) else {})
-        self._answer(item, body if isinstance(body, dict) else {})
-
-    def _answer(self, item: Any, body: dict[str, Any]) -> None:
-        stub = self.server_stub
-        while isinstance(item, Delay):
-            if stub._sleep(item.seconds):
-                return
-            item = item.then if item.then is not None else stub.default(body)
-        if isinstance(item, Drop):
-            self.close_connection = True
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        if isinstance(item, HttpError):
-            payload = item.body if item.body is not None else _error_body(item.message, item.status)
-            self._send(item.status, payload, item.headers)
-            return
-        if isinstance(item, dict):
-            item = Reply(json.dumps(item))
-        elif isinstance(item, str):
-            item = Reply(item)
-        if not isinstance(item, Reply):
-            raise TypeError(f"unknown stub item: {item!r}")
-        self._send(200, json.dumps(self._completion(item, body)))
-
     def _completion(self, reply: Reply, body: dict[str, Any]) -> dict[str, Any]:
         prompt_chars = sum(len(str(m.get("content") or "")) for m in body.get("messages", []))
         prompt_tokens = (
@@ -330,8 +320,11 @@ class _Handler(BaseHTTPRequestHandler):
             if reply.completion_tokens is not None
             else len(reply.content or "") // 4
         )
+        with self._lock:
+            self._counter += 1
+            number = self._counter
         return {
-            "id": f"chatcmpl-stub-{self.server_stub._next_id()}",
+            "id": f"chatcmpl-stub-{number}",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": body.get("model", "stub-model"),
@@ -353,6 +346,29 @@ class _Handler(BaseHTTPRequestHandler):
                 "total_tokens": prompt_tokens + completion_tokens,
             },
         }
+
+
+async def _send(
+    writer: asyncio.StreamWriter,
+    status: int,
+    text: str,
+    headers: Mapping[str, str] | None = None,
+) -> bool:
+    """Write one complete response in a single write; True keeps the connection open."""
+    data = text.encode("utf-8")
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Status"
+    lines = [
+        f"HTTP/1.1 {status} {phrase}",
+        "Content-Type: application/json",
+        f"Content-Length: {len(data)}",
+        *(f"{key}: {value}" for key, value in (headers or {}).items()),
+    ]
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + data)
+    await writer.drain()
+    return True
 
 
 def _error_body(message: str, status: int) -> str:
