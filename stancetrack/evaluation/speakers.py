@@ -6,7 +6,8 @@ word of at least three letters ("Putin" ~ "Vladimir Putin", "The Post" ~ "New Yo
 Post", "the source" ~ "a source"). A gold source with an appositive ("Mark Johnson, a
 fellow at X") is also compared by its part before the first comma.
 
-Gold pronoun sources (he, she, they, ...) are resolved on the gold side to the nearest
+First-person gold sources (I, we) are the writer: a prediction is correct when its
+speaker is also first person. Other gold pronoun sources (he, she, they, ...) are resolved on the gold side to the nearest
 preceding non-pronoun gold source in the same document; the prediction is correct when
 its actor (or speaker) agrees with that referent. With no such referent, a prediction is
 correct only if its speaker is the same pronoun.
@@ -17,6 +18,7 @@ from __future__ import annotations
 from stancetrack.actors import fold, is_pronoun, name_key
 from stancetrack.evaluation.model import GoldClaim, GoldDocument, PredictedClaim
 
+_FIRST_PERSON = frozenset({"i", "me", "we", "us", "my", "our"})
 _DETERMINERS = ("a ", "an ", "another ", "the ", "two ", "some ", "several ")
 
 
@@ -69,6 +71,8 @@ def speaker_correct(doc: GoldDocument, claim: GoldClaim, pred: PredictedClaim) -
     if claim.actor:  # project gold: canonical actor known
         return names_agree(pred.actor, claim.actor) or names_agree(pred.speaker, claim.actor)
     source = claim.source or ""
+    if fold(source) in _FIRST_PERSON:
+        return fold(pred.speaker) in _FIRST_PERSON  # the writer: not resolved on either side
     if is_pronoun(source):
         referent = gold_referent(doc, claim)
         if referent is None:

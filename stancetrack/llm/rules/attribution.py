@@ -139,6 +139,14 @@ class AttributionFinder:
         seg = a.k - 1
         while seg >= lo and not self.finder.is_boundary(toks[seg]):
             seg -= 1
+        if seg > lo and toks[seg].text == ")":  # an affiliation '(R-S.C.)' is not a boundary
+            opening = seg
+            while opening > lo and toks[opening].text != "(" and seg - opening < 8:
+                opening -= 1
+            if toks[opening].text == "(":
+                seg = opening - 1
+                while seg >= lo and not self.finder.is_boundary(toks[seg]):
+                    seg -= 1
         np_range = self.finder.subject_before(a.k, seg + 1)
         if np_range is None and seg >= lo and toks[seg].text == ",":
             np_range = self._appositive(seg, lo)
@@ -156,6 +164,14 @@ class AttributionFinder:
                 and lay.sentence_of(toks[previous.k].start)[0] == s_start
             ):
                 a.speaker = previous.speaker
+                a.first = a.last = a.k
+                return self._content_after(a, s_end, hi)
+            if a.cue.endswith("ing") and seg >= lo and toks[seg].text == ",":
+                # 'Rival X had mocked the complaint, saying ...': the sentence's subject.
+                subject = self.finder.subject_after(lo - 1, a.k)
+                if subject is None or subject[0] != lo:
+                    return False
+                a.speaker = self.finder.speaker(*subject)
                 a.first = a.last = a.k
                 return self._content_after(a, s_end, hi)
             after = self.finder.subject_after(a.k, hi)
@@ -189,6 +205,10 @@ class AttributionFinder:
         )
         if has_before and not self._that_follows(a.last, hi):
             return self._content_before(a, before_start, before_end)
+        if self.text[before_start:before_end].rstrip().endswith(",") and self._comma_next(a, hi):
+            # 'The museum, Mr. Obama said, would make ...': the whole sentence.
+            a.content = self._trim(s_start, s_end)
+            return self._words(*a.content) >= 4
         if self._content_after(a, s_end, hi):
             return True
         return has_before and self._content_before(a, before_start, before_end)
@@ -229,6 +249,10 @@ class AttributionFinder:
             return False
         tail = text[region.end : s_end].strip(" .,;:!?\"”’)")
         return not tail
+
+    def _comma_next(self, a: _Anchor, hi: int) -> bool:
+        j = self._skip_object(a, a.last + 1, hi)
+        return j < hi and self.tokens[j].text == ","
 
     def _that_follows(self, last: int, hi: int) -> bool:
         for j in range(last + 1, min(last + 7, hi)):

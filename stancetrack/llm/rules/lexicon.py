@@ -42,6 +42,7 @@ class Lexicon:
     audiences: tuple[str, ...]
     between_words: frozenset[str]
     titles: tuple[str, ...]  # lower case, longest first
+    title_set: frozenset[str]
     speaker_nouns: frozenset[str]
     organization_words: frozenset[str]
     government_words: frozenset[str]
@@ -54,6 +55,7 @@ class Lexicon:
     abbreviations: frozenset[str]
     target: re.Pattern[str]
     cues: tuple[Cue, ...]
+    cue_pattern: re.Pattern[str]  # all cues in one alternation, longest first
     negations: frozenset[str]
     negation_window: int
     polar_scale: float
@@ -73,11 +75,20 @@ def _words(data: dict[str, Any], key: str) -> list[str]:
     return [v.strip().lower() for v in value if v.strip()]
 
 
-def term_regex(term: str) -> str:
-    """A lexicon term as a regex on word boundaries; a trailing '*' matches any ending."""
+def _term_body(term: str) -> str:
     star = term.endswith("*")
     body = re.escape(term.rstrip("* ").lower()).replace(r"\ ", r"\s+")
-    return rf"(?<![\w-]){body}" + (r"[\w'’-]*" if star else r"(?![\w-])")
+    return body + (r"[\w'’-]*" if star else r"(?![\w-])")
+
+
+def term_regex(term: str) -> str:
+    """A lexicon term as a regex on word boundaries; a trailing '*' matches any ending."""
+    return r"(?<![\w-])" + _term_body(term)
+
+
+def terms_regex(terms: list[str]) -> re.Pattern[str]:
+    """Several terms in one alternation (listed order wins), the boundary check factored out."""
+    return re.compile(r"(?<![\w-])(?:" + "|".join(_term_body(t) for t in terms) + ")")
 
 
 def _read(name: str) -> bytes:
@@ -142,6 +153,7 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
         audiences=tuple(sorted(_words(lex, "audiences"), key=len, reverse=True)),
         between_words=frozenset(_words(lex, "between_words")),
         titles=tuple(sorted(set(_words(lex, "titles")), key=len, reverse=True)),
+        title_set=frozenset(_words(lex, "titles")),
         speaker_nouns=frozenset(_words(lex, "speaker_nouns")),
         organization_words=frozenset(_words(lex, "organization_words")),
         government_words=frozenset(_words(lex, "government_words")),
@@ -152,8 +164,9 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
         female_first_names=frozenset(_words(lex, "female_first_names")),
         not_names=frozenset(_words(lex, "not_names")),
         abbreviations=frozenset(_words(lex, "abbreviations")),
-        target=re.compile("|".join(term_regex(t) for t in targets)),
+        target=terms_regex(targets),
         cues=tuple(cues),
+        cue_pattern=terms_regex([c.text for c in cues]),
         negations=negations,
         negation_window=int(number("negation_window", 3)),
         polar_scale=number("polar_scale", 0.9),

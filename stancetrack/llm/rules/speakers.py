@@ -40,8 +40,18 @@ ADJECTIVES = frozenset(
      "high-ranking", "ranking", "retired", "career", "western", "european", "russian",
      "american", "u.s.", "same", "second", "third", "first"}
 )
+_FUNCTION = frozenset(
+    {"and", "or", "but", "that", "which", "who", "whom", "is", "was", "are", "were", "has",
+     "have", "had", "to", "of", "in", "on", "at", "for", "with", "as", "by", "from", "it",
+     "this", "not", "be", "been", "will", "would", "also", "then", "so", "if", "when",
+     "while", "because", "after", "before", "since", "though", "although", "where", "what",
+     "how", "why", "than", "about", "into", "over", "under", "did", "does", "do", "can",
+     "could", "should", "may", "might", "must", "said", "says", "told", "there", "here"}
+)
 _BE = frozenset({"is", "was", "were", "are", "been", "being", "be", "'s"})
-_PUNCT_BOUNDARY = frozenset({",", ";", ":", "(", ")", "—", "–", "\"", "“", "”", "-", "[", "]"})
+_PUNCT_BOUNDARY = frozenset(
+    {",", ";", ":", "(", ")", "—", "–", "\"", "“", "”", "-", "[", "]", "'", "‘", "’", "―"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +72,7 @@ def _np_word(tok: Token, lexicon: Lexicon) -> bool:
     low = tok.lower
     return (
         _is_name_word(tok, lexicon)
+        or low.isdigit()
         or low in lexicon.speaker_nouns
         or low in ADJECTIVES
         or low in lexicon.titles
@@ -95,6 +106,14 @@ class SpeakerFinder:
         self.mentions = mentions
         self._mention_starts = [m.start for m in mentions]
         self._counts = Counter(m.name for m in mentions)
+        # A person is usually named again by surname alone; a place ("New York") is not.
+        singles = {m.name for m in mentions if " " not in m.name}
+        self._persons = {
+            m.name
+            for m in mentions
+            if m.kind == "person"
+            and (m.title or m.female or m.name.split()[-1] in singles)
+        } | {m.name for m in mentions if m.kind == "unknown" and m.title}
 
     # ---- finding the noun phrase -------------------------------------------------------
 
@@ -108,6 +127,14 @@ class SpeakerFinder:
         ):
             i -= 1
         if i < lo:
+            return None
+        if toks[i].text == ")":  # 'Rep. Trey Gowdy (R-S.C.) said': skip the affiliation
+            opening = i - 1
+            while opening >= lo and toks[opening].text != "(" and i - opening < 8:
+                opening -= 1
+            if opening > lo and toks[opening].text == "(":
+                found = self.subject_before(opening, lo)
+                return (found[0], i + 1) if found is not None else None
             return None
         head = toks[i]
         if not _head_ok(head, lex):
@@ -135,6 +162,11 @@ class SpeakerFinder:
                 j -= 1
                 continue
             break
+        # 'African-Americans, top black lawmakers said': a few modifiers after a comma.
+        if lo < j <= lo + 3 and all(
+            not t.cap and t.text[0].isalpha() and t.lower not in _FUNCTION for t in toks[lo:j]
+        ) and toks[j].lower not in lex.person_pronouns:
+            j = lo
         return (j, i + 1)
 
     def subject_after(self, k: int, hi: int) -> tuple[int, int] | None:
@@ -266,7 +298,7 @@ class SpeakerFinder:
             m = self.mentions[index]
             index -= 1
             if low in lex.person_pronouns:
-                if m.kind != "person" and not (m.kind == "unknown" and m.title):
+                if m.name not in self._persons and not self._is_person_alias(m.name):
                     continue
                 female = m.female
                 if female is None:
@@ -283,6 +315,12 @@ class SpeakerFinder:
                 return Speaker(start, end, written, actor, ActorType(m.kind), pronoun=True)
         kind = ActorType.PERSON if low in lex.person_pronouns else ActorType.GROUP
         return Speaker(start, end, written, written, kind, pronoun=True)
+
+    def _is_person_alias(self, name: str) -> bool:
+        """'Putin' alone is a person when a fuller person name ends with it."""
+        if " " in name:
+            return False
+        return any(p.endswith(" " + name) for p in self._persons)
 
     @staticmethod
     def is_passive(tokens: list[Token], k: int) -> bool:

@@ -39,13 +39,12 @@ def read_stance(content: str, context: str, lexicon: Lexicon) -> StanceReading:
             "No mention of NATO membership or enlargement: unrelated to the target.",
         )
     best: dict[str, tuple[float, str, bool]] = {}
-    taken: list[tuple[int, int]] = []
-    for cue in lexicon.cues:
-        for match in cue.pattern.finditer(low):
-            s, e = match.span()
-            if any(s < te and ts < e for ts, te in taken):
-                continue  # a longer cue already covers these words
-            taken.append((s, e))
+    for match in lexicon.cue_pattern.finditer(low):
+        s = match.start()
+        cue = next((c for c in lexicon.cues if c.pattern.match(low, s)), None)
+        if cue is None:
+            continue
+        if True:
             side, negated = cue.side, False
             if not cue.self_negated and _negated(low, s, lexicon):
                 side, negated = ("oppose" if cue.side == "support" else "support"), True

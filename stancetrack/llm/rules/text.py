@@ -10,25 +10,25 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-OPENING = "\"“"
-CLOSING = "\"”"
-_SENTENCE_END = re.compile(r"[.!?]+[\"”’')\]]*(?=\s+[\"“‘(\[]?[A-Z0-9])")
+OPENING = ("\"", "“", "''")
+CLOSING = ("\"", "”", "''")
+_SENTENCE_END = re.compile(r"[.!?]+[\"”’')\]]*(?=\s+(?:''|[\"“‘(\[])?[A-Z0-9])")
+# Double quotation marks: straight, curly, and the doubled apostrophe some wires use.
+_MARK = re.compile("''|[\"“”]")
 _LAST_WORD = re.compile(r"(\S+)$")
 
 
 @dataclass(frozen=True, slots=True)
 class Region:
-    """A quotation: [start, end) includes the marks; `closed` is False when the quote runs
-    to the paragraph's end unclosed (news style: it continues in the next paragraph)."""
+    """A quotation: [start, end) includes the marks, `inner` excludes them; `closed` is
+    False when the quote runs to the paragraph's end unclosed (news style: it continues in
+    the next paragraph)."""
 
     start: int
     end: int
     closed: bool
     paragraph: int
-
-    @property
-    def inner(self) -> tuple[int, int]:
-        return self.start + 1, self.end - 1 if self.closed else self.end
+    inner: tuple[int, int]
 
 
 @dataclass(slots=True)
@@ -74,21 +74,19 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
 def _regions(text: str, start: int, end: int, paragraph: int) -> list[Region]:
     """Pair quotation marks left to right: straight marks toggle, curly ones open/close."""
     out: list[Region] = []
-    open_at = -1
-    for i in range(start, end):
-        ch = text[i]
-        if ch not in OPENING and ch not in CLOSING:
-            continue
+    open_at, open_len = -1, 0
+    for mark in _MARK.finditer(text, start, end):
+        i, ch = mark.start(), mark.group()
         if open_at < 0:
             if ch in OPENING:
-                open_at = i
+                open_at, open_len = i, len(ch)
         elif ch in CLOSING:
-            out.append(Region(open_at, i + 1, True, paragraph))
+            out.append(Region(open_at, i + len(ch), True, paragraph, (open_at + open_len, i)))
             open_at = -1
         elif ch == "“":  # a second opener: the first was stray
-            open_at = i
-    if open_at >= 0 and end - open_at > 1:
-        out.append(Region(open_at, end, False, paragraph))
+            open_at, open_len = i, 1
+    if open_at >= 0 and end - open_at > open_len:
+        out.append(Region(open_at, end, False, paragraph, (open_at + open_len, end)))
     return out
 
 

@@ -8,12 +8,18 @@ from dataclasses import dataclass
 
 from stancetrack.llm.rules.lexicon import Lexicon
 
-_TOKEN = re.compile(r"[^\W_][\w'’.&-]*|[^\w\s]")
+_TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|[^\W_][\w'’&-]*(?:\.(?=\w)[\w'’&-]*)*|[^\w\s]")
+# Runs of capitalised words joined by single spaces (name connectors allowed inside).
+_NAME_RUN = re.compile(
+    r"(?<![\w'’])(?:[^\W\d_a-z][\w'’.&-]*)"
+    r"(?: (?:(?:of|de|da|van|von|bin|al|la|le|du|del) )?[^\W\d_a-z][\w'’.&-]*)*"
+)
+_INITIALS = re.compile(r"(?:[A-Za-z]\.)+")
 _CONNECTORS = frozenset({"of", "de", "da", "van", "von", "bin", "al", "la", "le", "du", "del"})
 _POSSESSIVE = ("'s", "’s", "'", "’")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Token:
     start: int
     end: int
@@ -23,21 +29,20 @@ class Token:
 
 
 def tokenize(text: str, lexicon: Lexicon) -> list[Token]:
-    """Words and punctuation; a sentence-final full stop is split off a word ('Putin.')."""
+    """Words and punctuation; an abbreviation keeps its full stop ('Mr.', 'U.S.')."""
     out: list[Token] = []
+    abbreviations = lexicon.abbreviations
     for match in _TOKEN.finditer(text):
-        word, start = match.group(0), match.start()
-        if (
-            len(word) > 1
-            and word.endswith(".")
-            and word.lower() not in lexicon.abbreviations
-            and not re.fullmatch(r"(?:[A-Za-z]\.)+", word)
-        ):
-            word = word.rstrip(".")
-            out.append(_token(start, word))
-            out.append(_token(start + len(word), "."))
-            continue
-        out.append(_token(start, word))
+        word = match.group()
+        start = match.start()
+        if word == "." and out:
+            prev = out[-1]
+            if prev.end == start and (
+                prev.lower + "." in abbreviations or (len(prev.text) == 1 and prev.cap)
+            ):
+                out[-1] = _token(prev.start, prev.text + ".")
+                continue
+        out.append(Token(start, start + len(word), word, word.lower(), word[0].isupper()))
     return out
 
 
@@ -69,12 +74,33 @@ class Mention:
     female: bool | None
 
 
+def _grams(words: list[str]) -> set[str]:
+    low = [w.lower() for w in words]
+    grams = set(low)
+    grams.update(" ".join(low[i : i + 2]) for i in range(len(low) - 1))
+    grams.update(" ".join(low[i : i + 3]) for i in range(len(low) - 2))
+    return grams
+
+
+_KIND_CACHE: dict[tuple[str, tuple[str, ...], bool], str] = {}
+
+
 def classify(words: list[str], lexicon: Lexicon, *, titled: bool) -> str:
-    lowered = " ".join(w.lower() for w in words)
-    joined = f" {lowered} "
-    if any(f" {w} " in joined for w in lexicon.government_words):
+    """person | organization | government | unknown, from the words of a name."""
+    key = (lexicon.sha256, tuple(words), titled)
+    kind = _KIND_CACHE.get(key)
+    if kind is None:
+        if len(_KIND_CACHE) > 50_000:
+            _KIND_CACHE.clear()
+        kind = _KIND_CACHE[key] = _classify(words, lexicon, titled=titled)
+    return kind
+
+
+def _classify(words: list[str], lexicon: Lexicon, *, titled: bool) -> str:
+    grams = _grams(words)
+    if not grams.isdisjoint(lexicon.government_words):
         return "government"
-    if any(f" {w} " in joined for w in lexicon.organization_words):
+    if not grams.isdisjoint(lexicon.organization_words):
         return "organization"
     if titled:
         return "person"
@@ -98,14 +124,12 @@ def female_of(name: str, title: str, lexicon: Lexicon) -> bool | None:
 def split_title(words: list[str], lexicon: Lexicon) -> tuple[list[str], list[str]]:
     """Leading title words (President, Sen., Russian ...) and the name after them."""
     i = 0
+    low = [w.lower() for w in words]
     while i < len(words) - 1:
         matched = 0
-        for title in lexicon.titles:
-            parts = title.split()
-            if [w.lower() for w in words[i : i + len(parts)]] == parts and i + len(parts) < len(
-                words
-            ):
-                matched = len(parts)
+        for size in (3, 2, 1):
+            if i + size < len(words) and " ".join(low[i : i + size]) in lexicon.title_set:
+                matched = size
                 break
         if not matched:
             break
@@ -116,44 +140,82 @@ def split_title(words: list[str], lexicon: Lexicon) -> tuple[list[str], list[str
 def mentions(text: str, tokens: list[Token], lexicon: Lexicon) -> list[Mention]:
     """Maximal runs of capitalised words on one line, trimmed of non-name words."""
     out: list[Mention] = []
-    run: list[Token] = []
-
-    def flush() -> None:
-        while run and (run[0].lower in lexicon.not_names or run[0].lower in _CONNECTORS):
-            run.pop(0)
-        while run and run[-1].lower in _CONNECTORS:
-            run.pop()
-        if not run:
-            return
-        words = [t.text for t in run]
-        words[-1] = strip_possessive(words[-1])
-        title, name = split_title(words, lexicon)
-        if name:
-            kind = classify(name, lexicon, titled=bool(title))
-            name_text = " ".join(name)
-            title_text = " ".join(title)
-            out.append(
-                Mention(
-                    run[0].start,
-                    run[-1].end,
-                    name_text,
-                    title_text,
-                    kind,
-                    female_of(name_text, title_text, lexicon) if kind == "person" else None,
-                )
-            )
-        run.clear()
-
-    for token in tokens:
-        if run:
-            gap = text[run[-1].end : token.start]
-            if gap != " " or run[-1].text.endswith(_POSSESSIVE[:2]):
-                flush()
-        if token.cap and token.text[0].isalpha():
-            run.append(token)
-        elif run and token.lower in _CONNECTORS:
-            run.append(token)
-        else:
-            flush()
-    flush()
+    skip = _headline_lines(text)
+    for match in _NAME_RUN.finditer(text):
+        if skip and any(s <= match.start() < e for s, e in skip):
+            continue
+        pos = match.start()
+        for words, offsets in _split_at_full_stops(match.group().split(" "), pos, lexicon):
+            mention = _mention(words, offsets, lexicon)
+            if mention is not None:
+                out.append(mention)
     return out
+
+
+def _headline_lines(text: str) -> list[tuple[int, int]]:
+    """Lines in title case ('Trump Says He Will Win'): their capitals are not names."""
+    out = []
+    pos = 0
+    for line in text.split("\n"):
+        words = line.split()
+        if len(words) >= 4:
+            caps = sum(1 for w in words if w[:1].isupper())
+            if caps >= 0.75 * len(words):
+                out.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return out
+
+
+def _split_at_full_stops(
+    words: list[str], pos: int, lexicon: Lexicon
+) -> list[tuple[list[str], list[int]]]:
+    """A full stop that ends a sentence ends the name too ('... Putin. The')."""
+    runs: list[tuple[list[str], list[int]]] = [([], [])]
+    for word in words:
+        runs[-1][0].append(word)
+        runs[-1][1].append(pos)
+        pos += len(word) + 1
+        if (
+            word.endswith(".")
+            and word.lower() not in lexicon.abbreviations
+            and not _INITIALS.fullmatch(word)
+        ):
+            runs[-1][0][-1] = word.rstrip(".")
+            runs.append(([], []))
+    return [(w, o) for w, o in runs if w and w[0]]
+
+
+def _mention(words: list[str], offsets: list[int], lexicon: Lexicon) -> Mention | None:
+    # A possessive ends the name: "Erdogan's office" -> "Erdogan".
+    for i, word in enumerate(words[:-1]):
+        if word.endswith(_POSSESSIVE[:2]):
+            del words[i + 1 :]
+            del offsets[i + 1 :]
+            break
+    while words and (words[0].lower() in lexicon.not_names or words[0] in _CONNECTORS):
+        words.pop(0)
+        offsets.pop(0)
+    while words and words[-1] in _CONNECTORS:
+        words.pop()
+        offsets.pop()
+    if not words:
+        return None
+    if len(words) == 1 and words[0].lower().endswith("ly"):
+        return None  # 'Recently', 'Finally': a sentence-initial adverb
+    if sum(1 for w in words if w.isupper() and len(w) > 1) >= 2 and len(words) >= 3:
+        return None  # a shouted headline, not a name
+    words[-1] = strip_possessive(words[-1])
+    title, name = split_title(words, lexicon)
+    if not name:
+        return None
+    kind = classify(name, lexicon, titled=bool(title))
+    name_text = " ".join(name)
+    title_text = " ".join(title)
+    return Mention(
+        offsets[0],
+        offsets[-1] + len(words[-1]),
+        name_text,
+        title_text,
+        kind,
+        female_of(name_text, title_text, lexicon) if kind == "person" else None,
+    )
