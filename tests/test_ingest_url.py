@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -42,10 +43,8 @@ class _Handler(BaseHTTPRequestHandler):
                 continue
             self.send_header(key, value)
         self.end_headers()
-        try:
+        with contextlib.suppress(OSError):  # the client may hang up (timeouts, size cap)
             self.wfile.write(body)
-        except OSError:
-            pass
 
     def log_message(self, *args: object) -> None:
         pass
