@@ -14,7 +14,10 @@ from itertools import pairwise
 from typing import Any
 
 import pytest
-from analysis_corpus import (
+
+pytest.register_assert_rewrite("analysis_corpus")
+
+from analysis_corpus import (  # noqa: E402
     ARTICLES,
     GoldClaim,
     counts_by_actor,

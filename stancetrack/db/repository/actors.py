@@ -241,7 +241,10 @@ def find_actor(session: Session, name: str) -> Actor:
     exact = session.scalar(select(Actor).where(func.lower(Actor.name) == cleaned.lower()))
     if exact is not None:
         return exact
-    matches = find_actors_by_key(session, name_key(cleaned)) if cleaned else []
+    key = name_key(cleaned) if cleaned else ""
+    matches = find_actors_by_key(session, key) if key else []
+    if not matches and key:
+        matches = _actors_with_surname(session, key)
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
@@ -250,6 +253,15 @@ def find_actor(session: Session, name: str) -> Actor:
     hints = closest(cleaned, all_names(session))
     hint = f"; closest: {', '.join(hints)}" if hints else ""
     raise NotFoundError(f"no actor matches {cleaned!r}{hint}")
+
+
+def _actors_with_surname(session: Session, key: str) -> list[Actor]:
+    """Actors whose name or an alias ends with `key` as whole words ('peskov', 'tayyip erdogan')."""
+    pattern = "% " + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    by_name = select(Actor.id).where(Actor.key.like(pattern, escape="\\"))
+    by_alias = select(ActorAlias.actor_id).where(ActorAlias.key.like(pattern, escape="\\"))
+    stmt = select(Actor).where(Actor.id.in_(by_name.union(by_alias))).order_by(Actor.id)
+    return list(session.scalars(stmt))
 
 
 def find_actors(session: Session, names: list[str]) -> list[Actor]:
