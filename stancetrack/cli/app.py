@@ -61,6 +61,7 @@ def _register_commands() -> None:
     from stancetrack.cli import commands_articles, commands_extract  # noqa: F401
     from stancetrack.cli import commands_runs  # noqa: F401
     from stancetrack.cli import commands_actors, commands_analysis  # noqa: F401
+    from stancetrack.cli import commands_eval  # noqa: F401
     from stancetrack.cli import commands_claims, commands_export  # noqa: F401
 
 

@@ -24,10 +24,18 @@ def load_gold(path: Path, *, annotators: str = "first") -> GoldSet:
     if is_project_gold(path):
         return read_project_gold(path)
     raise InputError(
-        str(path), "not a gold directory: expected text/ + attributions/ (brat) or *.json "
-        "gold files with an articles/ directory beside them"
+        str(path),
+        "not a gold directory: expected text/ + attributions/ (brat) or *.json "
+        "gold files with an articles/ directory beside them",
     )
 
 
-__all__ = ["EvalResult", "GoldClaim", "GoldDocument", "GoldSet", "PredictedClaim",
-           "evaluate", "load_gold"]
+__all__ = [
+    "EvalResult",
+    "GoldClaim",
+    "GoldDocument",
+    "GoldSet",
+    "PredictedClaim",
+    "evaluate",
+    "load_gold",
+]

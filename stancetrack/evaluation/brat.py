@@ -101,6 +101,8 @@ def read_brat(root: Path, *, annotators: str = "first") -> GoldSet:
         if annotators == "all"
         else "one annotation file per article: the annotator code that sorts first"
     )
-    notes = [f"{len(files)} articles, {len(documents)} annotation files scored ({rule}; "
-             f"{doubles} articles have more than one annotator)"]
+    notes = [
+        f"{len(files)} articles, {len(documents)} annotation files scored ({rule}; "
+        f"{doubles} articles have more than one annotator)"
+    ]
     return GoldSet(root.name, "polnear", documents, notes)

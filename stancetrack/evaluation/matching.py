@@ -95,8 +95,8 @@ def match_overlap(text: str, predicted: list[PredictedClaim], gold: list[GoldCla
         if len(g.spans) < 2 and "\n" not in text[g.start : g.end]:
             continue
         partner = predicted[used_g[gi]].span
-        p = predicted[pi].span
-        if p[1] <= partner[0] or partner[1] <= p[0]:
+        piece = predicted[pi].span
+        if piece[1] <= partner[0] or partner[1] <= piece[0]:
             used_p.add(pi)
             fragments.append(pi)
     pairs.sort()

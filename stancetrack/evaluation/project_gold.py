@@ -69,5 +69,4 @@ def read_project_gold(gold: Path) -> GoldSet:
             )
         claims.sort(key=lambda c: c.start)
         documents.append(GoldDocument(path.stem, text, claims, has_stance=True))
-    return GoldSet(gold.name, "project", documents,
-                   [f"{len(documents)} articles from {articles}"])
+    return GoldSet(gold.name, "project", documents, [f"{len(documents)} articles from {articles}"])

@@ -33,14 +33,24 @@ class EvalResult:
         s = self.scores
         return {
             "gold": {"name": self.gold.name, "kind": self.gold.kind, "notes": self.gold.notes},
-            "backend": {"name": self.backend, "model": self.model,
-                        "prompt_sha256": self.prompt_sha256},
+            "backend": {
+                "name": self.backend,
+                "model": self.model,
+                "prompt_sha256": self.prompt_sha256,
+            },
             "documents": s.documents,
             "failed": self.failed,
-            "claims": {"overlap": s.overlap.as_dict(), "exact": s.exact.as_dict(),
-                       "fragments": s.fragments, "ungrounded": self.ungrounded},
-            "speaker": {"accuracy": round(s.speaker_accuracy, 4), "correct": s.speaker_correct,
-                        "scored": s.speaker_scored},
+            "claims": {
+                "overlap": s.overlap.as_dict(),
+                "exact": s.exact.as_dict(),
+                "fragments": s.fragments,
+                "ungrounded": self.ungrounded,
+            },
+            "speaker": {
+                "accuracy": round(s.speaker_accuracy, 4),
+                "correct": s.speaker_correct,
+                "scored": s.speaker_scored,
+            },
             "stance": s.stance(),
             "stance_confusion": stance_confusion(s.stance_pairs) if s.has_stance else None,
             "seconds": round(self.seconds, 3),
@@ -61,14 +71,17 @@ def place_claims(text: str, reply: BackendReply) -> tuple[list[PredictedClaim], 
                 continue
             span = (found.start, found.end)
         out.append(
-            PredictedClaim(span, claim.speaker, claim.actor, claim.stance.value,
-                           claim.confidence)
+            PredictedClaim(span, claim.speaker, claim.actor, claim.stance.value, claim.confidence)
         )
     return out, missing
 
 
 async def evaluate(
-    backend: Backend, gold: GoldSet, *, target: str, concurrency: int = 1,
+    backend: Backend,
+    gold: GoldSet,
+    *,
+    target: str,
+    concurrency: int = 1,
     limit: int | None = None,
 ) -> EvalResult:
     documents = gold.documents[:limit] if limit else gold.documents

@@ -7,10 +7,10 @@ Post", "the source" ~ "a source"). A gold source with an appositive ("Mark Johns
 fellow at X") is also compared by its part before the first comma.
 
 First-person gold sources (I, we) are the writer: a prediction is correct when its
-speaker is also first person. Other gold pronoun sources (he, she, they, ...) are resolved on the gold side to the nearest
-preceding non-pronoun gold source in the same document; the prediction is correct when
-its actor (or speaker) agrees with that referent. With no such referent, a prediction is
-correct only if its speaker is the same pronoun.
+speaker is also first person. Other gold pronoun sources (he, she, they, ...) are resolved
+on the gold side to the nearest preceding non-pronoun gold source in the same document;
+the prediction is correct when its actor (or speaker) agrees with that referent. With no
+such referent, a prediction is correct only if its speaker is the same pronoun.
 """
 
 from __future__ import annotations

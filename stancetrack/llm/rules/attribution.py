@@ -15,23 +15,82 @@ from dataclasses import dataclass, field
 from stancetrack.llm.rules.lexicon import Lexicon
 from stancetrack.llm.rules.speakers import Speaker, SpeakerFinder
 from stancetrack.llm.rules.text import Layout, Region
-from stancetrack.llm.rules.tokens import Token
+from stancetrack.llm.rules.tokens import Token, headline_lines
 
 _TRIM_END = " \t\n,;:.—–-"
 _TRIM_START = " \t\n,;:—–-"
 _INTRO = frozenset(
-    {"in", "on", "at", "during", "after", "before", "speaking", "asked", "earlier", "later",
-     "last", "meanwhile", "but", "and", "separately", "also", "when", "while", "since", "as",
-     "for", "with", "from", "to", "by", "under", "over", "yet", "still", "then", "now"}
+    {
+        "in",
+        "on",
+        "at",
+        "during",
+        "after",
+        "before",
+        "speaking",
+        "asked",
+        "earlier",
+        "later",
+        "last",
+        "meanwhile",
+        "but",
+        "and",
+        "separately",
+        "also",
+        "when",
+        "while",
+        "since",
+        "as",
+        "for",
+        "with",
+        "from",
+        "to",
+        "by",
+        "under",
+        "over",
+        "yet",
+        "still",
+        "then",
+        "now",
+    }
 )
 _CALL = frozenset({"called", "calls", "calling", "call"})
 _NOT_CLAUSE = frozenset(
-    {"was", "is", "were", "are", "would", "will", "had", "has", "could", "should", "might",
-     "may", "must", "can", "did", "does", "do", "been", "be"}
+    {
+        "was",
+        "is",
+        "were",
+        "are",
+        "would",
+        "will",
+        "had",
+        "has",
+        "could",
+        "should",
+        "might",
+        "may",
+        "must",
+        "can",
+        "did",
+        "does",
+        "do",
+        "been",
+        "be",
+    }
 )
 _WEEKDAYS = frozenset(
-    {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-     "yesterday", "today", "tonight"}
+    {
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "yesterday",
+        "today",
+        "tonight",
+    }
 )
 
 
@@ -62,14 +121,16 @@ class _Anchor:
 
 
 class AttributionFinder:
-    def __init__(self, layout: Layout, tokens: list[Token], finder: SpeakerFinder,
-                 lexicon: Lexicon) -> None:
+    def __init__(
+        self, layout: Layout, tokens: list[Token], finder: SpeakerFinder, lexicon: Lexicon
+    ) -> None:
         self.layout = layout
         self.text = layout.text
         self.tokens = tokens
         self.starts = [t.start for t in tokens]
         self.finder = finder
         self.lex = lexicon
+        self.headlines = headline_lines(layout.text)
 
     # ---- helpers ------------------------------------------------------------------------
 
@@ -108,17 +169,32 @@ class AttributionFinder:
                 strength, cue = 1.0, "pointed out"
             else:
                 continue
-            if tok.cap and k > 0 and not self._sentence_initial(k):
-                continue  # 'Says' inside a name or title case headline word mid-sentence
+            if (
+                tok.cap
+                and k > 0
+                and not self._sentence_initial(k)
+                and not any(s <= tok.start < e for s, e in self.headlines)
+            ):
+                continue  # 'Says' inside a name; in a title-case headline it is a cue
             if self.layout.region_at(tok.start) is not None:
                 continue  # inside a quotation: the quoted person's own words
             out.append(_Anchor(k, cue, strength))
         return out
 
     def _call_ok(self, k: int) -> bool:
-        """'called for', 'called on', or 'called' right before a quotation."""
+        """'called for', 'called on', or 'called' (X) before a quotation."""
         nxt = self.tokens[k + 1] if k + 1 < len(self.tokens) else None
-        return nxt is not None and (nxt.lower in ("for", "on") or nxt.text in "\"“")
+        if nxt is None:
+            return False
+        if nxt.lower in ("for", "on"):
+            return True
+        _, s_end = self.layout.sentence_of(self.tokens[k].start)
+        for tok in self.tokens[k + 1 : k + 10]:
+            if tok.start >= s_end or tok.text in (".", ";"):
+                return False
+            if self.layout.region_at(tok.start) is not None:
+                return True
+        return False
 
     def _sentence_initial(self, k: int) -> bool:
         s, _ = self.layout.sentence_of(self.tokens[k].start)
@@ -186,8 +262,30 @@ class AttributionFinder:
             a.first, a.last = np_range[0], a.k
         if a.strength < 1.0:  # belief verbs: only with a following clause
             nxt = toks[a.k + 1].lower if a.k + 1 < hi else "."
-            if nxt in ("to", "by", "for", "in", "on", "at", "of", "with", "as", "from", ",",
-                       ".", "it", "so", "about", "and", "or", ")", "?", "!", "-", "—"):
+            if nxt in (
+                "to",
+                "by",
+                "for",
+                "in",
+                "on",
+                "at",
+                "of",
+                "with",
+                "as",
+                "from",
+                ",",
+                ".",
+                "it",
+                "so",
+                "about",
+                "and",
+                "or",
+                ")",
+                "?",
+                "!",
+                "-",
+                "—",
+            ):
                 return False
         before_start = s_start
         before_end = toks[a.first].start
@@ -195,8 +293,8 @@ class AttributionFinder:
             return True  # direct quotation before: assigned in the quotation pass
         if inverted:
             return self._content_before(a, before_start, before_end)
-        nxt = toks[a.last + 1] if a.last + 1 < hi else None
-        if nxt is not None and nxt.text in (":",) or self._quote_follows(a.last, s_end):
+        after_cue = toks[a.last + 1] if a.last + 1 < hi else None
+        if (after_cue is not None and after_cue.text == ":") or self._quote_follows(a.last, s_end):
             return True  # '... said: "..."': quotation pass
         has_before = (
             self._words(before_start, before_end) >= 3
@@ -247,7 +345,7 @@ class AttributionFinder:
         region = self.layout.region_at(p)
         if region is None or region.start != p:
             return False
-        tail = text[region.end : s_end].strip(" .,;:!?\"”’)")
+        tail = text[region.end : s_end].strip(' .,;:!?"”’)')
         return not tail
 
     def _comma_next(self, a: _Anchor, hi: int) -> bool:
@@ -281,10 +379,7 @@ class AttributionFinder:
                 break
             if self.finder.is_boundary(toks[m]) or toks[m].text == ".":
                 break
-        if that >= 0:
-            j = that + 1
-        else:
-            j = self._skip_object(a, j, hi)
+        j = that + 1 if that >= 0 else self._skip_object(a, j, hi)
         if j >= hi or (that < 0 and toks[j].lower in _NOT_CLAUSE):
             return False  # 'a message he said was shared': a relative clause, not content
         start, end = self._trim(toks[j].start, s_end)
@@ -339,7 +434,59 @@ class AttributionFinder:
             if self._resolve(a, previous):
                 anchors.append(a)
                 previous = a
-        return self._assign_quotes(anchors)
+        return self._assign_quotes(anchors) + self._labels()
+
+    def _labels(self) -> list[Attribution]:
+        """'PENCE: Well, ...' / 'Sanders: Clinton needs ...' at a paragraph's start, and
+        '"..." ― Name' sign-offs after a quotation."""
+        out = []
+        toks, text = self.tokens, self.text
+        for index, (p_start, p_end) in enumerate(self.layout.paragraphs):
+            i, hi = self._tok_range(p_start, p_end)
+            if i < hi and toks[i].text in ('"', "“", "'"):
+                i += 1 if toks[i].text != "'" else 2
+            j = i
+            while j < hi and j - i < 3 and toks[j].cap and toks[j].text[0].isalpha():
+                j += 1
+            if i < j < hi and toks[j].text == ":" and self._label_name(i, j):
+                start, end = self._trim(toks[j].end, p_end)
+                start, end = self._trim_quote(start, end)
+                if self._words(start, end) >= 3:
+                    speaker = self.finder.speaker(i, j)
+                    out.append(Attribution(start, end, speaker, ":", False, 0.8, index))
+        for region in self.layout.regions:
+            if not region.closed:
+                continue
+            p = region.end
+            while p < len(text) and text[p] in " \u00a0":
+                p += 1
+            if p < len(text) and text[p] in "―—":
+                i, _ = self._tok_range(p + 1, p + 1)
+                j = i
+                while (
+                    j < len(toks)
+                    and toks[j].cap
+                    and toks[j].start - toks[i].start < 40
+                    and (toks[j].text[0].isalpha())
+                ):
+                    j += 1
+                if j > i:
+                    start, end = self._trim_quote(*region.inner)
+                    if self._words(start, end) >= 2:
+                        speaker = self.finder.speaker(i, j)
+                        out.append(
+                            Attribution(start, end, speaker, "―", True, 0.8, region.paragraph)
+                        )
+        return out
+
+    def _label_name(self, i: int, j: int) -> bool:
+        words = self.tokens[i:j]
+        if any(t.lower in self.lex.not_names for t in words):
+            return False
+        if all(t.text.isupper() and len(t.text) > 1 for t in words):
+            return True  # transcript speaker label
+        name = " ".join(t.text for t in words)
+        return self.finder.is_person_name(name)
 
     def _assign_quotes(self, anchors: list[_Anchor]) -> list[Attribution]:
         lay, text, toks = self.layout, self.text, self.tokens
@@ -392,8 +539,17 @@ class AttributionFinder:
         out: list[Attribution] = []
         for a in anchors:
             if a.content is not None and a.speaker is not None:
-                out.append(Attribution(a.content[0], a.content[1], a.speaker, a.cue, False,
-                                       a.strength, lay.paragraph_of(a.content[0])))
+                out.append(
+                    Attribution(
+                        a.content[0],
+                        a.content[1],
+                        a.speaker,
+                        a.cue,
+                        False,
+                        a.strength,
+                        lay.paragraph_of(a.content[0]),
+                    )
+                )
         for region in lay.regions:
             if region.start not in owner:
                 continue
@@ -403,9 +559,18 @@ class AttributionFinder:
             if self._words(start, end) < 2 or end - start < 6:
                 continue
             was_carried = region.start in carried
-            out.append(Attribution(start, end, speaker, anchor.cue, True,
-                                   anchor.strength * (0.9 if was_carried else 1.0),
-                                   region.paragraph, was_carried))
+            out.append(
+                Attribution(
+                    start,
+                    end,
+                    speaker,
+                    anchor.cue,
+                    True,
+                    anchor.strength * (0.9 if was_carried else 1.0),
+                    region.paragraph,
+                    was_carried,
+                )
+            )
         out.sort(key=lambda x: x.start)
         return out
 

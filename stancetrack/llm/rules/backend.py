@@ -29,15 +29,17 @@ class RulesBackend:
         self.settings = settings
         self.lexicon = lexicon or default_lexicon()
         self.model = MODEL
-        self.prompt = PromptInfo(name="rules", version=self.lexicon.version,
-                                 sha256=self.lexicon.sha256)
+        self.prompt = PromptInfo(
+            name="rules", version=self.lexicon.version, sha256=self.lexicon.sha256
+        )
 
     async def extract(self, request: ExtractionRequest) -> BackendReply:
         began = time.perf_counter()
         found = extract_claims(request.text, self.lexicon)
         claims = [f.claim for f in found]
-        raw = json.dumps({"claims": [c.model_dump(mode="json") for c in claims]},
-                         ensure_ascii=False)
+        raw = json.dumps(
+            {"claims": [c.model_dump(mode="json") for c in claims]}, ensure_ascii=False
+        )
         return BackendReply(
             claims=claims,
             raw_reply=raw,

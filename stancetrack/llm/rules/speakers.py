@@ -25,32 +25,179 @@ from stancetrack.llm.rules.tokens import (
 from stancetrack.schemas import ActorType
 
 DETERMINERS = frozenset(
-    {"the", "a", "an", "another", "two", "three", "four", "several", "some", "many", "most",
-     "other", "both", "one", "his", "her", "their", "its", "our", "these", "those", "this",
-     "few", "various", "numerous", "multiple"}
+    {
+        "the",
+        "a",
+        "an",
+        "another",
+        "two",
+        "three",
+        "four",
+        "several",
+        "some",
+        "many",
+        "most",
+        "other",
+        "both",
+        "one",
+        "his",
+        "her",
+        "their",
+        "its",
+        "our",
+        "these",
+        "those",
+        "this",
+        "few",
+        "various",
+        "numerous",
+        "multiple",
+    }
 )
 ADJECTIVES = frozenset(
-    {"senior", "top", "former", "longtime", "chief", "key", "close", "prominent", "anonymous",
-     "unnamed", "independent", "conservative", "liberal", "veteran", "leading", "outside",
-     "local", "federal", "state", "national", "foreign", "military", "intelligence", "white",
-     "campaign", "election", "political", "legal", "health", "security", "defense", "defence",
-     "administration", "government", "party", "public", "private", "new", "recent", "latest",
-     "internal", "official", "deputy", "communications", "press", "policy", "economic", "other",
-     "current", "democratic", "republican", "presidential", "progressive", "medical",
-     "high-ranking", "ranking", "retired", "career", "western", "european", "russian",
-     "american", "u.s.", "same", "second", "third", "first"}
+    {
+        "senior",
+        "top",
+        "former",
+        "longtime",
+        "chief",
+        "key",
+        "close",
+        "prominent",
+        "anonymous",
+        "unnamed",
+        "independent",
+        "conservative",
+        "liberal",
+        "veteran",
+        "leading",
+        "outside",
+        "local",
+        "federal",
+        "state",
+        "national",
+        "foreign",
+        "military",
+        "intelligence",
+        "white",
+        "campaign",
+        "election",
+        "political",
+        "legal",
+        "health",
+        "security",
+        "defense",
+        "defence",
+        "administration",
+        "government",
+        "party",
+        "public",
+        "private",
+        "new",
+        "recent",
+        "latest",
+        "internal",
+        "official",
+        "deputy",
+        "communications",
+        "press",
+        "policy",
+        "economic",
+        "other",
+        "current",
+        "democratic",
+        "republican",
+        "presidential",
+        "progressive",
+        "medical",
+        "high-ranking",
+        "ranking",
+        "retired",
+        "career",
+        "western",
+        "european",
+        "russian",
+        "american",
+        "u.s.",
+        "same",
+        "second",
+        "third",
+        "first",
+    }
 )
 _FUNCTION = frozenset(
-    {"and", "or", "but", "that", "which", "who", "whom", "is", "was", "are", "were", "has",
-     "have", "had", "to", "of", "in", "on", "at", "for", "with", "as", "by", "from", "it",
-     "this", "not", "be", "been", "will", "would", "also", "then", "so", "if", "when",
-     "while", "because", "after", "before", "since", "though", "although", "where", "what",
-     "how", "why", "than", "about", "into", "over", "under", "did", "does", "do", "can",
-     "could", "should", "may", "might", "must", "said", "says", "told", "there", "here"}
+    {
+        "and",
+        "or",
+        "but",
+        "that",
+        "which",
+        "who",
+        "whom",
+        "is",
+        "was",
+        "are",
+        "were",
+        "has",
+        "have",
+        "had",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "as",
+        "by",
+        "from",
+        "it",
+        "this",
+        "not",
+        "be",
+        "been",
+        "will",
+        "would",
+        "also",
+        "then",
+        "so",
+        "if",
+        "when",
+        "while",
+        "because",
+        "after",
+        "before",
+        "since",
+        "though",
+        "although",
+        "where",
+        "what",
+        "how",
+        "why",
+        "than",
+        "about",
+        "into",
+        "over",
+        "under",
+        "did",
+        "does",
+        "do",
+        "can",
+        "could",
+        "should",
+        "may",
+        "might",
+        "must",
+        "said",
+        "says",
+        "told",
+        "there",
+        "here",
+    }
 )
 _BE = frozenset({"is", "was", "were", "are", "been", "being", "be", "'s"})
 _PUNCT_BOUNDARY = frozenset(
-    {",", ";", ":", "(", ")", "—", "–", "\"", "“", "”", "-", "[", "]", "'", "‘", "’", "―"}
+    {",", ";", ":", "(", ")", "—", "–", '"', "“", "”", "-", "[", "]", "'", "‘", "’", "―"}
 )
 
 
@@ -111,8 +258,7 @@ class SpeakerFinder:
         self._persons = {
             m.name
             for m in mentions
-            if m.kind == "person"
-            and (m.title or m.female or m.name.split()[-1] in singles)
+            if m.kind == "person" and (m.title or m.female or m.name.split()[-1] in singles)
         } | {m.name for m in mentions if m.kind == "unknown" and m.title}
 
     # ---- finding the noun phrase -------------------------------------------------------
@@ -163,9 +309,13 @@ class SpeakerFinder:
                 continue
             break
         # 'African-Americans, top black lawmakers said': a few modifiers after a comma.
-        if lo < j <= lo + 3 and all(
-            not t.cap and t.text[0].isalpha() and t.lower not in _FUNCTION for t in toks[lo:j]
-        ) and toks[j].lower not in lex.person_pronouns:
+        if (
+            lo < j <= lo + 3
+            and all(
+                not t.cap and t.text[0].isalpha() and t.lower not in _FUNCTION for t in toks[lo:j]
+            )
+            and toks[j].lower not in lex.person_pronouns
+        ):
             j = lo
         return (j, i + 1)
 
@@ -210,14 +360,14 @@ class SpeakerFinder:
         # The name: the trailing run of capitalised words (a descriptor has none).
         run: list[Token] = []
         for tok in reversed(toks):
-            if tok.cap and tok.text[0].isalpha() and not tok.text.endswith(("'s", "’s")):
-                run.insert(0, tok)
-            elif run and tok.lower in ("of", "and", "&", "for"):
+            capital = tok.cap and tok.text[0].isalpha()
+            if (capital and not tok.text.endswith(("'s", "’s"))) or (
+                run and tok.lower in ("of", "and", "&", "for")
+            ):
                 run.insert(0, tok)
             else:
                 break
-        while run and (run[0].lower in ("of", "and", "&", "for") or run[0].lower in
-                       lex.not_names):
+        while run and (run[0].lower in ("of", "and", "&", "for") or run[0].lower in lex.not_names):
             run.pop(0)
         if len(run) == 1 and run[0].lower in lex.speaker_nouns:
             run = []  # 'Analysts said': a capitalised common noun, not a name
@@ -261,8 +411,10 @@ class SpeakerFinder:
         if head in self.lexicon.speaker_nouns and head.endswith("s") and not head.endswith("ss"):
             return ActorType.GROUP
         if head in self.lexicon.speaker_nouns:
-            return ActorType.PERSON if head not in ("report", "poll", "statement") else (
-                ActorType.UNKNOWN
+            return (
+                ActorType.PERSON
+                if head not in ("report", "poll", "statement")
+                else (ActorType.UNKNOWN)
             )
         return ActorType.UNKNOWN
 
@@ -302,8 +454,9 @@ class SpeakerFinder:
                     continue
                 female = m.female
                 if female is None:
-                    female = female_of(self._canonical(m.name, at=m.start, female=None,
-                                                       person=True), "", lex)
+                    female = female_of(
+                        self._canonical(m.name, at=m.start, female=None, person=True), "", lex
+                    )
                 if low == "she" and female is False:
                     continue
                 if low == "he" and female is True:
@@ -315,6 +468,9 @@ class SpeakerFinder:
                 return Speaker(start, end, written, actor, ActorType(m.kind), pronoun=True)
         kind = ActorType.PERSON if low in lex.person_pronouns else ActorType.GROUP
         return Speaker(start, end, written, written, kind, pronoun=True)
+
+    def is_person_name(self, name: str) -> bool:
+        return name in self._persons or self._is_person_alias(name)
 
     def _is_person_alias(self, name: str) -> bool:
         """'Putin' alone is a person when a fuller person name ends with it."""

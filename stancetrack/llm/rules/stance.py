@@ -54,10 +54,8 @@ def read_stance(content: str, context: str, lexicon: Lexicon) -> StanceReading:
     sup = best.get("support", (0.0, "", False))
     opp = best.get("oppose", (0.0, "", False))
     if sup[0] - opp[0] >= lexicon.margin or opp[0] - sup[0] >= lexicon.margin:
-        side, (weight, word, negated) = (
-            ("support", sup) if sup[0] > opp[0] else ("oppose", opp)
-        )
-        how = f"negated cue \"{word}\"" if negated else f"cue \"{word}\""
+        side, (weight, word, negated) = ("support", sup) if sup[0] > opp[0] else ("oppose", opp)
+        how = f'negated cue "{word}"' if negated else f'cue "{word}"'
         return StanceReading(
             Stance(side),
             round(min(0.95, weight * lexicon.polar_scale), 2),

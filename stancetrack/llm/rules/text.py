@@ -10,8 +10,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-OPENING = ("\"", "“", "''")
-CLOSING = ("\"", "”", "''")
+OPENING = ('"', "“", "''")
+CLOSING = ('"', "”", "''")
 _SENTENCE_END = re.compile(r"[.!?]+[\"”’')\]]*(?=\s+(?:''|[\"“‘(\[])?[A-Z0-9])")
 # Double quotation marks: straight, curly, and the doubled apostrophe some wires use.
 _MARK = re.compile("''|[\"“”]")

@@ -140,7 +140,7 @@ def split_title(words: list[str], lexicon: Lexicon) -> tuple[list[str], list[str
 def mentions(text: str, tokens: list[Token], lexicon: Lexicon) -> list[Mention]:
     """Maximal runs of capitalised words on one line, trimmed of non-name words."""
     out: list[Mention] = []
-    skip = _headline_lines(text)
+    skip = headline_lines(text)
     for match in _NAME_RUN.finditer(text):
         if skip and any(s <= match.start() < e for s, e in skip):
             continue
@@ -152,7 +152,7 @@ def mentions(text: str, tokens: list[Token], lexicon: Lexicon) -> list[Mention]:
     return out
 
 
-def _headline_lines(text: str) -> list[tuple[int, int]]:
+def headline_lines(text: str) -> list[tuple[int, int]]:
     """Lines in title case ('Trump Says He Will Win'): their capitals are not names."""
     out = []
     pos = 0
