@@ -169,6 +169,24 @@ async def test_plain_500_then_success_is_retried_not_negotiated(stub: StubServer
     assert [mode_of(r) for r in stub.chat_requests] == [JSON_SCHEMA, JSON_SCHEMA]
 
 
+async def test_max_completion_tokens_is_used_when_the_model_asks(stub: StubServer) -> None:
+    message = (
+        "Unsupported parameter: 'max_tokens' is not supported with this model. "
+        "Use 'max_completion_tokens' instead."
+    )
+    stub.queue(HttpError(400, message), GOOD, GOOD)
+    backend = backend_for(stub, max_tokens=1234)
+    first = await backend.extract(request())
+    await backend.extract(request())
+    await backend.aclose()
+    assert first.claims and first.output_mode == JSON_SCHEMA and first.attempts == 2
+    sent = [r.json for r in stub.chat_requests]
+    assert sent[0]["max_tokens"] == 1234 and "max_completion_tokens" not in sent[0]
+    for later in sent[1:]:
+        assert later["max_completion_tokens"] == 1234 and "max_tokens" not in later
+        assert later["response_format"]["type"] == "json_schema"
+
+
 async def test_429_retry_after_seconds_is_honoured(stub: StubServer) -> None:
     stub.queue(HttpError(429, "slow down", headers={"Retry-After": "1"}), GOOD)
     backend = backend_for(stub)

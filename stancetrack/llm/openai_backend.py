@@ -156,6 +156,8 @@ class OpenAIBackend:
             # llama-cpp-python reads the schema from here; others ignore the extra key.
             JSON_OBJECT: {"type": "json_object", "schema": reply_json_schema()},
         }
+        # Servers take `max_tokens`; OpenAI's reasoning models insist on the newer name.
+        self._tokens_param = "max_tokens"
         self._in_flight = asyncio.Semaphore(settings.concurrency)
         self._probe_lock = asyncio.Lock()
 
@@ -271,7 +273,7 @@ class OpenAIBackend:
     ) -> _Part:
         return _Part(parsed.claims, parsed.invalid, raw, mode, truncated, window)
 
-    def _content(self, completion: Any, tally: _Tally) -> tuple[str, str | None]:
+    def _content(self, completion: ChatCompletion, tally: _Tally) -> tuple[str, str | None]:
         """The reply text, or a _PartFailure for refusals, filtered and empty replies."""
         usage = getattr(completion, "usage", None)
         if usage is not None:
@@ -281,8 +283,10 @@ class OpenAIBackend:
         if not choices:
             raise _PartFailure(f"{self._host} returned a completion without choices")
         choice = choices[0]
-        message = choice.message
-        finish = choice.finish_reason
+        message = getattr(choice, "message", None)
+        if message is None:
+            raise _PartFailure(f"{self._host} returned a choice without a message")
+        finish = getattr(choice, "finish_reason", None)
         content = message.content or ""
         tally.last_raw = content
         refusal = getattr(message, "refusal", None)
@@ -317,13 +321,16 @@ class OpenAIBackend:
 
     async def _negotiate(
         self, messages: list[dict[str, str]], tally: _Tally, start: str | None
-    ) -> tuple[Any, str]:
+    ) -> tuple[ChatCompletion, str]:
         modes = modes_from(start)
-        for index, mode in enumerate(modes):
-            tally.mode = mode
+        index = 0
+        while index < len(modes):
+            mode = tally.mode = modes[index]
             try:
                 completion = await self._send(messages, mode, tally)
             except openai.APIStatusError as exc:
+                if self._wants_completion_tokens(exc):
+                    continue  # same mode again, with the limit under its newer name
                 if index + 1 < len(modes) and _rejects_mode(exc, mode):
                     log.info(
                         "%s rejected output mode %s (HTTP %d); trying %s",
@@ -332,6 +339,7 @@ class OpenAIBackend:
                         exc.status_code,
                         modes[index + 1],
                     )
+                    index += 1
                     continue
                 raise self._failure(exc, tally) from None
             except openai.OpenAIError as exc:
@@ -342,13 +350,23 @@ class OpenAIBackend:
             return completion, mode
         raise AssertionError("unreachable: the last mode either returns or raises")
 
-    async def _send(self, messages: list[dict[str, str]], mode: str, tally: _Tally) -> Any:
-        body: dict[str, Any] = {
-            "model": self.model,
-            "messages": messages,
-            "temperature": self.temperature,
-            "max_tokens": self.max_tokens,
-        }
+    def _wants_completion_tokens(self, exc: openai.APIStatusError) -> bool:
+        """OpenAI's reasoning models refuse `max_tokens` and name `max_completion_tokens`."""
+        if self._tokens_param != "max_tokens" or exc.status_code != 400:
+            return False
+        if "max_completion_tokens" not in str(exc.message):
+            return False
+        self._tokens_param = "max_completion_tokens"
+        return True
+
+    async def _send(
+        self, messages: list[dict[str, str]], mode: str, tally: _Tally
+    ) -> ChatCompletion:
+        body: dict[str, Any] = {"model": self.model, "messages": messages}
+        if self.temperature is not None:
+            body["temperature"] = self.temperature
+        if self.max_tokens is not None:
+            body[self._tokens_param] = self.max_tokens
         response_format = self._response_formats.get(mode)
         if response_format is not None:
             body["response_format"] = response_format
