@@ -134,3 +134,101 @@ def corpus_url(
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+class ReportDom:
+    """What a report shows, read back from its HTML (static or rendered by a browser).
+
+    `texts[article_id]` is each article's text as displayed (paragraphs joined by "\\n")
+    and `marked[article_id]` the (start, end, classes, claim ids) of every highlighted
+    segment in it; `matrix[(actor, stance)]` the actor x stance cells.
+    """
+
+    def __init__(self, html: str) -> None:
+        from html.parser import HTMLParser
+
+        dom = self
+        self.texts: dict[int, str] = {}
+        self.titles: dict[str, int] = {}
+        self.marked: dict[int, list[tuple[int, int, set[str], set[str]]]] = {}
+        self.matrix: dict[tuple[str, str], int] = {}
+        self.body_attrs: dict[str, str] = {}
+        self.tags: list[str] = []
+
+        class Parser(HTMLParser):
+            article: int | None = None
+            in_text = 0
+            in_p = False
+            paragraphs = 0
+            mark: tuple[int, set[str], set[str]] | None = None
+            cell: tuple[str, str] | None = None
+            cell_text = ""
+            title: str | None = None
+
+            def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+                a = {k: v or "" for k, v in attrs}
+                dom.tags.append(tag)
+                if tag == "body":
+                    dom.body_attrs = a
+                if tag == "article" and a.get("id", "").startswith("article-"):
+                    self.article = int(a["id"].split("-", 1)[1])
+                    dom.texts[self.article] = ""
+                    dom.marked[self.article] = []
+                    self.paragraphs = 0
+                if tag == "h3" and self.article is not None:
+                    self.title = ""
+                if tag == "div" and "text" in a.get("class", "").split():
+                    self.in_text = 1
+                if self.in_text and tag == "p":
+                    if self.paragraphs and self.article is not None:
+                        dom.texts[self.article] += "\n"
+                    self.paragraphs += 1
+                    self.in_p = True
+                if self.in_text and tag == "mark" and self.article is not None:
+                    classes = set(a.get("class", "").split())
+                    self.mark = (
+                        len(dom.texts[self.article]),
+                        classes,
+                        set(a.get("data-claims", "").split()),
+                    )
+                if tag == "td" and "data-stance" in a:
+                    self.cell = (a["data-actor"], a["data-stance"])
+                    self.cell_text = ""
+
+            def handle_endtag(self, tag: str) -> None:
+                if tag == "h3" and self.title is not None and self.article is not None:
+                    dom.titles[self.title.strip()] = self.article
+                    self.title = None
+                if tag == "div" and self.in_text:
+                    self.in_text = 0
+                if tag == "p":
+                    self.in_p = False
+                if tag == "mark" and self.mark is not None and self.article is not None:
+                    start, classes, ids = self.mark
+                    dom.marked[self.article].append(
+                        (start, len(dom.texts[self.article]), classes, ids)
+                    )
+                    self.mark = None
+                if tag == "td" and self.cell is not None:
+                    dom.matrix[self.cell] = int(self.cell_text.strip())
+                    self.cell = None
+
+            def handle_data(self, data: str) -> None:
+                if self.in_text and self.in_p and self.article is not None:
+                    dom.texts[self.article] += data
+                if self.cell is not None:
+                    self.cell_text += data
+                if self.title is not None:
+                    self.title += data
+
+        parser = Parser(convert_charrefs=True)
+        parser.feed(html)
+        parser.close()
+
+    def covered(self, article_id: int, start: int, end: int, classes: set[str]) -> bool:
+        """True when every character of [start, end) lies in a mark with one of `classes`."""
+        chars = set(range(start, end))
+        for lo, hi, cls, _ids in self.marked[article_id]:
+            if cls & classes:
+                chars -= set(range(lo, hi))
+        return not chars

@@ -84,7 +84,7 @@ def highlight(text: str, claims: list[ClaimRow]) -> str:
 # -- charts ----------------------------------------------------------------------------------
 
 
-def timeline_svg(actor: str, points: list[CompareRow], width: int = 640) -> str:
+def timeline_svg(actor: str, points: list[CompareRow], width: int = 440) -> str:
     """A small inline SVG: one dot per article, lanes for the overall stance, dates below."""
     dated = [p for p in points if p.article is not None and p.article.published is not None]
     lane_h, top, left, right = 22, 12, 78, 16
@@ -361,7 +361,7 @@ td.st-mixed{background:var(--bg-multi);color:var(--mixed);font-weight:600}
 td.st-none{background:var(--bg-unrelated);color:var(--none)}
 td.st-zero{color:#afb8c1}td.empty{background:#f6f8fa}
 .scroll{overflow-x:auto}
-.tls{display:grid;grid-template-columns:repeat(auto-fill,minmax(330px,1fr));gap:10px}
+.tls{display:grid;grid-template-columns:repeat(auto-fill,minmax(440px,1fr));gap:10px}
 figure.tl{margin:0;background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:6px}
 figure.tl figcaption{font-weight:600}
 svg.timeline{width:100%;height:auto}
