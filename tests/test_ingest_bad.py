@@ -165,3 +165,13 @@ def test_stdin_over_the_limit_is_reported(database: Database) -> None:
     assert isinstance(error, InputError)
     assert error.source == "<stdin>"
     assert "over the limit of 10" in error.reason
+
+
+def test_extract_reads_stdin_once_and_reports_empty_stdin(cli, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+    stored = cli(["extract", "-", "--db", sqlite_url, "-f", "json"], stdin=SEED.read_bytes())
+    assert stored.exit_code == 0, stored.stderr
+    [listed] = json.loads(cli(["articles", "--db", sqlite_url, "-f", "json"]).stdout)
+    assert listed["url"] == SEED.read_text(encoding="utf-8").splitlines()[2]
+    empty = cli(["extract", "-", "--db", sqlite_url, "-f", "json"], stdin=b"")
+    assert empty.exit_code == 1
+    assert "error: <stdin>: empty file" in empty.stderr
