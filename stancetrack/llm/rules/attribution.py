@@ -145,6 +145,9 @@ class AttributionFinder:
             end -= 1
         if text[start:end].lower().startswith("that "):
             start += 5
+        region = self.layout.region_at(start)
+        if region is not None and region.start == start and region.end == end:
+            start, end = region.inner  # the whole content is one quotation: drop the marks
         return start, end
 
     def _words(self, start: int, end: int) -> int:
@@ -525,7 +528,8 @@ class AttributionFinder:
                 between = bisect_left(cue_positions, region.start) - bisect_left(
                     cue_positions, prev[2].end
                 )
-                if between == 0:
+                own = prev[2].end <= toks[prev[1].k].start < region.start
+                if between - own == 0:
                     owner[region.start] = (prev[0], prev[1])
                     carried.add(region.start)
                     last_para_speaker[region.paragraph] = (prev[0], prev[1], region)
@@ -539,13 +543,15 @@ class AttributionFinder:
         out: list[Attribution] = []
         for a in anchors:
             if a.content is not None and a.speaker is not None:
+                region = lay.region_at(a.content[0] - 1)
+                quoted = region is not None and region.inner == a.content
                 out.append(
                     Attribution(
                         a.content[0],
                         a.content[1],
                         a.speaker,
                         a.cue,
-                        False,
+                        quoted,
                         a.strength,
                         lay.paragraph_of(a.content[0]),
                     )

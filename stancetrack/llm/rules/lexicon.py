@@ -76,13 +76,17 @@ def _words(data: dict[str, Any], key: str) -> list[str]:
 
 
 def _term_body(term: str) -> str:
-    star = term.endswith("*")
-    body = re.escape(term.rstrip("* ").lower()).replace(r"\ ", r"\s+")
-    return body + (r"[\w'’-]*" if star else r"(?![\w-])")
+    words = []
+    for word in term.lower().split():
+        star = word.endswith("*")
+        body = re.escape(word.rstrip("*"))
+        words.append(body + (r"[\w'’-]*" if star else ""))
+    tail = "" if term.rstrip().endswith("*") else r"(?![\w-])"
+    return r"\s+".join(words) + tail
 
 
 def term_regex(term: str) -> str:
-    """A lexicon term as a regex on word boundaries; a trailing '*' matches any ending."""
+    """A lexicon term as a regex on word boundaries; a word ending in '*' takes any ending."""
     return r"(?<![\w-])" + _term_body(term)
 
 

@@ -341,6 +341,16 @@ class SpeakerFinder:
                     last_ok = j
                 j += 1
                 continue
+            if (  # 'the statistics office': an unlisted modifier before a known head
+                last_ok < 0
+                and tok.text[0].isalpha()
+                and not tok.cap
+                and tok.lower not in _FUNCTION
+                and j + 1 < hi
+                and toks[j + 1].lower in lex.speaker_nouns
+            ):
+                j += 1
+                continue
             break
         if last_ok < 0:
             return None
@@ -392,6 +402,8 @@ class SpeakerFinder:
         ctype = classify(canonical.split(), lex, titled=titled)
         if ctype == "unknown" and (titled or len(canonical.split()) >= 2):
             ctype = "person"
+        if ctype == "person":
+            self._persons.add(canonical)  # a named speaker is a person for later pronouns
         return Speaker(start, end, written, canonical, ActorType(ctype))
 
     def _descriptor(self, toks: list[Token]) -> str:

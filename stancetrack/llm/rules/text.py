@@ -97,7 +97,7 @@ def _sentences(
     cursor = start
     for match in _SENTENCE_END.finditer(text, start, end):
         stop = match.end()
-        if any(r.start < match.start() < r.end - 1 for r in regions):
+        if any(r.start < match.end() < r.end for r in regions):
             continue  # a full stop inside a quotation does not end the sentence around it
         word = _LAST_WORD.search(text, cursor, match.start() + 1)
         token = word.group(1).lower() if word else ""

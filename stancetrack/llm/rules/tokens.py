@@ -15,6 +15,33 @@ _NAME_RUN = re.compile(
     r"(?: (?:(?:of|de|da|van|von|bin|al|la|le|du|del) )?[^\W\d_a-z][\w'’.&-]*)*"
 )
 _INITIALS = re.compile(r"(?:[A-Za-z]\.)+")
+# Words title case leaves in lower case ('Trump Says He Is Ready to Lead').
+_TITLE_CASE_SMALL = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "and",
+        "or",
+        "but",
+        "by",
+        "with",
+        "from",
+        "as",
+        "vs.",
+        "via",
+        "nor",
+        "so",
+        "yet",
+        "is",
+    }
+)
 _CONNECTORS = frozenset({"of", "de", "da", "van", "von", "bin", "al", "la", "le", "du", "del"})
 _POSSESSIVE = ("'s", "’s", "'", "’")
 
@@ -158,10 +185,10 @@ def headline_lines(text: str) -> list[tuple[int, int]]:
     pos = 0
     for line in text.split("\n"):
         words = line.split()
-        if len(words) >= 4:
-            caps = sum(1 for w in words if w[:1].isupper())
-            if caps >= 0.75 * len(words):
-                out.append((pos, pos + len(line)))
+        if len(words) >= 4 and all(
+            w[:1].isupper() or not w[:1].isalpha() or w.lower() in _TITLE_CASE_SMALL for w in words
+        ):
+            out.append((pos, pos + len(line)))
         pos += len(line) + 1
     return out
 
