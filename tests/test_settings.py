@@ -7,10 +7,7 @@ ones read, and conftest has removed the developer's own STANCETRACK_*/OPENAI_* v
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -140,10 +137,12 @@ def test_api_key_is_secret_everywhere_in_the_library(monkeypatch: pytest.MonkeyP
         assert SAMPLE_KEY[-8:] not in shown
 
 
-def test_api_key_never_printed_by_the_cli(tmp_path: Path) -> None:
-    """Real processes, with --debug tracebacks, bad settings and a failing database."""
+def test_api_key_never_printed_by_the_cli(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """With --debug tracebacks, bad settings, a failing database, help and results."""
     (tmp_path / ".env").write_text(f"OPENAI_API_KEY={SAMPLE_KEY}\n", encoding="utf-8")
-    env = {**os.environ, "OPENAI_API_KEY": SAMPLE_KEY}
+    monkeypatch.setenv("OPENAI_API_KEY", SAMPLE_KEY)
     runs = [
         (["articles", "--db", "postgresql://127.0.0.1:1/x", "--debug"], {}),
         (["articles", "--format", "json"], {}),
@@ -153,17 +152,13 @@ def test_api_key_never_printed_by_the_cli(tmp_path: Path) -> None:
     ]
     codes = []
     for args, extra in runs:
-        proc = subprocess.run(
-            [sys.executable, "-m", "stancetrack", *args],
-            capture_output=True,
-            text=True,
-            env={**env, **extra},
-            cwd=tmp_path,
-            timeout=60,
-        )
-        output = proc.stdout + proc.stderr
+        with monkeypatch.context() as patch:
+            for name, value in extra.items():
+                patch.setenv(name, value)
+            result = cli(args)
+        output = result.stdout + result.stderr
         assert SAMPLE_KEY not in output, args
         assert SAMPLE_KEY[-8:] not in output, args
-        codes.append((proc.returncode, "Traceback" in proc.stderr))
+        codes.append((result.exit_code, "Traceback" in result.stderr))
     # The checks saw real error output: a --debug traceback, a config and a usage error.
     assert codes == [(1, True), (0, False), (2, True), (2, False), (0, False)]
