@@ -8,13 +8,12 @@ or one `InputError` per bad input, so a caller reports the bad one and goes on.
 from __future__ import annotations
 
 import codecs
-import dataclasses
 import json
 import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -112,18 +111,11 @@ def read_bytes(source: str, data: bytes, suffix: str | None = None) -> list[Arti
 
 def _read_stdin(stream: BinaryIO | None, max_bytes: int) -> Iterator[ArticleInput | InputError]:
     if stream is None:
-        stdin = sys.stdin
-        if stdin is None:
-            yield InputError(STDIN_SOURCE, "no standard input to read")
-            return
-        stream = getattr(stdin, "buffer", None)
-        if stream is None:  # a text stream without bytes underneath (e.g. io.StringIO)
-            text = stdin.read(max_bytes + 1)
-            data = text.encode("utf-8", "surrogateescape")
-        else:
-            data = stream.read(max_bytes + 1)
-    else:
-        data = stream.read(max_bytes + 1)
+        stream = getattr(sys.stdin, "buffer", None)  # None: no stdin (closed, or a daemon)
+    if stream is None:
+        yield InputError(STDIN_SOURCE, "no standard input to read")
+        return
+    data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
         yield InputError(STDIN_SOURCE, too_big(max_bytes))
         return
@@ -138,7 +130,7 @@ def _read_url(url: str, max_bytes: int, timeout: float) -> Iterator[ArticleInput
         return
     for item in parse_bytes(url, fetched.data, fetched.suffix):
         if isinstance(item, ArticleInput) and item.url is None:
-            item = dataclasses.replace(item, url=fetched.url)
+            item = replace(item, url=fetched.url)
         yield item
 
 
@@ -146,11 +138,11 @@ def parse_bytes(
     source: str, data: bytes, suffix: str | None
 ) -> Iterator[ArticleInput | InputError]:
     """Decode and parse one input; `suffix` None means: sniff the format from the content."""
-    problem = _undecodable(data)
-    if problem is not None:
-        yield InputError(source, problem)
+    try:
+        text = decode(source, data)
+    except InputError as exc:
+        yield exc
         return
-    text = data.decode("utf-8-sig")
     kind = suffix or sniff(text)
     if kind == ".json":
         yield from _from_json(source, text)
@@ -164,19 +156,19 @@ def parse_bytes(
         yield _guard(source, partial(_from_text, source, text))
 
 
-def _undecodable(data: bytes) -> str | None:
-    """Why `data` is not UTF-8 article text, or None when it is."""
+def decode(source: str, data: bytes) -> str:
+    """The text of `data` as UTF-8 (a BOM is dropped), or an `InputError` saying why not."""
     if not data.strip():
-        return "empty file"
+        raise InputError(source, "empty file")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "UTF-16 text; only UTF-8 is read (convert it, e.g. with iconv)"
+        raise InputError(source, "UTF-16 text; only UTF-8 is read (convert it, e.g. with iconv)")
     if b"\x00" in data[:_SNIFF_BYTES]:
-        return "binary file (contains NUL bytes), not text"
+        raise InputError(source, "binary file (contains NUL bytes), not text")
     try:
-        data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
-    return None
+        reason = f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        raise InputError(source, reason) from None
 
 
 def _guard(source: str, build: Callable[[], ArticleInput]) -> ArticleInput | InputError:
