@@ -543,8 +543,8 @@ class AttributionFinder:
         out: list[Attribution] = []
         for a in anchors:
             if a.content is not None and a.speaker is not None:
-                region = lay.region_at(a.content[0] - 1)
-                quoted = region is not None and region.inner == a.content
+                around = lay.region_at(a.content[0] - 1)
+                quoted = around is not None and around.inner == a.content
                 out.append(
                     Attribution(
                         a.content[0],

@@ -1,0 +1,23 @@
+"""The rules backend on PolNeAR dev (../shared/eval/polnear-dev) meets the targets."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from stancetrack.evaluation import evaluate, load_gold
+from stancetrack.llm.rules import RulesBackend
+
+POLNEAR = Path(__file__).resolve().parents[2] / "shared" / "eval" / "polnear-dev"
+
+
+@pytest.mark.skipif(not (POLNEAR / "attributions").is_dir(), reason="PolNeAR dev not present")
+def test_rules_meet_targets_on_polnear_dev() -> None:
+    result = asyncio.run(evaluate(RulesBackend(), load_gold(POLNEAR), target="NATO expansion"))
+    scores = result.scores
+    assert scores.documents == 84
+    assert scores.overlap.f1 >= 0.60, scores.overlap.as_dict()
+    assert scores.speaker_accuracy >= 0.75, scores.speaker_accuracy
+    assert result.ungrounded == 0
