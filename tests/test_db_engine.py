@@ -106,3 +106,8 @@ def test_urls() -> None:
     assert normalize_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
     assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
     assert redact_url("postgresql://u:secret@h/d") == "postgresql://u:***@h/d"
+
+
+def test_other_databases_are_refused_up_front() -> None:
+    with pytest.raises(ConfigError, match="unsupported database mysql://u:\\*\\*\\*@h/d"):
+        Database("mysql://u:pw@h/d")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from stancetrack.errors import ConfigError, StancetrackError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+SUPPORTED_BACKENDS = {"sqlite", "postgresql"}
 
 
 class DatabaseUnavailableError(StancetrackError):
@@ -46,6 +47,10 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise ConfigError(f"invalid database URL {url!r}") from exc
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        raise ConfigError(
+            f"unsupported database {redact_url(url)}: use sqlite:///FILE or postgresql://..."
+        )
     kwargs: dict[str, Any] = {"echo": echo}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database

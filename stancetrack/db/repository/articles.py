@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from stancetrack.db.models import Article, Claim
@@ -42,40 +41,26 @@ def add_article(session: Session, item: ArticleInput) -> tuple[Article, bool]:
         "text": item.text,
         "chars": len(item.text),
     }
-    dialect = session.get_bind().dialect.name
-    if dialect in _UPSERT:
-        stmt = (
-            _UPSERT[dialect](Article)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["sha256"])
-            .returning(Article.id)
-        )
-        new_id = session.scalar(stmt)
-        if new_id is not None:
-            return session.get_one(Article, new_id), True
-    else:
-        try:
-            with session.begin_nested():
-                session.add(Article(**values))
-        except IntegrityError:
-            pass
-        else:
-            return _by_sha256_strict(session, item.sha256), True
-    return _by_sha256_strict(session, item.sha256), False
+    insert = _INSERT[session.get_bind().dialect.name]  # SQLite or PostgreSQL (engine.py)
+    new_id = session.scalar(
+        insert(Article)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["sha256"])
+        .returning(Article.id)
+    )
+    if new_id is not None:
+        return session.get_one(Article, new_id), True
+    winner = _by_sha256(session, item.sha256)  # stored by another process meanwhile
+    if winner is None:  # ...and deleted again before we could read it
+        raise NotFoundError(f"article {item.sha256[:12]} vanished while being stored")
+    return winner, False
 
 
-_UPSERT: dict[str, Any] = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
+_INSERT: dict[str, Any] = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 
 
 def _by_sha256(session: Session, sha256: str) -> Article | None:
     return session.scalar(select(Article).where(Article.sha256 == sha256))
-
-
-def _by_sha256_strict(session: Session, sha256: str) -> Article:
-    found = _by_sha256(session, sha256)
-    if found is None:  # only if another process deleted it in between
-        raise NotFoundError(f"article {sha256[:12]} vanished while being stored")
-    return found
 
 
 @dataclass(frozen=True, slots=True)
