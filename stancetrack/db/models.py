@@ -189,3 +189,19 @@ class EndpointMode(Base):
     model: Mapped[str] = mapped_column(String(200))
     mode: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class ActorStanceCount(Base):
+    """Claims per (actor, stance), kept current by database triggers on `claims`.
+
+    Lets `compare` over every actor read a few thousand rows instead of grouping a
+    million claims (see migration 0002 and BENCHMARKS.md). Rows may hold 0.
+    """
+
+    __tablename__ = "actor_stance_counts"
+
+    actor_id: Mapped[int] = mapped_column(
+        ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True
+    )
+    stance: Mapped[str] = mapped_column(String(16), primary_key=True)
+    claims: Mapped[int] = mapped_column(Integer, default=0)

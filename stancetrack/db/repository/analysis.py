@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from stancetrack.db.models import Actor, ActorAlias, Article, Claim, Run
+from stancetrack.db.models import Actor, ActorAlias, ActorStanceCount, Article, Claim, Run
 
 STANCE_NAMES = ("support", "oppose", "neutral", "unrelated")
 
@@ -287,7 +287,21 @@ def stance_counts(
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
 ) -> dict[int, Counts]:
-    """{actor_id: Counts} over the selected claims (one GROUP BY on the actor/stance index)."""
+    """{actor_id: Counts} over the selected claims.
+
+    Over all articles this reads the trigger-maintained `actor_stance_counts` (a few rows
+    per actor); within given articles it groups their claims (article index).
+    """
+    if not article_ids:
+        summary = select(
+            ActorStanceCount.actor_id, ActorStanceCount.stance, ActorStanceCount.claims
+        ).where(ActorStanceCount.claims > 0)
+        if actor_ids:
+            summary = summary.where(ActorStanceCount.actor_id.in_(list(actor_ids)))
+        totals: dict[int, Counts] = defaultdict(Counts)
+        for actor_id, stance, n in session.execute(summary):
+            totals[actor_id].add(stance, n)
+        return dict(totals)
     stmt = select(Claim.actor_id, Claim.stance, func.count()).group_by(Claim.actor_id, Claim.stance)
     if actor_ids:
         stmt = stmt.where(Claim.actor_id.in_(list(actor_ids)))

@@ -1,0 +1,75 @@
+"""The trigger-kept actor_stance_counts always equal a GROUP BY over the claims."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import delete, func, select, update
+
+from stancetrack.analysis.gold import import_gold
+from stancetrack.db import Database
+from stancetrack.db.models import ActorStanceCount, Claim
+from stancetrack.db.repository.actors import find_actor, merge_actors
+
+ARTICLES = Path(__file__).resolve().parents[1] / "fixtures" / "articles"
+GOLD = ARTICLES.parent / "gold"
+
+
+def _state(db: Database) -> tuple[Counter[tuple[int, str]], Counter[tuple[int, str]]]:
+    with db.session() as s:
+        grouped = Counter(
+            {
+                (a, st): n
+                for a, st, n in s.execute(
+                    select(Claim.actor_id, Claim.stance, func.count()).group_by(
+                        Claim.actor_id, Claim.stance
+                    )
+                )
+            }
+        )
+        kept = Counter(
+            {
+                (a, st): n
+                for a, st, n in s.execute(
+                    select(
+                        ActorStanceCount.actor_id, ActorStanceCount.stance, ActorStanceCount.claims
+                    ).where(ActorStanceCount.claims != 0)
+                )
+            }
+        )
+    return grouped, kept
+
+
+def test_counts_follow_every_write(database: Database) -> None:
+    stems = ["003_finland_sweden_apply_turkey_objects", "005_hungary_stalls_sweden"]
+    import_gold(
+        database,
+        [GOLD / f"{s}.json" for s in stems],
+        articles=[str(ARTICLES / f"{s}.txt") for s in stems],
+    )
+    grouped, kept = _state(database)
+    assert grouped and grouped == kept
+    expected = Counter(
+        c["stance"]
+        for s in stems
+        for c in json.loads((GOLD / f"{s}.json").read_text(encoding="utf-8"))["claims"]
+    )
+    assert sum(grouped.values()) == sum(expected.values())
+
+    with database.session() as s:  # stance edits, deletions
+        s.execute(update(Claim).where(Claim.stance == "neutral").values(stance="support"))
+        s.execute(delete(Claim).where(Claim.stance == "unrelated"))
+    grouped, kept = _state(database)
+    assert grouped == kept and not any(st in ("neutral", "unrelated") for _, st in kept)
+
+    with database.session() as s:  # a merge moves claims and deletes the source actor
+        merge_actors(s, find_actor(s, "Sanna Marin"), find_actor(s, "Sauli Niinisto"))
+    grouped, kept = _state(database)
+    assert grouped == kept
+
+    # Re-importing replaces an article's claims (delete + insert) without drift.
+    import_gold(database, [GOLD / f"{stems[0]}.json"])
+    grouped, kept = _state(database)
+    assert grouped == kept
