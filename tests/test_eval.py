@@ -85,7 +85,10 @@ def test_brat_reader_relations_and_annotator_choice(brat_dir: Path) -> None:
 def test_discontinuous_spans_parse() -> None:
     assert parse_spans("3 8;12 20") == ((3, 8), (12, 20))
     text = "abc said: one two, he said, three four."
-    ann = "T1\tContent 10 17;28 38\tone two three four\nT2\tCue 4 8\tsaid\nE1\tAttribution:T3 Content:T1 Cue:T2\n"
+    ann = (
+        "T1\tContent 10 17;28 38\tone two three four\nT2\tCue 4 8\tsaid\n"
+        "E1\tAttribution:T3 Content:T1 Cue:T2\n"
+    )
     (claim,) = parse_ann(ann, text)
     assert claim.spans == ((10, 17), (28, 38)) and claim.source is None
 

@@ -122,7 +122,12 @@ class _Anchor:
 
 class AttributionFinder:
     def __init__(
-        self, layout: Layout, tokens: list[Token], finder: SpeakerFinder, lexicon: Lexicon
+        self,
+        layout: Layout,
+        tokens: list[Token],
+        finder: SpeakerFinder,
+        lexicon: Lexicon,
+        headlines: list[tuple[int, int]] | None = None,
     ) -> None:
         self.layout = layout
         self.text = layout.text
@@ -130,7 +135,7 @@ class AttributionFinder:
         self.starts = [t.start for t in tokens]
         self.finder = finder
         self.lex = lexicon
-        self.headlines = headline_lines(layout.text)
+        self.headlines = headline_lines(layout.text) if headlines is None else headlines
 
     # ---- helpers ------------------------------------------------------------------------
 

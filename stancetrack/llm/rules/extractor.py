@@ -9,7 +9,7 @@ from stancetrack.llm.rules.lexicon import Lexicon, default_lexicon
 from stancetrack.llm.rules.speakers import SpeakerFinder
 from stancetrack.llm.rules.stance import read_stance
 from stancetrack.llm.rules.text import layout
-from stancetrack.llm.rules.tokens import mentions, tokenize
+from stancetrack.llm.rules.tokens import headline_lines, mentions, tokenize
 from stancetrack.schemas import Attribution as AttributionKind
 from stancetrack.schemas import ReplyClaim
 
@@ -30,8 +30,9 @@ def extract_claims(text: str, lexicon: Lexicon | None = None) -> list[RuleClaim]
     lex = lexicon or default_lexicon()
     lay = layout(text, lex.abbreviations)
     tokens = tokenize(text, lex)
-    finder = SpeakerFinder(text, tokens, mentions(text, tokens, lex), lex)
-    found = AttributionFinder(lay, tokens, finder, lex).find()
+    headlines = headline_lines(text)
+    finder = SpeakerFinder(text, tokens, mentions(text, lex, headlines), lex)
+    found = AttributionFinder(lay, tokens, finder, lex, headlines).find()
     out: list[RuleClaim] = []
     for item in _dedupe(found):
         quote = text[item.start : item.end]

@@ -46,40 +46,37 @@ _CONNECTORS = frozenset({"of", "de", "da", "van", "von", "bin", "al", "la", "le"
 _POSSESSIVE = ("'s", "’s", "'", "’")
 
 
-@dataclass(slots=True)
 class Token:
-    start: int
-    end: int
-    text: str
-    lower: str
-    cap: bool  # starts with an upper-case letter
+    """One word or punctuation mark at [start, end); `cap`: starts with a capital."""
+
+    __slots__ = ("cap", "end", "lower", "start", "text")
+
+    def __init__(self, start: int, text: str) -> None:
+        self.start = start
+        self.end = start + len(text)
+        self.text = text
+        self.lower = text.lower()
+        self.cap = text[0].isupper()
 
 
 def tokenize(text: str, lexicon: Lexicon) -> list[Token]:
     """Words and punctuation; an abbreviation keeps its full stop ('Mr.', 'U.S.')."""
-    out: list[Token] = []
+    found = _TOKEN.finditer(text)
+    out = [Token(m.start(), m.group()) for m in found]
+    if "." not in text:
+        return out
     abbreviations = lexicon.abbreviations
-    for match in _TOKEN.finditer(text):
-        word = match.group()
-        start = match.start()
-        if word == "." and out:
-            prev = out[-1]
-            if prev.end == start and (
+    merged: list[Token] = []
+    for tok in out:
+        if tok.text == "." and merged:
+            prev = merged[-1]
+            if prev.end == tok.start and (
                 prev.lower + "." in abbreviations or (len(prev.text) == 1 and prev.cap)
             ):
-                out[-1] = _token(prev.start, prev.text + ".")
+                merged[-1] = Token(prev.start, prev.text + ".")
                 continue
-        out.append(Token(start, start + len(word), word, word.lower(), word[0].isupper()))
-    return out
-
-
-def _token(start: int, word: str) -> Token:
-    return Token(start, start + len(word), word, word.lower(), word[:1].isupper())
-
-
-def index_at(tokens: list[Token], pos: int, starts: list[int]) -> int:
-    """Index of the first token starting at or after `pos`."""
-    return bisect_left(starts, pos)
+        merged.append(tok)
+    return merged
 
 
 def strip_possessive(word: str) -> str:
@@ -164,10 +161,13 @@ def split_title(words: list[str], lexicon: Lexicon) -> tuple[list[str], list[str
     return words[:i], words[i:]
 
 
-def mentions(text: str, tokens: list[Token], lexicon: Lexicon) -> list[Mention]:
-    """Maximal runs of capitalised words on one line, trimmed of non-name words."""
+def mentions(
+    text: str, lexicon: Lexicon, headlines: list[tuple[int, int]] | None = None
+) -> list[Mention]:
+    """Maximal runs of capitalised words on one line, trimmed of non-name words; runs in
+    title-case headlines are skipped."""
     out: list[Mention] = []
-    skip = headline_lines(text)
+    skip = headline_lines(text) if headlines is None else headlines
     for match in _NAME_RUN.finditer(text):
         if skip and any(s <= match.start() < e for s, e in skip):
             continue
