@@ -36,8 +36,8 @@ def extract_claims(text: str, lexicon: Lexicon | None = None) -> list[RuleClaim]
     out: list[RuleClaim] = []
     for item in _dedupe(found):
         quote = text[item.start : item.end]
-        s_start, s_end = lay.sentence_of(item.start)
-        reading = read_stance(quote, text[s_start:s_end], lex)
+        p_start, p_end = lay.paragraphs[lay.paragraph_of(item.start)]
+        reading = read_stance(quote, text[p_start:p_end], lex)
         confidence = reading.confidence
         if item.speaker.pronoun or item.carried:
             confidence = max(0.05, confidence - lex.pronoun_penalty)

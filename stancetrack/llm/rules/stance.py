@@ -1,7 +1,7 @@
 """Stance toward the target from the lexicon (prompts/rules/stance.yaml), negation aware.
 
 The rule, in order:
-1. No target term in the content (or its sentence) -> `unrelated`.
+1. No target term in the content (or its paragraph) -> `unrelated`.
 2. Every cue found in the content scores its weight for its side; a negation word within
    `negation_window` tokens before a cue flips the side (cues that carry their own negation,
    "not expand", are not flipped again).
@@ -29,7 +29,7 @@ class StanceReading:
 
 
 def read_stance(content: str, context: str, lexicon: Lexicon) -> StanceReading:
-    """Stance of one claim: `content` is the quote, `context` its sentence (for the target)."""
+    """Stance of one claim: `content` is the quote, `context` its paragraph (for the target)."""
     low = content.lower()
     target = lexicon.target.search(low) or lexicon.target.search(context.lower())
     if target is None:
