@@ -19,5 +19,6 @@ def test_rules_meet_targets_on_polnear_dev() -> None:
     scores = result.scores
     assert scores.documents == 84
     assert scores.overlap.f1 >= 0.60, scores.overlap.as_dict()
+    assert scores.overlap.strict_f1 >= 0.60, scores.overlap.as_dict()  # fragments as errors
     assert scores.speaker_accuracy >= 0.75, scores.speaker_accuracy
     assert result.ungrounded == 0

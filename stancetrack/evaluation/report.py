@@ -51,6 +51,17 @@ def table_rows(result: EvalResult) -> list[dict[str, str]]:
                 "n": f"{stance['actors_scored']} actor-article pairs",
             }
         )
+    if s.fragments:
+        rows.insert(
+            1,
+            {
+                "metric": "claims (overlap, strict)",
+                "precision": _pct(s.overlap.strict_precision),
+                "recall": _pct(s.overlap.recall),
+                "f1": _pct(s.overlap.strict_f1),
+                "n": f"{s.fragments} fragments counted as errors",
+            },
+        )
     return rows
 
 

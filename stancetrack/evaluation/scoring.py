@@ -50,11 +50,23 @@ class PRF:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
 
+    @property
+    def strict_precision(self) -> float:
+        """Precision counting only one-to-one matches (fragments as errors)."""
+        return self.tp / self.predicted if self.predicted else 0.0
+
+    @property
+    def strict_f1(self) -> float:
+        p, r = self.strict_precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
     def as_dict(self) -> dict[str, float | int]:
         return {
             "precision": round(self.precision, 4),
             "recall": round(self.recall, 4),
             "f1": round(self.f1, 4),
+            "strict_precision": round(self.strict_precision, 4),
+            "strict_f1": round(self.strict_f1, 4),
             "matched": self.tp,
             "predicted": self.predicted,
             "gold": self.gold,
