@@ -252,3 +252,41 @@ def test_eval_cli_json_and_table(cli, brat_dir: Path) -> None:  # type: ignore[n
     assert bad.exit_code == 1 and "not a gold directory" in bad.stderr and not bad.stdout
     usage = cli(["eval", str(brat_dir), "--backend", "nope"])
     assert usage.exit_code == 2
+
+
+def test_eval_scores_the_openai_backend_on_a_local_endpoint(
+    cli,  # type: ignore[no-untyped-def]
+    stub,  # type: ignore[no-untyped-def]
+    project_gold: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-real")
+    gold = json.loads((project_gold / "a1.json").read_text(encoding="utf-8"))
+    for claim in gold["claims"]:
+        claim.update(
+            actor_type="person",
+            claim=claim["quote"],
+            attribution="indirect",
+            rationale="r",
+            confidence=0.9,
+        )
+    stub.queue(gold)
+    result = cli(
+        [
+            "eval",
+            str(project_gold),
+            "--backend",
+            "openai",
+            "--base-url",
+            stub.base_url,
+            "--format",
+            "json",
+        ]
+    )
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["backend"]["name"] == "openai"
+    assert data["claims"]["overlap"]["f1"] == 1.0
+    assert data["stance"]["claim_accuracy"] == 1.0 and data["stance"]["actor_accuracy"] == 1.0
+    assert len(stub.chat_requests) >= 1
+    assert "sk-test-not-real" not in result.stdout + result.stderr
