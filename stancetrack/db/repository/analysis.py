@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from stancetrack.db.models import Actor, ActorAlias, ActorStanceCount, Article, Claim, Run
@@ -293,15 +293,20 @@ def stance_counts(
     per actor); within given articles it groups their claims (article index).
     """
     if not article_ids:
-        summary = select(
-            ActorStanceCount.actor_id, ActorStanceCount.stance, ActorStanceCount.claims
-        ).where(ActorStanceCount.claims > 0)
+        # One row per actor, pivoted in SQL: 4x fewer rows to carry into Python.
+        pivot = [
+            func.sum(case((ActorStanceCount.stance == st, ActorStanceCount.claims), else_=0))
+            for st in STANCE_NAMES
+        ]
+        summary = select(ActorStanceCount.actor_id, *pivot).group_by(ActorStanceCount.actor_id)
         if actor_ids:
             summary = summary.where(ActorStanceCount.actor_id.in_(list(actor_ids)))
-        totals: dict[int, Counts] = defaultdict(Counts)
-        for actor_id, stance, n in session.execute(summary):
-            totals[actor_id].add(stance, n)
-        return dict(totals)
+        totals: dict[int, Counts] = {}
+        for actor_id, *numbers in session.execute(summary):
+            counts = Counts(*(int(n or 0) for n in numbers))
+            if counts.total:
+                totals[actor_id] = counts
+        return totals
     stmt = select(Claim.actor_id, Claim.stance, func.count()).group_by(Claim.actor_id, Claim.stance)
     if actor_ids:
         stmt = stmt.where(Claim.actor_id.in_(list(actor_ids)))
