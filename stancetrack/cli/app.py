@@ -6,6 +6,7 @@ one line on stderr here, at the edge; `--debug` (or STANCETRACK_DEBUG=1) shows t
 
 from __future__ import annotations
 
+import importlib
 import sys
 import traceback
 from typing import Annotated
@@ -56,13 +57,22 @@ def _debug_requested(argv: list[str]) -> bool:
         return False
 
 
+# Command modules add their commands to `app` when imported. Add new modules to this tuple.
+COMMAND_MODULES = (
+    "articles",
+    "extract",
+    "runs",
+    "claims",
+    "actors",
+    "analysis",
+    "export",
+    "eval",
+)
+
+
 def _register_commands() -> None:
-    # Imported for their side effect of adding commands to `app`.
-    from stancetrack.cli import commands_articles, commands_extract  # noqa: F401
-    from stancetrack.cli import commands_runs  # noqa: F401
-    from stancetrack.cli import commands_actors, commands_analysis  # noqa: F401
-    from stancetrack.cli import commands_eval  # noqa: F401
-    from stancetrack.cli import commands_claims, commands_export  # noqa: F401
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"stancetrack.cli.commands_{name}")
 
 
 def main(argv: list[str] | None = None) -> int:
