@@ -29,10 +29,10 @@ PG_URL = os.environ.get(
 )
 
 # Settings come from the environment: keep the developer's own out of tests.
+_KEEP = {"STANCETRACK_TEST_PG_URL", "STANCETRACK_TEST_SKIP_PG"}
 for _var in list(os.environ):
-    if _var.startswith(("STANCETRACK_", "OPENAI_")) and _var != "STANCETRACK_TEST_PG_URL":
-        if _var != "STANCETRACK_TEST_SKIP_PG":
-            del os.environ[_var]
+    if _var.startswith(("STANCETRACK_", "OPENAI_")) and _var not in _KEEP:
+        del os.environ[_var]
 
 
 @pytest.fixture(autouse=True)
