@@ -67,6 +67,7 @@ COMMAND_MODULES = (
     "analysis",
     "export",
     "eval",
+    "check",
 )
 
 
