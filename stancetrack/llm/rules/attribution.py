@@ -54,6 +54,68 @@ _INTRO = frozenset(
         "now",
     }
 )
+_CLOSERS = frozenset({",", ".", ";", ":", ")", "—", "–", "?", "!", '"', "”", "-", "―"})
+# Words that start an adjunct after a reporting verb, not a reported clause.
+_ADJUNCT_STARTS = frozenset(
+    {
+        "in",
+        "on",
+        "at",
+        "during",
+        "after",
+        "before",
+        "while",
+        "as",
+        "when",
+        "who",
+        "which",
+        "according",
+        "last",
+        "this",
+        "earlier",
+        "later",
+        "to",
+        "from",
+        "with",
+        "of",
+        "about",
+        "via",
+        "through",
+        "outside",
+        "inside",
+        "into",
+        "recently",
+        "afterward",
+        "afterwards",
+        "again",
+        "also",
+        "then",
+        "too",
+        "repeatedly",
+        "over",
+        "under",
+        "by",
+        "for",
+        "and",
+        "but",
+        "because",
+        "since",
+        "until",
+        "if",
+        "tonight",
+        "yesterday",
+        "today",
+        "here",
+        "there",
+        "now",
+        "once",
+        "quietly",
+        "simply",
+        "flatly",
+        "bluntly",
+    }
+)
+_OPENERS = frozenset({"but", "and", "even", "so", "yet", "also", "meanwhile", "still"})
 _CALL = frozenset({"called", "calls", "calling", "call"})
 _NOT_CLAUSE = frozenset(
     {
@@ -118,6 +180,7 @@ class _Anchor:
     last: int = 0  # last token of the attribution
     content: tuple[int, int] | None = None
     regions: list[Region] = field(default_factory=list)
+    joined: bool = False  # shares the subject of the verb before ('..., saying', 'and said')
 
 
 class AttributionFinder:
@@ -249,6 +312,24 @@ class AttributionFinder:
             ):
                 a.speaker = previous.speaker
                 a.first = a.last = a.k
+                a.joined = True
+                return self._content_after(a, s_end, hi)
+            conj = self._coordinated(a.k, seg, lo)
+            if conj >= 0:
+                # 'Authorities announced X and said Y': the speaker of the first verb.
+                if (
+                    previous is not None
+                    and previous.speaker is not None
+                    and (lay.sentence_of(toks[previous.k].start)[0] == s_start)
+                ):
+                    a.speaker = previous.speaker
+                else:
+                    subject = self.finder.subject_after(lo - 1, a.k)
+                    if subject is None or subject[0] != lo:
+                        return False
+                    a.speaker = self.finder.speaker(*subject)
+                a.first, a.last = conj, a.k
+                a.joined = True
                 return self._content_after(a, s_end, hi)
             if a.cue.endswith("ing") and seg >= lo and toks[seg].text == ",":
                 # 'Rival X had mocked the complaint, saying ...': the sentence's subject.
@@ -257,9 +338,15 @@ class AttributionFinder:
                     return False
                 a.speaker = self.finder.speaker(*subject)
                 a.first = a.last = a.k
+                a.joined = True
                 return self._content_after(a, s_end, hi)
             after = self.finder.subject_after(a.k, hi)
-            if after is not None and not between and not a.cue.endswith("ing"):
+            if (
+                after is not None
+                and not between
+                and not a.cue.endswith("ing")
+                and self._inversion_ends(after[1], hi)
+            ):
                 np_range, inverted = after, True
             else:
                 return False
@@ -299,13 +386,22 @@ class AttributionFinder:
         before_end = toks[a.first].start
         if self._ends_with_quote(before_end, s_start):
             return True  # direct quotation before: assigned in the quotation pass
+        tail_clause = self._tail_is_clause(a, hi)
+        if (
+            not inverted
+            and before_end == s_start
+            and not tail_clause
+            and self._ends_with_quote(s_start, lay.paragraphs[lay.paragraph_of(s_start)][0])
+        ):
+            return True  # '"... ?" Clinton said.': the '?' ended the sentence before the cue
         if inverted:
             return self._content_before(a, before_start, before_end)
         after_cue = toks[a.last + 1] if a.last + 1 < hi else None
         if (after_cue is not None and after_cue.text == ":") or self._quote_follows(a.last, s_end):
             return True  # '... said: "..."': quotation pass
         has_before = (
-            self._words(before_start, before_end) >= 3
+            not tail_clause
+            and self._words(before_start, before_end) >= 3
             and self.text[before_start:before_end].rstrip().endswith((",", "—", "–"))
             and toks[lo].lower not in _INTRO
         )
@@ -319,23 +415,54 @@ class AttributionFinder:
             return True
         return has_before and self._content_before(a, before_start, before_end)
 
+    def _coordinated(self, k: int, seg: int, lo: int) -> int:
+        """'... and said', '..., but added': the conjunction's token index, else -1."""
+        toks = self.tokens
+        i = k - 1
+        while i > seg and toks[i].lower in self.lex.between_words:
+            i -= 1
+        if i > seg and i > lo and toks[i].lower in ("and", "but"):
+            return i
+        return -1
+
     def _appositive(self, comma: int, lo: int) -> tuple[int, int] | None:
-        """'Mark Johnson, a senior fellow at X, said': the name before the descriptor."""
+        """'Mark Johnson, a senior fellow at X, said': the name before the descriptor;
+        'The campaign's chairman, Phil Lovas, said': the name in the appositive; 'Donna
+        Rawlings, 59, of Ashton, who watched ..., said': the name that opens the sentence."""
         toks = self.tokens
         i = comma - 1
         steps = 0
         while i >= lo and toks[i].text != "," and steps < 16:
             i -= 1
             steps += 1
-        if i < lo or toks[i].text != ",":
+        if i >= lo and toks[i].text == "," and comma - i > 1:
+            name = self.finder.subject_before(i, lo)
+            if name is not None and toks[name[1] - 1].cap:
+                return name
+            desc = toks[i + 1 : comma]
+            if len(desc) <= 4 and all(self._name_token(t) for t in desc):
+                return (i + 1, comma)
+        return self._opening_name(lo, comma)
+
+    def _name_token(self, tok: Token) -> bool:
+        return tok.cap and tok.text[0].isalpha() and tok.lower not in self.lex.not_names
+
+    def _opening_name(self, lo: int, comma: int) -> tuple[int, int] | None:
+        """The capitalised name that opens the sentence and is followed by ',' or '('."""
+        toks = self.tokens
+        if comma - lo > 60:
             return None
-        desc = toks[i + 1 : comma]
-        if not desc:
+        j = lo
+        while j < comma and (toks[j].text in ('"', "“", "'") or toks[j].lower in _OPENERS):
+            j += 1
+        m = j
+        while m < comma and (self._name_token(toks[m]) or toks[m].lower in self.lex.title_set):
+            m += 1
+        if m == j or m >= comma or toks[m].text not in (",", "("):
             return None
-        name = self.finder.subject_before(i, lo)
-        if name is None or not toks[name[1] - 1].cap:
+        if not any(self._name_token(t) and t.lower not in self.lex.title_set for t in toks[j:m]):
             return None
-        return name
+        return (j, m)
 
     def _ends_with_quote(self, pos: int, floor: int) -> bool:
         text = self.text
@@ -359,6 +486,30 @@ class AttributionFinder:
     def _comma_next(self, a: _Anchor, hi: int) -> bool:
         j = self._skip_object(a, a.last + 1, hi)
         return j < hi and self.tokens[j].text == ","
+
+    def _inversion_ends(self, j: int, hi: int) -> bool:
+        """'..., said Mr. Obama.' / 'said the source on Friday': an inverted subject is
+        followed by the sentence's end, punctuation or an adjunct, not by a clause
+        ('said he cannot comment' has the subject before the verb)."""
+        if j >= hi:
+            return True
+        tok = self.tokens[j]
+        return tok.text in _CLOSERS or tok.lower in _ADJUNCT_STARTS or tok.lower in _WEEKDAYS
+
+    def _tail_is_clause(self, a: _Anchor, hi: int) -> bool:
+        """Does a clause follow the cue ('experts say it underscores ...')? Then the
+        words before the cue are not its content."""
+        j = self._skip_object(a, a.last + 1, hi)
+        if j >= hi:
+            return False
+        tok = self.tokens[j]
+        if tok.lower == "that":
+            return True
+        if tok.text in _CLOSERS or tok.lower in _ADJUNCT_STARTS or tok.lower in _WEEKDAYS:
+            return False
+        if self.layout.region_at(tok.start) is not None:
+            return False
+        return hi - j >= 3 and tok.text[0].isalnum()
 
     def _that_follows(self, last: int, hi: int) -> bool:
         for j in range(last + 1, min(last + 7, hi)):
@@ -442,7 +593,31 @@ class AttributionFinder:
             if self._resolve(a, previous):
                 anchors.append(a)
                 previous = a
+        self._split_joined(anchors)
         return self._assign_quotes(anchors) + self._labels()
+
+    def _split_joined(self, anchors: list[_Anchor]) -> None:
+        """'X said A, adding B' / 'X said A and warned B' / 'X said A, but he said B': the
+        first content ends where the second attribution begins, so both are claims."""
+        toks = self.tokens
+        for index, a in enumerate(anchors):
+            if a.content is None or a.content[0] < toks[a.k].start:
+                continue
+            for b in anchors[index + 1 :]:
+                first = toks[b.first].start
+                if first >= a.content[1]:
+                    break
+                if first <= a.content[0]:
+                    continue
+                cut = b.first
+                if not b.joined:
+                    before = toks[b.first - 1] if b.first > 0 else None
+                    if before is None or before.lower not in ("and", "but"):
+                        continue
+                    cut = b.first - 1
+                start, end = self._trim(a.content[0], toks[cut].start)
+                a.content = (start, end) if self._words(start, end) >= 3 else None
+                break
 
     def _labels(self) -> list[Attribution]:
         """'PENCE: Well, ...' / 'Sanders: Clinton needs ...' at a paragraph's start, and

@@ -18,7 +18,7 @@ import yaml
 from stancetrack.errors import ConfigError
 
 # Bump when the extraction code changes behaviour: it is part of the prompt hash.
-CODE_VERSION = "rules-code-4"
+CODE_VERSION = "rules-code-5"
 DATA_FILES = ("lexicon.yaml", "stance.yaml")
 
 
