@@ -11,6 +11,10 @@ speaker is also first person. Other gold pronoun sources (he, she, they, ...) ar
 on the gold side to the nearest preceding non-pronoun gold source in the same document;
 the prediction is correct when its actor (or speaker) agrees with that referent. With no
 such referent, a prediction is correct only if its speaker is the same pronoun.
+
+A relative pronoun source (who, whom, which: 'McConnell, who in 2010 said ...') refers to
+the word just before it in the text; the prediction is correct when its actor (or speaker)
+agrees with that word.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from stancetrack.actors import fold, is_pronoun, name_key
 from stancetrack.evaluation.model import GoldClaim, GoldDocument, PredictedClaim
 
 _FIRST_PERSON = frozenset({"i", "me", "we", "us", "my", "our"})
+_RELATIVE = frozenset({"who", "whom", "which"})
 _DETERMINERS = ("a ", "an ", "another ", "the ", "two ", "some ", "several ")
 
 
@@ -67,12 +72,32 @@ def gold_referent(doc: GoldDocument, claim: GoldClaim) -> str | None:
     return best[1] if best else None
 
 
+def relative_antecedent(text: str, claim: GoldClaim) -> str | None:
+    """The word a relative pronoun source refers to: the word just before it in the text
+    ('McConnell, who said' -> 'McConnell'), a possessive ending dropped."""
+    if claim.source_span is None:
+        return None
+    before = text[max(0, claim.source_span[0] - 80) : claim.source_span[0]].rstrip(" ,\t")
+    words = before.split()
+    if not words:
+        return None
+    word = words[-1].strip("\"“”'’()")
+    for suffix in ("'s", "’s"):
+        word = word.removesuffix(suffix)
+    return word or None
+
+
 def speaker_correct(doc: GoldDocument, claim: GoldClaim, pred: PredictedClaim) -> bool:
     if claim.actor:  # project gold: canonical actor known
         return names_agree(pred.actor, claim.actor) or names_agree(pred.speaker, claim.actor)
     source = claim.source or ""
     if fold(source) in _FIRST_PERSON:
         return fold(pred.speaker) in _FIRST_PERSON  # the writer: not resolved on either side
+    if fold(source) in _RELATIVE:
+        antecedent = relative_antecedent(doc.text, claim)
+        return antecedent is not None and (
+            names_agree(pred.actor, antecedent) or names_agree(pred.speaker, antecedent)
+        )
     if is_pronoun(source):
         referent = gold_referent(doc, claim)
         if referent is None:

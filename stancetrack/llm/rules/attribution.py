@@ -115,6 +115,16 @@ _ADJUNCT_STARTS = frozenset(
         "bluntly",
     }
 )
+_INVERSION_TAIL = frozenset(
+    {"in", "on", "at", "during", "after", "before", "while", "who", "last", "this", "when"}
+)
+_PHRASE_PREPOSITIONS = frozenset(
+    {"on", "in", "of", "from", "for", "at", "across", "around", "with"}
+)
+_LOOSE_S_FORMS = frozenset({"says", "writes", "reads", "argues", "adds", "insists", "tells"})
+_ADDRESSEE_VERBS = ("tol", "tell", "warn", "urg", "ask", "remind", "assur", "inform")
+_DASHES = frozenset({"-", "—", "–", "―"})
+_CONJUNCTIONS = frozenset({"and", "but", "or", "so", "yet", "while", "because", "although"})
 _OPENERS = frozenset({"but", "and", "even", "so", "yet", "also", "meanwhile", "still"})
 _CALL = frozenset({"called", "calls", "calling", "call"})
 _NOT_CLAUSE = frozenset(
@@ -294,11 +304,25 @@ class AttributionFinder:
                 seg = opening - 1
                 while seg >= lo and not self.finder.is_boundary(toks[seg]):
                     seg -= 1
-        np_range = self.finder.subject_before(a.k, seg + 1)
-        if np_range is None and seg >= lo and toks[seg].text == ",":
-            np_range = self._appositive(seg, lo)
+        np_range = self.finder.subject_before(a.k, seg + 1, loose=self._loose_subject(a))
         inverted = False
-        if np_range is None:
+        gap = [t for t in toks[seg + 1 : a.k] if t.lower not in self.lex.between_words]
+        participle = a.cue.endswith("ing")
+        if np_range is None and seg >= lo and toks[seg].text == "," and not gap and not participle:
+            after = self.finder.subject_after(a.k, hi) if seg + 1 == a.k else None
+            if after is not None and self._inversion_closes(a, after[1], hi):
+                np_range, inverted = after, True  # '..., said one source in the room.'
+            else:
+                np_range = self._appositive(seg, lo)
+        if np_range is None and not participle:
+            np_range = self._phrase_subject(seg + 1, a.k)
+        if np_range is None and not participle:
+            who = self._relative(a.k, lo)
+            if who is not None:
+                a.speaker = self.finder.speaker(*who[1])
+                a.first, a.last = who[0], a.k
+                return self._content_after(a, s_end, hi)
+        if np_range is None and not inverted:
             if a.strength < 1.0:
                 return False
             between = [t for t in toks[seg + 1 : a.k] if t.lower not in self.lex.between_words]
@@ -395,6 +419,11 @@ class AttributionFinder:
         ):
             return True  # '"... ?" Clinton said.': the '?' ended the sentence before the cue
         if inverted:
+            after_np = toks[a.last + 1] if a.last + 1 < hi else None
+            if (after_np is not None and after_np.text == ":") or self._quote_follows(
+                a.last, s_end
+            ):
+                return True  # 'Said Ellis: "..."': quotation pass
             return self._content_before(a, before_start, before_end)
         after_cue = toks[a.last + 1] if a.last + 1 < hi else None
         if (after_cue is not None and after_cue.text == ":") or self._quote_follows(a.last, s_end):
@@ -403,7 +432,7 @@ class AttributionFinder:
             not tail_clause
             and self._words(before_start, before_end) >= 3
             and self.text[before_start:before_end].rstrip().endswith((",", "—", "–"))
-            and toks[lo].lower not in _INTRO
+            and (toks[lo].lower not in _INTRO or toks[lo].lower in _OPENERS)
         )
         if has_before and not self._that_follows(a.last, hi):
             return self._content_before(a, before_start, before_end)
@@ -414,6 +443,29 @@ class AttributionFinder:
         if self._content_after(a, s_end, hi):
             return True
         return has_before and self._content_before(a, before_start, before_end)
+
+    def _relative(self, k: int, lo: int) -> tuple[int, tuple[int, int]] | None:
+        """'McConnell, who in 2010 said ...': the 'who' index and the name it refers to."""
+        toks = self.tokens
+        i = k - 1
+        while i > lo and (toks[i].lower in self.lex.between_words or toks[i].lower.isdigit()):
+            i -= 1
+        if i > lo and toks[i].lower == "in" and toks[i + 1].lower.isdigit():
+            i -= 1
+        if i <= lo or toks[i].lower != "who":
+            return None
+        j = i - 1 if toks[i - 1].text == "," else i
+        found = self.finder.subject_before(j, lo)
+        if found is None or found[1] != j:
+            return None
+        return i, found
+
+    def _loose_subject(self, a: _Anchor) -> bool:
+        """May any determined noun be the subject ('the clip says')? Not for belief verbs,
+        participles, or -s forms that are nouns as often ('Russia's security demands')."""
+        if a.strength < 1.0 or a.cue.endswith("ing"):
+            return False
+        return not a.cue.endswith("s") or a.cue in _LOOSE_S_FORMS
 
     def _coordinated(self, k: int, seg: int, lo: int) -> int:
         """'... and said', '..., but added': the conjunction's token index, else -1."""
@@ -430,6 +482,9 @@ class AttributionFinder:
         'The campaign's chairman, Phil Lovas, said': the name in the appositive; 'Donna
         Rawlings, 59, of Ashton, who watched ..., said': the name that opens the sentence."""
         toks = self.tokens
+        opening = self._opening_name(lo, comma)
+        if opening is not None:
+            return opening
         i = comma - 1
         steps = 0
         while i >= lo and toks[i].text != "," and steps < 16:
@@ -437,12 +492,57 @@ class AttributionFinder:
             steps += 1
         if i >= lo and toks[i].text == "," and comma - i > 1:
             name = self.finder.subject_before(i, lo)
-            if name is not None and toks[name[1] - 1].cap:
+            desc_ok = toks[i + 1].lower not in _CONJUNCTIONS and not any(
+                t.lower in _NOT_CLAUSE for t in toks[i + 1 : comma]
+            )
+            if (
+                name is not None
+                and desc_ok
+                and (toks[name[1] - 1].cap or toks[name[1] - 1].text == ")")
+            ):
                 return name
             desc = toks[i + 1 : comma]
             if len(desc) <= 4 and all(self._name_token(t) for t in desc):
                 return (i + 1, comma)
-        return self._opening_name(lo, comma)
+        return None
+
+    def _phrase_subject(self, start: int, k: int) -> tuple[int, int] | None:
+        """'Experts on North Korea said', 'elected officials from both parties say': a
+        speaker noun or name with a prepositional phrase, the whole phrase as speaker."""
+        toks, lex = self.tokens, self.lex
+        end = k
+        while end > start and toks[end - 1].lower in lex.between_words:
+            end -= 1
+        i = start
+        while i < end and toks[i].lower in _OPENERS:
+            i += 1
+        if not 3 <= end - i <= 10:
+            return None
+        seg = toks[i:end]
+        head = next(
+            (
+                n
+                for n, t in enumerate(seg[:3])
+                if t.lower in lex.speaker_nouns or self._name_token(t)
+            ),
+            -1,
+        )
+        if head < 0 or not any(t.lower in _PHRASE_PREPOSITIONS for t in seg[head + 1 :]):
+            return None
+        if seg[0].lower in _PHRASE_PREPOSITIONS or seg[0].lower in _INTRO:
+            return None
+        for t in seg:
+            low = t.lower
+            if (
+                (not t.text[0].isalnum() and t.text not in ("-", "’s", "'s"))
+                or low in _NOT_CLAUSE
+                or low in ("that", "which", "who", "whom", "whose", "when", "if")
+                or low in lex.speech_verbs
+                or low in lex.cognition_verbs
+                or (not t.cap and low.endswith("ed"))
+            ):
+                return None
+        return (i, end)
 
     def _name_token(self, tok: Token) -> bool:
         return tok.cap and tok.text[0].isalpha() and tok.lower not in self.lex.not_names
@@ -453,12 +553,24 @@ class AttributionFinder:
         if comma - lo > 60:
             return None
         j = lo
+        region = self.layout.region_at(toks[lo].start)
+        if region is not None and region.closed:  # '"...," Scott Pruitt, the ..., said'
+            j, _ = self._tok_range(region.end, region.end)
+            while j < comma and toks[j].text in (",", "'"):
+                j += 1
         while j < comma and (toks[j].text in ('"', "“", "'") or toks[j].lower in _OPENERS):
             j += 1
         m = j
         while m < comma and (self._name_token(toks[m]) or toks[m].lower in self.lex.title_set):
             m += 1
-        if m == j or m >= comma or toks[m].text not in (",", "("):
+        if m < comma and toks[m].text in _DASHES and all(t.text.isupper() for t in toks[j:m]):
+            j = m  # a dateline: 'WASHINGTON -- President Obama, ..., said'
+            while j < comma and toks[j].text in _DASHES:
+                j += 1
+            m = j
+            while m < comma and (self._name_token(toks[m]) or toks[m].lower in self.lex.title_set):
+                m += 1
+        if m == j or m >= comma or (toks[m].text not in _DASHES and toks[m].text not in ",("):
             return None
         if not any(self._name_token(t) and t.lower not in self.lex.title_set for t in toks[j:m]):
             return None
@@ -496,6 +608,16 @@ class AttributionFinder:
         tok = self.tokens[j]
         return tok.text in _CLOSERS or tok.lower in _ADJUNCT_STARTS or tok.lower in _WEEKDAYS
 
+    def _inversion_closes(self, a: _Anchor, j: int, hi: int) -> bool:
+        """Stricter than `_inversion_ends`, for ', said X' against an appositive: X is
+        followed by the sentence's end, a comma or a short adjunct ('in the room'); never
+        the object of 'told'."""
+        if j >= hi or self.tokens[j].text in _CLOSERS:
+            return True
+        if a.cue in self.lex.object_verbs:
+            return False
+        return self.tokens[j].lower in _INVERSION_TAIL
+
     def _tail_is_clause(self, a: _Anchor, hi: int) -> bool:
         """Does a clause follow the cue ('experts say it underscores ...')? Then the
         words before the cue are not its content."""
@@ -503,7 +625,7 @@ class AttributionFinder:
         if j >= hi:
             return False
         tok = self.tokens[j]
-        if tok.lower == "that":
+        if tok.lower == "that" or self._that_follows(j - 1, hi):
             return True
         if tok.text in _CLOSERS or tok.lower in _ADJUNCT_STARTS or tok.lower in _WEEKDAYS:
             return False
@@ -549,12 +671,24 @@ class AttributionFinder:
 
     def _skip_object(self, a: _Anchor, j: int, hi: int) -> int:
         toks, text = self.tokens, self.text
+        start = j
         if a.cue in self.lex.object_verbs and j < hi:
             rest = text[toks[j].start : toks[j].start + 40].lower()
             for aud in self.lex.audiences:
                 if rest.startswith(aud + " ") or rest.startswith(aud + ","):
                     j, _ = self._tok_range(toks[j].start + len(aud), toks[j].start + len(aud))
                     break
+            if j == start and a.cue.startswith(_ADDRESSEE_VERBS):
+                # a named addressee: 'told The Huffington Post', 'warned Congress'
+                m = j + 1 if toks[j].lower == "the" else j
+                n = m
+                while n < hi and self._name_token(toks[n]):
+                    n += 1
+                title = self.layout.region_at(toks[n].start) if n > m and n < hi else None
+                if title is not None and title.closed and title.end - title.start < 60:
+                    n, _ = self._tok_range(title.end, title.end)  # 'told MSNBC's "Morning Joe"'
+                if n > m and n < hi:
+                    j = n
         # 'said on Tuesday', 'said Tuesday', 'said in a statement,'
         while j < hi and (toks[j].lower in _WEEKDAYS or toks[j].lower in ("on", ",")):
             if toks[j].lower == "on" and (j + 1 >= hi or toks[j + 1].lower not in _WEEKDAYS):

@@ -263,7 +263,7 @@ class SpeakerFinder:
 
     # ---- finding the noun phrase -------------------------------------------------------
 
-    def subject_before(self, k: int, lo: int) -> tuple[int, int] | None:
+    def subject_before(self, k: int, lo: int, *, loose: bool = True) -> tuple[int, int] | None:
         """Token range [i, j) of the subject of the cue at token k, scanning back to lo."""
         toks, lex = self.tokens, self.lexicon
         i = k - 1
@@ -284,7 +284,7 @@ class SpeakerFinder:
             return None
         head = toks[i]
         if not _head_ok(head, lex):
-            return None
+            return self._determined_noun(i, lo) if loose else None
         if head.lower in lex.person_pronouns | lex.group_pronouns | lex.thing_pronouns:
             return (i, i + 1)
         j = i
@@ -319,11 +319,41 @@ class SpeakerFinder:
             j = lo
         return (j, i + 1)
 
+    def _determined_noun(self, i: int, lo: int) -> tuple[int, int] | None:
+        """'the New York businessman', "Obama's former campaign strategist", 'one slide':
+        a common noun not in the speaker list is a subject when a determiner or a
+        possessive opens its phrase within a few words."""
+        toks = self.tokens
+        head = toks[i]
+        low = head.lower
+        if (
+            head.cap
+            or not low.isalpha()
+            or low in _FUNCTION
+            or low in DETERMINERS
+            or low.endswith(("ly", "ing", "ed"))
+        ):
+            return None
+        j = i
+        while j - 1 >= lo and i - j < 5:
+            tok = toks[j - 1]
+            if tok.lower in DETERMINERS:
+                return (j - 1, i + 1)
+            if tok.text.endswith(("'s", "’s")) and tok.cap:
+                k = j - 1
+                while k - 1 >= lo and _is_name_word(toks[k - 1], self.lexicon):
+                    k -= 1
+                return (k, i + 1)
+            if tok.lower in _FUNCTION or not tok.text[0].isalpha():
+                return None
+            j -= 1
+        return None
+
     def subject_after(self, k: int, hi: int) -> tuple[int, int] | None:
         """Inverted subject after the cue: 'said Mr. Obama', 'said the source'."""
         toks, lex = self.tokens, self.lexicon
         i = k + 1
-        if i >= hi:
+        if i >= hi or toks[i].lower in ("of", "and", "&", "for", "at"):
             return None
         if toks[i].lower in lex.person_pronouns | lex.group_pronouns:
             return (i, i + 1)
@@ -347,7 +377,8 @@ class SpeakerFinder:
                 and not tok.cap
                 and tok.lower not in _FUNCTION
                 and j + 1 < hi
-                and toks[j + 1].lower in lex.speaker_nouns
+                and (toks[j + 1].lower in lex.speaker_nouns or toks[j + 1].cap)
+                and j - i < 3
             ):
                 j += 1
                 continue
