@@ -322,7 +322,7 @@ class AttributionFinder:
                 a.speaker = self.finder.speaker(*who[1])
                 a.first, a.last = who[0], a.k
                 return self._content_after(a, s_end, hi)
-        if np_range is None and not inverted:
+        if np_range is None:
             if a.strength < 1.0:
                 return False
             between = [t for t in toks[seg + 1 : a.k] if t.lower not in self.lex.between_words]
