@@ -121,6 +121,9 @@ _INVERSION_TAIL = frozenset(
 _PHRASE_PREPOSITIONS = frozenset(
     {"on", "in", "of", "from", "for", "at", "across", "around", "with"}
 )
+_INTENTION = 0.7  # strength of an intention cue ('wants to', 'plans to')
+_PARTICLES = frozenset({"off", "up", "back", "in", "out", "upon", "into"})
+_OBJECT_PRONOUNS = frozenset({"him", "her", "it", "them", "me", "us", "you", "himself"})
 _LOOSE_S_FORMS = frozenset({"says", "writes", "reads", "argues", "adds", "insists", "tells"})
 _ADDRESSEE_VERBS = ("tol", "tell", "warn", "urg", "ask", "remind", "assur", "inform")
 _DASHES = frozenset({"-", "—", "–", "―"})
@@ -246,6 +249,10 @@ class AttributionFinder:
                 strength, cue = 1.0, low
             elif low in lex.cognition_verbs:
                 strength, cue = 0.6, low
+            elif low in lex.intention_verbs:
+                if tok.cap or k + 1 >= len(toks) or toks[k + 1].lower != "to":
+                    continue
+                strength, cue = _INTENTION, low
             elif low == "pointed" and k + 1 < len(toks) and toks[k + 1].lower == "out":
                 strength, cue = 1.0, "pointed out"
             else:
@@ -269,11 +276,29 @@ class AttributionFinder:
             return False
         if nxt.lower in ("for", "on"):
             return True
+        if self._names_as(k):
+            return True
         _, s_end = self.layout.sentence_of(self.tokens[k].start)
         for tok in self.tokens[k + 1 : k + 10]:
             if tok.start >= s_end or tok.text in (".", ";"):
                 return False
             if self.layout.region_at(tok.start) is not None:
+                return True
+        return False
+
+    def _names_as(self, k: int) -> bool:
+        """'called climate change a hoax', 'called him a master': naming, not phoning."""
+        toks = self.tokens
+        _, s_end = self.layout.sentence_of(toks[k].start)
+        first = toks[k + 1]
+        if first.lower in _PARTICLES or not (
+            first.cap or first.lower in _OBJECT_PRONOUNS or first.lower in ("the", "his", "her")
+        ):
+            return False
+        for tok in toks[k + 2 : k + 12]:
+            if tok.start >= s_end or tok.text in (".", ";", ",") or tok.lower == "to":
+                return False
+            if tok.lower in ("a", "an"):
                 return True
         return False
 
@@ -292,6 +317,8 @@ class AttributionFinder:
             return self._according(a, lo, hi, s_start, s_end)
         if self.finder.is_passive(toks, a.k):
             return False
+        if a.cue.endswith("ed") and a.k + 1 < hi and toks[a.k + 1].lower == "by":
+            return False  # a reduced passive: 'a view echoed by everyone'
         # Segment boundary: the last punctuation mark before the cue within the sentence.
         seg = a.k - 1
         while seg >= lo and not self.finder.is_boundary(toks[seg]):
@@ -379,6 +406,12 @@ class AttributionFinder:
             a.first, a.last = a.k, np_range[1] - 1
         else:
             a.first, a.last = np_range[0], a.k
+        if a.strength == _INTENTION:  # 'Clinton wants to triple ...': the 'to' clause
+            if inverted:
+                return False
+            start, end = self._trim(toks[a.k + 1].start, s_end)
+            a.content = (start, end)
+            return self._words(start, end) >= 3
         if a.strength < 1.0:  # belief verbs: only with a following clause
             nxt = toks[a.k + 1].lower if a.k + 1 < hi else "."
             if nxt in (

@@ -37,6 +37,7 @@ class Cue:
 class Lexicon:
     speech_verbs: frozenset[str]
     cognition_verbs: frozenset[str]
+    intention_verbs: frozenset[str]
     reporting_phrases: tuple[str, ...]
     object_verbs: frozenset[str]
     audiences: tuple[str, ...]
@@ -152,6 +153,7 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
     return Lexicon(
         speech_verbs=frozenset(_words(verbs, "speech")),
         cognition_verbs=frozenset(_words(verbs, "cognition")),
+        intention_verbs=frozenset(_words(verbs, "intention")),
         reporting_phrases=tuple(_words(lex, "reporting_phrases")),
         object_verbs=frozenset(_words(lex, "object_verbs")),
         audiences=tuple(sorted(_words(lex, "audiences"), key=len, reverse=True)),
