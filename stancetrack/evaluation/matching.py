@@ -7,10 +7,13 @@
   whitespace, quotation marks, trailing punctuation (`.,;:!?`) and a leading "that ".
   A discontinuous gold claim is matched exactly by a prediction equal to one of its
   segments (or to the envelope of all of them).
-- **fragments**: an unmatched prediction that overlaps an already matched gold claim which
-  is discontinuous or runs across paragraphs, without touching that claim's matched
-  prediction, is a piece of the same claim (a split quote emitted per segment). It counts as
-  correct for precision and adds nothing to recall. Reported separately.
+- **fragments**: an unmatched prediction is a piece of an already matched gold claim (a
+  split quote emitted per segment) only when all of these hold: the gold claim is
+  discontinuous or runs across paragraphs; the piece does not touch that claim's matched
+  prediction; at least 80% of the piece's characters lie inside the gold claim's segments;
+  and the piece has the same actor as the matched prediction. It counts as correct for
+  precision and adds nothing to recall; reported separately, and counted as an error by
+  the strict precision/F1.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from dataclasses import dataclass
 from stancetrack.evaluation.model import GoldClaim, PredictedClaim, Span
 
 _QUOTES = "\"“”‘’'«»"
+# Share of a fragment's characters that must lie inside the gold claim's segments.
+_FRAGMENT_INSIDE = 0.8
 _TRAIL = ".,;:!?"
 
 
@@ -27,6 +32,10 @@ _TRAIL = ".,;:!?"
 class Matching:
     pairs: list[tuple[int, int]]  # (predicted index, gold index)
     fragments: list[int]  # predicted indices
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.lower().split())
 
 
 def _inter(span: Span, segments: tuple[Span, ...], text: str) -> int:
@@ -94,11 +103,16 @@ def match_overlap(text: str, predicted: list[PredictedClaim], gold: list[GoldCla
         g = gold[gi]
         if len(g.spans) < 2 and "\n" not in text[g.start : g.end]:
             continue
-        partner = predicted[used_g[gi]].span
-        piece = predicted[pi].span
-        if piece[1] <= partner[0] or partner[1] <= piece[0]:
-            used_p.add(pi)
-            fragments.append(pi)
+        partner = predicted[used_g[gi]]
+        piece = predicted[pi]
+        if piece.span[0] < partner.span[1] and partner.span[0] < piece.span[1]:
+            continue  # overlaps the matched prediction: a duplicate, not a piece
+        if _inter(piece.span, g.spans, text) < _FRAGMENT_INSIDE * (piece.span[1] - piece.span[0]):
+            continue  # mostly outside the gold claim's segments
+        if _fold(piece.actor) != _fold(partner.actor):
+            continue  # a piece of one claim has that claim's speaker
+        used_p.add(pi)
+        fragments.append(pi)
     pairs.sort()
     return Matching(pairs, sorted(fragments))
 

@@ -121,6 +121,8 @@ _INVERSION_TAIL = frozenset(
 _PHRASE_PREPOSITIONS = frozenset(
     {"on", "in", "of", "from", "for", "at", "across", "around", "with"}
 )
+# Verbs that report speech only next to a quotation ('she continued: "..."').
+_QUOTE_ONLY = frozenset({"continued", "continues", "reads", "read", "chanted", "sang", "sings"})
 _INTENTION = 0.7  # strength of an intention cue ('wants to', 'plans to')
 _PARTICLES = frozenset({"off", "up", "back", "in", "out", "upon", "into"})
 _OBJECT_PRONOUNS = frozenset({"him", "her", "it", "them", "me", "us", "you", "himself"})
@@ -243,6 +245,11 @@ class AttributionFinder:
             low = tok.lower
             if low in _CALL and not self._call_ok(k):
                 continue
+            if low in _QUOTE_ONLY:
+                if not self._quote_next(k):
+                    continue
+                out.append(_Anchor(k, low, 1.0))
+                continue
             if low == "according" and k + 1 < len(toks) and toks[k + 1].lower == "to":
                 strength, cue = 0.8, "according to"
             elif low in lex.speech_verbs:
@@ -285,6 +292,24 @@ class AttributionFinder:
             if self.layout.region_at(tok.start) is not None:
                 return True
         return False
+
+    def _quote_next(self, k: int) -> bool:
+        """'she continued: "..."', '"...," she continued.': a quotation right next to it."""
+        toks, text = self.tokens, self.text
+        if k + 1 < len(toks) and toks[k + 1].text == ":":
+            return True
+        p = toks[k].end
+        while p < len(text) and text[p] in " ,":
+            p += 1
+        region = self.layout.region_at(p)
+        if region is not None and region.start == p:
+            return True
+        i = k - 1
+        while i > 0 and toks[i].lower in self.lex.between_words:
+            i -= 1
+        if i > 0 and toks[i].lower in self.lex.person_pronouns | self.lex.group_pronouns:
+            i -= 1
+        return i > 0 and self.layout.region_at(toks[i].start) is not None
 
     def _names_as(self, k: int) -> bool:
         """'called climate change a hoax', 'called him a master': naming, not phoning."""
@@ -857,6 +882,9 @@ class AttributionFinder:
             p = toks[a.last].end
             while p < len(text) and text[p] in " ,:\t":
                 p += 1
+            if p < len(text) and text[p] == "\n" and text[p - 1] == ":":
+                while p < len(text) and text[p].isspace():  # 'He said:' / next paragraph
+                    p += 1
             after = lay.region_at(p)
             if after is not None and after.start == p:
                 owner.setdefault(after.start, (a.speaker, a))
