@@ -366,8 +366,9 @@ class AttributionFinder:
                 np_range, inverted = after, True  # '..., said one source in the room.'
             else:
                 np_range = self._appositive(seg, lo)
-        if np_range is None and not participle:
-            np_range = self._phrase_subject(seg + 1, a.k)
+        if not participle and a.strength >= 1.0 and (np_range is None or np_range[0] > seg + 1):
+            # 'Economists at the central bank said': the whole phrase, not its last noun.
+            np_range = self._phrase_subject(seg + 1, a.k) or np_range
         if np_range is None and not participle:
             who = self._relative(a.k, lo)
             if who is not None:
@@ -585,8 +586,14 @@ class AttributionFinder:
             ),
             -1,
         )
-        if head < 0 or not any(t.lower in _PHRASE_PREPOSITIONS for t in seg[head + 1 :]):
+        if head < 0:
             return None
+        while head + 1 < len(seg) and (
+            seg[head + 1].lower in lex.speaker_nouns or self._name_token(seg[head + 1])
+        ):
+            head += 1
+        if head + 1 >= len(seg) or seg[head + 1].lower not in _PHRASE_PREPOSITIONS:
+            return None  # the head is followed by its prepositional phrase
         if seg[0].lower in _PHRASE_PREPOSITIONS or seg[0].lower in _INTRO:
             return None
         for t in seg:
@@ -679,6 +686,8 @@ class AttributionFinder:
     def _tail_is_clause(self, a: _Anchor, hi: int) -> bool:
         """Does a clause follow the cue ('experts say it underscores ...')? Then the
         words before the cue are not its content."""
+        if a.last + 1 < hi and self.tokens[a.last + 1].text == ",":
+            return False  # 'X said, pointing at ...': an adjunct, not the reported clause
         j = self._skip_object(a, a.last + 1, hi)
         if j >= hi:
             return False

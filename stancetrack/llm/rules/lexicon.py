@@ -18,7 +18,7 @@ import yaml
 from stancetrack.errors import ConfigError
 
 # Bump when the extraction code changes behaviour: it is part of the prompt hash.
-CODE_VERSION = "rules-code-5"
+CODE_VERSION = "rules-code-6"
 DATA_FILES = ("lexicon.yaml", "stance.yaml")
 
 
@@ -28,7 +28,7 @@ class Cue:
 
     text: str
     pattern: re.Pattern[str]
-    side: str  # "support" | "oppose"
+    side: str  # "support" | "oppose" | "neutral"
     weight: float
     self_negated: bool
 
@@ -58,6 +58,7 @@ class Lexicon:
     cues: tuple[Cue, ...]
     cue_pattern: re.Pattern[str]  # all cues in one alternation, longest first
     negations: frozenset[str]
+    comparative_intensifiers: frozenset[str]
     negation_window: int
     polar_scale: float
     negated_penalty: float
@@ -134,8 +135,10 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
     if not isinstance(verbs, dict) or not isinstance(pronouns, dict):
         raise ConfigError("rules lexicon: reporting_verbs and pronouns must be mappings")
     negations = frozenset(_words(stance, "negations"))
-    cues = _cues(stance, "support_cues", "support", negations) + _cues(
-        stance, "oppose_cues", "oppose", negations
+    cues = (
+        _cues(stance, "support_cues", "support", negations)
+        + _cues(stance, "oppose_cues", "oppose", negations)
+        + _cues(stance, "neutral_cues", "neutral", negations)
     )
     # Longest first: "not expand" must win over "expand*".
     cues.sort(key=lambda c: len(c.text), reverse=True)
@@ -174,6 +177,7 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
         cues=tuple(cues),
         cue_pattern=terms_regex([c.text for c in cues]),
         negations=negations,
+        comparative_intensifiers=frozenset(_words(stance, "comparative_intensifiers")),
         negation_window=int(number("negation_window", 3)),
         polar_scale=number("polar_scale", 0.9),
         negated_penalty=number("negated_penalty", 0.15),

@@ -7,7 +7,8 @@ The rule, in order:
    "not expand", are not flipped again).
 3. The side whose best cue outweighs the other's by `margin` wins; its confidence is the
    cue weight times `polar_scale`, less `negated_penalty` if that cue was negated.
-4. Otherwise `neutral` (the target is addressed without a clear side).
+4. Otherwise `neutral` (the target is addressed without a clear side). A neutral cue
+   ("no plans to") at least as strong as the best polar cue also gives `neutral`.
 """
 
 from __future__ import annotations
@@ -44,15 +45,21 @@ def read_stance(content: str, context: str, lexicon: Lexicon) -> StanceReading:
         cue = next((c for c in lexicon.cues if c.pattern.match(low, s)), None)
         if cue is None:
             continue
-        if True:
-            side, negated = cue.side, False
-            if not cue.self_negated and _negated(low, s, lexicon):
-                side, negated = ("oppose" if cue.side == "support" else "support"), True
-            weight = cue.weight - (lexicon.negated_penalty if negated else 0.0)
-            if weight > best.get(side, (0.0, "", False))[0]:
-                best[side] = (weight, match.group(0), negated)
+        side, negated = cue.side, False
+        if side != "neutral" and not cue.self_negated and _negated(low, s, cue.text, lexicon):
+            side, negated = ("oppose" if cue.side == "support" else "support"), True
+        weight = cue.weight - (lexicon.negated_penalty if negated else 0.0)
+        if weight > best.get(side, (0.0, "", False))[0]:
+            best[side] = (weight, match.group(0), negated)
     sup = best.get("support", (0.0, "", False))
     opp = best.get("oppose", (0.0, "", False))
+    neutral = best.get("neutral", (0.0, "", False))
+    if neutral[0] and neutral[0] >= max(sup[0], opp[0]):
+        return StanceReading(
+            Stance.NEUTRAL,
+            lexicon.neutral_confidence,
+            f'Mentions the target ({target.group(0)}) and takes no side (cue "{neutral[1]}").',
+        )
     if sup[0] - opp[0] >= lexicon.margin or opp[0] - sup[0] >= lexicon.margin:
         side, (weight, word, negated) = ("support", sup) if sup[0] > opp[0] else ("oppose", opp)
         how = f'negated cue "{word}"' if negated else f'cue "{word}"'
@@ -68,9 +75,14 @@ def read_stance(content: str, context: str, lexicon: Lexicon) -> StanceReading:
     )
 
 
-def _negated(low: str, start: int, lexicon: Lexicon) -> bool:
+def _negated(low: str, start: int, cue: str, lexicon: Lexicon) -> bool:
+    """A negation within the window before the cue; 'never'/'no' before a comparative
+    ('never had a stronger message') intensifies it instead."""
+    comparative = cue.endswith("er") or cue.startswith("more ")
     before = _WORD.findall(low[max(0, start - 60) : start])
     for word in before[-lexicon.negation_window :]:
+        if comparative and word in lexicon.comparative_intensifiers:
+            continue
         if word in lexicon.negations or word.endswith("n't"):
             return True
     return False
