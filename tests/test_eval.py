@@ -216,6 +216,17 @@ def test_fragments_of_a_discontinuous_gold_claim_count_for_precision_only() -> N
     assert match_exact(text, preds[:1], gold).pairs == [(0, 0)]  # equal to one segment
 
 
+def test_a_fragment_needs_the_same_actor_and_to_lie_inside_the_gold_claim() -> None:
+    text = '"One two three," he said. "Four five six." Later, seven eight nine.'
+    a, b = _span(text, "One two three"), _span(text, "Four five six.")
+    gold = [GoldClaim(spans=(a, b), source="he")]
+    first = PredictedClaim(a, "he", "X", "neutral", 0.5)
+    other_actor = PredictedClaim(b, "she", "Y", "neutral", 0.5)
+    assert match_overlap(text, [first, other_actor], gold).fragments == []
+    spilling = PredictedClaim((b[0], len(text)), "he", "X", "neutral", 0.5)  # mostly outside
+    assert match_overlap(text, [first, spilling], gold).fragments == []
+
+
 def test_overlap_needs_a_shared_letter_and_is_one_to_one() -> None:
     text = 'He said "abc def" and "ghi jkl".'
     g = [GoldClaim(spans=(_span(text, '"abc def"'),), source="He")]
