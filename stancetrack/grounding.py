@@ -183,12 +183,13 @@ class ArticleText:
         """Locate `quote`; a span with `text[start:end]` the stored quote, or why not."""
         if not quote or not quote.strip():
             return Rejection(EMPTY_QUOTE, "the quote is empty")
-        norm_quote = _normalize_plain(quote.strip(_WRAPPERS)).rstrip(_TRAILING_PUNCT).strip()
-        words = len(norm_quote.split())
-        if len(norm_quote) < MIN_QUOTE_CHARS or words < MIN_QUOTE_WORDS:
+        # Length in words and characters, marks and spacing aside (cheap: no normalising).
+        core = quote.strip(_WRAPPERS).rstrip(_TRAILING_PUNCT).split()
+        words, chars = len(core), len(" ".join(core))
+        if chars < MIN_QUOTE_CHARS or words < MIN_QUOTE_WORDS:
             return Rejection(
                 QUOTE_TOO_SHORT,
-                f"{words} word(s), {len(norm_quote)} character(s): at least"
+                f"{words} word(s), {chars} character(s): at least"
                 f" {MIN_QUOTE_WORDS} words and {MIN_QUOTE_CHARS} characters are needed",
             )
         return (

@@ -46,6 +46,20 @@ def _env() -> dict[str, str]:
     return {**env, "OPENAI_API_KEY": "sk-test", "PYTHONPATH": str(REPO)}
 
 
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(p) for p in task.read_text().split()]
+    return found
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
 def _done_stems(db_url: str) -> set[str]:
     engine = create_engine(db_url)
     try:
@@ -77,12 +91,20 @@ def test_kill_9_mid_batch_then_resume(db_url: str) -> None:
                 assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
                 assert time.monotonic() < deadline, "no article was committed in time"
                 time.sleep(0.05)
+            children = _children(proc.pid)  # the database process
+            assert children, "expected the database side in its own process"
         finally:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
             if proc.stderr:
                 proc.stderr.close()
         assert proc.returncode == -signal.SIGKILL
+        # The orphaned database process notices and ends by itself (its open transaction,
+        # if any, is rolled back or committed whole); wait for it before looking.
+        deadline = time.monotonic() + 10
+        while any(Path(f"/proc/{pid}").exists() and not _zombie(pid) for pid in children):
+            assert time.monotonic() < deadline, "the database process outlived its parent"
+            time.sleep(0.05)
         committed = _done_stems(db_url)
         assert 2 <= len(committed) < len(STEMS)
         first_batch = asked(stub.chat_requests)

@@ -275,19 +275,32 @@ def test_interrupted_batch_keeps_committed_work(database: Database) -> None:
     settings = Settings(database_url=database.url)
 
     async def main() -> Any:
+        loop = asyncio.get_running_loop()
+
+        def progress(summary: Any) -> None:
+            # Two articles done: the next two are being requested; cancel mid-flight.
+            if summary.extracted + summary.failed_articles == 2:
+                loop.call_later(0.05, task.cancel)
+
         task = asyncio.ensure_future(
-            run_extraction(database, [str(ARTICLES)], settings, backend, concurrency=2)
+            run_extraction(
+                database,
+                [str(ARTICLES)],
+                settings,
+                backend,
+                concurrency=2,
+                observer=ExtractObserver(on_progress=progress),
+            )
         )
-        await asyncio.sleep(0.45)  # the first pair is done, the second pair in flight
-        task.cancel()
         return await task
 
     summary = asyncio.run(main())
     assert summary.interrupted
     with database.session() as s:
         runs = s.scalar(select(func.count()).select_from(Run))
-    assert runs == summary.extracted + summary.failed_articles == 2
-    assert len(backend.calls) == 4
+    # What finished is committed and counted; what was in flight was abandoned unrecorded.
+    assert runs == summary.extracted + summary.failed_articles >= 2
+    assert runs < len(backend.calls) < 9
 
 
 def test_mode_store_remembers_per_endpoint(database: Database) -> None:
@@ -310,7 +323,7 @@ def test_concurrency_bounds_requests_in_flight(sqlite_url: str, concurrency: int
             in_flight += 1
             peak = max(peak, in_flight)
             try:
-                await asyncio.sleep(0.02)
+                await asyncio.sleep(0.2)
                 return await super().extract(request)
             finally:
                 in_flight -= 1

@@ -1,0 +1,230 @@
+"""Benchmark `extract`: N articles against the stub server with reply latency L at concurrency C.
+
+The whole pipeline runs as in `stancetrack extract DIR`: files read and stored, skip check,
+the real OpenAI backend (openai SDK over HTTP) talking to tests/stub_server.py in its own
+process, validation, grounding, actor resolution, one transaction per article on SQLite.
+
+Measured, each in a fresh process (so peak memory figures are per run):
+
+- throughput: wall time vs the ideal N*L/C (ratio = ideal / wall; 1.0 is perfect);
+- overhead: the same batch with L=0, wall/N = the cost of everything but the wait
+  (the stub, on the other core, answers at once);
+- memory: peak traced Python heap (tracemalloc) and peak RSS at two N, which should match.
+
+Usage (from the repository root)::
+
+    .venv/bin/python bench/bench_extract.py                      # N=1000 L=0.2 C=32, + checks
+    .venv/bin/python bench/bench_extract.py -n 200 -l 0.05 -c 16 --memory-n 100 400
+    .venv/bin/python bench/bench_extract.py --json               # machine-readable
+
+Targets (issue 3): ratio >= 0.9 at N=1000, L=200 ms, C=32; overhead <= 5 ms/article;
+memory flat in N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "fixtures"
+SOURCE_STEM = "002_finland_sweden_no_application"  # 2 KB, 15 gold claims
+
+
+def write_corpus(directory: Path, n: int) -> None:
+    """N distinct seed-format articles (the fixture's body under a unique title)."""
+    lines = (FIXTURES / "articles" / f"{SOURCE_STEM}.txt").read_text(encoding="utf-8")
+    body = "\n".join(lines.splitlines()[3:])
+    for i in range(n):
+        (directory / f"a{i:06d}.txt").write_text(
+            f"Bench article {i}\n20220105\nhttps://example.com/bench/{i}\n"
+            f"Paragraph {i} of the benchmark corpus.\n{body}\n",
+            encoding="utf-8",
+        )
+
+
+def stub_process(latency: float) -> tuple[subprocess.Popen[str], str]:
+    """The stub server in its own process (its threads must not share our GIL)."""
+    code = (
+        "import json, sys, time\n"
+        f"sys.path.insert(0, {str(REPO / 'tests')!r})\n"
+        "from stub_server import StubServer\n"
+        f"reply = json.load(open({str(FIXTURES / 'gold' / (SOURCE_STEM + '.json'))!r}))\n"
+        f"with StubServer(default=lambda _b: reply, latency={latency!r}) as s:\n"
+        "    print(s.base_url, flush=True)\n"
+        "    sys.stdin.read()\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip()
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cpu_seconds(pid: int) -> float:
+    """user+system CPU time of a process (Linux /proc), 0 where unavailable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(n: int, latency: float, concurrency: int, trace_memory: bool) -> dict[str, Any]:
+    """One batch in this process; returns its figures."""
+    from stancetrack.db import Database
+    from stancetrack.db.repository.extraction import DbModeStore
+    from stancetrack.llm.factory import make_backend
+    from stancetrack.pipeline import run_extraction
+    from stancetrack.settings import Settings
+
+    stub, base_url = stub_process(latency)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            corpus = Path(tmp) / "corpus"
+            corpus.mkdir()
+            write_corpus(corpus, n)
+            db_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+            settings = Settings(
+                database_url=db_url,
+                openai_base_url=base_url,
+                openai_api_key="bench",
+                model="stub-model",
+                backend="openai",
+                concurrency=concurrency,
+            )
+            db = Database(db_url)
+            backend = make_backend(settings, backend="openai", mode_store=DbModeStore(db))
+
+            async def go() -> Any:
+                try:
+                    return await run_extraction(db, [str(corpus)], settings, backend)
+                finally:
+                    await backend.aclose()
+
+            if trace_memory:
+                tracemalloc.start()
+            stub_cpu0 = _cpu_seconds(stub.pid)
+            cpu0 = time.process_time()
+            kids0 = _children_cpu()
+            t0 = time.perf_counter()
+            summary = asyncio.run(go())
+            wall = time.perf_counter() - t0
+            cpu = time.process_time() - cpu0
+            db_cpu = _children_cpu() - kids0  # the database process, reaped at the end
+            stub_cpu = _cpu_seconds(stub.pid) - stub_cpu0
+            traced_peak = tracemalloc.get_traced_memory()[1] if trace_memory else None
+            tracemalloc.stop()
+            db.dispose()
+    finally:
+        if stub.stdin:
+            stub.stdin.close()
+        stub.wait(timeout=10)
+    ideal = n * latency / concurrency
+    return {
+        "n": n,
+        "latency_s": latency,
+        "concurrency": concurrency,
+        "wall_s": round(wall, 3),
+        "ideal_s": round(ideal, 3),
+        "ratio": round(ideal / wall, 3) if ideal else None,
+        "per_article_ms": round(wall / n * 1000, 3),
+        "overhead_ms_per_article": round((wall - ideal) / n * 1000, 3),
+        "cpu_ms_per_article": round(cpu / n * 1000, 3),
+        "db_process_cpu_ms_per_article": round(db_cpu / n * 1000, 3),
+        "stub_cpu_ms_per_article": round(stub_cpu / n * 1000, 3),
+        "summary": summary.as_json(),
+        "traced_peak_mb": round(traced_peak / 2**20, 2) if traced_peak is not None else None,
+        "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def in_child(n: int, latency: float, concurrency: int, trace_memory: bool) -> dict[str, Any]:
+    """`measure` in a fresh interpreter (clean peak-memory figures)."""
+    args = [sys.executable, __file__, "--child", "-n", str(n), "-l", str(latency)]
+    args += ["-c", str(concurrency)] + (["--trace-memory"] if trace_memory else [])
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run(args, capture_output=True, text=True, env=env, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"benchmark child failed:\n{out.stderr}")
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", type=int, default=1000, help="articles (default 1000)")
+    parser.add_argument("-l", "--latency", type=float, default=0.2, help="seconds per reply")
+    parser.add_argument("-c", "--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--memory-n",
+        type=int,
+        nargs=2,
+        default=[250, 1000],
+        metavar=("N1", "N2"),
+        help="the two corpus sizes of the memory check (default 250 1000)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--trace-memory", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child:
+        print(json.dumps(measure(args.n, args.latency, args.concurrency, args.trace_memory)))
+        return 0
+
+    throughput = in_child(args.n, args.latency, args.concurrency, False)
+    overhead = in_child(args.n, 0.0, args.concurrency, False)
+    memory = [in_child(m, 0.0, args.concurrency, True) for m in args.memory_n]
+    report = {
+        "machine": (
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        ),
+        "throughput": throughput,
+        "overhead": overhead,
+        "memory": memory,
+    }
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    t, o = throughput, overhead
+    print(f"machine: {report['machine']}")
+    print(
+        f"throughput  N={t['n']} L={t['latency_s'] * 1000:.0f}ms C={t['concurrency']}:"
+        f" wall {t['wall_s']:.2f}s, ideal {t['ideal_s']:.2f}s, ratio {t['ratio']:.3f}"
+        f" (overhead beyond ideal {t['overhead_ms_per_article']:.2f} ms/article)"
+    )
+    print(
+        f"overhead    N={o['n']} L=0 C={o['concurrency']}: wall {o['wall_s']:.2f}s"
+        f" = {o['per_article_ms']:.2f} ms/article (everything but the wait);"
+        f" CPU {o['cpu_ms_per_article']:.2f} ms/article in the main process,"
+        f" {o['db_process_cpu_ms_per_article']:.2f} in the database process,"
+        f" {o['stub_cpu_ms_per_article']:.2f} in the stub"
+    )
+    for m in memory:
+        print(
+            f"memory      N={m['n']}: traced peak {m['traced_peak_mb']:.1f} MB,"
+            f" max RSS {m['max_rss_mb']:.1f} MB"
+        )
+    print(f"summary     {t['summary']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
