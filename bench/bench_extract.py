@@ -128,6 +128,7 @@ def measure(n: int, latency: float, concurrency: int, trace_memory: bool) -> dic
             wall = time.perf_counter() - t0
             cpu = time.process_time() - cpu0
             db_cpu = _children_cpu() - kids0  # the database process, reaped at the end
+            db_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             stub_cpu = _cpu_seconds(stub.pid) - stub_cpu0
             traced_peak = tracemalloc.get_traced_memory()[1] if trace_memory else None
             tracemalloc.stop()
@@ -152,13 +153,69 @@ def measure(n: int, latency: float, concurrency: int, trace_memory: bool) -> dic
         "summary": summary.as_json(),
         "traced_peak_mb": round(traced_peak / 2**20, 2) if traced_peak is not None else None,
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "db_process_max_rss_mb": round(db_rss, 1),
     }
 
 
-def in_child(n: int, latency: float, concurrency: int, trace_memory: bool) -> dict[str, Any]:
+def measure_floor(n: int, latency: float, concurrency: int) -> dict[str, Any]:
+    """The same requests through the OpenAI backend alone (no files, no database): what the
+    SDK and the stub cost by themselves, the best the pipeline could do on this machine."""
+    from stancetrack.llm.base import ExtractionRequest
+    from stancetrack.llm.factory import make_backend
+    from stancetrack.settings import Settings
+
+    stub, base_url = stub_process(latency)
+    text = (FIXTURES / "articles" / f"{SOURCE_STEM}.txt").read_text(encoding="utf-8")
+    try:
+        settings = Settings(
+            openai_base_url=base_url,
+            openai_api_key="bench",
+            model="stub-model",
+            backend="openai",
+            concurrency=concurrency,
+        )
+        backend = make_backend(settings, backend="openai")
+
+        async def go() -> None:
+            todo = iter(range(n))
+
+            async def worker() -> None:
+                for i in todo:
+                    await backend.extract(
+                        ExtractionRequest(title=f"t{i}", text=f"{i}\n{text}", target="x")
+                    )
+
+            try:
+                await asyncio.gather(*(worker() for _ in range(concurrency)))
+            finally:
+                await backend.aclose()
+
+        t0 = time.perf_counter()
+        asyncio.run(go())
+        wall = time.perf_counter() - t0
+    finally:
+        if stub.stdin:
+            stub.stdin.close()
+        stub.wait(timeout=10)
+    ideal = n * latency / concurrency
+    return {
+        "n": n,
+        "latency_s": latency,
+        "concurrency": concurrency,
+        "wall_s": round(wall, 3),
+        "ideal_s": round(ideal, 3),
+        "ratio": round(ideal / wall, 3) if ideal else None,
+        "per_article_ms": round(wall / n * 1000, 3),
+    }
+
+
+def in_child(
+    n: int, latency: float, concurrency: int, trace_memory: bool, floor: bool = False
+) -> dict[str, Any]:
     """`measure` in a fresh interpreter (clean peak-memory figures)."""
     args = [sys.executable, __file__, "--child", "-n", str(n), "-l", str(latency)]
     args += ["-c", str(concurrency)] + (["--trace-memory"] if trace_memory else [])
+    args += ["--floor"] if floor else []
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     out = subprocess.run(args, capture_output=True, text=True, env=env, check=False)
     if out.returncode != 0:
@@ -183,13 +240,18 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--trace-memory", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--floor", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
-        print(json.dumps(measure(args.n, args.latency, args.concurrency, args.trace_memory)))
+        if args.floor:
+            print(json.dumps(measure_floor(args.n, args.latency, args.concurrency)))
+        else:
+            print(json.dumps(measure(args.n, args.latency, args.concurrency, args.trace_memory)))
         return 0
 
     throughput = in_child(args.n, args.latency, args.concurrency, False)
+    floor = in_child(args.n, args.latency, args.concurrency, False, floor=True)
     overhead = in_child(args.n, 0.0, args.concurrency, False)
     memory = [in_child(m, 0.0, args.concurrency, True) for m in args.memory_n]
     report = {
@@ -197,6 +259,7 @@ def main() -> int:
             f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
         ),
         "throughput": throughput,
+        "floor": floor,
         "overhead": overhead,
         "memory": memory,
     }
@@ -210,6 +273,11 @@ def main() -> int:
         f" wall {t['wall_s']:.2f}s, ideal {t['ideal_s']:.2f}s, ratio {t['ratio']:.3f}"
         f" (overhead beyond ideal {t['overhead_ms_per_article']:.2f} ms/article)"
     )
+    if floor["ratio"] is not None:
+        print(
+            f"floor       the same requests through the backend alone (no files, no database):"
+            f" wall {floor['wall_s']:.2f}s, ratio {floor['ratio']:.3f}"
+        )
     print(
         f"overhead    N={o['n']} L=0 C={o['concurrency']}: wall {o['wall_s']:.2f}s"
         f" = {o['per_article_ms']:.2f} ms/article (everything but the wait);"
@@ -221,6 +289,7 @@ def main() -> int:
         print(
             f"memory      N={m['n']}: traced peak {m['traced_peak_mb']:.1f} MB,"
             f" max RSS {m['max_rss_mb']:.1f} MB"
+            f" (database process {m['db_process_max_rss_mb']:.1f} MB)"
         )
     print(f"summary     {t['summary']}")
     return 0
