@@ -270,3 +270,34 @@ def test_auto_without_endpoint_uses_rules_with_a_notice(
 def test_bad_options_are_usage_errors(cli: Any, sqlite_url: str) -> None:
     assert cli(["extract", ARTICLES, "--backend", "magic", "--db", sqlite_url]).exit_code == 2
     assert cli(["extract", ARTICLES, "--concurrency", "0", "--db", sqlite_url]).exit_code == 2
+
+
+def test_stdin_article_is_extracted(cli: Any, stub: StubServer, sqlite_url: str) -> None:
+    stem = STEMS[0]
+    stub.default = gold_responder()
+    data = (ARTICLES / f"{stem}.txt").read_bytes()
+    result = cli(
+        ["extract", "-", "--base-url", stub.base_url, "--db", sqlite_url, "-f", "json"],
+        stdin=data,
+    )
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["extracted"] == 1 and summary["claims"] == len(gold(stem))
+
+
+def test_library_api_extracts_like_the_cli(stub: StubServer, sqlite_url: str) -> None:
+    import stancetrack
+
+    stub.default = gold_responder()
+    path = ARTICLES / f"{STEMS[3]}.txt"
+    summary = stancetrack.extract(path, db=sqlite_url, base_url=stub.base_url)
+    assert summary.as_json() == {
+        "articles": 1,
+        "extracted": 1,
+        "skipped": 0,
+        "failed": 0,
+        "claims": len(gold(STEMS[3])),
+        "rejected": 0,
+    }
+    again = stancetrack.extract([path], db=sqlite_url, base_url=stub.base_url)
+    assert again.skipped == 1 and len(stub.chat_requests) == 1
