@@ -186,9 +186,8 @@ def _progress() -> Iterator[Callable[[ExtractSummary], None] | None]:
             task,
             description=(
                 f"articles {s.extracted + s.skipped + s.failed_articles}/{s.articles}"
-                f" · extracted {s.extracted} · skipped {s.skipped} · failed {s.failed}"
-                f" · claims {s.claims} · rejected {s.rejected}"
-                f" · tokens {s.prompt_tokens + s.completion_tokens}"
+                f" ({s.skipped} skipped, {s.failed} failed) · claims {s.claims}"
+                f" · rejected {s.rejected} · tokens {s.prompt_tokens + s.completion_tokens}"
             ),
         )
 
