@@ -1,0 +1,40 @@
+"""The batch: ingest inputs, then extract, ground and store claims for each article.
+
+Shape of `run_extraction`:
+
+    inputs --(database side: read, skip check)--> bounded queue (2 x concurrency)
+           --> N workers on the event loop: backend.extract (the network wait)
+           --> database side: ground, resolve actors, ONE transaction per article
+               (the article row, its run, its claims and its rejections)
+
+Modules, one job each:
+
+- `ingest`: store inputs without extracting (`stancetrack ingest`);
+- `batch`: the async batch (queue, workers, progress, cancellation) and `run_extraction`;
+- `writer`: where the database side runs (a process by default, or a thread);
+- `storing`: the database side itself: skip check, one transaction per article;
+- `grounded`: a reply's quotes located in the text, the rest turned into rejections;
+- `messages`: the plain records passed between the batch and the database side;
+- `summary`: the counts and callbacks a front end sees;
+- `api`: `extract` / `extract_async`, the library entry points.
+"""
+
+from stancetrack.pipeline.api import extract, extract_async
+from stancetrack.pipeline.batch import run_extraction
+from stancetrack.pipeline.grounded import INVALID_ITEM, ground_reply
+from stancetrack.pipeline.ingest import IngestResult, ingest
+from stancetrack.pipeline.storing import cache_key
+from stancetrack.pipeline.summary import ExtractObserver, ExtractSummary
+
+__all__ = [
+    "INVALID_ITEM",
+    "ExtractObserver",
+    "ExtractSummary",
+    "IngestResult",
+    "cache_key",
+    "extract",
+    "extract_async",
+    "ground_reply",
+    "ingest",
+    "run_extraction",
+]

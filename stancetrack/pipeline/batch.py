@@ -1,0 +1,289 @@
+"""The async batch: a producer, N request workers, and the hand-off to the writer.
+
+    inputs --(database side: read, skip check)--> bounded queue (2 x concurrency)
+           --> N workers on the event loop: backend.extract (the network wait)
+           --> database side: ground, resolve actors, ONE transaction per article
+
+- Streaming: inputs are read a few at a time and at most 2 x concurrency articles wait,
+  so memory does not grow with the corpus.
+- A failed article records a failed run and the batch goes on; a fatal backend error (bad
+  key, unknown model) stops dispatching, as does cancellation (Ctrl-C). Work already
+  answered is still written; requests in flight are abandoned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import Any
+
+from stancetrack.db import Database
+from stancetrack.db.models import utcnow
+from stancetrack.errors import InputError
+from stancetrack.llm.base import Backend, BackendReply, ExtractionError, ExtractionRequest
+from stancetrack.pipeline.messages import (
+    BadInput,
+    Failure,
+    Outcome,
+    Provenance,
+    Skip,
+    StoreConfig,
+    Work,
+)
+from stancetrack.pipeline.summary import ExtractObserver, ExtractSummary
+from stancetrack.pipeline.writer import DbSide, process_by_default
+from stancetrack.settings import Settings
+
+# Inputs read (and skip-checked) per round trip to the database side.
+READ_AHEAD = 16
+
+
+class Batch:
+    """One `run_extraction` call: producer, workers, the database side, the counts."""
+
+    def __init__(
+        self,
+        db_side: DbSide,
+        backend: Backend,
+        target: str,
+        concurrency: int,
+        observer: ExtractObserver,
+    ) -> None:
+        self.db_side = db_side
+        self.target = target
+        self.backend = backend
+        self.concurrency = concurrency
+        self.observer = observer
+        self.summary = ExtractSummary()
+        # Two rounds of work buffered: a burst of writes on the database side must not
+        # starve the workers of their next articles.
+        self.queue: asyncio.Queue[Work | None] = asyncio.Queue(maxsize=2 * concurrency)
+        self.in_flight: set[str] = set()  # text sha256 of articles queued or being extracted
+        self.recent: OrderedDict[str, None] = OrderedDict()  # recently finished (bounded)
+        self.requests: set[asyncio.Task[BackendReply]] = set()
+        self.stopping = False
+        self.error: Exception | None = None
+        self.writes: set[asyncio.Task[None]] = set()
+        self.write_slots = asyncio.Semaphore(concurrency)
+
+    def progress(self) -> None:
+        if self.observer.on_progress is not None:
+            self.observer.on_progress(self.summary)
+
+    async def produce(self) -> None:
+        while not self.stopping:
+            batch = await self.db_side.call("next_inputs", READ_AHEAD)
+            if not batch:
+                break
+            for nxt in batch:
+                if self.stopping:
+                    return
+                await self.dispatch(nxt)
+
+    async def dispatch(self, nxt: Work | Skip | BadInput) -> None:
+        summary = self.summary
+        if isinstance(nxt, BadInput):
+            summary.input_errors += 1
+            if self.observer.on_input_error is not None:
+                self.observer.on_input_error(InputError(nxt.source, nxt.reason))
+            self.progress()
+            return
+        summary.articles += 1
+        sha = nxt.sha256 if isinstance(nxt, Skip) else nxt.item.sha256
+        if isinstance(nxt, Skip) or sha in self.in_flight or sha in self.recent:
+            # Already extracted, or the same text is (or just was) in this batch.
+            summary.skipped += 1
+            self.progress()
+            return
+        self.in_flight.add(sha)
+        await self.queue.put(nxt)
+
+    async def work(self) -> None:
+        while True:
+            work = await self.queue.get()
+            if work is None:
+                return
+            if self.stopping:
+                self.in_flight.discard(work.item.sha256)
+                continue
+            await self.extract_one(work)
+
+    def failed_write(self, exc: BaseException) -> None:
+        """The database failed: stop; the error is raised once the batch has drained."""
+        if self.error is None and isinstance(exc, Exception):
+            self.error = exc
+        self.stop()
+
+    def finished(self, sha: str) -> None:
+        """Forget an in-flight text, but remember it long enough to cover the read-ahead
+        (inputs already checked against the database before this one was committed)."""
+        self.in_flight.discard(sha)
+        self.recent[sha] = None
+        while len(self.recent) > 4 * READ_AHEAD + 4 * self.concurrency:
+            self.recent.popitem(last=False)
+
+    async def extract_one(self, work: Work) -> None:
+        item = work.item
+        request = ExtractionRequest(
+            title=item.title,
+            text=item.text,
+            target=self.target,
+            published=item.published,
+            source=item.source,
+        )
+        started = utcnow()
+        t0 = time.perf_counter()
+        task = asyncio.ensure_future(self.backend.extract(request))
+        self.requests.add(task)
+        try:
+            await asyncio.wait({task})
+        finally:
+            self.requests.discard(task)
+        elapsed_ms = (time.perf_counter() - t0) * 1000
+        if task.cancelled():  # the batch is stopping: this article stays unfinished
+            self.in_flight.discard(item.sha256)
+            return
+        exc = task.exception()
+        if exc is None:
+            call: tuple[Any, ...] = ("write_reply", work, task.result(), started, elapsed_ms)
+        else:
+            if isinstance(exc, ExtractionError):
+                failure = Failure.of(exc)
+                if failure.fatal and self.summary.fatal is None:
+                    # No later article can succeed: stop dispatching now, not after the write.
+                    self.summary.fatal = failure.message
+                    self.stop()
+            else:  # a backend bug must not take the batch down: record it like any failure
+                failure = Failure(f"unexpected {type(exc).__name__}: {exc}")
+            call = ("write_failure", work, started, elapsed_ms, failure)
+        # Hand the write over and take the next article at once: replies arrive in bursts
+        # and the single writer would otherwise hold up up to `concurrency` requests. The
+        # slots bound how many finished replies may wait for the writer (memory).
+        await self.write_slots.acquire()
+        write = asyncio.ensure_future(self.write(work, call))
+        self.writes.add(write)
+        write.add_done_callback(self.writes.discard)
+
+    async def write(self, work: Work, call: tuple[Any, ...]) -> None:
+        try:
+            outcome: Outcome = await self.db_side.call(*call)
+        except Exception as exc:
+            self.failed_write(exc)
+        else:
+            self.count(work, outcome)
+        finally:
+            self.write_slots.release()
+            self.finished(work.item.sha256)
+
+    def count(self, work: Work, outcome: Outcome) -> None:
+        summary = self.summary
+        summary.prompt_tokens += outcome.prompt_tokens
+        summary.completion_tokens += outcome.completion_tokens
+        if outcome.status == "ok":
+            summary.extracted += 1
+            summary.claims += outcome.claims
+            summary.rejected += outcome.rejected
+        else:
+            summary.failed_articles += 1
+            if self.observer.on_article_failed is not None:
+                self.observer.on_article_failed(work.item.source, outcome.error or "failed")
+            if outcome.fatal and summary.fatal is None:
+                summary.fatal = outcome.error or "the backend cannot continue"
+                self.stop()
+        self.progress()
+
+    def stop(self) -> None:
+        """Dispatch nothing more and abandon requests in flight (committed work stays)."""
+        if self.stopping:
+            return
+        self.stopping = True
+        for task in list(self.requests):
+            task.cancel()
+
+    async def run(self) -> ExtractSummary:
+        workers = [asyncio.ensure_future(self.work()) for _ in range(self.concurrency)]
+        producer = asyncio.ensure_future(self.produce())
+        try:
+            await producer
+            for _ in workers:
+                await self.queue.put(None)
+            await asyncio.wait(workers)
+            await self._drain_writes()
+        except asyncio.CancelledError:
+            # Ctrl-C (asyncio.run cancels us) or the caller's cancellation: stop cleanly.
+            self.summary.interrupted = True
+            await self._shutdown(producer, workers)
+        except BaseException:
+            await self._shutdown(producer, workers)
+            raise
+        finally:
+            self.db_side.close()
+        if self.error is not None:
+            raise self.error
+        return self.summary
+
+    async def _shutdown(
+        self, producer: asyncio.Task[None], workers: list[asyncio.Task[None]]
+    ) -> None:
+        self.stop()
+        producer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait({producer})
+        while not self.queue.empty():  # unfinished work is simply not dispatched
+            dropped = self.queue.get_nowait()
+            if dropped is not None:
+                self.in_flight.discard(dropped.item.sha256)
+        for worker in workers:
+            if not worker.done():
+                self.queue.put_nowait(None)
+        pending = [w for w in workers if not w.done()]
+        if pending:
+            await asyncio.wait(pending)
+        await self._drain_writes()
+
+    async def _drain_writes(self) -> None:
+        """Let every handed-over write finish: each commits whole or not at all; none is
+        cancelled, so what was answered is stored even when the batch stops."""
+        while self.writes:
+            await asyncio.wait(set(self.writes))
+
+
+async def run_extraction(
+    db: Database,
+    paths: Iterable[str],
+    settings: Settings,
+    backend: Backend,
+    *,
+    force: bool = False,
+    concurrency: int | None = None,
+    observer: ExtractObserver | None = None,
+    db_process: bool | None = None,
+) -> ExtractSummary:
+    """Extract claims for every article in `paths` with `backend`; see the module doc.
+
+    `db_process`: do the database side in a separate process (default: yes, except for
+    in-memory SQLite); False keeps it on a thread of this process.
+    """
+    limit = max(1, concurrency or settings.concurrency)
+    items = tuple(paths)
+    stdin = None
+    if "-" in items:  # read here: a child process has no stdin
+        stdin = sys.stdin.buffer.read(settings.max_file_bytes + 1)
+    config = StoreConfig(
+        database_url=db.url,
+        target=settings.target,
+        max_file_bytes=settings.max_file_bytes,
+        provenance=Provenance.of(backend),
+        force=force,
+        batch_started=utcnow(),
+        paths=items,
+        stdin=stdin,
+    )
+    process = process_by_default(db.url) if db_process is None else db_process
+    db_side = DbSide(config, db, process=process)
+    batch = Batch(db_side, backend, settings.target, limit, observer or ExtractObserver())
+    return await batch.run()

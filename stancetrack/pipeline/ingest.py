@@ -1,0 +1,52 @@
+"""The ingest stage: store every readable input once, without extracting anything."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from stancetrack.db import Database
+from stancetrack.db.repository.articles import add_article
+from stancetrack.errors import InputError
+from stancetrack.ingest import ArticleInput, iter_inputs
+from stancetrack.settings import Settings
+
+
+@dataclass
+class IngestResult:
+    article_ids: list[int] = field(default_factory=list)
+    new: int = 0
+    duplicates: int = 0
+    errors: list[InputError] = field(default_factory=list)
+
+
+def ingest(
+    db: Database,
+    paths: Iterable[str],
+    settings: Settings,
+    *,
+    on_error: Callable[[InputError], None] | None = None,
+    on_article: Callable[[int, ArticleInput, bool], None] | None = None,
+) -> IngestResult:
+    """Store every readable input once (by text sha256); report and skip the bad ones."""
+    result = IngestResult()
+    seen: set[int] = set()
+    for item in iter_inputs(paths, max_bytes=settings.max_file_bytes):
+        if isinstance(item, InputError):
+            result.errors.append(item)
+            if on_error is not None:
+                on_error(item)
+            continue
+        with db.session() as session:
+            article, created = add_article(session, item)
+            article_id = article.id
+        if created:
+            result.new += 1
+        else:
+            result.duplicates += 1
+        if article_id not in seen:
+            seen.add(article_id)
+            result.article_ids.append(article_id)
+        if on_article is not None:
+            on_article(article_id, item, created)
+    return result

@@ -1,0 +1,274 @@
+"""The database side of a batch: the skip check, and one transaction per article.
+
+- Idempotent: an article is skipped, without a request, when a successful run exists with
+  the same cache key (text sha256, prompt sha256, model, target); `force` re-extracts.
+- Crash-safe: the article row, its run, its claims and its rejections are written in ONE
+  transaction, so after `kill -9` the committed articles are skipped and only the
+  unfinished ones are requested again; nothing is stored twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import itertools
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from stancetrack import grounding
+from stancetrack.db import Database
+from stancetrack.db.models import utcnow
+from stancetrack.db.repository.actors import resolve_actor
+from stancetrack.db.repository.articles import add_article
+from stancetrack.db.repository.extraction import (
+    NewClaim,
+    find_successful_run,
+    record_run,
+)
+from stancetrack.errors import InputError
+from stancetrack.ingest import ArticleInput, iter_inputs
+from stancetrack.llm.base import BackendReply
+from stancetrack.pipeline.grounded import Grounded, ground_reply
+from stancetrack.pipeline.messages import BadInput, Failure, Outcome, Skip, StoreConfig, Work
+from stancetrack.schemas import ReplyClaim
+
+# Raw replies beyond this are cut on the run record (with a marker): audit, not archive.
+MAX_RAW_CHARS = 1_000_000
+# Distinct actor mentions remembered per batch (a few MB at most).
+ACTOR_CACHE_SIZE = 20_000
+
+
+def cache_key(text_sha256: str, prompt_sha256: str, model: str, target: str) -> str:
+    """The skip key: same text, same prompt, same model, same target -> same answer."""
+    joined = "\x1f".join((text_sha256, prompt_sha256, model, target))
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()
+
+
+def _clip(raw: str | None) -> str | None:
+    if raw is None or len(raw) <= MAX_RAW_CHARS:
+        return raw
+    return raw[:MAX_RAW_CHARS] + f"\n[... {len(raw) - MAX_RAW_CHARS} more characters cut]"
+
+
+class Store:
+    """Everything the batch does to the database: one instance, on one thread or process."""
+
+    def __init__(self, config: StoreConfig, db: Database | None = None) -> None:
+        self.db = db or Database(config.database_url, auto_migrate=False)
+        self.config = config
+        self.backend = config.provenance
+        self.force = config.force
+        self.batch_started = config.batch_started
+        self.target = config.target
+        self.params: dict[str, Any] = {
+            "grounding": {
+                "fuzzy_threshold": grounding.FUZZY_THRESHOLD,
+                "fuzzy_min_chars": grounding.FUZZY_MIN_CHARS,
+                "min_chars": grounding.MIN_QUOTE_CHARS,
+                "min_words": grounding.MIN_QUOTE_WORDS,
+            },
+            **config.provenance.params,
+        }
+        stdin = io.BytesIO(config.stdin) if config.stdin is not None else None
+        self._inputs: Iterator[ArticleInput | InputError] = iter_inputs(
+            config.paths, max_bytes=config.max_file_bytes, stdin=stdin
+        )
+        # (actor, speaker, actor_type) -> actor id, for mentions resolved in this batch.
+        self._actors: dict[tuple[str, str, str], int] = {}
+
+    def _remember(self, resolved: dict[tuple[str, str, str], int]) -> None:
+        if len(self._actors) + len(resolved) > ACTOR_CACHE_SIZE:
+            self._actors.clear()  # bounded memory on huge, varied corpora
+        self._actors.update(resolved)
+
+    # producer side
+
+    def next_inputs(self, limit: int) -> list[Work | Skip | BadInput]:
+        """Read up to `limit` inputs and decide for each: work, skip, or an error.
+
+        Reading ahead a few saves round trips to the database process; an empty list means
+        the inputs are exhausted. Nothing is written here: an article is stored in the
+        same transaction as its run, so a crash leaves no half-done article behind.
+        """
+        out: list[Work | Skip | BadInput] = []
+        # --force re-extracts what was done before this batch, not twice within it.
+        since = self.batch_started if self.force else None
+        session: Session | None = None
+        try:
+            for item in itertools.islice(self._inputs, limit):
+                if isinstance(item, InputError):
+                    out.append(BadInput(item.source, item.reason))
+                    continue
+                key = cache_key(
+                    item.sha256, self.backend.prompt.sha256, self.backend.model, self.target
+                )
+                if session is None:
+                    session = self.db.sessions()
+                if find_successful_run(session, key, since=since) is not None:
+                    out.append(Skip(item.sha256))
+                else:
+                    out.append(Work(item, key))
+        finally:
+            if session is not None:
+                session.close()
+        return out
+
+    # writer side
+
+    def _run(
+        self,
+        work: Work,
+        article_id: int,
+        started: datetime,
+        params: dict[str, Any] | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Column values of the run record: every provenance field, never a secret."""
+        backend = self.backend
+        return {
+            "article_id": article_id,
+            "cache_key": work.cache_key,
+            "backend": backend.name,
+            "model": backend.model,
+            "endpoint_host": backend.endpoint_host,
+            "prompt_name": backend.prompt.name,
+            "prompt_version": backend.prompt.version,
+            "prompt_sha256": backend.prompt.sha256,
+            "target": self.target,
+            "temperature": backend.temperature,
+            "max_tokens": backend.max_tokens,
+            "params": params or self.params,
+            "started_at": started,
+            "finished_at": utcnow(),
+            **fields,
+        }
+
+    def write_reply(
+        self, work: Work, reply: BackendReply, started: datetime, elapsed_ms: float
+    ) -> Outcome:
+        found, rejected = ground_reply(work.item.text, reply)
+        fields: dict[str, Any] = dict(
+            params={**self.params, "reasks": reply.reasks, "truncated": reply.truncated},
+            status="ok",
+            output_mode=reply.output_mode,
+            prompt_tokens=reply.prompt_tokens,
+            completion_tokens=reply.completion_tokens,
+            latency_ms=reply.latency_ms or elapsed_ms,
+            attempts=reply.attempts,
+            chunks=reply.chunks,
+            raw_reply=_clip(reply.raw_reply),
+        )
+        try:
+            pending: dict[tuple[str, str, str], int] = {}
+            with self.db.session() as session:
+                article, _created = add_article(session, work.item)
+                run = self._run(work, article.id, started, **fields)
+                claims = self._claims(session, work.item.text, found, pending)
+                record_run(session, run, claims, rejected)
+            self._remember(pending)
+        except IntegrityError as exc:  # e.g. another process changed these actors meanwhile
+            self._actors.clear()
+            return self.write_failure(
+                work,
+                started,
+                elapsed_ms,
+                Failure(
+                    f"could not store the claims: {_first_line(exc)}",
+                    attempts=reply.attempts,
+                    prompt_tokens=reply.prompt_tokens,
+                    completion_tokens=reply.completion_tokens,
+                    last_raw=reply.raw_reply,
+                    output_mode=reply.output_mode,
+                ),
+            )
+        return Outcome(
+            "ok",
+            claims=len(claims),
+            rejected=len(rejected),
+            prompt_tokens=reply.prompt_tokens,
+            completion_tokens=reply.completion_tokens,
+        )
+
+    def _actor_id(
+        self, session: Session, claim: ReplyClaim, pending: dict[tuple[str, str, str], int]
+    ) -> int:
+        """The actor for a mention; a mention seen before in this batch is not looked up again.
+
+        Resolution is idempotent (the same mention resolves to the same actor and adds no
+        alias the second time), so repeating it per claim only costs queries. Entries from
+        this article's transaction join the cache only once it has committed.
+        """
+        mention = (claim.actor, claim.speaker, claim.actor_type.value)
+        known = self._actors.get(mention) or pending.get(mention)
+        if known is None:
+            known = resolve_actor(session, *mention).id
+            pending[mention] = known
+        return known
+
+    def _claims(
+        self,
+        session: Session,
+        text: str,
+        found: list[Grounded],
+        pending: dict[tuple[str, str, str], int],
+    ) -> list[NewClaim]:
+        claims: list[NewClaim] = []
+        seen: set[tuple[int, int, int]] = set()
+        for g in found:
+            c = g.claim
+            actor_id = self._actor_id(session, c, pending)
+            key = (actor_id, g.span.start, g.span.end)
+            if key in seen:  # the same span from the same actor (e.g. overlapping chunks)
+                continue
+            seen.add(key)
+            claims.append(
+                NewClaim(
+                    actor_id=actor_id,
+                    speaker=c.speaker,
+                    quote=text[g.span.start : g.span.end],  # the article's words, always
+                    start=g.span.start,
+                    end=g.span.end,
+                    claim=c.claim,
+                    attribution=c.attribution.value,
+                    stance=c.stance.value,
+                    confidence=c.confidence,
+                    rationale=c.rationale,
+                    alignment=g.span.alignment,
+                )
+            )
+        return claims
+
+    def write_failure(
+        self, work: Work, started: datetime, elapsed_ms: float, exc: Failure
+    ) -> Outcome:
+        fields: dict[str, Any] = dict(
+            status="failed",
+            error=exc.message,
+            output_mode=exc.output_mode,
+            prompt_tokens=exc.prompt_tokens,
+            completion_tokens=exc.completion_tokens,
+            latency_ms=elapsed_ms,
+            attempts=exc.attempts,
+            chunks=0,
+            raw_reply=_clip(exc.last_raw),
+        )
+        with self.db.session() as session:
+            article, _created = add_article(session, work.item)
+            run = self._run(work, article.id, started, **fields)
+            record_run(session, run)
+        return Outcome(
+            "failed",
+            prompt_tokens=exc.prompt_tokens,
+            completion_tokens=exc.completion_tokens,
+            error=run["error"],
+            fatal=exc.fatal,
+        )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,58 @@
+"""What a batch reports to its caller: the counts, and the callbacks a front end sets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from stancetrack.errors import InputError
+
+
+@dataclass
+class ExtractSummary:
+    """Counts for one batch. `as_json()` is DESIGN's `extract` summary.
+
+    `articles` counts readable inputs; each ends `extracted`, `skipped` or failed.
+    `failed` counts unreadable inputs plus articles whose extraction failed, so
+    articles + input_errors == extracted + skipped + failed when the batch ran to the end.
+    """
+
+    articles: int = 0
+    extracted: int = 0
+    skipped: int = 0
+    failed_articles: int = 0
+    input_errors: int = 0
+    claims: int = 0
+    rejected: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    interrupted: bool = False
+    fatal: str | None = None
+
+    @property
+    def failed(self) -> int:
+        return self.failed_articles + self.input_errors
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and self.fatal is None and not self.interrupted
+
+    def as_json(self) -> dict[str, int]:
+        return {
+            "articles": self.articles,
+            "extracted": self.extracted,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "claims": self.claims,
+            "rejected": self.rejected,
+        }
+
+
+@dataclass
+class ExtractObserver:
+    """Callbacks for a front end (all optional, called on the event loop thread)."""
+
+    on_input_error: Callable[[InputError], None] | None = None
+    on_article_failed: Callable[[str, str], None] | None = None  # (source, message)
+    on_progress: Callable[[ExtractSummary], None] | None = None
+    on_notice: Callable[[str], None] | None = None  # e.g. "using the offline rules backend"
