@@ -48,6 +48,7 @@ class GoldBackend:
     prompt: PromptInfo = field(default_factory=lambda: PromptInfo("claims", "1", "a" * 64))
     temperature: float | None = 0.0
     max_tokens: int | None = 1000
+    replies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # instead of gold
     extra: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     fail: dict[str, ExtractionError] = field(default_factory=dict)
     delay: float = 0.0
@@ -67,7 +68,7 @@ class GoldBackend:
             await asyncio.sleep(self.delay)
         if stem in self.fail:
             raise self.fail[stem]
-        items = gold(stem) + self.extra.get(stem, [])
+        items = self.replies.get(stem, gold(stem)) + self.extra.get(stem, [])
         return BackendReply(
             claims=[ReplyClaim.model_validate(i) for i in items],
             raw_reply=json.dumps({"claims": items}),
@@ -153,6 +154,59 @@ def test_gold_actors_are_stored_per_claim(database: Database) -> None:
     got = {(q, a) for q, a in rows}
     want = {(g["quote"], g["actor"]) for g in gold(stem)}
     assert got == want
+
+
+def _said(actor: str, quote: str) -> dict[str, Any]:
+    return dict(
+        speaker=actor,
+        actor=actor,
+        actor_type="person",
+        quote=quote,
+        claim=f"{actor} said: {quote}",
+        attribution="direct",
+        rationale="test",
+        stance="unrelated",
+        confidence=0.9,
+    )
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_bare_surnames_resolve_to_the_full_name_in_the_same_article(
+    database: Database, concurrency: int
+) -> None:
+    """'Putin' before 'Vladimir Putin' is one actor; a 'Johnson' is whoever his article names."""
+    boris, mark = "000_6e641d416cccd12d", "005_hungary_stalls_sweden"
+    backend = GoldBackend(
+        replies={
+            boris: [
+                _said("Putin", "Should we fight NATO then? Has anyone thought about it?"),
+                _said("Vladimir Putin", "I hope that we will eventually find a solution"),
+                _said("Johnson", "It is vital that Russia steps back and chooses a path"),
+            ],
+            mark: [_said("Johnson", "Orban has never said no to Sweden, and I doubt he ever")],
+        }
+    )
+    summary = run(
+        database,
+        backend,
+        ARTICLES / f"{boris}.txt",
+        ARTICLES / f"{mark}.txt",
+        concurrency=concurrency,
+    )
+    assert (summary.extracted, summary.claims, summary.rejected) == (2, 4, 0)
+    with database.session() as s:
+        rows = s.execute(
+            select(Article.source, Claim.quote, Actor.name).join(Claim.article).join(Claim.actor)
+        ).all()
+        actors = sorted(s.scalars(select(Actor.name)))
+    by_quote = {quote[:12]: (Path(source).stem, name) for source, quote, name in rows}
+    assert by_quote == {
+        "Should we fi": (boris, "Vladimir Putin"),
+        "I hope that ": (boris, "Vladimir Putin"),
+        "It is vital ": (boris, "Boris Johnson"),
+        "Orban has ne": (mark, "Mark Johnson"),
+    }
+    assert actors == ["Boris Johnson", "Mark Johnson", "Vladimir Putin"]
 
 
 def test_hallucinated_quote_is_rejected_not_stored(database: Database) -> None:

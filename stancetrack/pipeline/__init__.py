@@ -13,6 +13,7 @@ Modules, one job each:
 - `batch`: the async batch (queue, workers, progress, cancellation) and `run_extraction`;
 - `writer`: where the database side runs (a process by default, or a thread);
 - `storing`: the database side itself: skip check, one transaction per article;
+- `actor_ids`: claims' actors resolved in their article's context, cached when safe;
 - `grounded`: a reply's quotes located in the text, the rest turned into rejections;
 - `messages`: the plain records passed between the batch and the database side;
 - `summary`: the counts and callbacks a front end sees;

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from stancetrack import grounding
 from stancetrack.db import Database
 from stancetrack.db.models import utcnow
-from stancetrack.db.repository.actors import resolve_actor
 from stancetrack.db.repository.articles import add_article
 from stancetrack.db.repository.extraction import (
     NewClaim,
@@ -32,14 +31,12 @@ from stancetrack.db.repository.extraction import (
 from stancetrack.errors import InputError
 from stancetrack.ingest import ArticleInput, iter_inputs
 from stancetrack.llm.base import BackendReply
+from stancetrack.pipeline.actor_ids import ArticleActors, BatchActors
 from stancetrack.pipeline.grounded import Grounded, ground_reply
 from stancetrack.pipeline.messages import BadInput, Failure, Outcome, Skip, StoreConfig, Work
-from stancetrack.schemas import ReplyClaim
 
 # Raw replies beyond this are cut on the run record (with a marker): audit, not archive.
 MAX_RAW_CHARS = 1_000_000
-# Distinct actor mentions remembered per batch (a few MB at most).
-ACTOR_CACHE_SIZE = 20_000
 
 
 def cache_key(text_sha256: str, prompt_sha256: str, model: str, target: str) -> str:
@@ -77,13 +74,7 @@ class Store:
         self._inputs: Iterator[ArticleInput | InputError] = iter_inputs(
             config.paths, max_bytes=config.max_file_bytes, stdin=stdin
         )
-        # (actor, speaker, actor_type) -> actor id, for mentions resolved in this batch.
-        self._actors: dict[tuple[str, str, str], int] = {}
-
-    def _remember(self, resolved: dict[tuple[str, str, str], int]) -> None:
-        if len(self._actors) + len(resolved) > ACTOR_CACHE_SIZE:
-            self._actors.clear()  # bounded memory on huge, varied corpora
-        self._actors.update(resolved)
+        self._actors = BatchActors()
 
     # producer side
 
@@ -163,13 +154,13 @@ class Store:
             raw_reply=_clip(reply.raw_reply),
         )
         try:
-            pending: dict[tuple[str, str, str], int] = {}
             with self.db.session() as session:
                 article, _created = add_article(session, work.item)
                 run = self._run(work, article.id, started, **fields)
-                claims = self._claims(session, work.item.text, found, pending)
+                actors = self._actors.for_article(session, article.id)
+                claims = self._claims(work.item.text, found, actors)
                 record_run(session, run, claims, rejected)
-            self._remember(pending)
+            actors.commit()
         except IntegrityError as exc:  # e.g. another process changed these actors meanwhile
             self._actors.clear()
             return self.write_failure(
@@ -193,34 +184,12 @@ class Store:
             completion_tokens=reply.completion_tokens,
         )
 
-    def _actor_id(
-        self, session: Session, claim: ReplyClaim, pending: dict[tuple[str, str, str], int]
-    ) -> int:
-        """The actor for a mention; a mention seen before in this batch is not looked up again.
-
-        Resolution is idempotent (the same mention resolves to the same actor and adds no
-        alias the second time), so repeating it per claim only costs queries. Entries from
-        this article's transaction join the cache only once it has committed.
-        """
-        mention = (claim.actor, claim.speaker, claim.actor_type.value)
-        known = self._actors.get(mention) or pending.get(mention)
-        if known is None:
-            known = resolve_actor(session, *mention).id
-            pending[mention] = known
-        return known
-
-    def _claims(
-        self,
-        session: Session,
-        text: str,
-        found: list[Grounded],
-        pending: dict[tuple[str, str, str], int],
-    ) -> list[NewClaim]:
+    def _claims(self, text: str, found: list[Grounded], actors: ArticleActors) -> list[NewClaim]:
         claims: list[NewClaim] = []
         seen: set[tuple[int, int, int]] = set()
         for g in found:
             c = g.claim
-            actor_id = self._actor_id(session, c, pending)
+            actor_id = actors.actor_id(c)
             key = (actor_id, g.span.start, g.span.end)
             if key in seen:  # the same span from the same actor (e.g. overlapping chunks)
                 continue
