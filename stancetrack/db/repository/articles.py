@@ -42,14 +42,15 @@ def add_article(session: Session, item: ArticleInput) -> tuple[Article, bool]:
         "chars": len(item.text),
     }
     insert = _INSERT[session.get_bind().dialect.name]  # SQLite or PostgreSQL (engine.py)
-    new_id = session.scalar(
+    # RETURNING the whole row gives the ORM object without reading it back.
+    created = session.scalar(
         insert(Article)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["sha256"])
-        .returning(Article.id)
+        .returning(Article)
     )
-    if new_id is not None:
-        return session.get_one(Article, new_id), True
+    if created is not None:
+        return created, True
     winner = _by_sha256(session, item.sha256)  # stored by another process meanwhile
     if winner is None:  # ...and deleted again before we could read it
         raise NotFoundError(f"article {item.sha256[:12]} vanished while being stored")
