@@ -208,3 +208,32 @@ def test_db_option_beats_environment_beats_dotenv(
     monkeypatch.setenv("STANCETRACK_DATABASE_URL", urls["env"])
     assert count() == 2
     assert count("--db", urls["option"]) == 1
+
+
+HEAVY = ("sqlalchemy", "alembic", "openai", "rapidfuzz", "pydantic_settings")
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["claims", "--help"]])
+def test_version_and_help_load_no_database_or_llm_layer(args: list[str]) -> None:
+    """Start-up stays fast: commands import the database, LLM and analysis layers lazily."""
+    code = (
+        "import sys\n"
+        "from stancetrack.cli.app import main\n"
+        f"main({args!r})\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})), file=sys.stderr)\n"
+        "print(' '.join(m for m in sys.modules if m.startswith('stancetrack.')), file=sys.stderr)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    top, ours = proc.stderr.strip().splitlines()[-2:]
+    assert not set(HEAVY) & set(top.split())
+    assert not [m for m in ours.split() if m.split(".")[1] in {"db", "llm", "analysis"}]
+
+
+def test_diff_threshold_default_is_the_library_default(cli) -> None:  # type: ignore[no-untyped-def]
+    from stancetrack.analysis.diff import MATCH_THRESHOLD
+    from stancetrack.cli.commands_analysis import DIFF_THRESHOLD
+
+    assert DIFF_THRESHOLD == MATCH_THRESHOLD
+    assert f"default: {MATCH_THRESHOLD}" in cli(["diff", "--help"]).stdout

@@ -14,9 +14,8 @@ from typing import Annotated
 import typer
 
 from stancetrack import __version__
-from stancetrack.cli.render import err
+from stancetrack.cli.render import err, error_line
 from stancetrack.errors import StancetrackError
-from stancetrack.settings import load_settings
 
 app = typer.Typer(
     name="stancetrack",
@@ -48,9 +47,14 @@ def _root(
 
 
 def _debug_requested(argv: list[str]) -> bool:
-    """`--debug` anywhere, or STANCETRACK_DEBUG in the environment or `.env`."""
+    """`--debug` anywhere, or STANCETRACK_DEBUG in the environment or `.env`.
+
+    Asked only once something failed, so a successful run never loads the settings here.
+    """
     if "--debug" in argv:
         return True
+    from stancetrack.settings import load_settings
+
     try:
         return load_settings().debug
     except StancetrackError:  # invalid settings: the command itself reports them
@@ -84,7 +88,6 @@ def main(argv: list[str] | None = None) -> int:
     STANCETRACK_DEBUG=1) prints its traceback above that line.
     """
     args = list(sys.argv[1:] if argv is None else argv)
-    debug = _debug_requested(args)
     _register_commands()
     try:
         result = app(args=args, prog_name="stancetrack", standalone_mode=False)
@@ -97,26 +100,23 @@ def main(argv: list[str] | None = None) -> int:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     except StancetrackError as exc:
-        if debug:
+        if _debug_requested(args):
             traceback.print_exc()
-        _error_line(str(exc))
+        error_line(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
         err.print("interrupted")
         return 130
     except Exception as exc:
+        debug = _debug_requested(args)
         if debug:
             traceback.print_exc()
         text = str(exc).strip()
         detail = f": {text.splitlines()[0]}" if text else ""
         hint = "" if debug else " (run with --debug for the traceback)"
-        _error_line(f"unexpected {type(exc).__name__}{detail}{hint}")
+        error_line(f"unexpected {type(exc).__name__}{detail}{hint}")
         return 1
     return result if isinstance(result, int) else 0
-
-
-def _error_line(message: str) -> None:
-    err.print(f"[red]error:[/red] {_escape(message)}", markup=True, highlight=False)
 
 
 def _usage_error(exc: typer.TyperException, args: list[str]) -> int:
@@ -131,15 +131,9 @@ def _usage_error(exc: typer.TyperException, args: list[str]) -> int:
         commands = {c.name or c.callback.__name__ for c in app.registered_commands if c.callback}
         command = next((a for a in args if not a.startswith("-")), None)
         where = f"stancetrack {command}" if command in commands else "stancetrack"
-    _error_line(exc.format_message())
+    error_line(exc.format_message())
     err.print(f"Try '{where} --help' for help.", markup=False)
     return code
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
 
 
 def run() -> None:

@@ -6,23 +6,21 @@ user aliases, which later extractions follow before any automatic matching.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from stancetrack.analysis.stance import overall_from_counts
 from stancetrack.cli.app import app
-from stancetrack.cli.context import open_db, settings_for
+from stancetrack.cli.context import db_session
 from stancetrack.cli.options import DbOption, DebugOption, FormatOption
 from stancetrack.cli.render import emit, err
-from stancetrack.db.repository.actors import (
-    add_user_alias,
-    find_actor,
-    merge_actors,
-    remove_alias,
-    rename_actor,
-)
-from stancetrack.db.repository.analysis import actor_summaries
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from stancetrack.db.models import Actor
 
 actors_app = typer.Typer(
     help="List actors (canonical names, aliases, counts, overall stance) and fix them.",
@@ -34,9 +32,14 @@ actors_app.add_typer(alias_app, name="alias")
 app.add_typer(actors_app, name="actors")
 
 
+ActorArgument = Annotated[str, typer.Argument(help="The actor (NAME).")]
+
+
 def list_actors_json(db: str | None) -> list[dict[str, Any]]:
-    database = open_db(settings_for(db))
-    with database.session() as session:
+    from stancetrack.analysis.stance import overall_from_counts
+    from stancetrack.db.repository.analysis import actor_summaries
+
+    with db_session(db) as session:
         summaries = actor_summaries(session)
     return [
         {
@@ -80,9 +83,14 @@ def actors_command(
     )
 
 
-def _db(ctx: typer.Context, db: str | None) -> str | None:
+@contextmanager
+def _actor(ctx: typer.Context, db: str | None, name: str) -> Iterator[tuple[Session, Actor]]:
+    """The actor NAME in a transaction; `--db` may also be given before the subcommand."""
+    from stancetrack.db.repository.actors import find_actor
+
     parent = ctx.find_object(dict)
-    return db or (parent or {}).get("db")
+    with db_session(db or (parent or {}).get("db")) as session:
+        yield session, find_actor(session, name)
 
 
 @actors_app.command("merge")
@@ -93,10 +101,14 @@ def merge_command(
     db: DbOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """Merge SOURCE into TARGET: claims move, SOURCE's names become TARGET's aliases."""
-    database = open_db(settings_for(_db(ctx, db)))
-    with database.session() as session:
-        src, dst = find_actor(session, source), find_actor(session, target)
+    """Merge SOURCE into TARGET: claims move, SOURCE's names become TARGET's aliases.
+
+    Example: stancetrack actors merge "Stoltenberg" "Jens Stoltenberg"
+    """
+    from stancetrack.db.repository.actors import find_actor, merge_actors
+
+    with _actor(ctx, db, source) as (session, src):
+        dst = find_actor(session, target)
         src_name, dst_name = src.name, dst.name
         moved = merge_actors(session, src, dst)
     err.print(f"merged {src_name!r} into {dst_name!r}: {moved} claim(s) moved")
@@ -105,15 +117,15 @@ def merge_command(
 @actors_app.command("rename")
 def rename_command(
     ctx: typer.Context,
-    old: Annotated[str, typer.Argument(help="The actor (NAME).")],
+    old: ActorArgument,
     new: Annotated[str, typer.Argument(help="Its new canonical name.")],
     db: DbOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Give an actor a new canonical name; the old name stays as an alias."""
-    database = open_db(settings_for(_db(ctx, db)))
-    with database.session() as session:
-        actor = find_actor(session, old)
+    from stancetrack.db.repository.actors import rename_actor
+
+    with _actor(ctx, db, old) as (session, actor):
         before = actor.name
         rename_actor(session, actor, new)
     err.print(f"renamed {before!r} to {new!r}")
@@ -122,15 +134,15 @@ def rename_command(
 @alias_app.command("add")
 def alias_add_command(
     ctx: typer.Context,
-    actor: Annotated[str, typer.Argument(help="The actor (NAME).")],
+    actor: ActorArgument,
     alias: Annotated[str, typer.Argument(help="Another name it goes by.")],
     db: DbOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Teach the registry another name for an actor (later extractions use it)."""
-    database = open_db(settings_for(_db(ctx, db)))
-    with database.session() as session:
-        found = find_actor(session, actor)
+    from stancetrack.db.repository.actors import add_user_alias
+
+    with _actor(ctx, db, actor) as (session, found):
         add_user_alias(session, found, alias)
         name = found.name
     err.print(f"{alias!r} now means {name!r}")
@@ -139,15 +151,15 @@ def alias_add_command(
 @alias_app.command("remove")
 def alias_remove_command(
     ctx: typer.Context,
-    actor: Annotated[str, typer.Argument(help="The actor (NAME).")],
+    actor: ActorArgument,
     alias: Annotated[str, typer.Argument(help="The alias to forget.")],
     db: DbOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Forget one of an actor's aliases."""
-    database = open_db(settings_for(_db(ctx, db)))
-    with database.session() as session:
-        found = find_actor(session, actor)
+    from stancetrack.db.repository.actors import remove_alias
+
+    with _actor(ctx, db, actor) as (session, found):
         removed = remove_alias(session, found, alias)
         name = found.name
     if not removed:

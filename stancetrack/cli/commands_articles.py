@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from stancetrack.cli.app import app
-from stancetrack.cli.context import open_db, settings_for
+from stancetrack.cli.context import db_session
 from stancetrack.cli.options import DbOption, DebugOption, FormatOption
 from stancetrack.cli.render import emit
-from stancetrack.db.repository.articles import list_articles
 
 
 @app.command("articles")
@@ -16,9 +15,9 @@ def articles_command(
     debug: DebugOption = False,
 ) -> None:
     """List stored articles with their claim counts."""
-    settings = settings_for(db)
-    database = open_db(settings)
-    with database.session() as session:
+    from stancetrack.db.repository.articles import list_articles
+
+    with db_session(db) as session:
         rows = [row.as_json() for row in list_articles(session)]
     emit(
         rows,

@@ -23,38 +23,31 @@ against this endpoint and model starts with it instead of probing.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from stancetrack.cli.app import app
-from stancetrack.cli.context import open_db, settings_for
-from stancetrack.cli.options import DbOption, DebugOption, FormatOption
-from stancetrack.cli.render import Format, emit_json, err, resolve_format, stdout_console
-from stancetrack.llm.probe import DEFAULT_TIMEOUT, ProbeReport, probe_endpoint
+from stancetrack.cli.context import endpoint_settings, open_db
+from stancetrack.cli.options import (
+    BaseUrlOption,
+    DbOption,
+    DebugOption,
+    DocumentFormatOption,
+    ModelOption,
+    TimeoutOption,
+)
+from stancetrack.cli.render import Format, emit_json, error_line, resolve_format, stdout_console
+
+if TYPE_CHECKING:
+    from stancetrack.llm.probe import ProbeReport
 
 
 @app.command("check")
 def check_command(
-    base_url: Annotated[
-        str | None,
-        typer.Option(
-            "--base-url",
-            envvar="OPENAI_BASE_URL",
-            help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1.",
-            show_default=False,
-        ),
-    ] = None,
-    model: Annotated[
-        str | None,
-        typer.Option(
-            "--model", "-m", envvar="STANCETRACK_MODEL", help="Model name.", show_default=False
-        ),
-    ] = None,
-    timeout: Annotated[
-        float,
-        typer.Option("--timeout", min=0.001, help="Seconds to wait for each request."),
-    ] = DEFAULT_TIMEOUT,
+    base_url: BaseUrlOption = None,
+    model: ModelOption = None,
+    timeout: TimeoutOption = None,
     save: Annotated[
         bool,
         typer.Option(
@@ -62,15 +55,19 @@ def check_command(
         ),
     ] = False,
     db: DbOption = None,
-    format: FormatOption = None,
+    format: DocumentFormatOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """Probe the LLM endpoint: reachable?, its models, accepted output modes, latency."""
-    fmt = resolve_format(format)
-    if fmt not in {Format.table, Format.json}:
-        raise typer.BadParameter("check prints table or json", param_hint="--format")
-    settings = settings_for(db, openai_base_url=base_url, model=model)
-    report = probe_endpoint(settings, timeout=timeout)
+    """Probe the LLM endpoint: reachable?, its models, accepted output modes, latency.
+
+    Each request waits --timeout seconds (default 60). Exit 0 when the endpoint accepts a
+    structured-output mode, 1 when not, 2 when no endpoint is configured.
+    Example: stancetrack check --base-url http://127.0.0.1:8080/v1 --save
+    """
+    from stancetrack.llm.probe import DEFAULT_TIMEOUT, probe_endpoint
+
+    settings = endpoint_settings(db, base_url=base_url, model=model)
+    report = probe_endpoint(settings, timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
     saved = False
     if save and report.best_mode is not None:
         from stancetrack.db.repository.extraction import DbModeStore
@@ -81,15 +78,12 @@ def check_command(
             saved = True
         finally:
             database.dispose()
-    if fmt is Format.json:
+    if resolve_format(format) is Format.json:
         emit_json({**report.as_json(), "saved": saved})
     else:
         _print_table(report, saved)
     if not report.ok:
-        from rich.markup import escape
-
-        reason = report.reason or "no structured-output mode was accepted"
-        err.print(f"[red]error:[/red] {escape(reason)}", markup=True, highlight=False)
+        error_line(report.reason or "no structured-output mode was accepted")
         raise typer.Exit(1)
 
 

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from stancetrack.analysis.gold import import_gold
 from stancetrack.cli.app import app
 from stancetrack.cli.context import open_db, settings_for
 from stancetrack.cli.options import DbOption, DebugOption, FormatOption
@@ -19,9 +18,8 @@ from stancetrack.cli.selection import (
     SinceOption,
     StanceOption,
     UntilOption,
-    build_filter,
+    claim_selection,
 )
-from stancetrack.db.repository.analysis import list_claims
 
 CLAIM_COLUMNS = [
     ("id", "id"),
@@ -63,19 +61,22 @@ def claims_command(
     format: FormatOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """List claims in reading order (date, article, position), filtered."""
-    database = open_db(settings_for(db))
-    with database.session() as session:
-        flt = build_filter(
-            session,
-            actors=actor,
-            articles=article,
-            stances=stance,
-            since=since,
-            until=until,
-            search=search,
-            limit=limit,
-        )
+    """List claims in reading order (date, article, position), filtered.
+
+    Example: stancetrack claims --actor Putin --stance oppose --since 2022-01-01 -f csv
+    """
+    from stancetrack.db.repository.analysis import list_claims
+
+    with claim_selection(
+        db,
+        actors=actor,
+        articles=article,
+        stances=stance,
+        since=since,
+        until=until,
+        search=search,
+        limit=limit,
+    ) as (session, flt):
         rows = [row.as_json() for row in list_claims(session, flt)]
     fmt = resolve_format(format)
     if fmt is Format.table:  # a flat date column for people; JSON keeps DESIGN's shape
@@ -100,7 +101,12 @@ def import_gold_command(
     db: DbOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """Store hand-annotated claims (reply schema v1) as articles' claims, without a model."""
+    """Store hand-annotated claims (reply schema v1) as articles' claims, without a model.
+
+    Example: stancetrack import-gold fixtures/gold --articles fixtures/articles
+    """
+    from stancetrack.analysis.gold import import_gold
+
     settings = settings_for(db)
     results = import_gold(open_db(settings), gold, articles=articles or [], settings=settings)
     claims = sum(r.claims for r in results)

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from stancetrack.cli.app import app
-from stancetrack.cli.context import settings_for
-from stancetrack.cli.options import DebugOption
+from stancetrack.cli.context import endpoint_settings
+from stancetrack.cli.options import (
+    BackendChoice,
+    BackendOption,
+    BaseUrlOption,
+    ConcurrencyOption,
+    DebugOption,
+    DocumentFormatOption,
+    ModelOption,
+)
 from stancetrack.cli.render import Format, emit_json, emit_table, err, resolve_format
 from stancetrack.errors import UsageError
-from stancetrack.evaluation import evaluate, load_gold
-from stancetrack.evaluation.brat import ANNOTATOR_CHOICES
-from stancetrack.evaluation.report import TABLE_COLUMNS, table_rows
-from stancetrack.evaluation.runner import EvalResult
-from stancetrack.llm.factory import make_backend, resolve_backend_name
+
+if TYPE_CHECKING:
+    from stancetrack.evaluation.runner import EvalResult
 
 
 @app.command("eval")
@@ -29,31 +34,10 @@ def eval_command(
             "directory with text/ and attributions/."
         ),
     ],
-    backend: Annotated[
-        str,
-        typer.Option(
-            "--backend",
-            "-b",
-            help="What to score: rules, openai, or auto.",
-            metavar="rules|openai|auto",
-        ),
-    ] = "rules",
-    model: Annotated[
-        str | None, typer.Option("--model", "-m", help="Model name (openai backend).")
-    ] = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option(
-            "--base-url",
-            envvar="OPENAI_BASE_URL",
-            help="OpenAI-compatible endpoint.",
-            show_default=False,
-        ),
-    ] = None,
-    concurrency: Annotated[
-        int | None,
-        typer.Option("--concurrency", "-c", min=1, max=512, help="Articles in flight at once."),
-    ] = None,
+    backend: BackendOption = BackendChoice.rules,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    concurrency: ConcurrencyOption = None,
     limit: Annotated[
         int | None, typer.Option("--limit", "-n", min=1, help="Score only the first N documents.")
     ] = None,
@@ -66,27 +50,25 @@ def eval_command(
             metavar="first|all",
         ),
     ] = "first",
-    format: Annotated[
-        Format | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="table or json (default: table on a terminal, json when piped).",
-            show_default=False,
-        ),
-    ] = None,
+    format: DocumentFormatOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """Score claims, speakers and stance of a backend against gold annotations."""
-    if backend not in ("rules", "openai", "auto"):
-        raise UsageError(f"--backend must be rules, openai or auto, not {backend!r}")
+    """Score claims, speakers and stance of a backend against gold annotations.
+
+    Example: stancetrack eval fixtures/gold --backend openai --model gpt-4o-mini
+    """
+    import asyncio
+
+    from stancetrack.evaluation import evaluate, load_gold
+    from stancetrack.evaluation.brat import ANNOTATOR_CHOICES
+    from stancetrack.evaluation.report import TABLE_COLUMNS, table_rows
+    from stancetrack.llm.factory import make_backend, resolve_backend_name
+
     if annotators not in ANNOTATOR_CHOICES:
         raise UsageError(f"--annotators must be first or all, not {annotators!r}")
     fmt = resolve_format(format)
-    if fmt not in (Format.table, Format.json):
-        raise UsageError("eval prints --format table or json")
-    settings = settings_for(None, model=model, openai_base_url=base_url, concurrency=concurrency)
-    name, notice = resolve_backend_name(settings, backend)
+    settings = endpoint_settings(model=model, base_url=base_url, concurrency=concurrency)
+    name, notice = resolve_backend_name(settings, (backend or BackendChoice.rules).value)
     if notice:
         err.print(notice)
     gold_set = load_gold(gold, annotators=annotators)

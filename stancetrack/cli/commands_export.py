@@ -9,18 +9,10 @@ from typing import Annotated
 
 import typer
 
-from stancetrack.analysis.export import export_claims
-from stancetrack.analysis.report import build_report
 from stancetrack.cli.app import app
-from stancetrack.cli.context import open_db, settings_for
 from stancetrack.cli.options import DbOption, DebugOption
 from stancetrack.cli.render import err
-from stancetrack.cli.selection import (
-    ActorOption,
-    ArticleOption,
-    StanceOption,
-    build_filter,
-)
+from stancetrack.cli.selection import ActorOption, ArticleOption, StanceOption, claim_selection
 from stancetrack.errors import InputError
 
 
@@ -47,10 +39,13 @@ def export_command(
     db: DbOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """Every claim with its article, actor and run fields (columns: see README)."""
-    database = open_db(settings_for(db))
-    with database.session() as session:
-        flt = build_filter(session, actors=actor, articles=article, stances=stance)
+    """Every claim with its article, actor and run fields (columns: see README).
+
+    Example: stancetrack export -f jsonl -o claims.jsonl --actor Putin
+    """
+    from stancetrack.analysis.export import export_claims
+
+    with claim_selection(db, actors=actor, articles=article, stances=stance) as (session, flt):
         if output in (None, "-"):
             n = export_claims(session, sys.stdout, format.value, flt)
             sys.stdout.flush()
@@ -75,10 +70,13 @@ def report_command(
     db: DbOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """One self-contained HTML file: highlighted evidence, stance matrix, timelines."""
-    database = open_db(settings_for(db))
-    with database.session() as session:
-        flt = build_filter(session, actors=actor, articles=article)
+    """One self-contained HTML file: highlighted evidence, stance matrix, timelines.
+
+    Example: stancetrack report -o nato.html --title "NATO expansion, 2022"
+    """
+    from stancetrack.analysis.report import build_report
+
+    with claim_selection(db, actors=actor, articles=article) as (session, flt):
         html = build_report(session, flt, title=title)
     if output == "-":
         sys.stdout.write(html)

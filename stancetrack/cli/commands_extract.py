@@ -4,28 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from stancetrack.cli.app import app
-from stancetrack.cli.context import settings_for
-from stancetrack.cli.options import DbOption, DebugOption, FormatOption
-from stancetrack.cli.render import Format, emit_json, err, resolve_format, stdout_console
-from stancetrack.errors import InputError
-from stancetrack.pipeline import ExtractObserver, ExtractSummary, extract
+from stancetrack.cli.context import endpoint_settings
+from stancetrack.cli.options import (
+    BackendOption,
+    BaseUrlOption,
+    ConcurrencyOption,
+    DbOption,
+    DebugOption,
+    DocumentFormatOption,
+    ModelOption,
+    TimeoutOption,
+)
+from stancetrack.cli.render import (
+    Format,
+    emit_json,
+    err,
+    error_line,
+    resolve_format,
+    stdout_console,
+)
 
-BackendOption = Annotated[
-    str | None,
-    typer.Option(
-        "--backend",
-        "-b",
-        envvar="STANCETRACK_BACKEND",
-        help="auto (openai when an endpoint is configured, else rules), openai or rules.",
-        show_default=False,
-        metavar="auto|openai|rules",
-    ),
-]
+if TYPE_CHECKING:
+    from stancetrack.errors import InputError
+    from stancetrack.pipeline import ExtractSummary
 
 
 @app.command("extract")
@@ -34,33 +40,9 @@ def extract_command(
         list[str], typer.Argument(help="Files, directories (recursive), URLs or '-' for stdin.")
     ],
     backend: BackendOption = None,
-    model: Annotated[
-        str | None,
-        typer.Option(
-            "--model", "-m", envvar="STANCETRACK_MODEL", help="Model name.", show_default=False
-        ),
-    ] = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option(
-            "--base-url",
-            envvar="OPENAI_BASE_URL",
-            help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1.",
-            show_default=False,
-        ),
-    ] = None,
-    concurrency: Annotated[
-        int | None,
-        typer.Option(
-            "--concurrency",
-            "-c",
-            envvar="STANCETRACK_CONCURRENCY",
-            min=1,
-            max=512,
-            help="Requests in flight at once (default 8).",
-            show_default=False,
-        ),
-    ] = None,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    concurrency: ConcurrencyOption = None,
     force: Annotated[
         bool,
         typer.Option("--force", help="Re-extract articles already extracted the same way."),
@@ -77,43 +59,37 @@ def extract_command(
         float | None,
         typer.Option("--temperature", min=0.0, max=2.0, help="Sampling temperature."),
     ] = None,
-    timeout: Annotated[
-        float | None,
-        typer.Option("--timeout", min=0.001, help="Seconds per request before retrying."),
-    ] = None,
+    timeout: TimeoutOption = None,
     db: DbOption = None,
-    format: FormatOption = None,
+    format: DocumentFormatOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Read articles, extract grounded claims and store them (skips what is already done).
 
     Exit 0 when every input and article succeeded, 1 when some failed (the rest are
     processed and stored), 130 when interrupted (what was committed stays).
+    Example: stancetrack extract fixtures/articles --backend rules
     """
-    if backend is not None and backend not in {"auto", "openai", "rules"}:
-        raise typer.BadParameter(
-            f"{backend!r} is not one of auto, openai, rules", param_hint="--backend"
-        )
-    settings = settings_for(
+    from stancetrack.pipeline import ExtractObserver, extract
+
+    settings = endpoint_settings(
         db,
         backend=backend,
         model=model,
-        openai_base_url=base_url,
+        base_url=base_url,
         concurrency=concurrency,
+        timeout=timeout,
         target=target,
         max_tokens=max_tokens,
         temperature=temperature,
-        request_timeout=timeout,
     )
     fmt = resolve_format(format)
-    if fmt not in {Format.table, Format.json}:
-        raise typer.BadParameter("extract prints table or json", param_hint="--format")
 
     def input_failed(error: InputError) -> None:
-        _error_line(f"{error.source}: {error.reason}")
+        error_line(f"{error.source}: {error.reason}")
 
     def article_failed(source: str, message: str) -> None:
-        _error_line(f"{source}: {message}")
+        error_line(f"{source}: {message}")
 
     with _progress() as on_progress:
         observer = ExtractObserver(
@@ -125,12 +101,6 @@ def extract_command(
         summary = extract(paths, settings=settings, force=force, observer=observer)
     _render(summary, fmt)
     raise typer.Exit(_finish(summary))
-
-
-def _error_line(message: str) -> None:
-    from rich.markup import escape
-
-    err.print(f"[red]error:[/red] {escape(message)}", markup=True, highlight=False)
 
 
 def _render(summary: ExtractSummary, fmt: Format) -> None:
@@ -150,7 +120,7 @@ def _render(summary: ExtractSummary, fmt: Format) -> None:
 def _finish(summary: ExtractSummary) -> int:
     """One closing line on stderr when something went wrong; the exit code."""
     if summary.fatal is not None:
-        _error_line(f"stopped: {summary.fatal}")
+        error_line(f"stopped: {summary.fatal}")
         return 1
     if summary.interrupted:
         err.print(

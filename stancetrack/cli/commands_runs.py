@@ -8,11 +8,9 @@ from typing import Annotated, Any
 import typer
 
 from stancetrack.cli.app import app
-from stancetrack.cli.context import open_db, settings_for
+from stancetrack.cli.context import db_session
 from stancetrack.cli.options import DbOption, DebugOption, FormatOption
 from stancetrack.cli.render import Format, emit, emit_json, resolve_format, stdout_console
-from stancetrack.db.repository.articles import find_article
-from stancetrack.db.repository.extraction import get_run, list_runs, run_summary
 from stancetrack.errors import NotFoundError
 
 
@@ -77,21 +75,20 @@ def runs_command(
     """List extraction runs, newest first. `stancetrack runs show ID` shows one in full."""
     if ctx.invoked_subcommand is not None:
         return
-    database = open_db(settings_for(db))
-    try:
-        with database.session() as session:
-            article_id = find_article(session, article).id if article else None
-            rows = [
-                run_summary(run, art)
-                for run, art in list_runs(
-                    session,
-                    article_id=article_id,
-                    status=status.value if status else None,
-                    limit=limit,
-                )
-            ]
-    finally:
-        database.dispose()
+    from stancetrack.db.repository.articles import find_article
+    from stancetrack.db.repository.extraction import list_runs, run_summary
+
+    with db_session(db) as session:
+        article_id = find_article(session, article).id if article else None
+        rows = [
+            run_summary(run, art)
+            for run, art in list_runs(
+                session,
+                article_id=article_id,
+                status=status.value if status else None,
+                limit=limit,
+            )
+        ]
     fmt = resolve_format(format)
     failed = any(r["error"] for r in rows)
     emit(
@@ -111,27 +108,25 @@ def show_command(
     debug: DebugOption = False,
 ) -> None:
     """One run in full: provenance, the raw reply and the rejected claims with reasons."""
-    database = open_db(settings_for(db))
-    try:
-        with database.session() as session:
-            found = get_run(session, run_id)
-            if found is None:
-                raise NotFoundError(f"no run with id {run_id}")
-            run, article, rejected = found
-            data = run_summary(run, article)
-            data["raw_reply"] = run.raw_reply
-            data["rejected_claims"] = [
-                {
-                    "reason": r.reason,
-                    "detail": (r.payload or {}).get("detail"),
-                    "actor": r.actor,
-                    "speaker": r.speaker,
-                    "quote": r.quote,
-                }
-                for r in rejected
-            ]
-    finally:
-        database.dispose()
+    from stancetrack.db.repository.extraction import get_run, run_summary
+
+    with db_session(db) as session:
+        found = get_run(session, run_id)
+        if found is None:
+            raise NotFoundError(f"no run with id {run_id}")
+        run, article, rejected = found
+        data = run_summary(run, article)
+        data["raw_reply"] = run.raw_reply
+        data["rejected_claims"] = [
+            {
+                "reason": r.reason,
+                "detail": (r.payload or {}).get("detail"),
+                "actor": r.actor,
+                "speaker": r.speaker,
+                "quote": r.quote,
+            }
+            for r in rejected
+        ]
     if resolve_format(format) is not Format.table:
         emit_json(data)
         return

@@ -1,14 +1,64 @@
-"""Helpers commands share: settings with option overrides, opening the database."""
+"""Helpers commands share: settings with option overrides, opening the database.
+
+Settings and the database layer are imported on first use, so that `--help` and `--version`
+do not pay for pydantic-settings and SQLAlchemy.
+"""
 
 from __future__ import annotations
 
-from stancetrack.db import Database
-from stancetrack.settings import Settings, load_settings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from stancetrack.cli.options import BackendChoice
+    from stancetrack.db import Database
+    from stancetrack.settings import Settings
 
 
 def settings_for(db: str | None = None, **overrides: object) -> Settings:
+    """Settings from the environment and `.env`, with the given (non-None) options on top."""
+    from stancetrack.settings import load_settings
+
     return load_settings(database_url=db, **overrides)
 
 
+def endpoint_settings(
+    db: str | None = None,
+    *,
+    backend: BackendChoice | None = None,
+    model: str | None = None,
+    base_url: str | None = None,
+    concurrency: int | None = None,
+    timeout: float | None = None,
+    **overrides: object,
+) -> Settings:
+    """Settings from the shared LLM endpoint options (see options.py)."""
+    return settings_for(
+        db,
+        backend=backend.value if backend else None,
+        model=model,
+        openai_base_url=base_url,
+        concurrency=concurrency,
+        request_timeout=timeout,
+        **overrides,
+    )
+
+
 def open_db(settings: Settings) -> Database:
+    from stancetrack.db import Database
+
     return Database(settings.database_url)
+
+
+@contextmanager
+def db_session(db: str | None) -> Iterator[Session]:
+    """One transaction on the database `--db` names; the engine is closed afterwards."""
+    database = open_db(settings_for(db))
+    try:
+        with database.session() as session:
+            yield session
+    finally:
+        database.dispose()

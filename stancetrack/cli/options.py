@@ -1,12 +1,23 @@
-"""Options every command shares, as `Annotated` types (one definition, one help text)."""
+"""Options several commands share, as `Annotated` types: one definition, one help text.
+
+Options that select claims (--actor, --article, ...) live in `selection.py`.
+"""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
-from stancetrack.cli.render import Format
+from stancetrack.cli.render import DocumentFormat, Format
+
+
+class BackendChoice(StrEnum):
+    auto = "auto"
+    openai = "openai"
+    rules = "rules"
+
 
 DbOption = Annotated[
     str | None,
@@ -26,9 +37,59 @@ FormatOption = Annotated[
         show_default=False,
     ),
 ]
+DocumentFormatOption = Annotated[
+    DocumentFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format (default: table on a terminal, json when piped).",
+        show_default=False,
+    ),
+]
 DebugOption = Annotated[
     bool,
+    typer.Option("--debug", envvar="STANCETRACK_DEBUG", help="Show tracebacks on errors."),
+]
+
+# The LLM endpoint. Settings read the same variables; the envvar here shows them in --help.
+BackendOption = Annotated[
+    BackendChoice | None,
     typer.Option(
-        "--debug", envvar="STANCETRACK_DEBUG", help="Show tracebacks on errors.", hidden=False
+        "--backend",
+        "-b",
+        help="auto (openai when an endpoint is configured, else rules), openai or rules.",
+    ),
+]
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model", "-m", envvar="STANCETRACK_MODEL", help="Model name.", show_default=False
+    ),
+]
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--base-url",
+        envvar="OPENAI_BASE_URL",
+        help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1.",
+        show_default=False,
+    ),
+]
+ConcurrencyOption = Annotated[
+    int | None,
+    typer.Option(
+        "--concurrency",
+        "-c",
+        envvar="STANCETRACK_CONCURRENCY",
+        min=1,
+        max=512,
+        help="Requests in flight at once (default 8).",
+        show_default=False,
+    ),
+]
+TimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout", min=0.001, help="Seconds to wait for each request.", show_default=False
     ),
 ]

@@ -9,14 +9,29 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from rich.console import Console
-from rich.table import Table
+if TYPE_CHECKING:
+    from rich.console import Console
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class _StderrConsole:
+    """The stderr console, built on first use: importing rich costs start-up time that
+    `--version`, `--help` and JSON output do not need."""
+
+    _console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=True, highlight=False, soft_wrap=True)
+        return getattr(self._console, name)
+
+
+err = cast("Console", _StderrConsole())
 
 
 class Format(StrEnum):
@@ -24,6 +39,13 @@ class Format(StrEnum):
     json = "json"
     jsonl = "jsonl"
     csv = "csv"
+
+
+class DocumentFormat(StrEnum):
+    """The formats of commands whose result is one document, not rows."""
+
+    table = "table"
+    json = "json"
 
 
 STANCE_STYLE = {
@@ -37,13 +59,15 @@ STANCE_STYLE = {
 
 
 def stdout_console() -> Console:
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=False)
 
 
-def resolve_format(fmt: Format | None) -> Format:
+def resolve_format(fmt: Format | DocumentFormat | None) -> Format:
     """Default: a table on a terminal, JSON when piped (so `| jq` works without a flag)."""
     if fmt is not None:
-        return fmt
+        return Format(fmt.value)
     return Format.table if sys.stdout.isatty() else Format.json
 
 
@@ -105,6 +129,8 @@ def emit_table(
     if not rows:
         err.print(f"[dim]{empty}[/dim]")
         return
+    from rich.table import Table
+
     table = Table(title=title, show_lines=False, header_style="bold")
     for column in columns:
         table.add_column(column[1], overflow="fold")
@@ -131,11 +157,42 @@ def emit(
     csv_columns: Sequence[str] | None = None,
 ) -> None:
     fmt = resolve_format(fmt)
+    if fmt is Format.table:
+        emit_table(rows, columns, title=title, empty=empty)
+    else:
+        emit_rows(rows, fmt, csv_columns)
+
+
+def emit_document(
+    fmt: Format | None,
+    document: Any,
+    rows: Callable[[], Sequence[Mapping[str, Any]]],
+    table: Callable[[], None],
+) -> None:
+    """A nested result: the whole document as JSON, flat `rows()` as JSONL or CSV, or `table()`."""
+    fmt = resolve_format(fmt)
+    if fmt is Format.table:
+        table()
+    elif fmt is Format.json:
+        emit_json(document)
+    else:
+        emit_rows(rows(), fmt)
+
+
+def emit_rows(
+    rows: Sequence[Mapping[str, Any]], fmt: Format, csv_columns: Sequence[str] | None = None
+) -> None:
+    """Rows for programs: a JSON array, JSON lines or CSV (nested objects flattened)."""
     if fmt is Format.json:
         emit_json(list(rows))
     elif fmt is Format.jsonl:
         emit_jsonl(rows)
-    elif fmt is Format.csv:
-        emit_csv(rows, csv_columns)
     else:
-        emit_table(rows, columns, title=title, empty=empty)
+        emit_csv(rows, csv_columns)
+
+
+def error_line(message: str) -> None:
+    """One `error: ...` line on stderr (the message is shown as is, not as markup)."""
+    from rich.markup import escape
+
+    err.print(f"[red]error:[/red] {escape(message)}", markup=True, highlight=False)

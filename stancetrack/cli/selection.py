@@ -6,18 +6,21 @@ through the library (NAME: canonical or alias; REF: id, sha256 prefix, path or U
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy.orm import Session
 
-from stancetrack.db.repository.actors import find_actors
-from stancetrack.db.repository.analysis import ClaimFilter
-from stancetrack.db.repository.articles import find_article
+from stancetrack.cli.context import db_session
 from stancetrack.errors import UsageError
-from stancetrack.ingest.normalize import parse_date
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from stancetrack.db.repository.analysis import ClaimFilter
 
 
 class StanceChoice(StrEnum):
@@ -80,6 +83,8 @@ LimitOption = Annotated[
 
 
 def parse_day(value: str | None, option: str) -> date | None:
+    from stancetrack.ingest.normalize import parse_date
+
     if value is None:
         return None
     parsed = parse_date(value)
@@ -89,15 +94,20 @@ def parse_day(value: str | None, option: str) -> date | None:
 
 
 def actor_ids(session: Session, names: list[str] | None) -> list[int]:
+    from stancetrack.db.repository.actors import find_actors
+
     return [a.id for a in find_actors(session, names or [])]
 
 
 def article_ids(session: Session, refs: list[str] | None) -> list[int]:
+    from stancetrack.db.repository.articles import find_article
+
     return list(dict.fromkeys(find_article(session, ref).id for ref in refs or []))
 
 
-def build_filter(
-    session: Session,
+@contextmanager
+def claim_selection(
+    db: str | None,
     *,
     actors: list[str] | None = None,
     articles: list[str] | None = None,
@@ -106,16 +116,23 @@ def build_filter(
     until: str | None = None,
     search: str | None = None,
     limit: int | None = None,
-) -> ClaimFilter:
+) -> Iterator[tuple[Session, ClaimFilter]]:
+    """A transaction on `--db` and the filter the selection options describe."""
+    from stancetrack.db.repository.analysis import ClaimFilter
+
     since_day, until_day = parse_day(since, "--since"), parse_day(until, "--until")
     if since_day and until_day and since_day > until_day:
         raise UsageError(f"--since {since_day} is after --until {until_day}")
-    return ClaimFilter(
-        actor_ids=actor_ids(session, actors),
-        article_ids=article_ids(session, articles),
-        stances=[s.value for s in stances or []],
-        since=since_day,
-        until=until_day,
-        search=search or None,
-        limit=limit,
-    )
+    with db_session(db) as session:
+        yield (
+            session,
+            ClaimFilter(
+                actor_ids=actor_ids(session, actors),
+                article_ids=article_ids(session, articles),
+                stances=[s.value for s in stances or []],
+                since=since_day,
+                until=until_day,
+                search=search or None,
+                limit=limit,
+            ),
+        )
