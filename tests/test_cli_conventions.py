@@ -73,6 +73,8 @@ def test_python_dash_m_and_version() -> None:
         (["no-such-command"], "No such command 'no-such-command'"),
         (["articles", "--format", "xml"], "'xml' is not one of"),
         (["articles", "--db"], "requires an argument"),
+        (["check", "--format", "csv"], "'csv' is not one of 'table', 'json'."),
+        (["eval", ".", "--backend", "nope"], "'nope' is not one of 'auto', 'openai', 'rules'."),
     ],
 )
 def test_usage_errors_are_two_plain_lines_and_exit_2(cli, args: list[str], phrase: str) -> None:  # type: ignore[no-untyped-def]
@@ -84,6 +86,7 @@ def test_usage_errors_are_two_plain_lines_and_exit_2(cli, args: list[str], phras
     assert lines[0].startswith("error: ") and phrase in lines[0]
     assert lines[1].startswith("Try 'stancetrack") and lines[1].endswith("--help' for help.")
     assert "╭" not in result.stderr and "Traceback" not in result.stderr
+    assert "Value error" not in result.stderr
 
 
 def test_bare_command_shows_help(cli) -> None:  # type: ignore[no-untyped-def]
@@ -237,3 +240,12 @@ def test_diff_threshold_default_is_the_library_default(cli) -> None:  # type: ig
 
     assert DIFF_THRESHOLD == MATCH_THRESHOLD
     assert f"default: {MATCH_THRESHOLD}" in cli(["diff", "--help"]).stdout
+
+
+def test_removing_a_missing_alias_is_one_error_line(cli, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+    extracted = cli(["extract", str(SEED), "--backend", "rules", "--db", sqlite_url, "-f", "json"])
+    assert extracted.exit_code == 0, extracted.stderr
+    actor = json.loads(cli(["actors", "--db", sqlite_url, "-f", "json"]).stdout)[0]["actor"]
+    result = cli(["actors", "alias", "remove", actor, "no such alias", "--db", sqlite_url])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.strip() == f"error: {actor!r} has no alias 'no such alias'"

@@ -131,7 +131,8 @@ def _usage_error(exc: typer.TyperException, args: list[str]) -> int:
         commands = {c.name or c.callback.__name__ for c in app.registered_commands if c.callback}
         command = next((a for a in args if not a.startswith("-")), None)
         where = f"stancetrack {command}" if command in commands else "stancetrack"
-    error_line(exc.format_message())
+    # typer's parameter adapters prefix pydantic's "Value error, "; the rest says it all
+    error_line(exc.format_message().replace("Value error, ", "", 1))
     err.print(f"Try '{where} --help' for help.", markup=False)
     return code
 

@@ -16,6 +16,8 @@ from stancetrack.cli.app import app
 from stancetrack.cli.context import db_session
 from stancetrack.cli.options import DbOption, DebugOption, FormatOption
 from stancetrack.cli.render import emit, err
+from stancetrack.cli.selection import ActorArgument
+from stancetrack.errors import NotFoundError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -23,16 +25,13 @@ if TYPE_CHECKING:
     from stancetrack.db.models import Actor
 
 actors_app = typer.Typer(
-    help="List actors (canonical names, aliases, counts, overall stance) and fix them.",
+    help="List actors with aliases, counts and overall stance; merge, rename, alias them.",
     invoke_without_command=True,
     no_args_is_help=False,
 )
 alias_app = typer.Typer(help="Add or remove an actor's aliases.", no_args_is_help=True)
 actors_app.add_typer(alias_app, name="alias")
 app.add_typer(actors_app, name="actors")
-
-
-ActorArgument = Annotated[str, typer.Argument(help="The actor (NAME).")]
 
 
 def list_actors_json(db: str | None) -> list[dict[str, Any]]:
@@ -96,8 +95,8 @@ def _actor(ctx: typer.Context, db: str | None, name: str) -> Iterator[tuple[Sess
 @actors_app.command("merge")
 def merge_command(
     ctx: typer.Context,
-    source: Annotated[str, typer.Argument(help="The actor to fold away (NAME).")],
-    target: Annotated[str, typer.Argument(help="The actor that stays (NAME).")],
+    source: Annotated[str, typer.Argument(metavar="SOURCE", help="The actor to fold away (NAME).")],
+    target: Annotated[str, typer.Argument(metavar="TARGET", help="The actor that stays (NAME).")],
     db: DbOption = None,
     debug: DebugOption = False,
 ) -> None:
@@ -118,7 +117,7 @@ def merge_command(
 def rename_command(
     ctx: typer.Context,
     old: ActorArgument,
-    new: Annotated[str, typer.Argument(help="Its new canonical name.")],
+    new: Annotated[str, typer.Argument(metavar="NEW", help="Its new canonical name.")],
     db: DbOption = None,
     debug: DebugOption = False,
 ) -> None:
@@ -135,7 +134,7 @@ def rename_command(
 def alias_add_command(
     ctx: typer.Context,
     actor: ActorArgument,
-    alias: Annotated[str, typer.Argument(help="Another name it goes by.")],
+    alias: Annotated[str, typer.Argument(metavar="ALIAS", help="Another name it goes by.")],
     db: DbOption = None,
     debug: DebugOption = False,
 ) -> None:
@@ -152,7 +151,7 @@ def alias_add_command(
 def alias_remove_command(
     ctx: typer.Context,
     actor: ActorArgument,
-    alias: Annotated[str, typer.Argument(help="The alias to forget.")],
+    alias: Annotated[str, typer.Argument(metavar="ALIAS", help="The alias to forget.")],
     db: DbOption = None,
     debug: DebugOption = False,
 ) -> None:
@@ -163,6 +162,5 @@ def alias_remove_command(
         removed = remove_alias(session, found, alias)
         name = found.name
     if not removed:
-        err.print(f"{name!r} has no alias {alias!r}")
-        raise typer.Exit(1)
+        raise NotFoundError(f"{name!r} has no alias {alias!r}")
     err.print(f"removed alias {alias!r} from {name!r}")

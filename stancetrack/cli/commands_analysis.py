@@ -14,7 +14,7 @@ from stancetrack.cli.app import app
 from stancetrack.cli.context import db_session
 from stancetrack.cli.options import DbOption, DebugOption, FormatOption
 from stancetrack.cli.render import Format, emit_document, emit_rows, err, resolve_format
-from stancetrack.cli.selection import ArticleOption, actor_ids, article_ids
+from stancetrack.cli.selection import ActorArgument, ArticleOption, actor_ids, article_ids
 
 # The default of `diff --threshold`; a test keeps it equal to analysis.diff.MATCH_THRESHOLD,
 # which is not imported here to keep start-up light (it loads rapidfuzz).
@@ -43,7 +43,7 @@ def compare_command(
     format: FormatOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """Claim counts per stance and each actor's overall stance (DESIGN's rule).
+    """Count each actor's claims per stance and give the overall stance.
 
     Example: stancetrack compare Putin Stoltenberg --by article --evidence
     """
@@ -78,9 +78,10 @@ def diff_command(
     format: FormatOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """Per-actor stance change between two articles, with claim-level detail.
+    """Show how actors' stances changed between two articles, claim by claim.
 
     REF: an article id, a unique sha256 prefix, or its source path or URL.
+
     Example: stancetrack diff 3 7
     """
     from stancetrack.analysis.diff import diff_articles
@@ -108,12 +109,12 @@ def diff_command(
 
 @app.command("timeline")
 def timeline_command(
-    actor: Annotated[str, typer.Argument(help="Actor NAME (canonical or alias).")],
+    actor: ActorArgument,
     db: DbOption = None,
     format: FormatOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """An actor's overall stance article by article, in date order, with evidence.
+    """Show an actor's overall stance article by article, in date order, with evidence.
 
     Example: stancetrack timeline "Jens Stoltenberg"
     """

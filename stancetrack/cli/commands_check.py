@@ -58,7 +58,7 @@ def check_command(
     format: DocumentFormatOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """Probe the LLM endpoint: reachable?, its models, accepted output modes, latency.
+    """Probe the LLM endpoint: reachability, models, accepted output modes, latency.
 
     Each request waits --timeout seconds (default 60). Exit 0 when the endpoint accepts a
     structured-output mode, 1 when not, 2 when no endpoint is configured.

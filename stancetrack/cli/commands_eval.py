@@ -53,7 +53,7 @@ def eval_command(
     format: DocumentFormatOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """Score claims, speakers and stance of a backend against gold annotations.
+    """Score a backend's claims, speakers and stances against gold annotations.
 
     Example: stancetrack eval fixtures/gold --backend openai --model gpt-4o-mini
     """

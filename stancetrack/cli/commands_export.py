@@ -30,7 +30,7 @@ OutputOption = Annotated[
 @app.command("export")
 def export_command(
     format: Annotated[
-        ExportFormat, typer.Option("--format", "-f", help="csv or jsonl.")
+        ExportFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ExportFormat.csv,
     output: OutputOption = None,
     actor: ActorOption = None,
@@ -39,7 +39,7 @@ def export_command(
     db: DbOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """Every claim with its article, actor and run fields (columns: see README).
+    """Write every claim with its article, actor and run fields as CSV or JSONL.
 
     Example: stancetrack export -f jsonl -o claims.jsonl --actor Putin
     """
@@ -70,7 +70,7 @@ def report_command(
     db: DbOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """One self-contained HTML file: highlighted evidence, stance matrix, timelines.
+    """Write one self-contained HTML report: evidence, stance matrix, timelines.
 
     Example: stancetrack report -o nato.html --title "NATO expansion, 2022"
     """

@@ -64,10 +64,11 @@ def extract_command(
     format: DocumentFormatOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """Read articles, extract grounded claims and store them (skips what is already done).
+    """Extract grounded claims from articles and store them (skips what is already done).
 
     Exit 0 when every input and article succeeded, 1 when some failed (the rest are
     processed and stored), 130 when interrupted (what was committed stays).
+
     Example: stancetrack extract fixtures/articles --backend rules
     """
     from stancetrack.pipeline import ExtractObserver, extract

@@ -20,7 +20,7 @@ class RunStatus(StrEnum):
 
 
 runs_app = typer.Typer(
-    help="Extraction runs with their provenance (backend, model, prompt, tokens, status).",
+    help="List extraction runs with their provenance (backend, model, prompt, tokens).",
     no_args_is_help=False,
 )
 app.add_typer(runs_app, name="runs")
@@ -107,7 +107,7 @@ def show_command(
     format: FormatOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """One run in full: provenance, the raw reply and the rejected claims with reasons."""
+    """Show one run in full: provenance, the raw reply and the rejected claims with reasons."""
     from stancetrack.db.repository.extraction import get_run, run_summary
 
     with db_session(db) as session:

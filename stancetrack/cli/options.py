@@ -6,7 +6,7 @@ Options that select claims (--actor, --article, ...) live in `selection.py`.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -28,24 +28,20 @@ DbOption = Annotated[
         show_default=False,
     ),
 ]
-FormatOption = Annotated[
-    Format | None,
-    typer.Option(
+
+
+def _format() -> Any:
+    return typer.Option(
         "--format",
         "-f",
         help="Output format (default: table on a terminal, json when piped).",
         show_default=False,
-    ),
-]
-DocumentFormatOption = Annotated[
-    DocumentFormat | None,
-    typer.Option(
-        "--format",
-        "-f",
-        help="Output format (default: table on a terminal, json when piped).",
-        show_default=False,
-    ),
-]
+    )
+
+
+FormatOption = Annotated[Format | None, _format()]
+# Commands whose result is one document (extract, check, eval) print it as table or json.
+DocumentFormatOption = Annotated[DocumentFormat | None, _format()]
 DebugOption = Annotated[
     bool,
     typer.Option("--debug", envvar="STANCETRACK_DEBUG", help="Show tracebacks on errors."),

@@ -30,6 +30,9 @@ class StanceChoice(StrEnum):
     unrelated = "unrelated"
 
 
+ActorArgument = Annotated[
+    str, typer.Argument(metavar="NAME", help="Actor NAME (canonical or alias, case-insensitive).")
+]
 ActorOption = Annotated[
     list[str] | None,
     typer.Option(
