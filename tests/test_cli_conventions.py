@@ -191,9 +191,9 @@ def test_notices_go_to_stderr_results_to_stdout(cli, sqlite_url: str) -> None:  
     assert (json.loads(empty_json.stdout), empty_json.stderr) == ([], "")
 
 
-def test_db_option_beats_environment_beats_dotenv(
+def test_db_option_beats_environment_beats_dotenv(  # type: ignore[no-untyped-def]
     cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     urls = {name: f"sqlite:///{tmp_path / name}.db" for name in ("option", "env", "dotenv")}
     seed_db(urls["option"], SEED)
     seed_db(urls["env"], SEED, REPO / "fixtures" / "formats" / "finland_application.json")
