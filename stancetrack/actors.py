@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 # Titles and roles that precede a name and are not part of it. Longest first.
 TITLE_WORDS = sorted(
@@ -218,6 +219,9 @@ _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 _INITIALS = re.compile(r"(?:[A-Z]\.)+")
 
 
+# Pure functions of a name, called for every claim of every article: memoised (a batch
+# meets the same few thousand names again and again; a miss costs ~25 µs).
+@lru_cache(maxsize=65_536)
 def fold(text: str) -> str:
     """Casefold and strip diacritics, possessives and punctuation: 'Erdoğan’s,' -> 'erdogan'."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -229,6 +233,7 @@ def fold(text: str) -> str:
 _FOLDED_TITLES = [fold(t) for t in TITLE_WORDS if fold(t)]
 
 
+@lru_cache(maxsize=65_536)
 def strip_titles(name: str) -> str:
     """Drop leading titles: 'Russian President Vladimir Putin' -> 'vladimir putin' (folded)."""
     key = fold(name)
@@ -249,6 +254,7 @@ def is_institution(name: str) -> bool:
     return bool(words) and words[-1] in INSTITUTION_WORDS
 
 
+@lru_cache(maxsize=65_536)
 def name_key(name: str) -> str:
     """The strict matching key: folded, titles stripped for people; never empty for a name."""
     folded = fold(name)

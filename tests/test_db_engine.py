@@ -59,6 +59,59 @@ def test_sqlite_file_in_a_new_directory(tmp_path: Path) -> None:
     assert target.exists()
 
 
+def test_sqlite_file_under_a_regular_file_is_one_config_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "plain.txt"
+    blocker.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        Database(f"sqlite:///{blocker / 'sub' / 'st.db'}")
+    message = str(caught.value)
+    assert message.startswith("cannot create the folder of database sqlite:///")
+    assert str(blocker) in message and "\n" not in message
+    assert caught.value.exit_code == 2
+
+
+def test_sqlite_wal_switch_retries_a_locked_database() -> None:
+    """Two processes opening a new file at once: SQLite may refuse the WAL switch with
+    "database is locked" at once, without its busy handler (tests/test_db_articles.py's
+    two-process test hit it about once in 20 runs); the connection tries again."""
+    import sqlite3
+
+    from stancetrack.db.engine import _enable_wal
+
+    class Cursor:
+        def __init__(self, failures: list[str]) -> None:
+            self.failures = failures
+            self.calls = 0
+
+        def execute(self, sql: str) -> None:
+            self.calls += 1
+            if self.failures:
+                raise sqlite3.OperationalError(self.failures.pop(0))
+
+    locked = Cursor(["database is locked", "database is locked"])
+    _enable_wal(locked)
+    assert locked.calls == 3
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        _enable_wal(Cursor(["disk I/O error"]))  # other errors are not retried
+
+
+def test_skip_check_uses_the_two_column_index(sqlite_url: str) -> None:
+    """The per-input skip check must not walk every successful run (ix_runs_status)."""
+    database = Database(sqlite_url)
+    try:
+        with database.engine.connect() as conn:
+            plan = " ".join(
+                str(row[-1])
+                for row in conn.exec_driver_sql(
+                    "EXPLAIN QUERY PLAN SELECT cache_key FROM runs "
+                    "WHERE cache_key IN ('a', 'b') AND status = 'ok'"
+                )
+            )
+    finally:
+        database.dispose()
+    assert "ix_runs_cache_key_status" in plan, plan
+
+
 def test_unreachable_server_is_one_line_without_the_password() -> None:
     with pytest.raises(DatabaseUnavailableError) as caught:
         Database("postgresql://alice:hunter2@127.0.0.1:1/news")

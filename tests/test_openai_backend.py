@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from email.utils import formatdate
 from typing import Any
@@ -110,6 +111,7 @@ async def test_success_sends_strict_schema_fixed_prefix_and_counts(stub: StubSer
     assert messages[-1]["role"] == "user" and messages[-1]["content"].endswith(ARTICLE)
     assert sent.json["model"] == "stub-model" and sent.json["temperature"] == 0.0
     assert sent.headers["authorization"] == f"Bearer {KEY}"
+    assert sent.headers["content-type"] == "application/json"  # the body is posted as bytes
 
 
 async def test_json_schema_500_falls_back_to_json_object_and_is_remembered() -> None:
@@ -389,6 +391,28 @@ async def test_refusal_is_an_extraction_error(stub: StubServer) -> None:
     await backend.aclose()
     assert not caught.value.fatal and caught.value.attempts == 1
     assert len(stub.chat_requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "phrase"),
+    [
+        ("<html>proxy sign-in</html>", "a body that is not JSON: <html>proxy sign-in</html>"),
+        ('["not", "a", "completion"]', "JSON that is not a completion"),
+        ('{"id": "x", "choices": []}', "a completion without choices"),
+        ('{"choices": [{"index": 0, "finish_reason": "stop"}]}', "a choice without a message"),
+    ],
+)
+async def test_a_200_that_is_not_a_completion_is_an_extraction_error(
+    stub: StubServer, body: str, phrase: str
+) -> None:
+    """The completion is read as plain JSON (not the SDK's model): every odd shape a
+    proxy or a half-compatible server may send is one clear failure, never a crash."""
+    stub.queue(HttpError(200, body=body))
+    backend = backend_for(stub)
+    with pytest.raises(ExtractionError, match=re.escape(phrase)) as caught:
+        await backend.extract(request())
+    await backend.aclose()
+    assert not caught.value.fatal and caught.value.attempts == 1
 
 
 async def test_empty_reply_is_an_extraction_error(stub: StubServer) -> None:

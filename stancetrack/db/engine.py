@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,7 +57,17 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                reason = exc.strerror or type(exc).__name__
+                if isinstance(exc, FileExistsError):
+                    reason = "exists and is not a folder"
+                raise ConfigError(
+                    f"cannot create the folder of database {redact_url(url)}: "
+                    f"{exc.filename or folder}: {reason}"
+                ) from None
         kwargs["connect_args"] = {"timeout": 30}
     else:
         kwargs["pool_pre_ping"] = True
@@ -71,11 +83,34 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
+    _enable_wal(cur)
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+# How long a connection keeps trying to switch a new database to WAL (see _enable_wal).
+_WAL_WAIT_S = 30.0
+
+
+def _enable_wal(cur: Any) -> None:
+    """Put the database in WAL mode, waiting out other processes that open it too.
+
+    WAL is stored in the file, so this is a read once any process has set it. Switching a
+    fresh database needs an exclusive lock, and SQLite answers "database is locked" at once,
+    without its busy handler, when another process opening it at the same moment holds a
+    lock (seen about once in 20 starts of two processes on a new file): retry briefly.
+    """
+    deadline = time.monotonic() + _WAL_WAIT_S
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def alembic_config() -> Any:

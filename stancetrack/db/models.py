@@ -93,13 +93,15 @@ class Run(Base):
     """One extraction attempt for one article: the audit record of DESIGN's provenance."""
 
     __tablename__ = "runs"
+    __table_args__ = (Index("ix_runs_cache_key_status", "cache_key", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), index=True
     )
-    # sha256 of (text sha, prompt sha, model, target): the skip key of `extract`.
-    cache_key: Mapped[str] = mapped_column(String(64), index=True)
+    # sha256 of (text sha, prompt sha, model, target): the skip key of `extract`
+    # (looked up with status='ok': ix_runs_cache_key_status below).
+    cache_key: Mapped[str] = mapped_column(String(64))
     backend: Mapped[str] = mapped_column(String(32))
     model: Mapped[str] = mapped_column(String(200))
     endpoint_host: Mapped[str | None] = mapped_column(String(300))

@@ -17,15 +17,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from stancetrack import grounding
 from stancetrack.db import Database
 from stancetrack.db.models import utcnow
-from stancetrack.db.repository.articles import add_article
+from stancetrack.db.repository.articles import store_article
 from stancetrack.db.repository.extraction import (
     NewClaim,
-    find_successful_run,
+    done_cache_keys,
     record_run,
 )
 from stancetrack.errors import InputError
@@ -85,27 +84,28 @@ class Store:
         the inputs are exhausted. Nothing is written here: an article is stored in the
         same transaction as its run, so a crash leaves no half-done article behind.
         """
+        items = list(itertools.islice(self._inputs, limit))
+        keys = {
+            id(item): cache_key(
+                item.sha256, self.backend.prompt.sha256, self.backend.model, self.target
+            )
+            for item in items
+            if isinstance(item, ArticleInput)
+        }
+        done: set[str] = set()
+        if keys:
+            # --force re-extracts what was done before this batch, not twice within it.
+            since = self.batch_started if self.force else None
+            with self.db.sessions() as session:
+                done = done_cache_keys(session, keys.values(), since=since)
         out: list[Work | Skip | BadInput] = []
-        # --force re-extracts what was done before this batch, not twice within it.
-        since = self.batch_started if self.force else None
-        session: Session | None = None
-        try:
-            for item in itertools.islice(self._inputs, limit):
-                if isinstance(item, InputError):
-                    out.append(BadInput(item.source, item.reason))
-                    continue
-                key = cache_key(
-                    item.sha256, self.backend.prompt.sha256, self.backend.model, self.target
-                )
-                if session is None:
-                    session = self.db.sessions()
-                if find_successful_run(session, key, since=since) is not None:
-                    out.append(Skip(item.sha256))
-                else:
-                    out.append(Work(item, key))
-        finally:
-            if session is not None:
-                session.close()
+        for item in items:
+            if isinstance(item, InputError):
+                out.append(BadInput(item.source, item.reason))
+            elif keys[id(item)] in done:
+                out.append(Skip(item.sha256))
+            else:
+                out.append(Work(item, keys[id(item)]))
         return out
 
     # writer side
@@ -155,9 +155,9 @@ class Store:
         )
         try:
             with self.db.session() as session:
-                article, _created = add_article(session, work.item)
-                run = self._run(work, article.id, started, **fields)
-                actors = self._actors.for_article(session, article.id)
+                article_id, _created = store_article(session, work.item)
+                run = self._run(work, article_id, started, **fields)
+                actors = self._actors.for_article(session, article_id)
                 claims = self._claims(work.item.text, found, actors)
                 record_run(session, run, claims, rejected)
             actors.commit()
@@ -226,8 +226,8 @@ class Store:
             raw_reply=_clip(exc.last_raw),
         )
         with self.db.session() as session:
-            article, _created = add_article(session, work.item)
-            run = self._run(work, article.id, started, **fields)
+            article_id, _created = store_article(session, work.item)
+            run = self._run(work, article_id, started, **fields)
             record_run(session, run)
         return Outcome(
             "failed",

@@ -8,7 +8,7 @@ rejections) stays for audit.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -54,14 +54,19 @@ class NewRejection:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
-def find_successful_run(
-    session: Session, cache_key: str, *, since: datetime | None = None
-) -> int | None:
-    """Id of a successful run with this cache key (started at or after `since`), if any."""
-    stmt = select(Run.id).where(Run.cache_key == cache_key, Run.status == "ok")
+def done_cache_keys(
+    session: Session, cache_keys: Collection[str], *, since: datetime | None = None
+) -> set[str]:
+    """Which of these cache keys have a successful run (started at or after `since`).
+
+    One query for a whole read-ahead of `extract`, on ix_runs_cache_key_status.
+    """
+    if not cache_keys:
+        return set()
+    stmt = select(Run.cache_key).where(Run.cache_key.in_(set(cache_keys)), Run.status == "ok")
     if since is not None:
         stmt = stmt.where(Run.started_at >= since)
-    return session.scalar(stmt.limit(1))
+    return set(session.scalars(stmt.distinct()))
 
 
 def record_run(
