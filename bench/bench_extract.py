@@ -86,11 +86,19 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(n: int, latency: float, concurrency: int, trace_memory: bool) -> dict[str, Any]:
-    """One batch in this process; returns its figures."""
+def measure(
+    n: int, latency: float, concurrency: int, trace_memory: bool, cold: bool = False
+) -> dict[str, Any]:
+    """One batch in this process; returns its figures.
+
+    The endpoint's structured-output mode is known beforehand, as on every run after the
+    first against an endpoint; `cold` leaves it unknown, so the batch's first request
+    probes alone while the others wait (one extra L, once).
+    """
     from stancetrack.db import Database
     from stancetrack.db.repository.extraction import DbModeStore
     from stancetrack.llm.factory import make_backend
+    from stancetrack.llm.openai_backend import endpoint_host
     from stancetrack.pipeline import run_extraction
     from stancetrack.settings import Settings
 
@@ -110,7 +118,10 @@ def measure(n: int, latency: float, concurrency: int, trace_memory: bool) -> dic
                 concurrency=concurrency,
             )
             db = Database(db_url)
-            backend = make_backend(settings, backend="openai", mode_store=DbModeStore(db))
+            modes = DbModeStore(db)
+            if not cold:
+                modes.set(endpoint_host(base_url), "stub-model", "json_schema")
+            backend = make_backend(settings, backend="openai", mode_store=modes)
 
             async def go() -> Any:
                 try:
@@ -142,6 +153,7 @@ def measure(n: int, latency: float, concurrency: int, trace_memory: bool) -> dic
         "n": n,
         "latency_s": latency,
         "concurrency": concurrency,
+        "mode_known": not cold,
         "wall_s": round(wall, 3),
         "ideal_s": round(ideal, 3),
         "ratio": round(ideal / wall, 3) if ideal else None,

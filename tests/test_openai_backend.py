@@ -478,6 +478,28 @@ async def test_latency_overlaps_across_concurrent_requests() -> None:
     assert 0.3 <= elapsed < 0.75  # 8 x 0.3 s in parallel, not in series
 
 
+async def test_concurrency_bounds_requests_and_reuses_one_client_per_slot() -> None:
+    """--concurrency 3: never more than 3 requests at the server, on 3 clients reused
+    across waves (llm/client_pool.py: one connection per client)."""
+    latency = 0.2
+    with StubServer(default=lambda _body: GOOD, latency=latency) as stub:
+        store = MemoryModeStore()
+        store.set(f"127.0.0.1:{stub.port}", "stub-model", JSON_SCHEMA)
+        backend = backend_for(stub, store=store, concurrency=3)
+        started = time.perf_counter()
+        replies = await asyncio.gather(*(backend.extract(request()) for _ in range(9)))
+        elapsed = time.perf_counter() - started
+        made = backend._clients.clients_made
+        await backend.aclose()
+    assert all(len(r.claims) == 1 for r in replies)
+    arrivals = sorted(r.time for r in stub.chat_requests)
+    assert len(arrivals) == 9
+    busiest = max(sum(1 for a in arrivals if t - latency * 0.9 < a <= t) for t in arrivals)
+    assert busiest == 3  # three at a time, never four
+    assert 3 * latency <= elapsed < 6 * latency  # three waves, overlapped within each
+    assert made == 3
+
+
 def test_endpoint_host_never_carries_credentials() -> None:
     assert endpoint_host("https://user:pw@api.example.com/v1") == "api.example.com"
     assert endpoint_host("http://localhost:11434/v1") == "localhost:11434"

@@ -21,7 +21,8 @@ Policies (see also llm/modes.py, llm/retries.py, llm/replies.py):
 - Refusal, content filter, or an empty reply: ExtractionError, never a crash.
 - HTTP failures: one tenacity layer (SDK retries off). 401/403/404 and an exhausted quota
   are fatal for the batch; so is an endpoint that stays unreachable after all retries.
-- Concurrency: at most settings.concurrency requests in flight per backend, chunks included.
+- Concurrency: at most settings.concurrency requests in flight per backend, chunks included,
+  each on a client of its own (llm/client_pool.py says why).
 """
 
 from __future__ import annotations
@@ -35,12 +36,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx2
 import openai
 from openai import AsyncOpenAI
 
 from stancetrack.errors import ConfigError
 from stancetrack.llm.base import BackendReply, ExtractionError, ExtractionRequest, PromptInfo
 from stancetrack.llm.chunking import split_text
+from stancetrack.llm.client_pool import ClientPool
 from stancetrack.llm.modes import (
     JSON_OBJECT,
     JSON_SCHEMA,
@@ -140,13 +143,19 @@ class OpenAIBackend:
         self._retry = retry or RetryPolicy(max_retries=settings.max_retries)
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
         self._secret = key
-        self._client = client or AsyncOpenAI(
-            # Local servers need no key, but the SDK insists on one: send a placeholder.
-            api_key=key or "no-key",
-            base_url=self.base_url,
-            max_retries=0,  # tenacity is the only retry layer
-            timeout=settings.request_timeout,
-        )
+
+        def make_client(http_client: httpx2.AsyncClient) -> AsyncOpenAI:
+            return AsyncOpenAI(
+                # Local servers need no key, but the SDK insists on one: send a placeholder.
+                api_key=key or "no-key",
+                base_url=self.base_url,
+                max_retries=0,  # tenacity is the only retry layer
+                timeout=settings.request_timeout,
+                http_client=http_client,
+            )
+
+        # At most settings.concurrency requests in flight, each on its own client.
+        self._clients = ClientPool(settings.concurrency, make_client, shared=client)
         self._response_formats: dict[str, dict[str, Any]] = {
             JSON_SCHEMA: {
                 "type": "json_schema",
@@ -157,11 +166,10 @@ class OpenAIBackend:
         }
         # Servers take `max_tokens`; OpenAI's reasoning models insist on the newer name.
         self._tokens_param = "max_tokens"
-        self._in_flight = asyncio.Semaphore(settings.concurrency)
         self._probe_lock = asyncio.Lock()
 
     async def aclose(self) -> None:
-        await self._client.close()
+        await self._clients.aclose()
 
     # -- one article ----------------------------------------------------------------------
 
@@ -392,12 +400,12 @@ class OpenAIBackend:
         async for attempt in retrying:
             with attempt:
                 tally.attempts += 1
-                async with self._in_flight:
+                async with self._clients.lend() as client:
                     # The SDK's typed create() re-validates the whole prompt on every call
                     # (about 1.3 ms of CPU per request, the largest cost in a batch); the body
                     # here is already in wire form, so post it through the same client and
                     # take the reply as bytes (see _content).
-                    return await self._client.post(
+                    return await client.post(
                         "/chat/completions",
                         content=wire,
                         cast_to=bytes,

@@ -49,14 +49,8 @@ def store_article(session: Session, item: ArticleInput) -> tuple[int, bool]:
         "text": item.text,
         "chars": len(item.text),
     }
-    insert = _INSERT[session.get_bind().dialect.name]  # SQLite or PostgreSQL (engine.py)
     conn = session.connection()
-    created = conn.execute(
-        insert(_ARTICLES)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["sha256"])
-        .returning(_ARTICLES.c.id)
-    ).scalar()
+    created = conn.execute(_STORE[conn.dialect.name], values).scalar()
     if created is not None:
         return int(created), True
     existing = conn.execute(
@@ -67,14 +61,20 @@ def store_article(session: Session, item: ArticleInput) -> tuple[int, bool]:
     return int(existing), False
 
 
+_INSERT: dict[str, Any] = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 _ARTICLES = cast(Table, Article.__table__)
+# Built once per dialect (SQLite or PostgreSQL, see engine.py): constructing the statement
+# on every call cost more than running it.
+_STORE: dict[str, Any] = {
+    name: insert(_ARTICLES)
+    .on_conflict_do_nothing(index_elements=["sha256"])
+    .returning(_ARTICLES.c.id)
+    for name, insert in _INSERT.items()
+}
 
 
 def _by_sha256(session: Session, sha256: str) -> Article | None:
     return session.scalar(select(Article).where(Article.sha256 == sha256))
-
-
-_INSERT: dict[str, Any] = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 
 
 @dataclass(frozen=True, slots=True)
