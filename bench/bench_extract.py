@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -34,6 +35,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +56,44 @@ def write_corpus(directory: Path, n: int) -> None:
         )
 
 
+@contextlib.contextmanager
+def stub_running(latency: float) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """The stub server in its own process (it must not share our GIL); (process, URL)."""
+    stub, base_url = stub_process(latency)
+    try:
+        yield stub, base_url
+    finally:
+        if stub.stdin:
+            stub.stdin.close()
+        stub.wait(timeout=10)
+
+
+def timing(n: int, latency: float, concurrency: int, wall: float, cold: bool) -> dict[str, Any]:
+    """The figures every measurement reports: wall time against the ideal N*L/C."""
+    ideal = n * latency / concurrency
+    return {
+        "n": n,
+        "latency_s": latency,
+        "concurrency": concurrency,
+        "mode_known": not cold,
+        "wall_s": round(wall, 3),
+        "ideal_s": round(ideal, 3),
+        "ratio": round(ideal / wall, 3) if ideal else None,
+        "per_article_ms": round(wall / n * 1000, 3),
+        "overhead_ms_per_article": round((wall - ideal) / n * 1000, 3),
+    }
+
+
+def known_modes(base_url: str, store: Any) -> Any:
+    """Record the stub's output mode, as a run before this one against it would have."""
+    from stancetrack.llm.openai_backend import endpoint_host
+
+    store.set(endpoint_host(base_url), "stub-model", "json_schema")
+    return store
+
+
 def stub_process(latency: float) -> tuple[subprocess.Popen[str], str]:
-    """The stub server in its own process (its threads must not share our GIL)."""
+    """Start the stub server process; returns it and its base URL."""
     code = (
         "import json, sys, time\n"
         f"sys.path.insert(0, {str(REPO / 'tests')!r})\n"
@@ -98,67 +136,49 @@ def measure(
     from stancetrack.db import Database
     from stancetrack.db.repository.extraction import DbModeStore
     from stancetrack.llm.factory import make_backend
-    from stancetrack.llm.openai_backend import endpoint_host
     from stancetrack.pipeline import run_extraction
     from stancetrack.settings import Settings
 
-    stub, base_url = stub_process(latency)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            corpus = Path(tmp) / "corpus"
-            corpus.mkdir()
-            write_corpus(corpus, n)
-            db_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-            settings = Settings(
-                database_url=db_url,
-                openai_base_url=base_url,
-                openai_api_key="bench",
-                model="stub-model",
-                backend="openai",
-                concurrency=concurrency,
-            )
-            db = Database(db_url)
-            modes = DbModeStore(db)
-            if not cold:
-                modes.set(endpoint_host(base_url), "stub-model", "json_schema")
-            backend = make_backend(settings, backend="openai", mode_store=modes)
+    with stub_running(latency) as (stub, base_url), tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        corpus.mkdir()
+        write_corpus(corpus, n)
+        db_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        settings = Settings(
+            database_url=db_url,
+            openai_base_url=base_url,
+            openai_api_key="bench",
+            model="stub-model",
+            backend="openai",
+            concurrency=concurrency,
+        )
+        db = Database(db_url)
+        modes = DbModeStore(db) if cold else known_modes(base_url, DbModeStore(db))
+        backend = make_backend(settings, backend="openai", mode_store=modes)
 
-            async def go() -> Any:
-                try:
-                    return await run_extraction(db, [str(corpus)], settings, backend)
-                finally:
-                    await backend.aclose()
+        async def go() -> Any:
+            try:
+                return await run_extraction(db, [str(corpus)], settings, backend)
+            finally:
+                await backend.aclose()
 
-            if trace_memory:
-                tracemalloc.start()
-            stub_cpu0 = _cpu_seconds(stub.pid)
-            cpu0 = time.process_time()
-            kids0 = _children_cpu()
-            t0 = time.perf_counter()
-            summary = asyncio.run(go())
-            wall = time.perf_counter() - t0
-            cpu = time.process_time() - cpu0
-            db_cpu = _children_cpu() - kids0  # the database process, reaped at the end
-            db_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            stub_cpu = _cpu_seconds(stub.pid) - stub_cpu0
-            traced_peak = tracemalloc.get_traced_memory()[1] if trace_memory else None
-            tracemalloc.stop()
-            db.dispose()
-    finally:
-        if stub.stdin:
-            stub.stdin.close()
-        stub.wait(timeout=10)
-    ideal = n * latency / concurrency
+        if trace_memory:
+            tracemalloc.start()
+        stub_cpu0 = _cpu_seconds(stub.pid)
+        cpu0 = time.process_time()
+        kids0 = _children_cpu()
+        t0 = time.perf_counter()
+        summary = asyncio.run(go())
+        wall = time.perf_counter() - t0
+        cpu = time.process_time() - cpu0
+        db_cpu = _children_cpu() - kids0  # the database process, reaped at the end
+        db_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        stub_cpu = _cpu_seconds(stub.pid) - stub_cpu0
+        traced_peak = tracemalloc.get_traced_memory()[1] if trace_memory else None
+        tracemalloc.stop()
+        db.dispose()
     return {
-        "n": n,
-        "latency_s": latency,
-        "concurrency": concurrency,
-        "mode_known": not cold,
-        "wall_s": round(wall, 3),
-        "ideal_s": round(ideal, 3),
-        "ratio": round(ideal / wall, 3) if ideal else None,
-        "per_article_ms": round(wall / n * 1000, 3),
-        "overhead_ms_per_article": round((wall - ideal) / n * 1000, 3),
+        **timing(n, latency, concurrency, wall, cold),
         "cpu_ms_per_article": round(cpu / n * 1000, 3),
         "db_process_cpu_ms_per_article": round(db_cpu / n * 1000, 3),
         "stub_cpu_ms_per_article": round(stub_cpu / n * 1000, 3),
@@ -169,16 +189,16 @@ def measure(
     }
 
 
-def measure_floor(n: int, latency: float, concurrency: int) -> dict[str, Any]:
+def measure_floor(n: int, latency: float, concurrency: int, cold: bool = False) -> dict[str, Any]:
     """The same requests through the OpenAI backend alone (no files, no database): what the
     SDK and the stub cost by themselves, the best the pipeline could do on this machine."""
     from stancetrack.llm.base import ExtractionRequest
     from stancetrack.llm.factory import make_backend
+    from stancetrack.llm.modes import MemoryModeStore
     from stancetrack.settings import Settings
 
-    stub, base_url = stub_process(latency)
     text = (FIXTURES / "articles" / f"{SOURCE_STEM}.txt").read_text(encoding="utf-8")
-    try:
+    with stub_running(latency) as (_stub, base_url):
         settings = Settings(
             openai_base_url=base_url,
             openai_api_key="bench",
@@ -186,7 +206,8 @@ def measure_floor(n: int, latency: float, concurrency: int) -> dict[str, Any]:
             backend="openai",
             concurrency=concurrency,
         )
-        backend = make_backend(settings, backend="openai")
+        modes = MemoryModeStore() if cold else known_modes(base_url, MemoryModeStore())
+        backend = make_backend(settings, backend="openai", mode_store=modes)
 
         async def go() -> None:
             todo = iter(range(n))
@@ -205,29 +226,21 @@ def measure_floor(n: int, latency: float, concurrency: int) -> dict[str, Any]:
         t0 = time.perf_counter()
         asyncio.run(go())
         wall = time.perf_counter() - t0
-    finally:
-        if stub.stdin:
-            stub.stdin.close()
-        stub.wait(timeout=10)
-    ideal = n * latency / concurrency
-    return {
-        "n": n,
-        "latency_s": latency,
-        "concurrency": concurrency,
-        "wall_s": round(wall, 3),
-        "ideal_s": round(ideal, 3),
-        "ratio": round(ideal / wall, 3) if ideal else None,
-        "per_article_ms": round(wall / n * 1000, 3),
-    }
+    return timing(n, latency, concurrency, wall, cold)
 
 
 def in_child(
-    n: int, latency: float, concurrency: int, trace_memory: bool, floor: bool = False
+    n: int,
+    latency: float,
+    concurrency: int,
+    trace_memory: bool,
+    floor: bool = False,
+    cold: bool = False,
 ) -> dict[str, Any]:
     """`measure` in a fresh interpreter (clean peak-memory figures)."""
     args = [sys.executable, __file__, "--child", "-n", str(n), "-l", str(latency)]
     args += ["-c", str(concurrency)] + (["--trace-memory"] if trace_memory else [])
-    args += ["--floor"] if floor else []
+    args += (["--floor"] if floor else []) + (["--cold"] if cold else [])
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     out = subprocess.run(args, capture_output=True, text=True, env=env, check=False)
     if out.returncode != 0:
@@ -249,6 +262,11 @@ def main() -> int:
         metavar=("N1", "N2"),
         help="the two corpus sizes of the memory check (default 250 1000)",
     )
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="start with the output mode unknown (a first run ever: one probe request first)",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--trace-memory", action="store_true", help=argparse.SUPPRESS)
@@ -256,14 +274,15 @@ def main() -> int:
     args = parser.parse_args()
 
     if args.child:
+        n, latency, c, cold = args.n, args.latency, args.concurrency, args.cold
         if args.floor:
-            print(json.dumps(measure_floor(args.n, args.latency, args.concurrency)))
+            print(json.dumps(measure_floor(n, latency, c, cold)))
         else:
-            print(json.dumps(measure(args.n, args.latency, args.concurrency, args.trace_memory)))
+            print(json.dumps(measure(n, latency, c, args.trace_memory, cold)))
         return 0
 
-    throughput = in_child(args.n, args.latency, args.concurrency, False)
-    floor = in_child(args.n, args.latency, args.concurrency, False, floor=True)
+    throughput = in_child(args.n, args.latency, args.concurrency, False, cold=args.cold)
+    floor = in_child(args.n, args.latency, args.concurrency, False, floor=True, cold=args.cold)
     overhead = in_child(args.n, 0.0, args.concurrency, False)
     memory = [in_child(m, 0.0, args.concurrency, True) for m in args.memory_n]
     report = {
@@ -283,7 +302,8 @@ def main() -> int:
     print(
         f"throughput  N={t['n']} L={t['latency_s'] * 1000:.0f}ms C={t['concurrency']}:"
         f" wall {t['wall_s']:.2f}s, ideal {t['ideal_s']:.2f}s, ratio {t['ratio']:.3f}"
-        f" (overhead beyond ideal {t['overhead_ms_per_article']:.2f} ms/article)"
+        f" (overhead beyond ideal {t['overhead_ms_per_article']:.2f} ms/article;"
+        f" mode {'known' if t['mode_known'] else 'probed first'})"
     )
     if floor["ratio"] is not None:
         print(
