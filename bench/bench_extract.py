@@ -223,10 +223,12 @@ def measure_floor(n: int, latency: float, concurrency: int, cold: bool = False) 
             finally:
                 await backend.aclose()
 
+        cpu0 = time.process_time()
         t0 = time.perf_counter()
         asyncio.run(go())
         wall = time.perf_counter() - t0
-    return timing(n, latency, concurrency, wall, cold)
+        cpu = time.process_time() - cpu0
+    return {**timing(n, latency, concurrency, wall, cold), "cpu_ms_per_request": cpu / n * 1000}
 
 
 def in_child(
