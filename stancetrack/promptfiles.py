@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -56,6 +56,11 @@ class PromptTemplate:
     targets: dict[str, str]
     examples_target: str | None
     examples: tuple[PromptExample, ...]
+    # target -> the fixed messages before the article (system and worked examples): the same
+    # for every article of a batch, so rendered once.
+    _prefixes: dict[str, tuple[Message, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def messages(
         self,
@@ -67,6 +72,12 @@ class PromptTemplate:
         part: tuple[int, int] | None = None,
     ) -> list[Message]:
         """System, worked examples (for their own target only), then the article."""
+        prefix = self._prefixes.get(target)
+        if prefix is None:
+            prefix = self._prefixes[target] = tuple(self._prefix(target))
+        return [*prefix, {"role": "user", "content": self._user(title, published, text, part)}]
+
+    def _prefix(self, target: str) -> list[Message]:
         definition = self._target_definition(target)
         out: list[Message] = [
             {
@@ -86,7 +97,6 @@ class PromptTemplate:
                 )
                 reply = json.dumps(example.reply, ensure_ascii=False)
                 out.append({"role": "assistant", "content": reply})
-        out.append({"role": "user", "content": self._user(title, published, text, part)})
         return out
 
     def reask(self, error: str) -> str:
