@@ -475,7 +475,7 @@ async def test_latency_overlaps_across_concurrent_requests() -> None:
         elapsed = time.perf_counter() - started
         await backend.aclose()
     assert len(stub.chat_requests) == 8
-    assert 0.3 <= elapsed < 0.75  # 8 x 0.3 s in parallel, not in series
+    assert 0.3 <= elapsed < 1.2  # 8 x 0.3 s in parallel (in series: 2.4 s)
 
 
 async def test_concurrency_bounds_requests_and_reuses_one_client_per_slot() -> None:
