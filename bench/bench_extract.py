@@ -56,18 +56,6 @@ def write_corpus(directory: Path, n: int) -> None:
         )
 
 
-@contextlib.contextmanager
-def stub_running(latency: float) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """The stub server in its own process (it must not share our GIL); (process, URL)."""
-    stub, base_url = stub_process(latency)
-    try:
-        yield stub, base_url
-    finally:
-        if stub.stdin:
-            stub.stdin.close()
-        stub.wait(timeout=10)
-
-
 def timing(n: int, latency: float, concurrency: int, wall: float, cold: bool) -> dict[str, Any]:
     """The figures every measurement reports: wall time against the ideal N*L/C."""
     ideal = n * latency / concurrency
@@ -92,8 +80,9 @@ def known_modes(base_url: str, store: Any) -> Any:
     return store
 
 
-def stub_process(latency: float) -> tuple[subprocess.Popen[str], str]:
-    """Start the stub server process; returns it and its base URL."""
+@contextlib.contextmanager
+def stub_running(latency: float) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """The stub server in its own process (it must not share our GIL); (process, URL)."""
     code = (
         "import json, sys, time\n"
         f"sys.path.insert(0, {str(REPO / 'tests')!r})\n"
@@ -103,11 +92,30 @@ def stub_process(latency: float) -> tuple[subprocess.Popen[str], str]:
         "    print(s.base_url, flush=True)\n"
         "    sys.stdin.read()\n"
     )
-    proc = subprocess.Popen(
+    stub = subprocess.Popen(
         [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
-    assert proc.stdout is not None
-    return proc, proc.stdout.readline().strip()
+    try:
+        assert stub.stdout is not None
+        yield stub, stub.stdout.readline().strip()
+    finally:
+        if stub.stdin:
+            stub.stdin.close()
+        stub.wait(timeout=10)
+
+
+def bench_settings(base_url: str, concurrency: int, **extra: Any) -> Any:
+    """Settings of an `openai` backend pointed at the stub."""
+    from stancetrack.settings import Settings
+
+    return Settings(
+        openai_base_url=base_url,
+        openai_api_key="bench",
+        model="stub-model",
+        backend="openai",
+        concurrency=concurrency,
+        **extra,
+    )
 
 
 def _children_cpu() -> float:
@@ -137,21 +145,13 @@ def measure(
     from stancetrack.db.repository.extraction import DbModeStore
     from stancetrack.llm.factory import make_backend
     from stancetrack.pipeline import run_extraction
-    from stancetrack.settings import Settings
 
     with stub_running(latency) as (stub, base_url), tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
         corpus.mkdir()
         write_corpus(corpus, n)
         db_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        settings = Settings(
-            database_url=db_url,
-            openai_base_url=base_url,
-            openai_api_key="bench",
-            model="stub-model",
-            backend="openai",
-            concurrency=concurrency,
-        )
+        settings = bench_settings(base_url, concurrency, database_url=db_url)
         db = Database(db_url)
         modes = DbModeStore(db) if cold else known_modes(base_url, DbModeStore(db))
         backend = make_backend(settings, backend="openai", mode_store=modes)
@@ -195,17 +195,10 @@ def measure_floor(n: int, latency: float, concurrency: int, cold: bool = False) 
     from stancetrack.llm.base import ExtractionRequest
     from stancetrack.llm.factory import make_backend
     from stancetrack.llm.modes import MemoryModeStore
-    from stancetrack.settings import Settings
 
     text = (FIXTURES / "articles" / f"{SOURCE_STEM}.txt").read_text(encoding="utf-8")
     with stub_running(latency) as (_stub, base_url):
-        settings = Settings(
-            openai_base_url=base_url,
-            openai_api_key="bench",
-            model="stub-model",
-            backend="openai",
-            concurrency=concurrency,
-        )
+        settings = bench_settings(base_url, concurrency)
         modes = MemoryModeStore() if cold else known_modes(base_url, MemoryModeStore())
         backend = make_backend(settings, backend="openai", mode_store=modes)
 

@@ -28,7 +28,6 @@ class ClientPool:
     """At most `size` requests in flight, each on a client of its own."""
 
     def __init__(self, size: int, make: ClientFactory, *, shared: AsyncOpenAI | None = None):
-        self.size = size
         self._make = make
         self._shared = shared  # a caller's client: every slot lends it (tests, embedding)
         self._made: list[AsyncOpenAI] = []

@@ -289,8 +289,9 @@ class OpenAIBackend:
         try:
             completion = json.loads(body)
         except ValueError:
+            start = _clip(body.decode("utf-8", errors="replace"), 120)
             raise _PartFailure(
-                f"{self._host} answered with a body that is not JSON: {_clip(_text(body), 120)}"
+                f"{self._host} answered with a body that is not JSON: {start}"
             ) from None
         if not isinstance(completion, dict):
             raise _PartFailure(f"{self._host} answered with JSON that is not a completion")
@@ -388,7 +389,7 @@ class OpenAIBackend:
         response_format = self._response_formats.get(mode)
         if response_format is not None:
             body["response_format"] = response_format
-        # Serialised once here, not by the SDK on every attempt (its encoder is pure Python).
+        # Encoded once for every retry of this mode, and handed to the SDK as bytes.
         wire = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
         def should_retry(exc: BaseException) -> bool:
@@ -403,8 +404,8 @@ class OpenAIBackend:
                 async with self._clients.lend() as client:
                     # The SDK's typed create() re-validates the whole prompt on every call
                     # (about 1.3 ms of CPU per request, the largest cost in a batch); the body
-                    # here is already in wire form, so post it through the same client and
-                    # take the reply as bytes (see _content).
+                    # here is already in wire form, so post it with the lent client and take
+                    # the reply as bytes (see _content).
                     return await client.post(
                         "/chat/completions",
                         content=wire,
@@ -491,10 +492,6 @@ def _joined_raw(parts: list[_Part]) -> str:
 def _count(value: object) -> int:
     """A token count from a usage block; servers send null, floats or nothing."""
     return int(value) if isinstance(value, int | float) and value >= 0 else 0
-
-
-def _text(body: bytes) -> str:
-    return body.decode("utf-8", errors="replace")
 
 
 def _clip(text: str, limit: int = 300) -> str:

@@ -85,27 +85,26 @@ class Store:
         same transaction as its run, so a crash leaves no half-done article behind.
         """
         items = list(itertools.islice(self._inputs, limit))
-        keys = {
-            id(item): cache_key(
-                item.sha256, self.backend.prompt.sha256, self.backend.model, self.target
-            )
-            for item in items
+        keys = [
+            cache_key(item.sha256, self.backend.prompt.sha256, self.backend.model, self.target)
             if isinstance(item, ArticleInput)
-        }
+            else ""
+            for item in items
+        ]
         done: set[str] = set()
-        if keys:
+        if any(keys):
             # --force re-extracts what was done before this batch, not twice within it.
             since = self.batch_started if self.force else None
             with self.db.sessions() as session:
-                done = done_cache_keys(session, keys.values(), since=since)
+                done = done_cache_keys(session, [k for k in keys if k], since=since)
         out: list[Work | Skip | BadInput] = []
-        for item in items:
+        for item, key in zip(items, keys, strict=True):
             if isinstance(item, InputError):
                 out.append(BadInput(item.source, item.reason))
-            elif keys[id(item)] in done:
+            elif key in done:
                 out.append(Skip(item.sha256))
             else:
-                out.append(Work(item, keys[id(item)]))
+                out.append(Work(item, key))
         return out
 
     # writer side
