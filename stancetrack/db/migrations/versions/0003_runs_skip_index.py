@@ -7,7 +7,7 @@ Create Date: 2026-11-28 12:40:00
 `extract` asks, for every input, whether a successful run with its cache key exists.
 With separate indexes on `cache_key` and `status`, SQLite (no ANALYZE statistics) chose
 `ix_runs_status`, which matches every successful run: the check grew with the database
-(3 ms per input at 1,000 runs) and a batch became quadratic. The two-column index answers
+and a batch became quadratic (see BENCHMARKS.md). The two-column index answers
 it from the index alone; it also serves every lookup by cache key, so the one-column index
 goes.
 """
