@@ -353,3 +353,14 @@ def test_migration_0004_backfills_targets_and_counts(db_url: str) -> None:
             assert counts == {(EU, 1, "neutral", 1)}
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("target", [EU, "nato expansion"])
+def test_rules_eval_refuses_a_target_without_lexicon(cli: Any, target: str) -> None:
+    """`eval` builds the same backend: the same one-line refusal, exit 2, nothing printed."""
+    gold_dir = ARTICLES.parent / "gold"
+    result = cli(["eval", gold_dir, "--backend", "rules", "--target", target, "-f", "json"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and repr(target) in lines[0] and NATO in lines[0]

@@ -220,7 +220,12 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
 
 @lru_cache(maxsize=1)
 def target_files() -> dict[str, str]:
-    """Every target the shipped stance lists judge, casefolded -> file name."""
+    """Every target the shipped stance lists judge, as named in the file -> file name.
+
+    Matching is exact (spaces normalised): the target is recorded on runs and claims as
+    given, and queries select it as given, so "nato expansion" must not pass as
+    "NATO expansion" here and then be invisible to `claims --target "NATO expansion"`.
+    """
     try:
         entries = [e for e in _rules_dir().joinpath(TARGETS_DIR).iterdir() if e.is_file()]
     except (FileNotFoundError, ModuleNotFoundError) as exc:
@@ -231,7 +236,7 @@ def target_files() -> dict[str, str]:
             name = f"{TARGETS_DIR}/{entry.name}"
             target = _load_yaml(name, entry.read_bytes()).get("target")
             if isinstance(target, str) and target.strip():
-                found.setdefault(" ".join(target.split()).casefold(), name)
+                found.setdefault(" ".join(target.split()), name)
     return found
 
 
@@ -250,11 +255,11 @@ def lexicon_for_file(name: str) -> Lexicon:
 
 
 def lexicon_for(target: str) -> Lexicon:
-    """The lexicon judging `target` (case-insensitive), read once per process.
+    """The lexicon judging `target` (exactly as named in its file), read once per process.
 
     Raises UnknownTargetError when no stance list names the target.
     """
-    name = target_files().get(" ".join(target.split()).casefold())
+    name = target_files().get(" ".join(target.split()))
     if name is None:
         raise UnknownTargetError(
             f"the rules backend has no stance lexicon for target {target!r} "
