@@ -1,8 +1,10 @@
 """Load gold annotations (fixtures/gold/*.json) as claims, without any language model.
 
 Gold file `<stem>.json` belongs to the stored article read from `<stem>.<ext>`; pass the
-article paths too and they are ingested first. Used by tests, by benchmarks and by
-`stancetrack import-gold`.
+article paths too and they are ingested first. A gold reply reaches claims by the same
+path as a model's (`claims_from_reply`: grounding exact -> normalised -> fuzzy, actor
+resolution, dedup); quotes that cannot be grounded are recorded as rejections. Used by tests,
+by benchmarks and by `stancetrack import-gold`.
 """
 
 from __future__ import annotations
@@ -11,11 +13,17 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from stancetrack.db import Database
-from stancetrack.db.repository.gold import GoldResult, article_by_source_stem, store_gold_reply
+from stancetrack.db.models import Article
+from stancetrack.db.repository.extraction import record_run
+from stancetrack.db.repository.gold import GoldResult, article_by_source_stem, gold_run
 from stancetrack.errors import InputError, NotFoundError
+from stancetrack.llm.base import BackendReply
 from stancetrack.pipeline import ingest
+from stancetrack.pipeline.actor_ids import BatchActors
+from stancetrack.pipeline.grounded import claims_from_reply
 from stancetrack.schemas import Reply
 from stancetrack.settings import Settings, load_settings
 
@@ -40,6 +48,27 @@ def read_gold(path: Path) -> tuple[Reply, str]:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise InputError(str(path), f"not a v1 reply: {where}: {first['msg']}") from exc
+
+
+def store_gold_reply(
+    session: Session,
+    article: Article,
+    reply: Reply,
+    raw: str,
+    *,
+    target: str,
+    name: str = "gold",
+    actors: BatchActors | None = None,
+) -> GoldResult:
+    """Replace the article's claims for `target` with the gold reply's; returns the counts."""
+    batch = actors or BatchActors()
+    article_actors = batch.for_article(session, article.id)
+    claims, rejected = claims_from_reply(
+        article.text, BackendReply(claims=list(reply.claims), raw_reply=raw), article_actors
+    )
+    run_id = record_run(session, gold_run(article, raw, target=target, name=name), claims, rejected)
+    article_actors.commit()
+    return GoldResult(article.id, run_id, len(claims), len(rejected))
 
 
 def import_gold(

@@ -1,21 +1,35 @@
-"""Run a backend over gold documents and score it: no database, quotes grounded here.
+"""Run a backend over gold documents and score what `extract` would store from its replies.
 
-Each reply claim is placed in the text: first at the backend's own window when the text
-there is the quote (the rules backend knows its exact spans), else by
-`stancetrack.grounding.ground_quote` (exact, normalised, fuzzy). Quotes that cannot be
-placed are counted as ungrounded and not scored, as `extract` would reject them.
+Each reply goes through `pipeline.grounded.claims_from_reply`, the one path from a reply to
+stored claims (grounding exact -> normalised -> fuzzy, actor resolution in the article's
+context, dedup), against a throwaway SQLite database holding the documents and the actor
+registry they build up, as an extraction of the gold set into a new database would.
+Rejected quotes are counted as ungrounded and not scored; predicted actors are the canonical
+actors extract would store.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from sqlalchemy.orm import Session
+
+from stancetrack.db import Database
+from stancetrack.db.repository.analysis import actor_names
+from stancetrack.db.repository.articles import store_article
 from stancetrack.evaluation.model import GoldDocument, GoldSet, PredictedClaim
 from stancetrack.evaluation.scoring import Scores, score_document, stance_confusion
-from stancetrack.grounding import ground_quote
+from stancetrack.ingest import ArticleInput
 from stancetrack.llm.base import Backend, BackendReply, ExtractionError, ExtractionRequest
+from stancetrack.pipeline.actor_ids import BatchActors
+from stancetrack.pipeline.grounded import claims_from_reply
 
 
 @dataclass(slots=True)
@@ -57,23 +71,51 @@ class EvalResult:
         }
 
 
+class Placer:
+    """Places replies' claims exactly as `extract` stores them, in a scratch database."""
+
+    def __init__(self, database: Database) -> None:
+        self.db = database
+        self.actors = BatchActors()
+
+    def place(
+        self, doc_id: str, text: str, reply: BackendReply
+    ) -> tuple[list[PredictedClaim], int]:
+        """Predicted claims with spans and canonical actors; the count of rejected quotes."""
+        with self.db.session() as session:
+            article_id = self._article(session, doc_id, text)
+            actors = self.actors.for_article(session, article_id)
+            claims, rejected = claims_from_reply(text, reply, actors)
+            names = actor_names(session, sorted({c.actor_id for c in claims}))
+        actors.commit()
+        predicted = [
+            PredictedClaim((c.start, c.end), c.speaker, names[c.actor_id], c.stance, c.confidence)
+            for c in claims
+        ]
+        return predicted, len(rejected)
+
+    @staticmethod
+    def _article(session: Session, doc_id: str, text: str) -> int:
+        sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        item = ArticleInput(doc_id, doc_id, text, None, None, "txt", sha)
+        return store_article(session, item)[0]
+
+
+@contextmanager
+def scratch_placer() -> Iterator[Placer]:
+    """A Placer on a new SQLite database in a temporary directory, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="stancetrack-eval-") as folder:
+        database = Database(f"sqlite:///{Path(folder) / 'eval.db'}")
+        try:
+            yield Placer(database)
+        finally:
+            database.dispose()
+
+
 def place_claims(text: str, reply: BackendReply) -> tuple[list[PredictedClaim], int]:
-    """Predicted claims with spans; the count of quotes that could not be grounded."""
-    out, missing = [], 0
-    for index, claim in enumerate(reply.claims):
-        window = reply.windows[index] if index < len(reply.windows) else None
-        if window is not None and text[window[0] : window[1]] == claim.quote:
-            span = window
-        else:
-            found = ground_quote(text, claim.quote, window=window)
-            if found is None:
-                missing += 1
-                continue
-            span = (found.start, found.end)
-        out.append(
-            PredictedClaim(span, claim.speaker, claim.actor, claim.stance.value, claim.confidence)
-        )
-    return out, missing
+    """One reply's claims as extract would store them (see `Placer`), and the rejected count."""
+    with scratch_placer() as placer:
+        return placer.place("document", text, reply)
 
 
 async def evaluate(
@@ -99,13 +141,14 @@ async def evaluate(
 
     replies = await asyncio.gather(*(run(doc) for doc in documents))
     result = EvalResult(gold, backend.name, backend.model, backend.prompt.sha256, Scores())
-    for doc, reply in zip(documents, replies, strict=True):
-        if isinstance(reply, str):
-            result.failed.append(reply)
-            score_document(result.scores, doc, [])
-            continue
-        predicted, missing = place_claims(doc.text, reply)
-        result.ungrounded += missing
-        score_document(result.scores, doc, predicted)
+    with scratch_placer() as placer:
+        for doc, reply in zip(documents, replies, strict=True):
+            if isinstance(reply, str):
+                result.failed.append(reply)
+                score_document(result.scores, doc, [])
+                continue
+            predicted, missing = placer.place(doc.doc_id, doc.text, reply)
+            result.ungrounded += missing
+            score_document(result.scores, doc, predicted)
     result.seconds = time.perf_counter() - began
     return result

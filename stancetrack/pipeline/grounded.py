@@ -1,11 +1,18 @@
-"""Grounding a reply: each claim's quote located in the article, or a rejection saying why."""
+"""From a reply to the claims to store: THE one path, for `extract`, `import-gold`, `eval`.
+
+`claims_from_reply` grounds each claim's quote in the article (exact, normalised, fuzzy:
+`grounding.py`), resolves its actor in the article's context, and drops repeats of the same
+span by the same actor; what cannot be grounded becomes a rejection saying why. `extract`
+stores its result, `import-gold` stores it for gold replies, and `eval` scores it, so eval
+measures exactly what extract would store.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from stancetrack import grounding
-from stancetrack.db.repository.extraction import NewRejection
+from stancetrack.db.repository.extraction import NewClaim, NewRejection
 from stancetrack.llm.base import BackendReply
 from stancetrack.schemas import ReplyClaim
 
@@ -54,6 +61,47 @@ def ground_reply(text: str, reply: BackendReply) -> tuple[list[Grounded], list[N
             )
         )
     return found, rejected
+
+
+class ActorIds(Protocol):
+    """Resolves a reply claim's actor to an actor id within one article (see actor_ids.py)."""
+
+    def actor_id(self, claim: ReplyClaim) -> int: ...
+
+
+def claims_from_reply(
+    text: str, reply: BackendReply, actors: ActorIds
+) -> tuple[list[NewClaim], list[NewRejection]]:
+    """Grounded, actor-resolved, de-duplicated claims of a reply, and its rejections.
+
+    The stored quote is always the article's own words at the grounded span.
+    """
+    found, rejected = ground_reply(text, reply)
+    claims: list[NewClaim] = []
+    seen: set[tuple[int, int, int]] = set()
+    for g in found:
+        c = g.claim
+        actor_id = actors.actor_id(c)
+        key = (actor_id, g.span.start, g.span.end)
+        if key in seen:  # the same span from the same actor (e.g. overlapping chunks)
+            continue
+        seen.add(key)
+        claims.append(
+            NewClaim(
+                actor_id=actor_id,
+                speaker=c.speaker,
+                quote=text[g.span.start : g.span.end],
+                start=g.span.start,
+                end=g.span.end,
+                claim=c.claim,
+                attribution=c.attribution.value,
+                stance=c.stance.value,
+                confidence=c.confidence,
+                rationale=c.rationale,
+                alignment=g.span.alignment,
+            )
+        )
+    return claims, rejected
 
 
 def _str_or_none(value: Any) -> str | None:

@@ -23,15 +23,14 @@ from stancetrack.db import Database
 from stancetrack.db.models import utcnow
 from stancetrack.db.repository.articles import store_article
 from stancetrack.db.repository.extraction import (
-    NewClaim,
     done_cache_keys,
     record_run,
 )
 from stancetrack.errors import InputError
 from stancetrack.ingest import ArticleInput, iter_inputs
 from stancetrack.llm.base import BackendReply
-from stancetrack.pipeline.actor_ids import ArticleActors, BatchActors
-from stancetrack.pipeline.grounded import Grounded, ground_reply
+from stancetrack.pipeline.actor_ids import BatchActors
+from stancetrack.pipeline.grounded import claims_from_reply
 from stancetrack.pipeline.messages import BadInput, Failure, Outcome, Skip, StoreConfig, Work
 
 # Raw replies beyond this are cut on the run record (with a marker): audit, not archive.
@@ -140,7 +139,6 @@ class Store:
     def write_reply(
         self, work: Work, reply: BackendReply, started: datetime, elapsed_ms: float
     ) -> Outcome:
-        found, rejected = ground_reply(work.item.text, reply)
         fields: dict[str, Any] = dict(
             params={**self.params, "reasks": reply.reasks, "truncated": reply.truncated},
             status="ok",
@@ -157,7 +155,7 @@ class Store:
                 article_id, _created = store_article(session, work.item)
                 run = self._run(work, article_id, started, **fields)
                 actors = self._actors.for_article(session, article_id)
-                claims = self._claims(work.item.text, found, actors)
+                claims, rejected = claims_from_reply(work.item.text, reply, actors)
                 record_run(session, run, claims, rejected)
             actors.commit()
         except IntegrityError as exc:  # e.g. another process changed these actors meanwhile
@@ -182,33 +180,6 @@ class Store:
             prompt_tokens=reply.prompt_tokens,
             completion_tokens=reply.completion_tokens,
         )
-
-    def _claims(self, text: str, found: list[Grounded], actors: ArticleActors) -> list[NewClaim]:
-        claims: list[NewClaim] = []
-        seen: set[tuple[int, int, int]] = set()
-        for g in found:
-            c = g.claim
-            actor_id = actors.actor_id(c)
-            key = (actor_id, g.span.start, g.span.end)
-            if key in seen:  # the same span from the same actor (e.g. overlapping chunks)
-                continue
-            seen.add(key)
-            claims.append(
-                NewClaim(
-                    actor_id=actor_id,
-                    speaker=c.speaker,
-                    quote=text[g.span.start : g.span.end],  # the article's words, always
-                    start=g.span.start,
-                    end=g.span.end,
-                    claim=c.claim,
-                    attribution=c.attribution.value,
-                    stance=c.stance.value,
-                    confidence=c.confidence,
-                    rationale=c.rationale,
-                    alignment=g.span.alignment,
-                )
-            )
-        return claims
 
     def write_failure(
         self, work: Work, started: datetime, elapsed_ms: float, exc: Failure
