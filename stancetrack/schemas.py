@@ -6,19 +6,18 @@ downstream (grounding, storage, evaluation) has one input format.
 
 from __future__ import annotations
 
+import copy
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from stancetrack.stances import STANCES, Overall, Stance
+
+__all__ = ["STANCES", "ActorType", "Attribution", "Overall", "Reply", "ReplyClaim", "Stance"]
+
 SCHEMA_VERSION = 1
-
-
-class Stance(StrEnum):
-    SUPPORT = "support"
-    OPPOSE = "oppose"
-    NEUTRAL = "neutral"
-    UNRELATED = "unrelated"
 
 
 class Attribution(StrEnum):
@@ -83,32 +82,50 @@ class Reply(BaseModel):
     claims: list[ReplyClaim] = Field(default_factory=list)
 
 
+# Keywords OpenAI's strict structured outputs (and llama.cpp's grammar converter) reject or
+# ignore; the pydantic model still enforces them when the reply is validated.
+_UNSUPPORTED = frozenset(
+    {"title", "default", "minLength", "maxLength", "minimum", "maximum", "examples"}
+)
+
+
+def _strict(node: Any, defs: dict[str, Any]) -> Any:
+    """`node` with $refs inlined, unsupported keywords dropped, every object closed."""
+    if isinstance(node, list):
+        return [_strict(item, defs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        return _strict(defs[ref.rsplit("/", 1)[-1]], defs)
+    out = {
+        key: (
+            {name: _strict(sub, defs) for name, sub in value.items()}  # names, not keywords
+            if key == "properties" and isinstance(value, dict)
+            else _strict(value, defs)
+        )
+        for key, value in node.items()
+        if key not in _UNSUPPORTED and key != "$defs"
+    }
+    if out.get("type") == "object":
+        properties = out.get("properties", {})
+        out["required"] = list(properties)
+        out["additionalProperties"] = False
+    return out
+
+
+@lru_cache(maxsize=1)
+def _reply_json_schema() -> dict[str, Any]:
+    generated = Reply.model_json_schema()
+    strict: dict[str, Any] = _strict(generated, generated.get("$defs", {}))
+    return strict
+
+
 def reply_json_schema() -> dict[str, Any]:
-    """JSON schema sent to servers with structured outputs (strict-mode compatible)."""
-    claim_props: dict[str, Any] = {
-        "speaker": {"type": "string"},
-        "actor": {"type": "string"},
-        "actor_type": {"type": "string", "enum": [t.value for t in ActorType]},
-        "quote": {"type": "string"},
-        "claim": {"type": "string"},
-        "attribution": {"type": "string", "enum": [a.value for a in Attribution]},
-        "rationale": {"type": "string"},
-        "stance": {"type": "string", "enum": [s.value for s in Stance]},
-        "confidence": {"type": "number"},
-    }
-    return {
-        "type": "object",
-        "properties": {
-            "claims": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": claim_props,
-                    "required": list(claim_props),
-                    "additionalProperties": False,
-                },
-            }
-        },
-        "required": ["claims"],
-        "additionalProperties": False,
-    }
+    """JSON schema sent to servers with structured outputs, generated from `Reply`.
+
+    The strict-mode transform of `Reply.model_json_schema()`: $defs inlined, every property
+    required, `additionalProperties: false`, no keywords strict mode rejects (lengths,
+    bounds, defaults, titles). A fresh copy each call (callers may mutate it).
+    """
+    return copy.deepcopy(_reply_json_schema())

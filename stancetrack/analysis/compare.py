@@ -19,6 +19,7 @@ from stancetrack.db.repository.analysis import (
     stance_counts_by_article,
     strongest_claims,
 )
+from stancetrack.schemas import Overall, Stance
 from stancetrack.settings import DEFAULT_TARGET
 
 
@@ -58,12 +59,12 @@ def evidence_json(row: ClaimRow) -> dict[str, Any]:
 def evidence_stance(overall: str) -> tuple[str, ...]:
     """Which claims can stand as evidence for an overall stance, best first."""
     return {
-        "support": ("support",),
-        "oppose": ("oppose",),
-        "mixed": ("support", "oppose"),
-        "neutral": ("neutral",),
-        "none": ("unrelated",),
-    }[overall]
+        Overall.SUPPORT: (Stance.SUPPORT.value,),
+        Overall.OPPOSE: (Stance.OPPOSE.value,),
+        Overall.MIXED: (Stance.SUPPORT.value, Stance.OPPOSE.value),
+        Overall.NEUTRAL: (Stance.NEUTRAL.value,),
+        Overall.NONE: (Stance.UNRELATED.value,),
+    }[Overall(overall)]
 
 
 def _pick(

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-STANCES = ("support", "oppose", "neutral", "unrelated")
-OVERALL = ("support", "oppose", "mixed", "neutral", "none")
+from stancetrack.schemas import STANCES, Overall, Stance
+
+OVERALL: tuple[str, ...] = tuple(o.value for o in Overall)
+__all__ = ["OVERALL", "STANCES", "change_between", "overall_from_counts", "overall_stance"]
 
 
 def overall_from_counts(counts: Mapping[str, int]) -> str:
     """support/oppose if only one side is argued, mixed if both, neutral, else none."""
-    support, oppose = counts.get("support", 0) > 0, counts.get("oppose", 0) > 0
+    support = counts.get(Stance.SUPPORT, 0) > 0
+    oppose = counts.get(Stance.OPPOSE, 0) > 0
     if support and oppose:
-        return "mixed"
+        return Overall.MIXED.value
     if support:
-        return "support"
+        return Overall.SUPPORT.value
     if oppose:
-        return "oppose"
-    if counts.get("neutral", 0) > 0:
-        return "neutral"
-    return "none"
+        return Overall.OPPOSE.value
+    if counts.get(Stance.NEUTRAL, 0) > 0:
+        return Overall.NEUTRAL.value
+    return Overall.NONE.value
 
 
 def overall_stance(stances: Iterable[str]) -> str:

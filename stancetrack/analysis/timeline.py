@@ -9,10 +9,13 @@ from sqlalchemy.orm import Session
 
 from stancetrack.analysis.compare import CompareRow, compare_by_article, evidence_json
 from stancetrack.db.models import Actor
+from stancetrack.schemas import Overall
 from stancetrack.settings import DEFAULT_TARGET
 
 # Vertical position of each overall stance in charts (top to bottom).
-LANES = ("support", "mixed", "neutral", "oppose", "none")
+LANES: tuple[str, ...] = tuple(
+    o.value for o in (Overall.SUPPORT, Overall.MIXED, Overall.NEUTRAL, Overall.OPPOSE, Overall.NONE)
+)
 
 
 @dataclass

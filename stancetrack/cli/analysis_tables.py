@@ -14,8 +14,15 @@ from stancetrack.analysis.diff import Diff
 from stancetrack.analysis.timeline import LANES, Timeline
 from stancetrack.cli.render import STANCE_STYLE, err, stdout_console
 from stancetrack.db.repository.analysis import STANCE_NAMES
+from stancetrack.stances import Overall
 
-MARK = {"support": "▲", "oppose": "▼", "neutral": "●", "mixed": "◆", "none": "·"}
+MARK: dict[str, str] = {
+    Overall.SUPPORT: "▲",
+    Overall.OPPOSE: "▼",
+    Overall.NEUTRAL: "●",
+    Overall.MIXED: "◆",
+    Overall.NONE: "·",
+}
 
 
 def _stance(text: str | None) -> Text:

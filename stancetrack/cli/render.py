@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, cast
 
+from stancetrack.stances import Overall, Stance
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -48,13 +50,15 @@ class DocumentFormat(StrEnum):
     json = "json"
 
 
-STANCE_STYLE = {
-    "support": "green",
-    "oppose": "red",
-    "neutral": "yellow",
-    "unrelated": "dim",
-    "mixed": "magenta",
-    "none": "dim",
+# Keyed by the schema's enums (StrEnum keys also match plain strings); a test checks that
+# every stance and overall stance has a style.
+STANCE_STYLE: dict[str, str] = {
+    Stance.SUPPORT: "green",
+    Stance.OPPOSE: "red",
+    Stance.NEUTRAL: "yellow",
+    Stance.UNRELATED: "dim",
+    Overall.MIXED: "magenta",
+    Overall.NONE: "dim",
 }
 
 

@@ -9,25 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from stancetrack.cli.context import db_session, query_target
 from stancetrack.errors import UsageError
+from stancetrack.stances import Stance
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from stancetrack.db.repository.analysis import ClaimFilter
-
-
-class StanceChoice(StrEnum):
-    support = "support"
-    oppose = "oppose"
-    neutral = "neutral"
-    unrelated = "unrelated"
 
 
 ActorArgument = Annotated[
@@ -51,7 +44,7 @@ ArticleOption = Annotated[
     ),
 ]
 StanceOption = Annotated[
-    list[StanceChoice] | None,
+    list[Stance] | None,
     typer.Option(
         "--stance", "-s", help="Only claims with this stance; repeatable.", show_default=False
     ),
@@ -115,7 +108,7 @@ def claim_selection(
     target: str | None = None,
     actors: list[str] | None = None,
     articles: list[str] | None = None,
-    stances: list[StanceChoice] | None = None,
+    stances: list[Stance] | None = None,
     since: str | None = None,
     until: str | None = None,
     search: str | None = None,

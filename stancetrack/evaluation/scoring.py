@@ -11,23 +11,12 @@ neutral/none) against the overall stance of the predicted claims whose actor agr
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from stancetrack.analysis.stance import overall_stance
 from stancetrack.evaluation.matching import match_exact, match_overlap
 from stancetrack.evaluation.model import GoldDocument, PredictedClaim
 from stancetrack.evaluation.speakers import _key, names_agree, speaker_correct
-
-
-def overall_stance(stances: Iterable[str]) -> str:
-    """DESIGN's per-actor rule."""
-    seen = set(stances)
-    if "support" in seen and "oppose" in seen:
-        return "mixed"
-    for label in ("support", "oppose", "neutral"):
-        if label in seen:
-            return label
-    return "none"
 
 
 @dataclass(slots=True)

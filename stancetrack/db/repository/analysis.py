@@ -19,9 +19,10 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from stancetrack.db.models import Actor, ActorAlias, ActorStanceCount, Article, Claim, Run
+from stancetrack.schemas import STANCES
 from stancetrack.settings import DEFAULT_TARGET
 
-STANCE_NAMES = ("support", "oppose", "neutral", "unrelated")
+STANCE_NAMES = STANCES  # the schema's vocabulary, in its order
 
 # Any SELECT, whatever its columns (SQLAlchemy 2.1 types Select by its column tuple).
 AnySelect = Select[*tuple[Any, ...]]
@@ -265,23 +266,20 @@ def iter_export_rows(
 
 @dataclass
 class Counts:
-    """Claims per stance for one actor (optionally in one article)."""
+    """Claims per stance (every stance of the schema) for one actor, optionally in one article."""
 
-    support: int = 0
-    oppose: int = 0
-    neutral: int = 0
-    unrelated: int = 0
+    by_stance: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STANCES, 0))
 
     def add(self, stance: str, n: int) -> None:
-        if stance in STANCE_NAMES:
-            setattr(self, stance, getattr(self, stance) + n)
+        if stance in self.by_stance:
+            self.by_stance[stance] += n
 
     def as_dict(self) -> dict[str, int]:
-        return {s: getattr(self, s) for s in STANCE_NAMES}
+        return dict(self.by_stance)
 
     @property
     def total(self) -> int:
-        return self.support + self.oppose + self.neutral + self.unrelated
+        return sum(self.by_stance.values())
 
 
 def actor_names(session: Session, ids: Sequence[int] | None = None) -> dict[int, str]:
@@ -320,7 +318,7 @@ def stance_counts(
             summary = summary.where(ActorStanceCount.actor_id.in_(list(actor_ids)))
         totals: dict[int, Counts] = {}
         for actor_id, *numbers in session.execute(summary):
-            counts = Counts(*(int(n or 0) for n in numbers))
+            counts = Counts(dict(zip(STANCES, (int(n or 0) for n in numbers), strict=True)))
             if counts.total:
                 totals[actor_id] = counts
         return totals

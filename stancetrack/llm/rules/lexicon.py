@@ -21,6 +21,7 @@ import yaml
 
 from stancetrack.errors import ConfigError
 from stancetrack.settings import DEFAULT_TARGET
+from stancetrack.stances import Stance
 
 # Bump when the extraction code changes behaviour: it is part of the prompt hash.
 CODE_VERSION = "rules-code-6"
@@ -38,7 +39,7 @@ class Cue:
 
     text: str
     pattern: re.Pattern[str]
-    side: str  # "support" | "oppose" | "neutral"
+    side: Stance  # support, oppose or neutral
     weight: float
     self_negated: bool
 
@@ -127,7 +128,9 @@ def _load_yaml(name: str, raw: bytes) -> dict[str, Any]:
     return data
 
 
-def _cues(data: dict[str, Any], key: str, side: str, negations: frozenset[str]) -> list[Cue]:
+def _cues(data: dict[str, Any], side: Stance, negations: frozenset[str]) -> list[Cue]:
+    """The `<stance>_cues` table of a target file."""
+    key = f"{side.value}_cues"
     table = data.get(key, {})
     if not isinstance(table, dict):
         raise ConfigError(f"rules lexicon: {key!r} must map cue -> weight")
@@ -159,9 +162,9 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
         raise ConfigError("rules lexicon: reporting_verbs and pronouns must be mappings")
     negations = frozenset(_words(stance, "negations"))
     cues = (
-        _cues(stance, "support_cues", "support", negations)
-        + _cues(stance, "oppose_cues", "oppose", negations)
-        + _cues(stance, "neutral_cues", "neutral", negations)
+        _cues(stance, Stance.SUPPORT, negations)
+        + _cues(stance, Stance.OPPOSE, negations)
+        + _cues(stance, Stance.NEUTRAL, negations)
     )
     # Longest first: "not expand" must win over "expand*".
     cues.sort(key=lambda c: len(c.text), reverse=True)

@@ -39,21 +39,25 @@ def read_stance(content: str, context: str, lexicon: Lexicon) -> StanceReading:
             lexicon.unrelated_confidence,
             lexicon.unrelated_rationale,
         )
-    best: dict[str, tuple[float, str, bool]] = {}
+    best: dict[Stance, tuple[float, str, bool]] = {}
     for match in lexicon.cue_pattern.finditer(low):
         s = match.start()
         cue = next((c for c in lexicon.cues if c.pattern.match(low, s)), None)
         if cue is None:
             continue
         side, negated = cue.side, False
-        if side != "neutral" and not cue.self_negated and _negated(low, s, cue.text, lexicon):
-            side, negated = ("oppose" if cue.side == "support" else "support"), True
+        if (
+            side is not Stance.NEUTRAL
+            and not cue.self_negated
+            and _negated(low, s, cue.text, lexicon)
+        ):
+            side, negated = _OPPOSITE[cue.side], True
         weight = cue.weight - (lexicon.negated_penalty if negated else 0.0)
         if weight > best.get(side, (0.0, "", False))[0]:
             best[side] = (weight, match.group(0), negated)
-    sup = best.get("support", (0.0, "", False))
-    opp = best.get("oppose", (0.0, "", False))
-    neutral = best.get("neutral", (0.0, "", False))
+    sup = best.get(Stance.SUPPORT, (0.0, "", False))
+    opp = best.get(Stance.OPPOSE, (0.0, "", False))
+    neutral = best.get(Stance.NEUTRAL, (0.0, "", False))
     if neutral[0] and neutral[0] >= max(sup[0], opp[0]):
         return StanceReading(
             Stance.NEUTRAL,
@@ -61,18 +65,23 @@ def read_stance(content: str, context: str, lexicon: Lexicon) -> StanceReading:
             f'Mentions the target ({target.group(0)}) and takes no side (cue "{neutral[1]}").',
         )
     if sup[0] - opp[0] >= lexicon.margin or opp[0] - sup[0] >= lexicon.margin:
-        side, (weight, word, negated) = ("support", sup) if sup[0] > opp[0] else ("oppose", opp)
+        won, (weight, word, negated) = (
+            (Stance.SUPPORT, sup) if sup[0] > opp[0] else (Stance.OPPOSE, opp)
+        )
         how = f'negated cue "{word}"' if negated else f'cue "{word}"'
         return StanceReading(
-            Stance(side),
+            won,
             round(min(0.95, weight * lexicon.polar_scale), 2),
-            f"Mentions the target ({target.group(0)}) with the {side} {how}.",
+            f"Mentions the target ({target.group(0)}) with the {won.value} {how}.",
         )
     return StanceReading(
         Stance.NEUTRAL,
         lexicon.neutral_confidence,
         f"Mentions the target ({target.group(0)}) without a clear support or oppose cue.",
     )
+
+
+_OPPOSITE = {Stance.SUPPORT: Stance.OPPOSE, Stance.OPPOSE: Stance.SUPPORT}
 
 
 def _negated(low: str, start: int, cue: str, lexicon: Lexicon) -> bool:
