@@ -284,6 +284,7 @@ def test_merge_drops_duplicate_spans(database: Database) -> None:
                 Claim(
                     article_id=art.id,
                     run_id=run.id,
+                    target=run.target,
                     actor_id=actor.id,
                     speaker="x",
                     quote="x",

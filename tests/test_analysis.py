@@ -86,6 +86,7 @@ def test_claims_json_contract_and_offsets(cli, corpus_url: str) -> None:  # type
     assert len(rows) == len(GOLD)
     assert set(rows[0]) == {
         "id",
+        "target",
         "article",
         "actor",
         "speaker",

@@ -94,7 +94,7 @@ def test_discontinuous_spans_parse() -> None:
 
 
 def test_rules_on_brat_sample_scores_by_hand(brat_dir: Path) -> None:
-    result = asyncio.run(evaluate(RulesBackend(), load_gold(brat_dir), target="NATO"))
+    result = asyncio.run(evaluate(RulesBackend(), load_gold(brat_dir), target="NATO expansion"))
     s = result.scores
     # Rules find 4 claims (no cue in "disputes"), all inside gold contents: P 4/4, R 4/5.
     assert (s.overlap.tp, s.overlap.predicted, s.overlap.gold) == (4, 4, 5)
@@ -185,7 +185,7 @@ def test_stance_and_speaker_scores_by_hand(project_gold: Path) -> None:
             _claim("this sentence is not in the article", "Nobody", "neutral"),
         ]
     )
-    result = asyncio.run(evaluate(backend, load_gold(project_gold), target="NATO"))
+    result = asyncio.run(evaluate(backend, load_gold(project_gold), target="NATO expansion"))
     d = result.as_dict()
     assert result.ungrounded == 1
     assert d["claims"]["overlap"]["f1"] == 1.0

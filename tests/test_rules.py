@@ -10,7 +10,7 @@ import pytest
 from stancetrack.llm.base import Backend, ExtractionRequest
 from stancetrack.llm.rules import RulesBackend, extract_claims
 from stancetrack.llm.rules.extractor import RuleClaim
-from stancetrack.llm.rules.lexicon import DATA_FILES, build_lexicon, default_lexicon
+from stancetrack.llm.rules.lexicon import ATTRIBUTION_FILE, build_lexicon, default_lexicon
 
 PROMPTS = Path(__file__).resolve().parents[1] / "prompts" / "rules"
 
@@ -145,12 +145,11 @@ def test_backend_protocol_and_exact_windows() -> None:
 
 
 def test_lexicon_change_changes_the_prompt_hash() -> None:
-    files = {name: (PROMPTS / name).read_bytes() for name in DATA_FILES}
+    nato = "targets/nato-expansion.yaml"
+    files = {name: (PROMPTS / name).read_bytes() for name in (ATTRIBUTION_FILE, nato)}
     base = build_lexicon(files)
     assert base.sha256 == default_lexicon().sha256
     edited = dict(files)
-    edited["stance.yaml"] = files["stance.yaml"].replace(
-        b"negation_window: 3", b"negation_window: 4"
-    )
+    edited[nato] = files[nato].replace(b"negation_window: 3", b"negation_window: 4")
     assert build_lexicon(edited).sha256 != base.sha256
     assert RulesBackend(lexicon=build_lexicon(edited)).prompt.sha256 != RulesBackend().prompt.sha256

@@ -19,6 +19,7 @@ from stancetrack.db.repository.analysis import (
     stance_counts_by_article,
     strongest_claims,
 )
+from stancetrack.settings import DEFAULT_TARGET
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,16 +83,18 @@ def _pick(
 def compare(
     session: Session,
     *,
+    target: str = DEFAULT_TARGET,
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
     evidence: bool = False,
 ) -> list[CompareRow]:
-    """Per actor: claim counts per stance and the overall stance; most claims first."""
-    counts = stance_counts(session, actor_ids=actor_ids, article_ids=article_ids)
+    """Per actor: claim counts per stance toward `target` and the overall stance; most
+    claims first."""
+    counts = stance_counts(session, target=target, actor_ids=actor_ids, article_ids=article_ids)
     # Every actor's name in one scan beats an IN list of thousands of ids.
     names = actor_names(session, list(counts) if actor_ids or article_ids else None)
     strongest = (
-        strongest_claims(session, actor_ids=list(counts), article_ids=article_ids)
+        strongest_claims(session, target=target, actor_ids=list(counts), article_ids=article_ids)
         if evidence and counts
         else {}
     )
@@ -113,17 +116,21 @@ def compare(
 def compare_by_article(
     session: Session,
     *,
+    target: str = DEFAULT_TARGET,
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
     evidence: bool = False,
 ) -> list[CompareRow]:
-    """The actor x article matrix as rows, ordered by actor then article date."""
-    cells = stance_counts_by_article(session, actor_ids=actor_ids, article_ids=article_ids)
+    """The actor x article matrix (claims toward `target`) as rows, by actor then date."""
+    cells = stance_counts_by_article(
+        session, target=target, actor_ids=actor_ids, article_ids=article_ids
+    )
     names = actor_names(session, sorted({a for a, _ in cells}))
     refs = article_refs(session, sorted({b for _, b in cells}))
     strongest = (
         strongest_claims(
             session,
+            target=target,
             actor_ids=sorted({a for a, _ in cells}),
             article_ids=sorted(refs),
             by_article=True,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from stancetrack.analysis.stance import change_between, overall_stance
 from stancetrack.db.models import Article
 from stancetrack.db.repository.analysis import ArticleRef, ClaimRow, claims_in_articles
+from stancetrack.settings import DEFAULT_TARGET
 
 MATCH_THRESHOLD = 60.0
 CHANGE_ORDER = {"shifted": 0, "appeared": 1, "disappeared": 2, "unchanged": 3}
@@ -59,6 +60,7 @@ class MatchedPair:
 class Diff:
     a: ArticleRef
     b: ArticleRef
+    target: str
     actors: list[ActorChange] = field(default_factory=list)
     only_a: list[ClaimRow] = field(default_factory=list)
     only_b: list[ClaimRow] = field(default_factory=list)
@@ -68,6 +70,7 @@ class Diff:
         return {
             "a": self.a.as_json(),
             "b": self.b.as_json(),
+            "target": self.target,
             "actors": [c.as_json() for c in self.actors],
             "claims": {
                 "only_a": [c.as_json() for c in self.only_a],
@@ -118,17 +121,23 @@ def _ref(article: Article) -> ArticleRef:
 
 
 def diff_articles(
-    session: Session, a: Article, b: Article, *, threshold: float = MATCH_THRESHOLD
+    session: Session,
+    a: Article,
+    b: Article,
+    *,
+    target: str = DEFAULT_TARGET,
+    threshold: float = MATCH_THRESHOLD,
 ) -> Diff:
-    """Compare two stored articles; works when they share no actor (all appear/disappear)."""
-    rows = claims_in_articles(session, sorted({a.id, b.id}))
+    """Compare two stored articles' claims toward `target`; works when they share no actor
+    (all appear/disappear)."""
+    rows = claims_in_articles(session, sorted({a.id, b.id}), target=target)
     by_actor: dict[str, tuple[list[ClaimRow], list[ClaimRow]]] = defaultdict(lambda: ([], []))
     for row in rows:
         if row.article.id == a.id:
             by_actor[row.actor][0].append(row)
         if row.article.id == b.id:
             by_actor[row.actor][1].append(row)
-    result = Diff(_ref(a), _ref(b))
+    result = Diff(_ref(a), _ref(b), target)
     for actor, (in_a, in_b) in by_actor.items():
         sa = overall_stance(c.stance for c in in_a) if in_a else None
         sb = overall_stance(c.stance for c in in_b) if in_b else None

@@ -48,11 +48,17 @@ def import_gold(
     *,
     articles: Iterable[str] = (),
     settings: Settings | None = None,
+    target: str | None = None,
 ) -> list[GoldResult]:
-    """Ingest `articles` (optional), then store each gold file as its article's claims."""
+    """Ingest `articles` (optional), then store each gold file as its article's claims.
+
+    The claims are stored for `target` (default: the configured target).
+    """
+    settings = settings or load_settings()
+    target = target or settings.target
     article_paths = list(articles)
     if article_paths:
-        result = ingest(database, article_paths, settings or load_settings())
+        result = ingest(database, article_paths, settings)
         if result.errors:
             raise result.errors[0]
     results = []
@@ -65,5 +71,7 @@ def import_gold(
                     f"{path}: no stored article read from a file named {path.stem}.*"
                     " (ingest it first, or pass --articles)"
                 )
-            results.append(store_gold_reply(session, article, reply, raw, name=path.name))
+            results.append(
+                store_gold_reply(session, article, reply, raw, target=target, name=path.name)
+            )
     return results

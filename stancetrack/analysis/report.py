@@ -156,15 +156,20 @@ class ReportData:
     claims: list[ClaimRow]
     per_actor: list[CompareRow]
     per_cell: list[CompareRow]
+    target: str
 
 
 def gather(session: Session, flt: ClaimFilter = ClaimFilter()) -> ReportData:
     claims = list_claims(session, flt)
     articles = articles_with_claims(session, flt)
     article_ids = [a.ref.id for a in articles] if flt.article_ids else []
-    per_actor = compare(session, actor_ids=flt.actor_ids, article_ids=article_ids)
-    per_cell = compare_by_article(session, actor_ids=flt.actor_ids, article_ids=article_ids)
-    return ReportData(articles, claims, per_actor, per_cell)
+    per_actor = compare(
+        session, target=flt.target, actor_ids=flt.actor_ids, article_ids=article_ids
+    )
+    per_cell = compare_by_article(
+        session, target=flt.target, actor_ids=flt.actor_ids, article_ids=article_ids
+    )
+    return ReportData(articles, claims, per_actor, per_cell, flt.target)
 
 
 def _stance_cell(stance: str, content: str, extra: str = "") -> str:
@@ -308,7 +313,8 @@ def render_report(data: ReportData, *, title: str = "stancetrack report") -> str
 <style>{_CSS}</style></head>
 <body>
 <header><h1>{_e(title)}</h1>
-<p class="muted">{len(data.articles)} article(s) · {len(data.claims)} claim(s) ·
+<p class="muted">stance toward <strong>{_e(data.target)}</strong> ·
+{len(data.articles)} article(s) · {len(data.claims)} claim(s) ·
 {len(data.per_actor)} actor(s) · generated {generated} by stancetrack {_e(__version__)} ·
 <span id="js-status">static view</span></p>
 <nav><a href="#matrix">Actor × stance</a> · <a href="#by-article">Actor × article</a> ·

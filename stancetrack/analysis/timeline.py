@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from stancetrack.analysis.compare import CompareRow, compare_by_article, evidence_json
 from stancetrack.db.models import Actor
+from stancetrack.settings import DEFAULT_TARGET
 
 # Vertical position of each overall stance in charts (top to bottom).
 LANES = ("support", "mixed", "neutral", "oppose", "none")
@@ -17,6 +18,7 @@ LANES = ("support", "mixed", "neutral", "oppose", "none")
 @dataclass
 class Timeline:
     actor: str
+    target: str
     points: list[CompareRow] = field(default_factory=list)
 
     @property
@@ -52,10 +54,16 @@ class Timeline:
                 "evidence": evidence_json(p.evidence) if p.evidence else None,
             }
             points.append(item)
-        return {"actor": self.actor, "points": points, "changes": self.changes}
+        return {
+            "actor": self.actor,
+            "target": self.target,
+            "points": points,
+            "changes": self.changes,
+        }
 
 
-def timeline(session: Session, actor: Actor) -> Timeline:
-    """One point per article in which the actor makes claims, oldest first (undated last)."""
-    rows = compare_by_article(session, actor_ids=[actor.id], evidence=True)
-    return Timeline(actor.name, rows)
+def timeline(session: Session, actor: Actor, *, target: str = DEFAULT_TARGET) -> Timeline:
+    """One point per article in which the actor makes claims toward `target`, oldest first
+    (undated last)."""
+    rows = compare_by_article(session, target=target, actor_ids=[actor.id], evidence=True)
+    return Timeline(actor.name, target, rows)

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from stancetrack.cli.app import app
-from stancetrack.cli.context import db_session
-from stancetrack.cli.options import DbOption, DebugOption, FormatOption
+from stancetrack.cli.context import db_session, query_target
+from stancetrack.cli.options import DbOption, DebugOption, FormatOption, TargetOption
 from stancetrack.cli.render import emit, err
 from stancetrack.cli.selection import ActorArgument
 from stancetrack.errors import NotFoundError
@@ -34,12 +34,13 @@ actors_app.add_typer(alias_app, name="alias")
 app.add_typer(actors_app, name="actors")
 
 
-def list_actors_json(db: str | None) -> list[dict[str, Any]]:
+def list_actors_json(db: str | None, target: str | None = None) -> list[dict[str, Any]]:
+    """Every actor with aliases, and its counts toward one target (default: configured)."""
     from stancetrack.analysis.stance import overall_from_counts
     from stancetrack.db.repository.analysis import actor_summaries
 
     with db_session(db) as session:
-        summaries = actor_summaries(session)
+        summaries = actor_summaries(session, target=query_target(target))
     return [
         {
             "actor": s.name,
@@ -58,16 +59,17 @@ def list_actors_json(db: str | None) -> list[dict[str, Any]]:
 @actors_app.callback()
 def actors_command(
     ctx: typer.Context,
+    target: TargetOption = None,
     db: DbOption = None,
     format: FormatOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """List actors with aliases, claim and article counts and overall stance."""
+    """List actors with aliases, claim and article counts and overall stance (one target)."""
     ctx.obj = {"db": db}
     if ctx.invoked_subcommand is not None:
         return
     emit(
-        list_actors_json(db),
+        list_actors_json(db, target),
         format,
         [
             ("actor", "actor"),

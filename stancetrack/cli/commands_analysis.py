@@ -11,8 +11,8 @@ from typing import Annotated, Any
 import typer
 
 from stancetrack.cli.app import app
-from stancetrack.cli.context import db_session
-from stancetrack.cli.options import DbOption, DebugOption, FormatOption
+from stancetrack.cli.context import db_session, query_target
+from stancetrack.cli.options import DbOption, DebugOption, FormatOption, TargetOption
 from stancetrack.cli.render import Format, emit_document, emit_rows, err, resolve_format
 from stancetrack.cli.selection import ActorArgument, ArticleOption, actor_ids, article_ids
 
@@ -39,22 +39,26 @@ def compare_command(
     evidence: Annotated[
         bool, typer.Option("--evidence", help="Add the most confident quote for each cell.")
     ] = False,
+    target: TargetOption = None,
     db: DbOption = None,
     format: FormatOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """Count each actor's claims per stance and give the overall stance.
+    """Count each actor's claims per stance toward one target and give the overall stance.
 
     Example: stancetrack compare Putin Stoltenberg --by article --evidence
     """
     from stancetrack.analysis.compare import compare, compare_by_article
 
+    toward = query_target(target)
     with db_session(db) as session:
         ids = actor_ids(session, actors)
         arts = article_ids(session, article)
         runner = compare_by_article if by is By.article else compare
-        rows = runner(session, actor_ids=ids, article_ids=arts, evidence=evidence)
+        rows = runner(session, target=toward, actor_ids=ids, article_ids=arts, evidence=evidence)
     fmt = resolve_format(format)
+    if fmt is Format.table:  # JSON rows keep DESIGN's shape; people are told the target
+        err.print(f"stance toward: {toward}", highlight=False)
     if fmt is not Format.table:
         emit_rows([r.as_json() for r in rows], fmt)
         return
@@ -74,6 +78,7 @@ def diff_command(
         float,
         typer.Option(min=0, max=100, help="Similarity (0-100) for two claims to be a pair."),
     ] = DIFF_THRESHOLD,
+    target: TargetOption = None,
     db: DbOption = None,
     format: FormatOption = None,
     debug: DebugOption = False,
@@ -87,9 +92,10 @@ def diff_command(
     from stancetrack.analysis.diff import diff_articles
     from stancetrack.db.repository.articles import find_article
 
+    toward = query_target(target)
     with db_session(db) as session:
         a, b = find_article(session, ref_a), find_article(session, ref_b)
-        result = diff_articles(session, a, b, threshold=threshold)
+        result = diff_articles(session, a, b, target=toward, threshold=threshold)
 
     def table() -> None:
         from stancetrack.cli.analysis_tables import diff_table
@@ -110,6 +116,7 @@ def diff_command(
 @app.command("timeline")
 def timeline_command(
     actor: ActorArgument,
+    target: TargetOption = None,
     db: DbOption = None,
     format: FormatOption = None,
     debug: DebugOption = False,
@@ -121,8 +128,9 @@ def timeline_command(
     from stancetrack.analysis.timeline import timeline
     from stancetrack.db.repository.actors import find_actor
 
+    toward = query_target(target)
     with db_session(db) as session:
-        result = timeline(session, find_actor(session, actor))
+        result = timeline(session, find_actor(session, actor), target=toward)
 
     def rows() -> list[dict[str, Any]]:
         flat = []

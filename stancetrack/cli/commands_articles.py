@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from stancetrack.cli.app import app
-from stancetrack.cli.context import db_session
-from stancetrack.cli.options import DbOption, DebugOption, FormatOption
+from stancetrack.cli.context import db_session, query_target
+from stancetrack.cli.options import DbOption, DebugOption, FormatOption, TargetOption
 from stancetrack.cli.render import emit
 
 
 @app.command("articles")
 def articles_command(
+    target: TargetOption = None,
     db: DbOption = None,
     format: FormatOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """List stored articles with their claim counts."""
+    """List stored articles with their claim counts (claims toward one target)."""
     from stancetrack.db.repository.articles import list_articles
 
     with db_session(db) as session:
-        rows = [row.as_json() for row in list_articles(session)]
+        rows = [row.as_json() for row in list_articles(session, target=query_target(target))]
     emit(
         rows,
         format,

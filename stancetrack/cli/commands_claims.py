@@ -8,7 +8,7 @@ import typer
 
 from stancetrack.cli.app import app
 from stancetrack.cli.context import open_db, settings_for
-from stancetrack.cli.options import DbOption, DebugOption, FormatOption
+from stancetrack.cli.options import DbOption, DebugOption, FormatOption, TargetOption
 from stancetrack.cli.render import Format, emit, err, resolve_format
 from stancetrack.cli.selection import (
     ActorOption,
@@ -57,11 +57,12 @@ def claims_command(
     until: UntilOption = None,
     search: SearchOption = None,
     limit: LimitOption = None,
+    target: TargetOption = None,
     db: DbOption = None,
     format: FormatOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """List claims in reading order (date, article, position), filtered.
+    """List one target's claims in reading order (date, article, position), filtered.
 
     Example: stancetrack claims --actor Putin --stance oppose --since 2022-01-01 -f csv
     """
@@ -69,6 +70,7 @@ def claims_command(
 
     with claim_selection(
         db,
+        target=target,
         actors=actor,
         articles=article,
         stances=stance,
@@ -98,6 +100,7 @@ def import_gold_command(
             show_default=False,
         ),
     ] = None,
+    target: TargetOption = None,
     db: DbOption = None,
     debug: DebugOption = False,
 ) -> None:
@@ -107,7 +110,7 @@ def import_gold_command(
     """
     from stancetrack.analysis.gold import import_gold
 
-    settings = settings_for(db)
+    settings = settings_for(db, target=target)
     results = import_gold(open_db(settings), gold, articles=articles or [], settings=settings)
     claims = sum(r.claims for r in results)
     rejected = sum(r.rejected for r in results)

@@ -17,6 +17,7 @@ from stancetrack.cli.options import (
     DebugOption,
     DocumentFormatOption,
     ModelOption,
+    TargetOption,
 )
 from stancetrack.cli.render import Format, emit_json, emit_table, err, resolve_format
 from stancetrack.errors import UsageError
@@ -50,6 +51,7 @@ def eval_command(
             metavar="first|all",
         ),
     ] = "first",
+    target: TargetOption = None,
     format: DocumentFormatOption = None,
     debug: DebugOption = False,
 ) -> None:
@@ -67,7 +69,9 @@ def eval_command(
     if annotators not in ANNOTATOR_CHOICES:
         raise UsageError(f"--annotators must be first or all, not {annotators!r}")
     fmt = resolve_format(format)
-    settings = endpoint_settings(model=model, base_url=base_url, concurrency=concurrency)
+    settings = endpoint_settings(
+        model=model, base_url=base_url, concurrency=concurrency, target=target
+    )
     name, notice = resolve_backend_name(settings, (backend or BackendChoice.rules).value)
     if notice:
         err.print(notice)

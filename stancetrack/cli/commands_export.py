@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from stancetrack.cli.app import app
-from stancetrack.cli.options import DbOption, DebugOption
+from stancetrack.cli.options import DbOption, DebugOption, TargetOption
 from stancetrack.cli.render import err
 from stancetrack.cli.selection import ActorOption, ArticleOption, StanceOption, claim_selection
 from stancetrack.errors import InputError
@@ -36,16 +36,20 @@ def export_command(
     actor: ActorOption = None,
     article: ArticleOption = None,
     stance: StanceOption = None,
+    target: TargetOption = None,
     db: DbOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """Write every claim with its article, actor and run fields as CSV or JSONL.
+    """Write every claim (of one target) with its article, actor and run fields as CSV or JSONL.
 
     Example: stancetrack export -f jsonl -o claims.jsonl --actor Putin
     """
     from stancetrack.analysis.export import export_claims
 
-    with claim_selection(db, actors=actor, articles=article, stances=stance) as (session, flt):
+    with claim_selection(db, target=target, actors=actor, articles=article, stances=stance) as (
+        session,
+        flt,
+    ):
         if output in (None, "-"):
             n = export_claims(session, sys.stdout, format.value, flt)
             sys.stdout.flush()
@@ -67,6 +71,7 @@ def report_command(
     actor: ActorOption = None,
     article: ArticleOption = None,
     title: Annotated[str, typer.Option(help="The report's title.")] = "stancetrack report",
+    target: TargetOption = None,
     db: DbOption = None,
     debug: DebugOption = False,
 ) -> None:
@@ -76,7 +81,7 @@ def report_command(
     """
     from stancetrack.analysis.report import build_report
 
-    with claim_selection(db, actors=actor, articles=article) as (session, flt):
+    with claim_selection(db, target=target, actors=actor, articles=article) as (session, flt):
         html = build_report(session, flt, title=title)
     if output == "-":
         sys.stdout.write(html)

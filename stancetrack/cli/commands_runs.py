@@ -31,6 +31,7 @@ _COLUMNS: list[Any] = [
     ("article_id", "article"),
     ("started", "started"),
     ("status", "status"),
+    ("target", "target", 20),
     ("model", "model", 24),
     ("prompt_version", "prompt"),
     ("output_mode", "mode"),
@@ -68,6 +69,14 @@ def runs_command(
     limit: Annotated[
         int | None, typer.Option("--limit", "-n", min=1, help="At most this many, newest first.")
     ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target",
+            help="Only runs for this stance target (default: runs of every target, the audit).",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOption = None,
     format: FormatOption = None,
     debug: DebugOption = False,
@@ -86,6 +95,7 @@ def runs_command(
                 session,
                 article_id=article_id,
                 status=status.value if status else None,
+                target=target,
                 limit=limit,
             )
         ]

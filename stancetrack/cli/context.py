@@ -47,6 +47,11 @@ def endpoint_settings(
     )
 
 
+def query_target(target: str | None) -> str:
+    """The target a query reads: `--target`, else the configured one (env, `.env`)."""
+    return settings_for(None, target=target).target
+
+
 def open_db(settings: Settings) -> Database:
     from stancetrack.db import Database
 

@@ -83,6 +83,17 @@ ConcurrencyOption = Annotated[
         show_default=False,
     ),
 ]
+# The stance target (DESIGN v2): extract stores claims for it, every query reads only its
+# claims. The default comes from settings (STANCETRACK_TARGET, `.env`), see `query_target`.
+TargetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--target",
+        help="The stance target whose claims to use (default: STANCETRACK_TARGET, "
+        "else NATO expansion).",
+        show_default=False,
+    ),
+]
 TimeoutOption = Annotated[
     float | None,
     typer.Option(

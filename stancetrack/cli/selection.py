@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from stancetrack.cli.context import db_session
+from stancetrack.cli.context import db_session, query_target
 from stancetrack.errors import UsageError
 
 if TYPE_CHECKING:
@@ -112,6 +112,7 @@ def article_ids(session: Session, refs: list[str] | None) -> list[int]:
 def claim_selection(
     db: str | None,
     *,
+    target: str | None = None,
     actors: list[str] | None = None,
     articles: list[str] | None = None,
     stances: list[StanceChoice] | None = None,
@@ -120,7 +121,8 @@ def claim_selection(
     search: str | None = None,
     limit: int | None = None,
 ) -> Iterator[tuple[Session, ClaimFilter]]:
-    """A transaction on `--db` and the filter the selection options describe."""
+    """A transaction on `--db` and the filter the selection options describe (always one
+    target's claims: `--target`, else the configured target)."""
     from stancetrack.db.repository.analysis import ClaimFilter
 
     since_day, until_day = parse_day(since, "--since"), parse_day(until, "--until")
@@ -130,6 +132,7 @@ def claim_selection(
         yield (
             session,
             ClaimFilter(
+                target=query_target(target),
                 actor_ids=actor_ids(session, actors),
                 article_ids=article_ids(session, articles),
                 stances=[s.value for s in stances or []],

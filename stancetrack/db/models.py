@@ -1,6 +1,7 @@
 """SQLAlchemy 2.0 typed models: articles, actors and aliases, runs, claims, rejections.
 
-Claims are the current answer for an article (the latest successful run's); every run,
+Claims are the current answer for an article and a target (the latest successful run's
+for that target); every run,
 with its raw reply and rejections, stays for audit. Migrations in `migrations/` must match
 these models exactly (a test runs autogenerate against `upgrade head`).
 """
@@ -134,15 +135,20 @@ class Run(Base):
 class Claim(Base):
     __tablename__ = "claims"
     __table_args__ = (
-        UniqueConstraint("article_id", "actor_id", "start", "end", name="uq_claims_span"),
-        Index("ix_claims_actor_stance", "actor_id", "stance"),
-        Index("ix_claims_article_actor", "article_id", "actor_id"),
+        # One claim per span and actor within a target; its leading columns also serve the
+        # per-article, per-target reads (replacing a target's claims, `compare --article`).
+        UniqueConstraint("article_id", "target", "actor_id", "start", "end", name="uq_claims_span"),
+        # `claims --actor`, `actors` and evidence lookups within a target.
+        Index("ix_claims_target_actor_stance", "target", "actor_id", "stance"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id"))
+    # What the stance is toward (the run's target): claims of one target never replace or
+    # mix with another's (see docs/ARCHITECTURE.md, targets).
+    target: Mapped[str] = mapped_column(String(200))
     speaker: Mapped[str] = mapped_column(String(300))
     quote: Mapped[str] = mapped_column(Text)
     start: Mapped[int] = mapped_column(Integer)
@@ -194,14 +200,15 @@ class EndpointMode(Base):
 
 
 class ActorStanceCount(Base):
-    """Claims per (actor, stance), kept current by database triggers on `claims`.
+    """Claims per (target, actor, stance), kept current by database triggers on `claims`.
 
     Lets `compare` over every actor read a few thousand rows instead of grouping a
-    million claims (see migration 0002 and BENCHMARKS.md). Rows may hold 0.
+    million claims (see migrations 0002, 0004 and BENCHMARKS.md). Rows may hold 0.
     """
 
     __tablename__ = "actor_stance_counts"
 
+    target: Mapped[str] = mapped_column(String(200), primary_key=True)
     actor_id: Mapped[int] = mapped_column(
         ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True
     )

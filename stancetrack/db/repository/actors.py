@@ -274,25 +274,21 @@ def find_actors(session: Session, names: list[str]) -> list[Actor]:
 def merge_actors(session: Session, source: Actor, target: Actor) -> int:
     """Fold `source` into `target`: its claims move, its names become user aliases of target.
 
-    Returns the number of claims moved. A claim the target already has at the same span is
-    dropped rather than duplicated.
+    Returns the number of claims moved. A claim the target already has at the same span
+    (for the same stance target) is dropped rather than duplicated.
     """
     if source.id == target.id:
         raise UsageError(f"cannot merge {source.name!r} into itself")
+    span = (Claim.article_id, Claim.target, Claim.start, Claim.end)
     target_spans = {
-        (article_id, start, end)
-        for article_id, start, end in session.execute(
-            select(Claim.article_id, Claim.start, Claim.end).where(Claim.actor_id == target.id)
-        )
+        tuple(row) for row in session.execute(select(*span).where(Claim.actor_id == target.id))
     }
     duplicate_ids = [
         claim_id
-        for claim_id, article_id, start, end in session.execute(
-            select(Claim.id, Claim.article_id, Claim.start, Claim.end).where(
-                Claim.actor_id == source.id
-            )
+        for claim_id, *where in session.execute(
+            select(Claim.id, *span).where(Claim.actor_id == source.id)
         )
-        if (article_id, start, end) in target_spans
+        if tuple(where) in target_spans
     ]
     if duplicate_ids:
         session.execute(delete(Claim).where(Claim.id.in_(duplicate_ids)))

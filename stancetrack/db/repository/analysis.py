@@ -3,6 +3,8 @@
 Queries aggregate in the database (GROUP BY over the (actor_id, stance) and
 (article_id, actor_id) indexes) and return small plain rows; ordering is always total so
 output is stable: published date (undated last), article id, character offset, claim id.
+Every query reads ONE target's claims (a claim's stance is toward its target): the filter's
+`target`, or the `target` keyword, defaulting to the configured default target.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from stancetrack.db.models import Actor, ActorAlias, ActorStanceCount, Article, Claim, Run
+from stancetrack.settings import DEFAULT_TARGET
 
 STANCE_NAMES = ("support", "oppose", "neutral", "unrelated")
 
@@ -58,11 +61,13 @@ class ClaimRow:
     attribution: str
     stance: str
     confidence: float
+    target: str
 
     def as_json(self) -> dict[str, Any]:
-        """DESIGN's `claims` object, field for field."""
+        """DESIGN's `claims` object, field for field (v2 adds `target`)."""
         return {
             "id": self.id,
+            "target": self.target,
             "article": self.article.as_json(),
             "actor": self.actor,
             "speaker": self.speaker,
@@ -78,8 +83,10 @@ class ClaimRow:
 
 @dataclass(frozen=True, slots=True)
 class ClaimFilter:
-    """What `claims`, `export` and `report` select; empty means everything."""
+    """What `claims`, `export` and `report` select: one target's claims, narrowed by the rest
+    (empty means every claim of the target)."""
 
+    target: str = DEFAULT_TARGET
     actor_ids: Sequence[int] = ()
     article_ids: Sequence[int] = ()
     stances: Sequence[str] = ()
@@ -94,6 +101,7 @@ def _article_ref(id_: int, title: str, url: str | None, published: date | None) 
 
 
 def _filtered(stmt: AnySelect, flt: ClaimFilter) -> AnySelect:
+    stmt = stmt.where(Claim.target == flt.target)
     if flt.actor_ids:
         stmt = stmt.where(Claim.actor_id.in_(list(flt.actor_ids)))
     if flt.article_ids:
@@ -142,6 +150,7 @@ def _claims_select(flt: ClaimFilter) -> AnySelect:
             Claim.attribution,
             Claim.stance,
             Claim.confidence,
+            Claim.target,
         )
         .join(Article, Article.id == Claim.article_id)
         .join(Actor, Actor.id == Claim.actor_id)
@@ -166,6 +175,7 @@ def _row(r: Sequence[Any]) -> ClaimRow:
         attribution=r[12],
         stance=r[13],
         confidence=float(r[14]),
+        target=r[15],
     )
 
 
@@ -175,6 +185,7 @@ def list_claims(session: Session, flt: ClaimFilter = ClaimFilter()) -> list[Clai
 
 EXPORT_COLUMNS = (
     "claim_id",
+    "target",
     "article_id",
     "article_title",
     "article_url",
@@ -208,6 +219,7 @@ def iter_export_rows(
     stmt: AnySelect = (
         select(
             Claim.id,
+            Claim.target,
             Article.id,
             Article.title,
             Article.url,
@@ -284,10 +296,11 @@ def actor_names(session: Session, ids: Sequence[int] | None = None) -> dict[int,
 def stance_counts(
     session: Session,
     *,
+    target: str = DEFAULT_TARGET,
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
 ) -> dict[int, Counts]:
-    """{actor_id: Counts} over the selected claims.
+    """{actor_id: Counts} over the selected claims of `target`.
 
     Over all articles this reads the trigger-maintained `actor_stance_counts` (a few rows
     per actor); within given articles it groups their claims (article index).
@@ -298,7 +311,11 @@ def stance_counts(
             func.sum(case((ActorStanceCount.stance == st, ActorStanceCount.claims), else_=0))
             for st in STANCE_NAMES
         ]
-        summary = select(ActorStanceCount.actor_id, *pivot).group_by(ActorStanceCount.actor_id)
+        summary = (
+            select(ActorStanceCount.actor_id, *pivot)
+            .where(ActorStanceCount.target == target)
+            .group_by(ActorStanceCount.actor_id)
+        )
         if actor_ids:
             summary = summary.where(ActorStanceCount.actor_id.in_(list(actor_ids)))
         totals: dict[int, Counts] = {}
@@ -307,7 +324,11 @@ def stance_counts(
             if counts.total:
                 totals[actor_id] = counts
         return totals
-    stmt = select(Claim.actor_id, Claim.stance, func.count()).group_by(Claim.actor_id, Claim.stance)
+    stmt = (
+        select(Claim.actor_id, Claim.stance, func.count())
+        .where(Claim.target == target)
+        .group_by(Claim.actor_id, Claim.stance)
+    )
     if actor_ids:
         stmt = stmt.where(Claim.actor_id.in_(list(actor_ids)))
     if article_ids:
@@ -321,12 +342,15 @@ def stance_counts(
 def stance_counts_by_article(
     session: Session,
     *,
+    target: str = DEFAULT_TARGET,
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
 ) -> dict[tuple[int, int], Counts]:
     """{(actor_id, article_id): Counts}: the cells of the actor x article matrix."""
-    stmt = select(Claim.actor_id, Claim.article_id, Claim.stance, func.count()).group_by(
-        Claim.actor_id, Claim.article_id, Claim.stance
+    stmt = (
+        select(Claim.actor_id, Claim.article_id, Claim.stance, func.count())
+        .where(Claim.target == target)
+        .group_by(Claim.actor_id, Claim.article_id, Claim.stance)
     )
     if actor_ids:
         stmt = stmt.where(Claim.actor_id.in_(list(actor_ids)))
@@ -350,6 +374,7 @@ def article_refs(session: Session, ids: Sequence[int]) -> dict[int, ArticleRef]:
 def strongest_claims(
     session: Session,
     *,
+    target: str = DEFAULT_TARGET,
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
     by_article: bool = False,
@@ -358,7 +383,7 @@ def strongest_claims(
 
     Ties go to the earliest claim in reading order, so the choice is stable.
     """
-    flt = ClaimFilter(actor_ids=actor_ids, article_ids=article_ids)
+    flt = ClaimFilter(target=target, actor_ids=actor_ids, article_ids=article_ids)
     partition = [Claim.actor_id, Claim.stance] + ([Claim.article_id] if by_article else [])
     rank = (
         func.row_number()
@@ -373,7 +398,12 @@ def strongest_claims(
         flt,
     ).subquery()
     top = select(ranked.c.claim_id).where(ranked.c.rank == 1)
-    stmt = _claims_select(ClaimFilter()).where(Claim.id.in_(top)).order_by(None).order_by(Claim.id)
+    stmt = (
+        _claims_select(ClaimFilter(target=target))
+        .where(Claim.id.in_(top))
+        .order_by(None)
+        .order_by(Claim.id)
+    )
     out: dict[tuple[int, int | None, str], ClaimRow] = {}
     for raw in session.execute(stmt):
         row = _row(raw)
@@ -396,8 +426,11 @@ class ActorSummary:
     counts: Counts = field(default_factory=Counts)
 
 
-def actor_summaries(session: Session, ids: Sequence[int] = ()) -> list[ActorSummary]:
-    """Every actor (or the given ones) with aliases, claim/article counts and stance counts."""
+def actor_summaries(
+    session: Session, ids: Sequence[int] = (), *, target: str = DEFAULT_TARGET
+) -> list[ActorSummary]:
+    """Every actor (or the given ones) with aliases, and claim/article/stance counts in
+    `target` (the registry is shared by all targets; the counts are one target's)."""
     stmt = select(Actor.id, Actor.name, Actor.key, Actor.actor_type).order_by(Actor.name)
     if ids:
         stmt = stmt.where(Actor.id.in_(list(ids)))
@@ -418,12 +451,14 @@ def actor_summaries(session: Session, ids: Sequence[int] = ()) -> list[ActorSumm
         summary.aliases.append(alias)
         if origin == "user":
             summary.user_aliases.append(alias)
-    for actor_id, counts in stance_counts(session, actor_ids=ids).items():
+    for actor_id, counts in stance_counts(session, target=target, actor_ids=ids).items():
         if actor_id in actors:
             actors[actor_id][0].counts = counts
             actors[actor_id][0].claims = counts.total
-    art_stmt = select(Claim.actor_id, func.count(func.distinct(Claim.article_id))).group_by(
-        Claim.actor_id
+    art_stmt = (
+        select(Claim.actor_id, func.count(func.distinct(Claim.article_id)))
+        .where(Claim.target == target)
+        .group_by(Claim.actor_id)
     )
     if ids:
         art_stmt = art_stmt.where(Claim.actor_id.in_(list(ids)))
@@ -433,8 +468,10 @@ def actor_summaries(session: Session, ids: Sequence[int] = ()) -> list[ActorSumm
     return [summary for summary, _key in actors.values()]
 
 
-def claims_in_articles(session: Session, article_ids: Sequence[int]) -> list[ClaimRow]:
-    return list_claims(session, ClaimFilter(article_ids=article_ids))
+def claims_in_articles(
+    session: Session, article_ids: Sequence[int], *, target: str = DEFAULT_TARGET
+) -> list[ClaimRow]:
+    return list_claims(session, ClaimFilter(target=target, article_ids=article_ids))
 
 
 @dataclass(frozen=True, slots=True)

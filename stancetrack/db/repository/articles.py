@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from stancetrack.db.models import Article, Claim
 from stancetrack.errors import AmbiguousError, NotFoundError
 from stancetrack.ingest import ArticleInput, read_file
+from stancetrack.settings import DEFAULT_TARGET
 
 _HEX = re.compile(r"^[0-9a-f]{4,64}$")
 # Reading a file to match it by content: bigger than any article, small enough to be quick.
@@ -98,8 +99,14 @@ class ArticleRow:
         }
 
 
-def list_articles(session: Session) -> list[ArticleRow]:
-    counts = select(Claim.article_id, func.count().label("n")).group_by(Claim.article_id).subquery()
+def list_articles(session: Session, *, target: str = DEFAULT_TARGET) -> list[ArticleRow]:
+    """Every stored article with its number of claims toward `target`."""
+    counts = (
+        select(Claim.article_id, func.count().label("n"))
+        .where(Claim.target == target)
+        .group_by(Claim.article_id)
+        .subquery()
+    )
     stmt = (
         select(
             Article.id,

@@ -1,7 +1,8 @@
 """Extraction results: runs (the audit record), claims, rejected claims, endpoint modes.
 
-An article's claims are the answer of its latest successful run: recording a successful run
-replaces them, in the caller's transaction, while every earlier run (with its raw reply and
+An article's claims for a target are the answer of its latest successful run for that
+target: recording a successful run replaces them (and only them: other targets' claims of the
+article stay), in the caller's transaction, while every earlier run (with its raw reply and
 rejections) stays for audit.
 """
 
@@ -29,7 +30,9 @@ _REJECTED = cast(Table, RejectedClaim.__table__)
 # The hot statements of `extract`, built once (building them per call cost about as much as
 # running them); executed with parameter lists.
 _INSERT_RUN = insert(_RUNS).returning(_RUNS.c.id)
-_DELETE_CLAIMS = delete(_CLAIMS).where(_CLAIMS.c.article_id == bindparam("article"))
+_DELETE_CLAIMS = delete(_CLAIMS).where(
+    _CLAIMS.c.article_id == bindparam("article"), _CLAIMS.c.target == bindparam("target")
+)
 _INSERT_CLAIMS = insert(_CLAIMS)
 _INSERT_REJECTED = insert(_REJECTED)
 
@@ -83,8 +86,9 @@ def record_run(
 ) -> int:
     """Insert a run (its column values) with its rejections; returns the run's id.
 
-    A successful run's claims replace the article's. Runs inside the caller's transaction,
-    so the run, its claims and its rejections are committed together or not at all. Plain
+    A successful run's claims replace the article's claims for the run's target (only
+    those). Runs inside the caller's transaction, so the run, its claims and its rejections
+    are committed together or not at all. Plain
     INSERTs rather than ORM objects: this is the hot path of `extract`.
     """
     ok = run["status"] == "ok"
@@ -99,8 +103,9 @@ def record_run(
     conn = session.connection()
     run_id: int = conn.execute(_INSERT_RUN, [values]).scalar_one()
     article_id = values["article_id"]
+    target = values["target"]
     if ok:
-        conn.execute(_DELETE_CLAIMS, {"article": article_id})
+        conn.execute(_DELETE_CLAIMS, {"article": article_id, "target": target})
         if claims:
             now = utcnow()
             conn.execute(
@@ -109,6 +114,7 @@ def record_run(
                     {
                         "article_id": article_id,
                         "run_id": run_id,
+                        "target": target,
                         "actor_id": c.actor_id,
                         "speaker": c.speaker[:300],
                         "quote": c.quote,
@@ -188,14 +194,17 @@ def list_runs(
     *,
     article_id: int | None = None,
     status: str | None = None,
+    target: str | None = None,
     limit: int | None = None,
 ) -> list[tuple[Run, Article]]:
-    """Runs, newest first, with their article."""
+    """Runs, newest first, with their article (of one target, or of all: runs are audit)."""
     stmt = select(Run, Article).join(Article, Article.id == Run.article_id)
     if article_id is not None:
         stmt = stmt.where(Run.article_id == article_id)
     if status is not None:
         stmt = stmt.where(Run.status == status)
+    if target is not None:
+        stmt = stmt.where(Run.target == target)
     stmt = stmt.order_by(Run.id.desc())
     if limit is not None:
         stmt = stmt.limit(limit)

@@ -37,9 +37,9 @@ def locate_quote(text: str, quote: str) -> tuple[int, int] | None:
 
 
 def store_gold_reply(
-    session: Session, article: Article, reply: Reply, raw: str, *, name: str = "gold"
+    session: Session, article: Article, reply: Reply, raw: str, *, target: str, name: str = "gold"
 ) -> GoldResult:
-    """Replace the article's claims with the gold reply's; returns what was stored."""
+    """Replace the article's claims for `target` with the gold reply's; returns the counts."""
     raw_sha = hashlib.sha256(raw.encode("utf-8")).hexdigest()
     run = Run(
         article_id=article.id,
@@ -50,14 +50,14 @@ def store_gold_reply(
         prompt_name=GOLD_BACKEND,
         prompt_version="1",
         prompt_sha256=raw_sha,
-        target="NATO expansion",
+        target=target,
         params={},
         status="ok",
         raw_reply=raw,
     )
     session.add(run)
     session.flush()
-    session.execute(delete(Claim).where(Claim.article_id == article.id))
+    session.execute(delete(Claim).where(Claim.article_id == article.id, Claim.target == target))
 
     resolver = ActorResolver(session, article.id)
     seen: set[tuple[int, int, int]] = set()
@@ -90,6 +90,7 @@ def store_gold_reply(
             Claim(
                 article_id=article.id,
                 run_id=run.id,
+                target=target,
                 actor_id=actor.id,
                 speaker=item.speaker,
                 quote=item.quote,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import time
 
-from stancetrack.llm.base import BackendReply, ExtractionRequest, PromptInfo
+from stancetrack.llm.base import BackendReply, ExtractionError, ExtractionRequest, PromptInfo
 from stancetrack.llm.rules.extractor import extract_claims
-from stancetrack.llm.rules.lexicon import Lexicon, default_lexicon
-from stancetrack.settings import Settings
+from stancetrack.llm.rules.lexicon import Lexicon, UnknownTargetError, lexicon_for
+from stancetrack.settings import DEFAULT_TARGET, Settings
 
 MODEL = "rules-v1"
 
@@ -17,7 +17,9 @@ class RulesBackend:
     """Deterministic, no network: reporting cues, quotations and a stance lexicon.
 
     `windows` in the reply holds each claim's exact [start, end) so grounding picks the
-    very occurrence the rules found, even when the same words occur twice.
+    very occurrence the rules found, even when the same words occur twice. One backend
+    judges one target (its stance lexicon, chosen from `settings.target`); building it for
+    a target without a lexicon raises UnknownTargetError (exit 2).
     """
 
     name = "rules"
@@ -27,7 +29,7 @@ class RulesBackend:
 
     def __init__(self, settings: Settings | None = None, *, lexicon: Lexicon | None = None):
         self.settings = settings
-        self.lexicon = lexicon or default_lexicon()
+        self.lexicon = lexicon or lexicon_for(settings.target if settings else DEFAULT_TARGET)
         self.model = MODEL
         self.prompt = PromptInfo(
             name="rules", version=self.lexicon.version, sha256=self.lexicon.sha256
@@ -35,6 +37,7 @@ class RulesBackend:
 
     async def extract(self, request: ExtractionRequest) -> BackendReply:
         began = time.perf_counter()
+        self._check_target(request.target)
         found = extract_claims(request.text, self.lexicon)
         claims = [f.claim for f in found]
         raw = json.dumps(
@@ -47,6 +50,19 @@ class RulesBackend:
             latency_ms=(time.perf_counter() - began) * 1000.0,
             windows=[(f.start, f.end) for f in found],
         )
+
+    def _check_target(self, target: str) -> None:
+        """Refuse (for the whole batch) a request for a target this lexicon does not judge."""
+        try:
+            judged = lexicon_for(target).target_name
+        except UnknownTargetError as exc:
+            raise ExtractionError(str(exc), fatal=True) from exc
+        if judged != self.lexicon.target_name:
+            raise ExtractionError(
+                f"the rules backend was built for target {self.lexicon.target_name!r}, "
+                f"not {target!r}",
+                fatal=True,
+            )
 
     async def aclose(self) -> None:
         return None

@@ -1,7 +1,11 @@
-"""The rules extractor's word lists, loaded from `prompts/rules/*.yaml` (data, not code).
+"""The rules extractor's word lists, loaded from `prompts/rules/` (data, not code).
 
-The lists are versioned with the prompts: the sha256 of the files (plus the code version)
-is the rules backend's prompt hash, so editing a list invalidates cached extractions.
+`lexicon.yaml` (how attribution is found) is shared; the stance lists are per target, one
+file per target in `prompts/rules/targets/` naming its target. A target without a file
+cannot be judged: `lexicon_for` refuses it (exit 2) rather than label claims by another
+target's cues. The lists are versioned with the prompts: the sha256 of the files (plus the
+code version) is the rules backend's prompt hash, so editing a list invalidates cached
+extractions.
 """
 
 from __future__ import annotations
@@ -16,10 +20,16 @@ from typing import Any
 import yaml
 
 from stancetrack.errors import ConfigError
+from stancetrack.settings import DEFAULT_TARGET
 
 # Bump when the extraction code changes behaviour: it is part of the prompt hash.
 CODE_VERSION = "rules-code-6"
-DATA_FILES = ("lexicon.yaml", "stance.yaml")
+ATTRIBUTION_FILE = "lexicon.yaml"
+TARGETS_DIR = "targets"
+
+
+class UnknownTargetError(ConfigError):
+    """The rules backend has no stance lexicon for the requested target (exit 2)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +76,8 @@ class Lexicon:
     neutral_confidence: float
     unrelated_confidence: float
     margin: float
+    target_name: str  # the target these stance lists judge
+    unrelated_rationale: str
     sha256: str
     version: str
 
@@ -97,8 +109,12 @@ def terms_regex(terms: list[str]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])(?:" + "|".join(_term_body(t) for t in terms) + ")")
 
 
+def _rules_dir() -> Any:
+    return resources.files("stancetrack.prompts").joinpath("rules")
+
+
 def _read(name: str) -> bytes:
-    return resources.files("stancetrack.prompts").joinpath("rules", name).read_bytes()
+    return bytes(_rules_dir().joinpath(*name.split("/")).read_bytes())
 
 
 def _load_yaml(name: str, raw: bytes) -> dict[str, Any]:
@@ -127,9 +143,16 @@ def _cues(data: dict[str, Any], key: str, side: str, negations: frozenset[str]) 
 
 
 def build_lexicon(files: dict[str, bytes]) -> Lexicon:
-    """Parse the data files (name -> bytes); raises ConfigError on a malformed file."""
-    lex = _load_yaml("lexicon.yaml", files["lexicon.yaml"])
-    stance = _load_yaml("stance.yaml", files["stance.yaml"])
+    """Parse the data files: `lexicon.yaml` and ONE target file (`targets/<slug>.yaml`),
+    name -> bytes; raises ConfigError on a malformed file."""
+    stance_names = [n for n in files if n != ATTRIBUTION_FILE]
+    if ATTRIBUTION_FILE not in files or len(stance_names) != 1:
+        raise ConfigError("rules lexicon: expected lexicon.yaml and one target file")
+    lex = _load_yaml(ATTRIBUTION_FILE, files[ATTRIBUTION_FILE])
+    stance = _load_yaml(stance_names[0], files[stance_names[0]])
+    target_name = stance.get("target")
+    if not isinstance(target_name, str) or not target_name.strip():
+        raise ConfigError(f"rules lexicon {stance_names[0]}: 'target' must name the target")
     verbs = lex.get("reporting_verbs", {})
     pronouns = lex.get("pronouns", {})
     if not isinstance(verbs, dict) or not isinstance(pronouns, dict):
@@ -144,7 +167,7 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
     cues.sort(key=lambda c: len(c.text), reverse=True)
     targets = sorted(_words(stance, "target_terms"), key=len, reverse=True)
     digest = hashlib.sha256(CODE_VERSION.encode())
-    for name in DATA_FILES:
+    for name in (ATTRIBUTION_FILE, stance_names[0]):
         digest.update(b"\0" + name.encode() + b"\0" + files[name])
 
     def number(key: str, default: float) -> float:
@@ -185,16 +208,67 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
         neutral_confidence=number("neutral_confidence", 0.5),
         unrelated_confidence=number("unrelated_confidence", 0.6),
         margin=number("margin", 0.1),
+        target_name=target_name.strip(),
+        unrelated_rationale=str(
+            stance.get("unrelated_rationale")
+            or f"No mention of {target_name.strip()}: unrelated to the target."
+        ),
         sha256=digest.hexdigest(),
         version=f"{CODE_VERSION}+lexicon-{lex.get('version', '?')}.{stance.get('version', '?')}",
     )
 
 
 @lru_cache(maxsize=1)
-def default_lexicon() -> Lexicon:
-    """The lexicon shipped in `prompts/rules/` (read once per process)."""
+def target_files() -> dict[str, str]:
+    """Every target the shipped stance lists judge, as named in the file -> file name.
+
+    Matching is exact (spaces normalised): the target is recorded on runs and claims as
+    given, and queries select it as given, so "nato expansion" must not pass as
+    "NATO expansion" here and then be invisible to `claims --target "NATO expansion"`.
+    """
     try:
-        files = {name: _read(name) for name in DATA_FILES}
+        entries = [e for e in _rules_dir().joinpath(TARGETS_DIR).iterdir() if e.is_file()]
+    except (FileNotFoundError, ModuleNotFoundError) as exc:
+        raise ConfigError(f"rules lexicon files not found: {exc}") from exc
+    found: dict[str, str] = {}
+    for entry in sorted(entries, key=lambda e: e.name):
+        if entry.name.endswith(".yaml"):
+            name = f"{TARGETS_DIR}/{entry.name}"
+            target = _load_yaml(name, entry.read_bytes()).get("target")
+            if isinstance(target, str) and target.strip():
+                found.setdefault(" ".join(target.split()), name)
+    return found
+
+
+def known_targets() -> list[str]:
+    """The targets the rules backend can judge (their files' `target`), sorted."""
+    return sorted({lexicon_for_file(name).target_name for name in set(target_files().values())})
+
+
+@lru_cache(maxsize=16)
+def lexicon_for_file(name: str) -> Lexicon:
+    try:
+        files = {ATTRIBUTION_FILE: _read(ATTRIBUTION_FILE), name: _read(name)}
     except (FileNotFoundError, ModuleNotFoundError) as exc:
         raise ConfigError(f"rules lexicon files not found: {exc}") from exc
     return build_lexicon(files)
+
+
+def lexicon_for(target: str) -> Lexicon:
+    """The lexicon judging `target` (exactly as named in its file), read once per process.
+
+    Raises UnknownTargetError when no stance list names the target.
+    """
+    name = target_files().get(" ".join(target.split()))
+    if name is None:
+        raise UnknownTargetError(
+            f"the rules backend has no stance lexicon for target {target!r} "
+            f"(it knows: {', '.join(known_targets())}); add "
+            f"prompts/rules/{TARGETS_DIR}/<name>.yaml or use an LLM backend"
+        )
+    return lexicon_for_file(name)
+
+
+def default_lexicon() -> Lexicon:
+    """The lexicon for the default target (NATO expansion)."""
+    return lexicon_for(DEFAULT_TARGET)

@@ -1,4 +1,4 @@
-"""Stance toward the target from the lexicon (prompts/rules/stance.yaml), negation aware.
+"""Stance toward the target from its lexicon (prompts/rules/targets/), negation aware.
 
 The rule, in order:
 1. No target term in the content (or its paragraph) -> `unrelated`.
@@ -37,7 +37,7 @@ def read_stance(content: str, context: str, lexicon: Lexicon) -> StanceReading:
         return StanceReading(
             Stance.UNRELATED,
             lexicon.unrelated_confidence,
-            "No mention of NATO membership or enlargement: unrelated to the target.",
+            lexicon.unrelated_rationale,
         )
     best: dict[str, tuple[float, str, bool]] = {}
     for match in lexicon.cue_pattern.finditer(low):
