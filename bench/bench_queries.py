@@ -39,8 +39,8 @@ from stancetrack.db import Database
 from stancetrack.db.models import Actor, ActorAlias, Article, Claim, Run
 from stancetrack.db.repository.actors import find_actor
 from stancetrack.db.repository.analysis import ClaimFilter, list_claims
+from stancetrack.schemas import STANCES
 
-STANCES = ("support", "oppose", "neutral", "unrelated")
 BATCH = 20_000
 
 
@@ -117,6 +117,7 @@ def generate(db: Database, *, articles: int, actors: int, per_article: int, seed
                         "id": claim_id,
                         "article_id": a,
                         "run_id": a,
+                        "target": "NATO expansion",
                         "actor_id": actor_id,
                         "speaker": "he",
                         "quote": f"quote {n}",

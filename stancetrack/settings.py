@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from stancetrack.errors import ConfigError
@@ -40,7 +40,8 @@ class Settings(BaseSettings):
     model: str = "gpt-4o-mini"
     backend: BackendName = "auto"
     concurrency: int = Field(default=8, ge=1, le=512)
-    target: str = DEFAULT_TARGET
+    # Stored on every run and claim (String(200)); spaces normalised, never blank.
+    target: str = Field(default=DEFAULT_TARGET, min_length=1, max_length=200)
     max_file_bytes: int = Field(default=5_000_000, ge=1)
     request_timeout: float = Field(default=120.0, gt=0)
     max_retries: int = Field(default=5, ge=0)
@@ -49,6 +50,11 @@ class Settings(BaseSettings):
     max_tokens: int = Field(default=4096, ge=16)
     chunk_tokens: int = Field(default=3000, ge=200)
     debug: bool = False
+
+    @field_validator("target", mode="before")
+    @classmethod
+    def _one_spaced(cls, value: object) -> object:
+        return " ".join(value.split()) if isinstance(value, str) else value
 
     def endpoint_configured(self) -> bool:
         """True when an LLM endpoint is configured (the rule of `--backend auto`)."""

@@ -364,3 +364,16 @@ def test_rules_eval_refuses_a_target_without_lexicon(cli: Any, target: str) -> N
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and repr(target) in lines[0] and NATO in lines[0]
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "x" * 201])
+def test_a_blank_or_overlong_target_is_a_usage_error(cli: Any, sqlite_url: str, bad: str) -> None:
+    result = cli(["claims", "--target", bad, "--db", sqlite_url, "-f", "json"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and "--target" in result.stderr
+
+
+def test_target_spacing_is_normalised(cli: Any, stub: StubServer, db_url: str) -> None:
+    stub.default = by_target()
+    extract(cli, stub, db_url, "--target", "  EU   enlargement ")
+    assert len(claim_ids(db_url, EU)) == eu_total()
