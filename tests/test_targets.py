@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -245,15 +244,18 @@ def test_force_on_one_target_leaves_the_other_alone(
     assert_counts_table_matches_claims(db_url)
 
 
+UNKNOWN = "Arctic shipping routes"
+
+
 def test_rules_backend_refuses_a_target_without_lexicon(
     cli: Any, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("OPENAI_API_KEY")
-    result = cli(["extract", ARTICLES, "--backend", "rules", "--target", EU, "--db", db_url])
+    result = cli(["extract", ARTICLES, "--backend", "rules", "--target", UNKNOWN, "--db", db_url])
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert EU in lines[0] and "lexicon" in lines[0] and "Traceback" not in result.stderr
+    assert UNKNOWN in lines[0] and "lexicon" in lines[0] and "Traceback" not in result.stderr
     assert result.stdout == ""
     db = Database(db_url)
     try:
@@ -263,17 +265,37 @@ def test_rules_backend_refuses_a_target_without_lexicon(
         db.dispose()
 
 
-def test_rules_backend_records_its_target(cli: Any, db_url: str, tmp_path: Path) -> None:
-    result = cli(["extract", ARTICLES, "--backend", "rules", "--db", db_url, "-f", "json"])
-    assert result.exit_code == 0, result.stderr
+def test_rules_backend_judges_each_target_with_its_lexicon(cli: Any, db_url: str) -> None:
+    """Offline, both shipped targets on the same articles: two intact, different sets."""
+
+    def rules(*args: str) -> dict[str, Any]:
+        run = cli(["extract", ARTICLES, "--backend", "rules", "--db", db_url, "-f", "json", *args])
+        assert run.exit_code == 0, run.stderr
+        summary: dict[str, Any] = json.loads(run.stdout)
+        return summary
+
+    nato = rules()
+    eu = rules("--target", EU)
+    assert nato["extracted"] == eu["extracted"] == 9
     db = Database(db_url)
     try:
         with db.session() as s:
-            assert set(s.scalars(select(Run.target))) == {NATO}
-            assert set(s.scalars(select(Claim.target))) == {NATO}
+            runs = s.execute(select(Run.target, Run.prompt_sha256)).all()
+            assert Counter(t for t, _ in runs) == {NATO: 9, EU: 9}
+            assert len({sha for _, sha in runs}) == 2  # each target's own lexicon hash
             assert s.scalar(select(func.count()).select_from(Article)) == 9
     finally:
         db.dispose()
+    nato_rows = query(cli, db_url, "claims")
+    eu_rows = query(cli, db_url, "claims", "--target", EU)
+    assert len(nato_rows) == nato["claims"] and len(eu_rows) == eu["claims"]
+    # Same attribution (shared lexicon.yaml), stance judged per target: the fixtures are
+    # about NATO, so most of their claims are unrelated to EU enlargement.
+    assert {(c["start"], c["end"]) for c in nato_rows} == {(c["start"], c["end"]) for c in eu_rows}
+    nato_unrelated = sum(c["stance"] == "unrelated" for c in nato_rows)
+    eu_unrelated = sum(c["stance"] == "unrelated" for c in eu_rows)
+    assert eu_unrelated > nato_unrelated
+    assert_counts_table_matches_claims(db_url)
 
 
 def test_migration_0004_backfills_targets_and_counts(db_url: str) -> None:
@@ -355,7 +377,7 @@ def test_migration_0004_backfills_targets_and_counts(db_url: str) -> None:
         engine.dispose()
 
 
-@pytest.mark.parametrize("target", [EU, "nato expansion"])
+@pytest.mark.parametrize("target", [UNKNOWN, "nato expansion"])
 def test_rules_eval_refuses_a_target_without_lexicon(cli: Any, target: str) -> None:
     """`eval` builds the same backend: the same one-line refusal, exit 2, nothing printed."""
     gold_dir = ARTICLES.parent / "gold"
