@@ -232,11 +232,12 @@ def test_merge_alias_rename_are_respected_later(cli, db_url: str, tmp_path: Path
         tmp_path,
         "a3",
         "20230301",
-        "Zelensky insisted. Kremlin refused. The spokesman sighed.",
+        # Quotes of 2+ words: gold is grounded by extract's rule (one-word quotes are rejected).
+        "Zelensky insisted on it. Kremlin refused to talk. The spokesman sighed loudly.",
         [
-            {"speaker": "Zelensky", "actor": "Zelensky", "quote": "insisted"},
-            {"speaker": "Kremlin", "actor": "Kremlin", "quote": "refused"},
-            {"speaker": "The spokesman", "actor": "Putin's spokesman", "quote": "sighed"},
+            {"speaker": "Zelensky", "actor": "Zelensky", "quote": "insisted on it"},
+            {"speaker": "Kremlin", "actor": "Kremlin", "quote": "refused to talk"},
+            {"speaker": "The spokesman", "actor": "Putin's spokesman", "quote": "sighed loudly"},
         ],
     )
     _import(cli, tmp_path, db_url, "a3")
