@@ -373,6 +373,25 @@ def test_migration_0004_backfills_targets_and_counts(db_url: str) -> None:
                 ).all()
             )
             assert counts == {(EU, 1, "neutral", 1)}
+            # The same span for a second target: allowed now, folded back on downgrade.
+            conn.execute(
+                text(
+                    "INSERT INTO claims (id, article_id, run_id, target, actor_id, speaker, "
+                    'quote, start, "end", claim, attribution, stance, confidence, rationale, '
+                    "alignment, created_at) VALUES (3, 1, 1, :target, 1, 'x', 'q', 5, 9, 'c', "
+                    "'direct', 'support', 0.5, '', 'exact', CURRENT_TIMESTAMP)"
+                ),
+                {"target": NATO},
+            )
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0003")
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT id FROM claims")).scalars().all() == [2]
+            counts = set(
+                conn.execute(text("SELECT actor_id, stance, claims FROM actor_stance_counts")).all()
+            )
+            assert counts == {(1, "neutral", 1)}
     finally:
         engine.dispose()
 
