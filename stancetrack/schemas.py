@@ -7,6 +7,7 @@ downstream (grounding, storage, evaluation) has one input format.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
@@ -89,7 +90,7 @@ _UNSUPPORTED = frozenset(
 )
 
 
-def _strict(node: Any, defs: dict[str, Any]) -> Any:
+def _strict(node: object, defs: Mapping[str, object]) -> object:
     """`node` with $refs inlined, unsupported keywords dropped, every object closed."""
     if isinstance(node, list):
         return [_strict(item, defs) for item in node]
@@ -109,7 +110,7 @@ def _strict(node: Any, defs: dict[str, Any]) -> Any:
     }
     if out.get("type") == "object":
         properties = out.get("properties", {})
-        out["required"] = list(properties)
+        out["required"] = list(properties) if isinstance(properties, dict) else []
         out["additionalProperties"] = False
     return out
 
@@ -117,7 +118,8 @@ def _strict(node: Any, defs: dict[str, Any]) -> Any:
 @lru_cache(maxsize=1)
 def _reply_json_schema() -> dict[str, Any]:
     generated = Reply.model_json_schema()
-    strict: dict[str, Any] = _strict(generated, generated.get("$defs", {}))
+    strict = _strict(generated, generated.get("$defs", {}))
+    assert isinstance(strict, dict)
     return strict
 
 

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import yaml
@@ -110,12 +111,12 @@ def terms_regex(terms: list[str]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])(?:" + "|".join(_term_body(t) for t in terms) + ")")
 
 
-def _rules_dir() -> Any:
+def _rules_dir() -> Traversable:
     return resources.files("stancetrack.prompts").joinpath("rules")
 
 
 def _read(name: str) -> bytes:
-    return bytes(_rules_dir().joinpath(*name.split("/")).read_bytes())
+    return _rules_dir().joinpath(*name.split("/")).read_bytes()
 
 
 def _load_yaml(name: str, raw: bytes) -> dict[str, Any]:
