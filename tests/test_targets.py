@@ -418,3 +418,13 @@ def test_target_spacing_is_normalised(cli: Any, stub: StubServer, db_url: str) -
     stub.default = by_target()
     extract(cli, stub, db_url, "--target", "  EU   enlargement ")
     assert len(claim_ids(db_url, EU)) == eu_total()
+
+
+def test_claims_csv_carries_the_target(cli: Any, two_targets: str) -> None:
+    import csv
+    import io
+
+    result = cli(["claims", "--target", EU, "--db", two_targets, "-f", "csv"])
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == eu_total() and {r["target"] for r in rows} == {EU}

@@ -32,6 +32,7 @@ CLAIM_COLUMNS = [
 ]
 CSV_COLUMNS = [
     "id",
+    "target",
     "article_id",
     "article_title",
     "article_url",
