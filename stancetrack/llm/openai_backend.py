@@ -39,6 +39,8 @@ from urllib.parse import urlsplit
 import httpx2
 import openai
 from openai import AsyncOpenAI
+from openai.types.chat import ChatCompletionMessageParam
+from openai.types.chat.completion_create_params import ResponseFormat
 
 from stancetrack.errors import ConfigError
 from stancetrack.llm.base import BackendReply, ExtractionError, ExtractionRequest, PromptInfo
@@ -156,13 +158,17 @@ class OpenAIBackend:
 
         # At most settings.concurrency requests in flight, each on its own client.
         self._clients = ClientPool(settings.concurrency, make_client, shared=client)
-        self._response_formats: dict[str, dict[str, Any]] = {
-            JSON_SCHEMA: {
-                "type": "json_schema",
-                "json_schema": {"name": SCHEMA_NAME, "schema": reply_json_schema(), "strict": True},
-            },
-            # llama-cpp-python reads the schema from here; others ignore the extra key.
-            JSON_OBJECT: {"type": "json_object", "schema": reply_json_schema()},
+        schema = reply_json_schema()
+        strict: ResponseFormat = {
+            "type": "json_schema",
+            "json_schema": {"name": SCHEMA_NAME, "schema": schema, "strict": True},
+        }
+        # llama-cpp-python reads the schema from inside `response_format`, a key the SDK's
+        # types do not have: that request sends the whole format as an extra body field.
+        loose: dict[str, object] = {"type": "json_object", "schema": schema}
+        self._response_formats: dict[str, tuple[ResponseFormat, dict[str, object] | None]] = {
+            JSON_SCHEMA: (strict, None),
+            JSON_OBJECT: ({"type": "json_object"}, {"response_format": loose}),
         }
         # Servers take `max_tokens`; OpenAI's reasoning models insist on the newer name.
         self._tokens_param = "max_tokens"
@@ -381,16 +387,7 @@ class OpenAIBackend:
         return True
 
     async def _send(self, messages: list[dict[str, str]], mode: str, tally: _Tally) -> bytes:
-        body: dict[str, Any] = {"model": self.model, "messages": messages}
-        if self.temperature is not None:
-            body["temperature"] = self.temperature
-        if self.max_tokens is not None:
-            body[self._tokens_param] = self.max_tokens
-        response_format = self._response_formats.get(mode)
-        if response_format is not None:
-            body["response_format"] = response_format
-        # Encoded once for every retry of this mode, and handed to the SDK as bytes.
-        wire = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        """One request in `mode`, retried by the one tenacity layer."""
 
         def should_retry(exc: BaseException) -> bool:
             return is_transient(exc) and not (
@@ -402,17 +399,32 @@ class OpenAIBackend:
             with attempt:
                 tally.attempts += 1
                 async with self._clients.lend() as client:
-                    # The SDK's typed create() re-validates the whole prompt on every call
-                    # (about 1.3 ms of CPU per request, the largest cost in a batch); the body
-                    # here is already in wire form, so post it with the lent client and take
-                    # the reply as bytes (see _content).
-                    return await client.post(
-                        "/chat/completions",
-                        content=wire,
-                        cast_to=bytes,
-                        options={"security": {"bearer_auth": True}},
-                    )
+                    return await self._request(client, messages, mode)
         raise AssertionError("unreachable: tenacity returns or re-raises")
+
+    async def _request(
+        self, client: AsyncOpenAI, messages: list[dict[str, str]], mode: str
+    ) -> bytes:
+        """One chat completion through the SDK's public API, returned as its raw JSON bytes.
+
+        The raw response skips building the SDK's ChatCompletion model (see _content).
+        Posting a pre-encoded body instead (`client.post(..., cast_to=bytes)`) skips the
+        SDK's request transform as well; BENCHMARKS.md measures that it is not worth the
+        private options it needs, so the public call is the only one.
+        """
+        limit = self.max_tokens if self.max_tokens is not None else openai.omit
+        newer = self._tokens_param == "max_completion_tokens"
+        response_format, extra_body = self._response_formats.get(mode, (openai.omit, None))
+        raw = await client.chat.completions.with_raw_response.create(
+            model=self.model,
+            messages=[_message(m) for m in messages],
+            temperature=self.temperature if self.temperature is not None else openai.omit,
+            max_tokens=openai.omit if newer else limit,
+            max_completion_tokens=limit if newer else openai.omit,
+            response_format=response_format,
+            extra_body=extra_body,
+        )
+        return raw.content
 
     def _failure(self, exc: openai.OpenAIError, tally: _Tally) -> _PartFailure:
         """One clear line per failure; fatal when no later article could succeed either."""
@@ -469,6 +481,18 @@ def _rejects_mode(exc: openai.APIStatusError, mode: str) -> bool:
         text = f"{exc.message} {json.dumps(exc.body, default=str)}".lower()
         return any(word in text for word in _MODE_REJECTION_WORDS)
     return False
+
+
+def _message(message: dict[str, str]) -> ChatCompletionMessageParam:
+    """A prompt message as the SDK's typed message (the prompt files use these roles only)."""
+    role, content = message["role"], message["content"]
+    if role == "system":
+        return {"role": "system", "content": content}
+    if role == "assistant":
+        return {"role": "assistant", "content": content}
+    if role == "user":
+        return {"role": "user", "content": content}
+    raise ValueError(f"unexpected message role {role!r} in the prompt")
 
 
 def _with_note(messages: list[dict[str, str]], note: str) -> list[dict[str, str]]:
