@@ -42,7 +42,6 @@ class ArticleRef:
             "title": self.title,
             "url": self.url,
             "published": self.published.isoformat() if self.published else None,
-            "outlet": self.outlet,
         }
 
     @property
@@ -67,7 +66,7 @@ class ClaimRow:
     target: str
 
     def as_json(self) -> dict[str, Any]:
-        """DESIGN's `claims` object, field for field (v2 adds `target`)."""
+        """DESIGN's `claims` object, field for field (v2 adds `target` and `outlet`)."""
         return {
             "id": self.id,
             "target": self.target,
