@@ -312,9 +312,8 @@ async def run_extraction(
     stdin = None
     if "-" in items:  # read up front: the reader thread must not hold the terminal
         stdin = sys.stdin.buffer.read(settings.max_file_bytes + 1)
-    reader = InputReader(
-        items, max_bytes=settings.max_file_bytes, stdin=stdin, capacity=4 * READ_AHEAD
-    )
+    # One read-ahead's worth waits at most: memory stays bounded however large the inputs.
+    reader = InputReader(items, max_bytes=settings.max_file_bytes, stdin=stdin, capacity=READ_AHEAD)
     config = StoreConfig(
         database_url=db.url,
         target=settings.target,

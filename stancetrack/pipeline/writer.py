@@ -143,9 +143,11 @@ class Writer:
 
     async def aclose(self) -> None:
         """Finish what was handed over, then stop the worker."""
-        while self._background:
-            await asyncio.wait(set(self._background))
-        self._pool.shutdown(wait=True)
+        try:
+            while self._background:
+                await asyncio.wait(set(self._background))
+        finally:
+            self._pool.shutdown(wait=True)
 
 
 def process_by_default(url: str) -> bool:
