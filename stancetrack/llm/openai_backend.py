@@ -406,8 +406,8 @@ class OpenAIBackend:
         `client.post(..., cast_to=bytes)` instead of `chat.completions.create`, whose request
         transform walks every message and the schema again on each call. Measured in one run
         (BENCHMARKS.md, `bench/bench_extract.py --compare-send`): the public
-        `with_raw_response.create` reached 0.79 of this path's throughput at N=1000,
-        L=200 ms, C=32 and 0.53 with no latency (5.9 vs 3.4 ms of CPU per article): more
+        `with_raw_response.create` reached 0.79-0.84 of this path's throughput at N=1000,
+        L=200 ms, C=32 and 0.53-0.59 with no latency (2-2.5 ms more CPU per article): more
         than the 5% that justifies a bypass. Everything else (status errors, timeouts, the
         auth header, the client) is still the SDK's.
         """
