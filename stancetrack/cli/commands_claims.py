@@ -29,7 +29,10 @@ CLAIM_COLUMNS = [
     ("confidence", "conf."),
     ("claim", "claim"),
     ("quote", "evidence"),
+    ("speaker_mark", "speaker"),
 ]
+# How the table marks where the article names the speaker (speaker_evidence.py).
+SPEAKER_MARKS = {"cue": "cue", "nearby": "nearby", "absent": "ABSENT (!)", "unknown": "?"}
 CSV_COLUMNS = [
     "id",
     "target",
@@ -46,6 +49,9 @@ CSV_COLUMNS = [
     "attribution",
     "stance",
     "confidence",
+    "speaker_start",
+    "speaker_end",
+    "speaker_evidence",
 ]
 
 
@@ -83,7 +89,14 @@ def claims_command(
         rows = [row.as_json() for row in list_claims(session, flt)]
     fmt = resolve_format(format)
     if fmt is Format.table:  # a flat date column for people; JSON keeps DESIGN's shape
-        rows = [{**row, "published": row["article"]["published"]} for row in rows]
+        rows = [
+            {
+                **row,
+                "published": row["article"]["published"],
+                "speaker_mark": SPEAKER_MARKS.get(row["speaker_evidence"], "?"),
+            }
+            for row in rows
+        ]
     emit(rows, fmt, CLAIM_COLUMNS, title="Claims", empty="no claims match", csv_columns=CSV_COLUMNS)
 
 
