@@ -38,7 +38,7 @@ from stancetrack.grounding import ArticleText, normalize_with_map
 
 Evidence = Literal["cue", "nearby", "absent"]
 EVIDENCE: tuple[Evidence, ...] = ("cue", "nearby", "absent")
-# Stored on claims from before migration 0005 that could not be recomputed (none expected).
+# Stored on claims from before migration 0006 that could not be recomputed (none expected).
 UNKNOWN = "unknown"
 CUES_FILE = "grounding/speaker_cues.yaml"
 

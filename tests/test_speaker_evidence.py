@@ -5,7 +5,7 @@ antecedent, names with invisible characters, a name inside the quote), then the 
 instruction of issue 11 answered by an obedient model through the stub server and the real
 openai client on SQLite and PostgreSQL: the claim is stored flagged `absent`, marked in
 `claims`, listed by `runs show`, and left out of `compare` unless --include-unverified.
-Last, migration 0005 backfills claims stored before it.
+Last, migration 0006 backfills claims stored before it.
 """
 
 from __future__ import annotations
@@ -224,7 +224,7 @@ def test_planted_instruction_is_stored_flagged_and_left_out_of_compare(
     assert 'class="unverified"' in html and "1 with the speaker not named" in html
 
 
-# -- migration 0005 backfills older claims ------------------------------------------------
+# -- migration 0006 backfills older claims ------------------------------------------------
 
 
 def test_migration_backfills_speaker_evidence(db_url: str) -> None:
@@ -237,7 +237,7 @@ def test_migration_backfills_speaker_evidence(db_url: str) -> None:
             command.upgrade(cfg, revision)
 
     try:
-        upgrade("0004")
+        upgrade("0005")  # the revision before speaker evidence
         quote = "NATO expansion is a threat"
         start = ARTICLE.index(quote)
         with engine.begin() as conn:
