@@ -36,6 +36,7 @@ class ArticleRef:
     title: str
     url: str | None
     published: date | None
+    outlet: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -75,11 +76,12 @@ class ClaimRow:
         return self.speaker_evidence == "absent"
 
     def as_json(self) -> dict[str, Any]:
-        """DESIGN's `claims` object, field for field (v2 adds `target` and where the
-        speaker is named: `speaker_start`, `speaker_end`, `speaker_evidence`)."""
+        """DESIGN's `claims` object, field for field (v2 adds `target`, `outlet` and where
+        the speaker is named: `speaker_start`, `speaker_end`, `speaker_evidence`)."""
         return {
             "id": self.id,
             "target": self.target,
+            "outlet": self.article.outlet,
             "article": self.article.as_json(),
             "actor": self.actor,
             "speaker": self.speaker,
@@ -111,8 +113,10 @@ class ClaimFilter:
     limit: int | None = None
 
 
-def _article_ref(id_: int, title: str, url: str | None, published: date | None) -> ArticleRef:
-    return ArticleRef(id_, title, url, published)
+def _article_ref(
+    id_: int, title: str, url: str | None, published: date | None, outlet: str | None = None
+) -> ArticleRef:
+    return ArticleRef(id_, title, url, published, outlet)
 
 
 def _filtered(stmt: AnySelect, flt: ClaimFilter) -> AnySelect:
@@ -166,6 +170,7 @@ def _claims_select(flt: ClaimFilter) -> AnySelect:
             Claim.stance,
             Claim.confidence,
             Claim.target,
+            Article.outlet,
             Claim.speaker_start,
             Claim.speaker_end,
             Claim.speaker_evidence,
@@ -182,7 +187,7 @@ def _claims_select(flt: ClaimFilter) -> AnySelect:
 def _row(r: Sequence[Any]) -> ClaimRow:
     return ClaimRow(
         id=r[0],
-        article=_article_ref(r[1], r[2], r[3], r[4]),
+        article=_article_ref(r[1], r[2], r[3], r[4], r[16]),
         actor_id=r[5],
         actor=r[6],
         speaker=r[7],
@@ -194,9 +199,9 @@ def _row(r: Sequence[Any]) -> ClaimRow:
         stance=r[13],
         confidence=float(r[14]),
         target=r[15],
-        speaker_start=r[16],
-        speaker_end=r[17],
-        speaker_evidence=r[18],
+        speaker_start=r[17],
+        speaker_end=r[18],
+        speaker_evidence=r[19],
     )
 
 
@@ -210,6 +215,7 @@ EXPORT_COLUMNS = (
     "article_id",
     "article_title",
     "article_url",
+    "article_outlet",
     "article_published",
     "article_source",
     "article_sha256",
@@ -247,6 +253,7 @@ def iter_export_rows(
             Article.id,
             Article.title,
             Article.url,
+            Article.outlet,
             Article.published,
             Article.source,
             Article.sha256,
@@ -408,10 +415,37 @@ def stance_counts_by_article(
     return dict(out)
 
 
+def stance_counts_by_outlet(
+    session: Session,
+    *,
+    target: str = DEFAULT_TARGET,
+    actor_ids: Sequence[int] = (),
+    article_ids: Sequence[int] = (),
+    verified_only: bool = False,
+) -> dict[tuple[int, str | None], Counts]:
+    """{(actor_id, outlet): Counts}: claims per actor and outlet (None: articles without URL)."""
+    stmt = (
+        select(Claim.actor_id, Article.outlet, Claim.stance, func.count())
+        .join(Article, Article.id == Claim.article_id)
+        .where(Claim.target == target)
+        .group_by(Claim.actor_id, Article.outlet, Claim.stance)
+    )
+    if verified_only:
+        stmt = stmt.where(Claim.speaker_evidence != ABSENT)
+    if actor_ids:
+        stmt = stmt.where(Claim.actor_id.in_(list(actor_ids)))
+    if article_ids:
+        stmt = stmt.where(Claim.article_id.in_(list(article_ids)))
+    out: dict[tuple[int, str | None], Counts] = defaultdict(Counts)
+    for actor_id, outlet, stance, n in session.execute(stmt):
+        out[(actor_id, outlet)].add(stance, n)
+    return dict(out)
+
+
 def article_refs(session: Session, ids: Sequence[int]) -> dict[int, ArticleRef]:
     if not ids:
         return {}
-    stmt = select(Article.id, Article.title, Article.url, Article.published).where(
+    stmt = select(Article.id, Article.title, Article.url, Article.published, Article.outlet).where(
         Article.id.in_(list(ids))
     )
     return {r[0]: _article_ref(*r) for r in session.execute(stmt)}
@@ -538,11 +572,18 @@ def articles_with_claims(session: Session, flt: ClaimFilter = ClaimFilter()) -> 
     ).distinct()
     stmt = (
         select(
-            Article.id, Article.title, Article.url, Article.published, Article.source, Article.text
+            Article.id,
+            Article.title,
+            Article.url,
+            Article.published,
+            Article.source,
+            Article.text,
+            Article.outlet,
         )
         .where(Article.id.in_(ids))
         .order_by(Article.published.is_(None), Article.published, Article.id)
     )
     return [
-        ArticleText(_article_ref(r[0], r[1], r[2], r[3]), r[4], r[5]) for r in session.execute(stmt)
+        ArticleText(_article_ref(r[0], r[1], r[2], r[3], r[6]), r[4], r[5])
+        for r in session.execute(stmt)
     ]
