@@ -30,10 +30,10 @@ CLAIM_COLUMNS = [
     ("confidence", "conf."),
     ("claim", "claim"),
     ("quote", "evidence"),
-    ("speaker_mark", "speaker"),
 ]
-# How the table marks where the article names the speaker (speaker_evidence.py).
-SPEAKER_MARKS = {"cue": "cue", "nearby": "nearby", "absent": "ABSENT (!)", "unknown": "?"}
+# The table marks a claim whose speaker the article does not name near the quote (after the
+# actor; JSON and CSV carry `speaker_evidence`, see speaker_evidence.py).
+ABSENT_MARK = " (ABSENT: not named near the quote)"
 CSV_COLUMNS = [
     "id",
     "target",
@@ -95,7 +95,8 @@ def claims_command(
             {
                 **row,
                 "published": row["article"]["published"],
-                "speaker_mark": SPEAKER_MARKS.get(row["speaker_evidence"], "?"),
+                "actor": row["actor"]
+                + (ABSENT_MARK if row["speaker_evidence"] == "absent" else ""),
             }
             for row in rows
         ]
