@@ -19,6 +19,7 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from stancetrack.db.models import Actor, ActorAlias, ActorStanceCount, Article, Claim, Run
+from stancetrack.db.repository.paging import DatedKey, after_dated
 from stancetrack.schemas import STANCES
 from stancetrack.settings import DEFAULT_TARGET
 
@@ -81,6 +82,11 @@ class ClaimRow:
             "confidence": self.confidence,
         }
 
+    @property
+    def key(self) -> DatedKey:
+        """This claim's place in reading order: where the next page starts."""
+        return DatedKey(self.article.published, (self.article.id, self.start, self.id))
+
 
 @dataclass(frozen=True, slots=True)
 class ClaimFilter:
@@ -95,6 +101,8 @@ class ClaimFilter:
     until: date | None = None
     search: str | None = None
     limit: int | None = None
+    # Only claims after this place in reading order (the cursor of a paged read).
+    after: DatedKey | None = None
 
 
 def _article_ref(id_: int, title: str, url: str | None, published: date | None) -> ArticleRef:
@@ -120,6 +128,10 @@ def _filtered(stmt: AnySelect, flt: ClaimFilter) -> AnySelect:
                 func.lower(Claim.claim).contains(needle, autoescape=True),
                 func.lower(Claim.quote).contains(needle, autoescape=True),
             )
+        )
+    if flt.after is not None:
+        stmt = stmt.where(
+            after_dated(Article.published, (Claim.article_id, Claim.start, Claim.id), flt.after)
         )
     return stmt
 
@@ -422,6 +434,14 @@ class ActorSummary:
     claims: int = 0
     articles: int = 0
     counts: Counts = field(default_factory=Counts)
+
+
+def actor_ids_page(session: Session, *, after: str | None, limit: int) -> list[int]:
+    """The ids of up to `limit` actors after the name `after`, in name order (unique index)."""
+    stmt = select(Actor.id).order_by(Actor.name).limit(limit)
+    if after is not None:
+        stmt = stmt.where(Actor.name > after)
+    return list(session.scalars(stmt))
 
 
 def actor_summaries(
