@@ -27,7 +27,9 @@ from stancetrack.db.repository.actors import find_actor, find_actors
 from stancetrack.db.repository.analysis import (
     ClaimFilter,
     actor_ids_page,
+    actor_names,
     actor_summaries,
+    filtered_stance_counts,
     list_claims,
 )
 from stancetrack.db.repository.articles import find_article, list_articles
@@ -308,3 +310,24 @@ def runs_answer(
     found = found[:limit] if limit is not None else found
     nxt = _encode("runs", [found[-1][0].id]) if more else None
     return Page([run_summary(run, art) for run, art in found], nxt)
+
+
+def overview_rows(session: Session, query: ClaimQuery, *, overall: str | None = None) -> Page:
+    """The dashboard's actor x stance overview: `compare` over the claims a query selects
+    (dates, stances, articles), optionally only actors whose overall stance is `overall`.
+
+    Without filters it reads the per-actor totals the database keeps; with them it counts
+    the selected claims."""
+    flt = claim_filter(session, query)
+    if flt.since or flt.until or flt.search or flt.stances or flt.article_ids:
+        counts = filtered_stance_counts(session, flt)
+        names = actor_names(session, list(counts))
+        rows = [
+            CompareRow(names[i], c, overall_from_counts(c.as_dict())) for i, c in counts.items()
+        ]
+        rows.sort(key=lambda r: (-r.counts.total, r.actor.casefold()))
+    else:
+        rows = compare(session, target=flt.target, actor_ids=flt.actor_ids)
+    if overall is not None:
+        rows = [r for r in rows if r.stance == overall]
+    return Page([r.as_json() for r in rows])

@@ -64,6 +64,7 @@ class ClaimRow:
     stance: str
     confidence: float
     target: str
+    run_id: int = 0  # the run that stored it (links, not part of the `claims` JSON)
 
     def as_json(self) -> dict[str, Any]:
         """DESIGN's `claims` object, field for field (v2 adds `target`)."""
@@ -164,6 +165,7 @@ def _claims_select(flt: ClaimFilter) -> AnySelect:
             Claim.stance,
             Claim.confidence,
             Claim.target,
+            Claim.run_id,
         )
         .join(Article, Article.id == Claim.article_id)
         .join(Actor, Actor.id == Claim.actor_id)
@@ -189,6 +191,7 @@ def _row(r: Sequence[Any]) -> ClaimRow:
         stance=r[13],
         confidence=float(r[14]),
         target=r[15],
+        run_id=r[16],
     )
 
 
@@ -343,6 +346,21 @@ def stance_counts(
         stmt = stmt.where(Claim.actor_id.in_(list(actor_ids)))
     if article_ids:
         stmt = stmt.where(Claim.article_id.in_(list(article_ids)))
+    out: dict[int, Counts] = defaultdict(Counts)
+    for actor_id, stance, n in session.execute(stmt):
+        out[actor_id].add(stance, n)
+    return dict(out)
+
+
+def filtered_stance_counts(session: Session, flt: ClaimFilter) -> dict[int, Counts]:
+    """{actor_id: Counts} over the claims a filter selects (dates, text...): a GROUP BY over
+    those claims, for when the kept per-actor totals cannot answer (see `stance_counts`)."""
+    stmt = _filtered(
+        select(Claim.actor_id, Claim.stance, func.count())
+        .join(Article, Article.id == Claim.article_id)
+        .group_by(Claim.actor_id, Claim.stance),
+        flt,
+    )
     out: dict[int, Counts] = defaultdict(Counts)
     for actor_id, stance, n in session.execute(stmt):
         out[actor_id].add(stance, n)

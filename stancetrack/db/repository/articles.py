@@ -145,6 +145,22 @@ def list_articles(
     return [ArticleRow(*row) for row in session.execute(stmt)]
 
 
+def article_row(session: Session, article_id: int, *, target: str) -> ArticleRow | None:
+    """One article as `list_articles` lists it."""
+    n = select(func.count()).where(Claim.article_id == article_id, Claim.target == target)
+    stmt = select(
+        Article.id,
+        Article.title,
+        Article.url,
+        Article.published,
+        Article.sha256,
+        Article.source,
+        n.scalar_subquery(),
+    ).where(Article.id == article_id)
+    row = session.execute(stmt).first()
+    return ArticleRow(*row) if row is not None else None
+
+
 def find_article(session: Session, ref: str, *, local_paths: bool = True) -> Article:
     """Resolve REF: an id, a unique sha256 prefix (4+ hex digits), a source path or a URL.
 
