@@ -15,11 +15,16 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
-from stancetrack.analysis.compare import CompareRow, compare, compare_by_article
+from stancetrack.analysis.compare import (
+    CompareRow,
+    compare,
+    compare_by_article,
+    compare_by_outlet,
+)
 from stancetrack.analysis.diff import MATCH_THRESHOLD, Diff, diff_articles
 from stancetrack.analysis.stance import overall_from_counts
 from stancetrack.analysis.timeline import Timeline, timeline
@@ -38,6 +43,7 @@ from stancetrack.db.repository.paging import DatedKey
 from stancetrack.errors import UsageError
 
 Json = dict[str, Any]
+CompareBy = Literal["actor", "article", "outlet"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +132,7 @@ class ClaimQuery:
     since: date | None = None
     until: date | None = None
     search: str | None = None
+    outlets: Sequence[str] = ()
     # A local path as an article REF: the CLI's own files, never the server's (the API).
     local_paths: bool = True
 
@@ -142,6 +149,7 @@ def claim_filter(session: Session, query: ClaimQuery) -> ClaimFilter:
         since=query.since,
         until=query.until,
         search=query.search or None,
+        outlets=list(query.outlets),
     )
 
 
@@ -203,14 +211,15 @@ def compare_rows(
     target: str,
     actors: Sequence[str] = (),
     articles: Sequence[str] = (),
-    by_article: bool = False,
+    by: CompareBy = "actor",
     evidence: bool = False,
     local_paths: bool = True,
 ) -> list[CompareRow]:
-    """The rows of `compare` (tables draw them; `compare_answer` pages their JSON)."""
+    """The rows of `compare` (tables draw them; `compare_answer` pages their JSON): one per
+    actor, or per actor and article, or per actor and outlet."""
     ids = [a.id for a in find_actors(session, list(actors))]
     arts = article_ids(session, articles, local_paths=local_paths)
-    runner = compare_by_article if by_article else compare
+    runner = {"actor": compare, "article": compare_by_article, "outlet": compare_by_outlet}[by]
     return runner(session, target=target, actor_ids=ids, article_ids=arts, evidence=evidence)
 
 
@@ -220,7 +229,7 @@ def compare_answer(
     target: str,
     actors: Sequence[str] = (),
     articles: Sequence[str] = (),
-    by_article: bool = False,
+    by: CompareBy = "actor",
     evidence: bool = False,
     local_paths: bool = True,
     limit: int | None = None,
@@ -235,7 +244,7 @@ def compare_answer(
         target=target,
         actors=actors,
         articles=articles,
-        by_article=by_article,
+        by=by,
         evidence=evidence,
         local_paths=local_paths,
     )
@@ -319,7 +328,7 @@ def overview_rows(session: Session, query: ClaimQuery, *, overall: str | None = 
     Without filters it reads the per-actor totals the database keeps; with them it counts
     the selected claims."""
     flt = claim_filter(session, query)
-    if flt.since or flt.until or flt.search or flt.stances or flt.article_ids:
+    if flt.since or flt.until or flt.search or flt.stances or flt.article_ids or flt.outlets:
         counts = filtered_stance_counts(session, flt)
         names = actor_names(session, list(counts))
         rows = [

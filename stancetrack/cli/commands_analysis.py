@@ -24,6 +24,7 @@ DIFF_THRESHOLD = 60.0
 class By(StrEnum):
     actor = "actor"
     article = "article"
+    outlet = "outlet"
 
 
 @app.command("compare")
@@ -34,7 +35,12 @@ def compare_command(
     ] = None,
     article: ArticleOption = None,
     by: Annotated[
-        By, typer.Option("--by", help="'article': one row per actor and article (a matrix).")
+        By,
+        typer.Option(
+            "--by",
+            help="'article': one row per actor and article (a matrix); "
+            "'outlet': one row per actor and outlet (the URL's domain).",
+        ),
     ] = By.actor,
     evidence: Annotated[
         bool, typer.Option("--evidence", help="Add the most confident quote for each cell.")
@@ -57,7 +63,7 @@ def compare_command(
             target=toward,
             actors=actors or [],
             articles=article or [],
-            by_article=by is By.article,
+            by=by.value,
             evidence=evidence,
         )
     fmt = resolve_format(format)

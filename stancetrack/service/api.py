@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
@@ -90,7 +90,10 @@ def get_compare(
     target: TargetDep,
     actor: Annotated[list[str] | None, Query(description="Actor NAME; repeatable.")] = None,
     article: Annotated[list[str] | None, Query(description="Article REF; repeatable.")] = None,
-    by_article: bool = False,
+    by: Annotated[
+        Literal["actor", "article", "outlet"],
+        Query(description="Rows per actor, per actor and article, or per actor and outlet."),
+    ] = "actor",
     evidence: bool = False,
     limit: Limit = None,
     cursor: Cursor = None,
@@ -101,7 +104,7 @@ def get_compare(
         target=target,
         actors=actor or [],
         articles=article or [],
-        by_article=by_article,
+        by=by,
         evidence=evidence,
         local_paths=False,
         limit=limit,

@@ -80,19 +80,32 @@ def overview(
     since: Day = None,
     until: Day = None,
     stance: Annotated[Overall | None, Query()] = None,
+    outlet: Annotated[str | None, Query(max_length=300)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = PAGE,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> HTMLResponse:
     """Actors x stances: claim counts and the overall stance, most claims first."""
     rows = answers.overview_rows(
         session,
-        answers.ClaimQuery(target=target, since=since, until=until, local_paths=False),
+        answers.ClaimQuery(
+            target=target,
+            since=since,
+            until=until,
+            outlets=[outlet.strip()] if outlet and outlet.strip() else [],
+            local_paths=False,
+        ),
         overall=stance.value if stance else None,
     ).items
     start = int(cursor) if cursor and cursor.isdigit() else 0
     shown = rows[start : start + limit]
     nxt = str(start + limit) if start + limit < len(rows) else None
-    filters = {"target": target, "since": since, "until": until, "stance": stance}
+    filters = {
+        "target": target,
+        "since": since,
+        "until": until,
+        "stance": stance,
+        "outlet": outlet,
+    }
     return render(
         request,
         "overview.html",

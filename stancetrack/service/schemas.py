@@ -24,6 +24,7 @@ class ArticleRefOut(Out):
     title: str
     url: str | None
     published: date | None
+    outlet: str | None = None
 
 
 class ArticleOut(ArticleRefOut):
@@ -34,6 +35,7 @@ class ArticleOut(ArticleRefOut):
 class ClaimOut(Out):
     id: int
     target: str
+    outlet: str | None = None
     article: ArticleRefOut
     actor: str
     speaker: str

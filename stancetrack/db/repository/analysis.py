@@ -35,6 +35,7 @@ class ArticleRef:
     title: str
     url: str | None
     published: date | None
+    outlet: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -67,10 +68,11 @@ class ClaimRow:
     run_id: int = 0  # the run that stored it (links, not part of the `claims` JSON)
 
     def as_json(self) -> dict[str, Any]:
-        """DESIGN's `claims` object, field for field (v2 adds `target`)."""
+        """DESIGN's `claims` object, field for field (v2 adds `target` and `outlet`)."""
         return {
             "id": self.id,
             "target": self.target,
+            "outlet": self.article.outlet,
             "article": self.article.as_json(),
             "actor": self.actor,
             "speaker": self.speaker,
@@ -102,12 +104,15 @@ class ClaimFilter:
     until: date | None = None
     search: str | None = None
     limit: int | None = None
+    outlets: Sequence[str] = ()  # articles' registrable domains
     # Only claims after this place in reading order (the cursor of a paged read).
     after: DatedKey | None = None
 
 
-def _article_ref(id_: int, title: str, url: str | None, published: date | None) -> ArticleRef:
-    return ArticleRef(id_, title, url, published)
+def _article_ref(
+    id_: int, title: str, url: str | None, published: date | None, outlet: str | None = None
+) -> ArticleRef:
+    return ArticleRef(id_, title, url, published, outlet)
 
 
 def _filtered(stmt: AnySelect, flt: ClaimFilter) -> AnySelect:
@@ -118,6 +123,8 @@ def _filtered(stmt: AnySelect, flt: ClaimFilter) -> AnySelect:
         stmt = stmt.where(Claim.article_id.in_(list(flt.article_ids)))
     if flt.stances:
         stmt = stmt.where(Claim.stance.in_(list(flt.stances)))
+    if flt.outlets:
+        stmt = stmt.where(Article.outlet.in_(list(flt.outlets)))
     if flt.since is not None:
         stmt = stmt.where(Article.published >= flt.since)
     if flt.until is not None:
@@ -165,6 +172,7 @@ def _claims_select(flt: ClaimFilter) -> AnySelect:
             Claim.stance,
             Claim.confidence,
             Claim.target,
+            Article.outlet,
             Claim.run_id,
         )
         .join(Article, Article.id == Claim.article_id)
@@ -179,7 +187,7 @@ def _claims_select(flt: ClaimFilter) -> AnySelect:
 def _row(r: Sequence[Any]) -> ClaimRow:
     return ClaimRow(
         id=r[0],
-        article=_article_ref(r[1], r[2], r[3], r[4]),
+        article=_article_ref(r[1], r[2], r[3], r[4], r[16]),
         actor_id=r[5],
         actor=r[6],
         speaker=r[7],
@@ -191,7 +199,7 @@ def _row(r: Sequence[Any]) -> ClaimRow:
         stance=r[13],
         confidence=float(r[14]),
         target=r[15],
-        run_id=r[16],
+        run_id=r[17],
     )
 
 
@@ -205,6 +213,7 @@ EXPORT_COLUMNS = (
     "article_id",
     "article_title",
     "article_url",
+    "article_outlet",
     "article_published",
     "article_source",
     "article_sha256",
@@ -239,6 +248,7 @@ def iter_export_rows(
             Article.id,
             Article.title,
             Article.url,
+            Article.outlet,
             Article.published,
             Article.source,
             Article.sha256,
@@ -390,10 +400,34 @@ def stance_counts_by_article(
     return dict(out)
 
 
+def stance_counts_by_outlet(
+    session: Session,
+    *,
+    target: str = DEFAULT_TARGET,
+    actor_ids: Sequence[int] = (),
+    article_ids: Sequence[int] = (),
+) -> dict[tuple[int, str | None], Counts]:
+    """{(actor_id, outlet): Counts}: claims per actor and outlet (None: articles without URL)."""
+    stmt = (
+        select(Claim.actor_id, Article.outlet, Claim.stance, func.count())
+        .join(Article, Article.id == Claim.article_id)
+        .where(Claim.target == target)
+        .group_by(Claim.actor_id, Article.outlet, Claim.stance)
+    )
+    if actor_ids:
+        stmt = stmt.where(Claim.actor_id.in_(list(actor_ids)))
+    if article_ids:
+        stmt = stmt.where(Claim.article_id.in_(list(article_ids)))
+    out: dict[tuple[int, str | None], Counts] = defaultdict(Counts)
+    for actor_id, outlet, stance, n in session.execute(stmt):
+        out[(actor_id, outlet)].add(stance, n)
+    return dict(out)
+
+
 def article_refs(session: Session, ids: Sequence[int]) -> dict[int, ArticleRef]:
     if not ids:
         return {}
-    stmt = select(Article.id, Article.title, Article.url, Article.published).where(
+    stmt = select(Article.id, Article.title, Article.url, Article.published, Article.outlet).where(
         Article.id.in_(list(ids))
     )
     return {r[0]: _article_ref(*r) for r in session.execute(stmt)}
@@ -524,11 +558,18 @@ def articles_with_claims(session: Session, flt: ClaimFilter = ClaimFilter()) -> 
     ).distinct()
     stmt = (
         select(
-            Article.id, Article.title, Article.url, Article.published, Article.source, Article.text
+            Article.id,
+            Article.title,
+            Article.url,
+            Article.published,
+            Article.source,
+            Article.text,
+            Article.outlet,
         )
         .where(Article.id.in_(ids))
         .order_by(Article.published.is_(None), Article.published, Article.id)
     )
     return [
-        ArticleText(_article_ref(r[0], r[1], r[2], r[3]), r[4], r[5]) for r in session.execute(stmt)
+        ArticleText(_article_ref(r[0], r[1], r[2], r[3], r[6]), r[4], r[5])
+        for r in session.execute(stmt)
     ]
