@@ -117,7 +117,7 @@ def overview(
     )
 
 
-@router.get("/actors/{name}", response_class=HTMLResponse)
+@router.get("/actors/{name:path}", response_class=HTMLResponse)
 def actor_page(
     request: Request,
     session: SessionDep,

@@ -179,8 +179,12 @@ def find_article(session: Session, ref: str, *, local_paths: bool = True) -> Art
         found = session.get(Article, int(ref))
         if found is not None:
             return found
-    path = Path(ref).expanduser()
-    is_file = local_paths and path.is_file()
+    path = Path(ref)
+    try:
+        path = path.expanduser() if local_paths else path
+        is_file = local_paths and path.is_file()
+    except (RuntimeError, OSError, ValueError):  # '~nobody', a name too long, a NUL
+        is_file = False
     candidates = [ref, str(path), str(path.resolve())] if is_file else [ref]
     found = session.scalar(
         select(Article)
