@@ -11,8 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-StanceName = Literal["support", "oppose", "neutral", "unrelated"]
-OverallName = Literal["support", "oppose", "mixed", "neutral", "none"]
+from stancetrack.stances import Overall as OverallName
+from stancetrack.stances import Stance as StanceName
 
 
 class Out(BaseModel):
