@@ -10,7 +10,6 @@ private directory (same bytes as stored, so the same sha256: no duplicate articl
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import tempfile
 from pathlib import Path
@@ -23,6 +22,8 @@ log = logging.getLogger("stancetrack.service")
 
 # Posted articles waiting for extraction; beyond this a POST is refused (503).
 QUEUE_SIZE = 256
+# Seconds shutdown waits for the article being extracted.
+STOP_TIMEOUT = 30.0
 
 
 class QueueFullError(Exception):
@@ -37,16 +38,22 @@ class ExtractionQueue:
         self._task: asyncio.Task[None] | None = None
         self._spool = tempfile.TemporaryDirectory(prefix="stancetrack-serve-")
         self._seq = 0
+        self._stopping = False
 
     async def start(self) -> None:
         self._queue = asyncio.Queue(QUEUE_SIZE)
         self._task = asyncio.create_task(self._work(), name="stancetrack-extraction")
 
     async def stop(self) -> None:
+        """Stop after the article in hand: the pipeline finishes (or abandons) it and stores
+        what was answered; articles still queued stay stored, unextracted (extract them with
+        `stancetrack extract` or post them again)."""
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # The batch may absorb the cancellation to finish its writes; the loop then sees
+            # `_stopping` and returns. Bounded, so a stuck backend cannot block shutdown.
+            await asyncio.wait({self._task}, timeout=STOP_TIMEOUT)
         self._spool.cleanup()
 
     def put(self, data: bytes) -> None:
@@ -69,7 +76,7 @@ class ExtractionQueue:
 
     async def _work(self) -> None:
         assert self._queue is not None
-        while True:
+        while not self._stopping:
             path = await self._queue.get()
             try:
                 summary = await extract_async([str(path)], self.settings, database=self.database)
