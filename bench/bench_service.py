@@ -178,7 +178,7 @@ def main() -> int:
         for label, path in reads(base, actors):
             if args.only and args.only not in label and not label.startswith("floor"):
                 continue
-            asyncio.run(load(base, path, args.clients, min(5.0, args.seconds)))  # warm-up
+            asyncio.run(load(base, path, args.clients, min(3.0, args.seconds)))  # warm-up
             ok, lat, errors = asyncio.run(load(base, path, args.clients, args.seconds))
             rate = ok / args.seconds
             floor = floor or rate
