@@ -78,6 +78,7 @@ QUESTIONS = [
         {"actor": ["Erdogan", "Putin", "Stoltenberg"]},
     ),
     (["compare", "--article", "4"], "/api/compare", {"article": "4"}),
+    (["compare", "--include-unverified"], "/api/compare", {"include_unverified": "true"}),
     (["runs"], "/api/runs", {}),
 ]
 

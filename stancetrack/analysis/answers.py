@@ -213,6 +213,7 @@ def compare_rows(
     articles: Sequence[str] = (),
     by: CompareBy = "actor",
     evidence: bool = False,
+    include_unverified: bool = False,
     local_paths: bool = True,
 ) -> list[CompareRow]:
     """The rows of `compare` (tables draw them; `compare_answer` pages their JSON): one per
@@ -220,7 +221,14 @@ def compare_rows(
     ids = [a.id for a in find_actors(session, list(actors))]
     arts = article_ids(session, articles, local_paths=local_paths)
     runner = {"actor": compare, "article": compare_by_article, "outlet": compare_by_outlet}[by]
-    return runner(session, target=target, actor_ids=ids, article_ids=arts, evidence=evidence)
+    return runner(
+        session,
+        target=target,
+        actor_ids=ids,
+        article_ids=arts,
+        evidence=evidence,
+        include_unverified=include_unverified,
+    )
 
 
 def compare_answer(
@@ -231,6 +239,7 @@ def compare_answer(
     articles: Sequence[str] = (),
     by: CompareBy = "actor",
     evidence: bool = False,
+    include_unverified: bool = False,
     local_paths: bool = True,
     limit: int | None = None,
     cursor: str | None = None,
@@ -246,6 +255,7 @@ def compare_answer(
         articles=articles,
         by=by,
         evidence=evidence,
+        include_unverified=include_unverified,
         local_paths=local_paths,
     )
     start = _int(_decode("compare", cursor)[0]) if cursor else 0
@@ -321,7 +331,13 @@ def runs_answer(
     return Page([run_summary(run, art) for run, art in found], nxt)
 
 
-def overview_rows(session: Session, query: ClaimQuery, *, overall: str | None = None) -> Page:
+def overview_rows(
+    session: Session,
+    query: ClaimQuery,
+    *,
+    overall: str | None = None,
+    include_unverified: bool = False,
+) -> Page:
     """The dashboard's actor x stance overview: `compare` over the claims a query selects
     (dates, stances, articles), optionally only actors whose overall stance is `overall`.
 
@@ -329,14 +345,19 @@ def overview_rows(session: Session, query: ClaimQuery, *, overall: str | None = 
     the selected claims."""
     flt = claim_filter(session, query)
     if flt.since or flt.until or flt.search or flt.stances or flt.article_ids or flt.outlets:
-        counts = filtered_stance_counts(session, flt)
+        counts = filtered_stance_counts(session, flt, verified_only=not include_unverified)
         names = actor_names(session, list(counts))
         rows = [
             CompareRow(names[i], c, overall_from_counts(c.as_dict())) for i, c in counts.items()
         ]
         rows.sort(key=lambda r: (-r.counts.total, r.actor.casefold()))
     else:
-        rows = compare(session, target=flt.target, actor_ids=flt.actor_ids)
+        rows = compare(
+            session,
+            target=flt.target,
+            actor_ids=flt.actor_ids,
+            include_unverified=include_unverified,
+        )
     if overall is not None:
         rows = [r for r in rows if r.stance == overall]
     return Page([r.as_json() for r in rows])

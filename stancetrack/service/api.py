@@ -95,6 +95,9 @@ def get_compare(
         Query(description="Rows per actor, per actor and article, or per actor and outlet."),
     ] = "actor",
     evidence: bool = False,
+    include_unverified: Annotated[
+        bool, Query(description="Count claims whose speaker is not named near the quote.")
+    ] = False,
     limit: Limit = None,
     cursor: Cursor = None,
 ) -> JSONResponse:
@@ -106,6 +109,7 @@ def get_compare(
         articles=article or [],
         by=by,
         evidence=evidence,
+        include_unverified=include_unverified,
         local_paths=False,
         limit=limit,
         cursor=cursor,

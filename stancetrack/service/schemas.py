@@ -46,6 +46,9 @@ class ClaimOut(Out):
     attribution: str
     stance: StanceName
     confidence: float
+    speaker_start: int | None = None
+    speaker_end: int | None = None
+    speaker_evidence: str | None = None
 
 
 class ActorOut(Out):
