@@ -48,6 +48,7 @@ class EchoBackend:
     def __init__(self, settings: Settings, *, mode_store: ModeStore | None = None) -> None:
         self.settings = settings
         self.closed = False
+        self.params: dict[str, object] = {"echo": {"split_on": "."}}  # kept on every run
 
     async def extract(self, request: ExtractionRequest) -> BackendReply:
         first = request.text.split(".")[0].strip()
@@ -177,6 +178,8 @@ def test_extract_runs_a_registered_plugin_end_to_end(cli: Any, sqlite_url: str) 
             run = session.scalars(select(Run)).one()
             claim = session.scalars(select(Claim)).one()
             assert (run.backend, run.model, run.status) == ("echo", "echo-1", "ok")
+            assert run.params["echo"] == {"split_on": "."}
+            assert "grounding" in run.params
             text = SEED.read_text(encoding="utf-8")
             assert claim.quote and claim.quote in text
     finally:

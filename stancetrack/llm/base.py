@@ -7,6 +7,7 @@ code, for every backend alike.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol, runtime_checkable
@@ -90,3 +91,10 @@ class Backend(Protocol):
     async def extract(self, request: ExtractionRequest) -> BackendReply: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class RecordsParams(Protocol):
+    """A backend with parameters of its own to keep on every run record (optional)."""
+
+    params: Mapping[str, object]

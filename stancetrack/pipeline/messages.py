@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from stancetrack.ingest import ArticleInput
-from stancetrack.llm.base import Backend, ExtractionError, PromptInfo
+from stancetrack.llm.base import Backend, ExtractionError, PromptInfo, RecordsParams
 
 
 @dataclass(slots=True)
@@ -90,7 +90,7 @@ class Provenance:
             backend.prompt,
             backend.temperature,
             backend.max_tokens,
-            dict(getattr(backend, "params", None) or {}),
+            dict(backend.params) if isinstance(backend, RecordsParams) else {},
         )
 
 
