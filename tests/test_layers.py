@@ -21,7 +21,7 @@ ORDER = [
     {"grounding", "actors"},
     {"db"},
     {"pipeline"},
-    {"analysis", "evaluation"},
+    {"analysis", "evaluation", "scaleout"},
     {"cli"},
 ]
 RANK = {name: rank for rank, names in enumerate(ORDER) for name in names}
