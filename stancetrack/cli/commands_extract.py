@@ -104,11 +104,10 @@ def extract_command(
     if batch_api and queue:
         raise typer.BadParameter("choose one of --batch-api and --queue")
     if batch_api or queue:
-        from stancetrack.cli.scaleout_faces import submit_batch
+        from stancetrack.cli.scaleout_faces import enqueue_articles, submit_batch
 
-        if queue:
-            raise typer.BadParameter("--queue: not available yet")
-        raise typer.Exit(submit_batch(paths, settings, force=force, fmt=fmt))
+        face = submit_batch if batch_api else enqueue_articles
+        raise typer.Exit(face(paths, settings, force=force, fmt=fmt))
 
     def input_failed(error: InputError) -> None:
         error_line(f"{error.source}: {error.reason}")

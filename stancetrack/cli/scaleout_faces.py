@@ -1,4 +1,4 @@
-"""`extract --batch-api` (and `extract --queue`): the scale-out faces of `extract`."""
+"""`extract --batch-api` and `extract --queue`: the scale-out faces of `extract`."""
 
 from __future__ import annotations
 
@@ -53,4 +53,26 @@ def submit_batch(paths: list[str], settings: Settings, *, force: bool, fmt: Form
         _table("Batch API submission", data)
     if summary.batches:
         err.print("submitted; store the results with: stancetrack batches collect [--wait]")
+    return 1 if summary.failed else 0
+
+
+def enqueue_articles(paths: list[str], settings: Settings, *, force: bool, fmt: Format) -> int:
+    from stancetrack.scaleout.queue_api import enqueue
+
+    summary = asyncio.run(
+        enqueue(
+            paths,
+            settings,
+            force=force,
+            on_error=lambda source, reason: error_line(f"{source}: {reason}"),
+            stdin=_stdin(paths, settings),
+        )
+    )
+    data = summary.as_json()
+    if fmt is Format.json:
+        emit_json(data)
+    else:
+        _table("Queued", data)
+    if summary.queued:
+        err.print("queued; run the jobs with: stancetrack worker")
     return 1 if summary.failed else 0

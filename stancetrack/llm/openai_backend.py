@@ -54,7 +54,14 @@ from stancetrack.llm.modes import (
     modes_from,
 )
 from stancetrack.llm.replies import ParsedReply, parse_reply, salvage
-from stancetrack.llm.retries import RetryPolicy, describe, is_transient, out_of_quota
+from stancetrack.llm.retries import (
+    RetryPolicy,
+    SharedPause,
+    describe,
+    is_transient,
+    out_of_quota,
+    retry_after_seconds,
+)
 from stancetrack.promptfiles import PromptTemplate, load_prompt
 from stancetrack.schemas import ReplyClaim, reply_json_schema
 from stancetrack.settings import Settings
@@ -137,6 +144,7 @@ class OpenAIBackend:
         prompt: PromptTemplate | None = None,
         retry: RetryPolicy | None = None,
         client: AsyncOpenAI | None = None,
+        pause: SharedPause | None = None,
     ) -> None:
         if not settings.endpoint_configured():
             raise ConfigError(
@@ -154,6 +162,7 @@ class OpenAIBackend:
         self._modes: ModeStore = mode_store if mode_store is not None else MemoryModeStore()
         self._mode: str | None = None
         self._retry = retry or RetryPolicy(max_retries=settings.max_retries)
+        self._pause = pause  # shared with other processes (workers); None: this one alone
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
         self._secret = key
 
@@ -460,18 +469,31 @@ class OpenAIBackend:
         retrying = self._retry.retrying(should_retry, self._host)
         async for attempt in retrying:
             with attempt:
+                if self._pause is not None:
+                    await self._pause.wait()
                 tally.attempts += 1
-                async with self._clients.lend() as client:
-                    # The SDK's typed create() re-validates the whole prompt on every call
-                    # (about 1.3 ms of CPU per request, the largest cost in a batch); the body
-                    # here is already in wire form, so post it with the lent client and take
-                    # the reply as bytes (see _content).
-                    return await client.post(
-                        "/chat/completions",
-                        content=wire,
-                        cast_to=bytes,
-                        options={"security": {"bearer_auth": True}},
-                    )
+                try:
+                    async with self._clients.lend() as client:
+                        # The SDK's typed create() re-validates the whole prompt on every call
+                        # (about 1.3 ms of CPU per request, the largest cost in a batch); the
+                        # body here is already in wire form, so post it with the lent client
+                        # and take the reply as bytes (see _content).
+                        return await client.post(
+                            "/chat/completions",
+                            content=wire,
+                            cast_to=bytes,
+                            options={"security": {"bearer_auth": True}},
+                        )
+                except openai.RateLimitError as exc:
+                    if self._pause is not None and not out_of_quota(exc):
+                        hinted = retry_after_seconds(exc.response.headers)
+                        await self._pause.hold(
+                            min(
+                                hinted if hinted is not None else self._retry.initial * 2,
+                                self._retry.max_wait,
+                            )
+                        )
+                    raise
         raise AssertionError("unreachable: tenacity returns or re-raises")
 
     def _failure(self, exc: openai.OpenAIError, tally: _Tally) -> _PartFailure:
