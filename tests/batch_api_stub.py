@@ -20,13 +20,12 @@ completed):
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Any
 
 Answer = Callable[[dict[str, Any]], tuple[int, dict[str, Any]]]
@@ -231,16 +230,17 @@ class BatchApi:
 
 
 def _multipart(content_type: str, payload: bytes) -> dict[str, bytes]:
-    """The fields of a multipart/form-data body, by name."""
-    message = BytesParser(policy=HTTP).parsebytes(
-        f"Content-Type: {content_type}\r\n\r\n".encode("latin-1") + payload
-    )
+    """The fields of a multipart/form-data body, by name (split on the boundary: the
+    email parser takes minutes over a 100 MB upload)."""
+    boundary = content_type.split("boundary=", 1)[1].strip().strip('"').encode("latin-1")
     fields: dict[str, bytes] = {}
-    for part in message.iter_parts():  # type: ignore[attr-defined]
-        name = part.get_param("name", header="content-disposition")
-        data = part.get_payload(decode=True)
-        if name:
-            fields[str(name)] = data if isinstance(data, bytes) else b""
+    for part in payload.split(b"--" + boundary):
+        head, sep, data = part.partition(b"\r\n\r\n")
+        if not sep:
+            continue
+        match = re.search(rb'name="([^"]+)"', head)
+        if match:
+            fields[match.group(1).decode()] = data.removesuffix(b"\r\n")
     return fields
 
 

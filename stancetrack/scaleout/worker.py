@@ -72,14 +72,19 @@ class WorkerState:
         for backend in self.backends.values():
             await backend.aclose()
 
-    def _load(self, article_id: int, key: str, since: datetime | None) -> Article | None:
+    def _load(
+        self, article_id: int, backend: Backend, target: str, since: datetime | None
+    ) -> tuple[Article | None, str, str]:
+        """The article and its cache key, and "gone" / "skipped" / "" (to extract)."""
         with self.db.sessions() as session:
-            if done_cache_keys(session, [key], since=since):
-                return None
             article = session.get(Article, article_id)
-            if article is not None:
-                session.expunge(article)
-            return article
+            if article is None:
+                return None, "", "gone"  # deleted since it was queued
+            key = cache_key(article.sha256, backend.prompt.sha256, backend.model, target)
+            if done_cache_keys(session, [key], since=since):
+                return None, key, "skipped"
+            session.expunge(article)
+            return article, key, ""
 
     async def run(self, job: dict[str, Any], *, job_id: int | None) -> str:
         """One job: {article_id, model, target, force_since}; returns what happened."""
@@ -87,15 +92,11 @@ class WorkerState:
         backend = self.backend(model, target)
         force_since = job.get("force_since")
         since = datetime.fromisoformat(force_since) if force_since else None
-        with self.db.sessions() as session:
-            article = session.get(Article, int(job["article_id"]))
-            sha = article.sha256 if article is not None else ""
-        if not sha:
-            return "gone"  # the article was deleted since it was queued
-        key = cache_key(sha, backend.prompt.sha256, model, target)
-        loaded = await asyncio.to_thread(self._load, int(job["article_id"]), key, since)
+        loaded, key, status = await asyncio.to_thread(
+            self._load, int(job["article_id"]), backend, target, since
+        )
         if loaded is None:
-            return "skipped"
+            return status
         provenance = Provenance.of(backend)
         params = {**provenance.params, "via": "worker", "worker": self.name, "job": job_id}
         store = Store(
