@@ -84,11 +84,9 @@ def store_for(
     config = StoreConfig(
         database_url=db.url,
         target=batch.target,
-        max_file_bytes=settings.max_file_bytes,
         provenance=provenance,
         force=False,
         batch_started=started or utcnow(),
-        paths=(),
     )
     return Store(config, db)
 

@@ -27,6 +27,7 @@ from stancetrack.scaleout.batch_jobs import (
     openai_backend,
 )
 from stancetrack.scaleout.batch_provider import Provider
+from stancetrack.scaleout.inputs import decided_inputs
 from stancetrack.settings import Settings
 
 READ_AHEAD = 64
@@ -72,12 +73,9 @@ async def submit(
         StoreConfig(
             database_url=db.url,
             target=target,
-            max_file_bytes=settings.max_file_bytes,
             provenance=Provenance.of(backend),
             force=force,
             batch_started=utcnow(),
-            paths=tuple(paths),
-            stdin=stdin,
         ),
         db,
     )
@@ -99,7 +97,9 @@ async def submit(
         queued.clear()  # recorded as pending now: pending_cache_keys sees them
 
     try:
-        while chunk := store.next_inputs(READ_AHEAD):
+        for chunk in decided_inputs(
+            paths, store, max_bytes=settings.max_file_bytes, stdin=stdin, chunk=READ_AHEAD
+        ):
             works: list[Work] = []
             for nxt in chunk:
                 if isinstance(nxt, BadInput):

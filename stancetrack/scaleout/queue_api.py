@@ -19,6 +19,7 @@ from stancetrack.db.repository.articles import store_article
 from stancetrack.llm.factory import make_backend
 from stancetrack.pipeline.messages import BadInput, Provenance, Skip, StoreConfig, Work
 from stancetrack.pipeline.storing import Store
+from stancetrack.scaleout.inputs import decided_inputs
 from stancetrack.scaleout.queue_app import EXTRACT_TASK, ensure_schema, make_app
 from stancetrack.settings import Settings
 
@@ -57,12 +58,9 @@ async def enqueue(
         StoreConfig(
             database_url=db.url,
             target=settings.target,
-            max_file_bytes=settings.max_file_bytes,
             provenance=Provenance.of(backend),
             force=force,
             batch_started=started,
-            paths=tuple(paths),
-            stdin=stdin,
         ),
         db,
     )
@@ -71,7 +69,9 @@ async def enqueue(
         async with app.open_async():
             await ensure_schema(app)
             task = app.tasks[EXTRACT_TASK]
-            while chunk := store.next_inputs(READ_AHEAD):
+            for chunk in decided_inputs(
+                paths, store, max_bytes=settings.max_file_bytes, stdin=stdin, chunk=READ_AHEAD
+            ):
                 works: list[Work] = []
                 for nxt in chunk:
                     if isinstance(nxt, BadInput):

@@ -103,7 +103,6 @@ class WorkerState:
             StoreConfig(
                 database_url=self.db.url,
                 target=target,
-                max_file_bytes=self.settings.max_file_bytes,
                 provenance=Provenance(
                     provenance.name,
                     provenance.model,
@@ -115,7 +114,6 @@ class WorkerState:
                 ),
                 force=False,
                 batch_started=utcnow(),
-                paths=(),
             ),
             self.db,
         )
