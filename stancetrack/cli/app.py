@@ -74,6 +74,7 @@ COMMAND_MODULES = (
     "check",
     "batches",
     "worker",
+    "serve",
 )
 
 
