@@ -54,6 +54,8 @@ class Article(Base):
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(300))
     url: Mapped[str | None] = mapped_column(String(2000), index=True)
+    # The URL's registrable domain (ingest/outlets.py); `compare --by outlet` groups on it.
+    outlet: Mapped[str | None] = mapped_column(String(253), index=True)
     published: Mapped[date | None] = mapped_column(Date, index=True)
     source: Mapped[str] = mapped_column(String(2000), index=True)
     format: Mapped[str] = mapped_column(String(16))
