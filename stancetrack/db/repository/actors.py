@@ -80,6 +80,41 @@ def add_alias(session: Session, actor: Actor, alias: str, origin: str = MODEL) -
         existing.origin = USER
 
 
+def _add_model_aliases(
+    session: Session, actor: Actor, aliases: list[str], *, created: bool
+) -> None:
+    """`add_alias` (origin model) for several names: one read of what exists, one flush.
+
+    The first name given for a key is the one kept, as with one `add_alias` call each; a
+    just-created actor has no aliases yet, so nothing needs reading.
+    """
+    wanted: dict[str, str] = {}
+    for alias in aliases:
+        alias = _clean(alias)
+        key = name_key(alias)
+        if key and not is_pronoun(alias):
+            wanted.setdefault(key, alias)
+    if not wanted:
+        return
+    existing: set[str] = set()
+    if not created:
+        existing = set(
+            session.scalars(
+                select(ActorAlias.key).where(
+                    ActorAlias.actor_id == actor.id, ActorAlias.key.in_(list(wanted))
+                )
+            )
+        )
+    new = [
+        ActorAlias(actor_id=actor.id, alias=alias, key=key, origin=MODEL)
+        for key, alias in wanted.items()
+        if key not in existing
+    ]
+    if new:
+        session.add_all(new)
+        session.flush()
+
+
 # Up to two distinct actors whose actor row or an alias has a given match key: "exactly one"
 # is all resolution asks, so a common name costs two index rows, not all its bearers.
 # Built once (bound parameter `value`), per key kind.
@@ -145,6 +180,7 @@ class ActorResolver:
                 key, name = next(iter(full.items()))
 
         actor = self._match(key, name)
+        created = actor is None
         if actor is None:
             actor = Actor(name=self._free_name(name), key=key, actor_type=actor_type or "unknown")
             self.session.add(actor)
@@ -152,12 +188,17 @@ class ActorResolver:
         if actor.actor_type == "unknown" and actor_type and actor_type != "unknown":
             actor.actor_type = actor_type
 
-        for alias in (name, given):
-            if alias == actor.name or is_variant_of(name_key(alias), actor.key):
-                add_alias(self.session, actor, alias)
-        for part in name_parts(speaker):
-            if not is_pronoun(part) and is_variant_of(name_key(part), actor.key):
-                add_alias(self.session, actor, part)
+        aliases = [
+            alias
+            for alias in (name, given)
+            if alias == actor.name or is_variant_of(name_key(alias), actor.key)
+        ]
+        aliases += [
+            part
+            for part in name_parts(speaker)
+            if not is_pronoun(part) and is_variant_of(name_key(part), actor.key)
+        ]
+        _add_model_aliases(self.session, actor, aliases, created=created)
         return actor
 
     def _match(self, key: str, name: str) -> Actor | None:
