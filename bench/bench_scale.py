@@ -257,6 +257,209 @@ def fill(db_path: str, seed: int, start: int, stop: int, concurrency: int) -> di
     }
 
 
+class Registry:
+    """The actors and aliases `extract` would hold after this corpus, kept in step in memory.
+
+    Applies the resolver's outcome for this corpus directly (every claim of a full name
+    resolves to that name's actor; the alias rules of `ActorResolver.resolve`), so the
+    database can be preloaded with 100,000 articles in minutes. `--check-preload` compares
+    it with the real pipeline on the first articles.
+    """
+
+    def __init__(self, session: Any) -> None:
+        from sqlalchemy import func, select
+
+        from stancetrack.db.models import Actor, ActorAlias
+
+        self.ids = dict(session.execute(select(Actor.name, Actor.id)).all())
+        self.keys = {
+            actor_id: key for actor_id, key in session.execute(select(Actor.id, Actor.key))
+        }
+        self.aliases = set(session.execute(select(ActorAlias.actor_id, ActorAlias.key)).all())
+        self.next_id = int(session.scalar(select(func.max(Actor.id))) or 0) + 1
+        self.new_actors: list[dict[str, Any]] = []
+        self.new_aliases: list[dict[str, Any]] = []
+
+    def actor_id(self, name: str, claim: Any) -> int:
+        from stancetrack.actors import (
+            is_pronoun,
+            is_variant_of,
+            loose_key,
+            name_key,
+            name_parts,
+            surname_key,
+        )
+
+        actor_id = self.ids.get(name)
+        if actor_id is None:
+            actor_id = self.ids[name] = self.next_id
+            self.next_id += 1
+            key = self.keys[actor_id] = name_key(name)
+            self.new_actors.append(
+                {
+                    "id": actor_id,
+                    "name": name,
+                    "key": key,
+                    "loose_key": loose_key(key),
+                    "surname_key": surname_key(key),
+                    "actor_type": claim.actor_type.value,
+                }
+            )
+        key = self.keys[actor_id]
+        given = " ".join(claim.actor.split())
+        candidates = [a for a in (name, given) if a == name or is_variant_of(name_key(a), key)]
+        candidates += [
+            part
+            for part in name_parts(claim.speaker)
+            if not is_pronoun(part) and is_variant_of(name_key(part), key)
+        ]
+        for alias in candidates:
+            alias_key = name_key(alias)
+            if alias_key and not is_pronoun(alias) and (actor_id, alias_key) not in self.aliases:
+                self.aliases.add((actor_id, alias_key))
+                self.new_aliases.append(
+                    {
+                        "actor_id": actor_id,
+                        "alias": alias,
+                        "key": alias_key,
+                        "loose_key": loose_key(alias_key),
+                        "surname_key": surname_key(alias_key),
+                        "origin": "model",
+                    }
+                )
+        return actor_id
+
+    def flush(self, session: Any) -> None:
+        from sqlalchemy import insert
+
+        from stancetrack.db.models import Actor, ActorAlias
+
+        if self.new_actors:
+            session.execute(insert(Actor), self.new_actors)
+        if self.new_aliases:
+            session.execute(insert(ActorAlias), self.new_aliases)
+        self.new_actors, self.new_aliases = [], []
+
+
+def preload(db_path: str, seed: int, start: int, stop: int) -> dict[str, Any]:
+    """Store articles [start, stop) with their runs, claims and actors through the repository
+    (`store_article`, `record_run`), with the actor registry applied by `Registry`."""
+    from stancetrack import grounding
+    from stancetrack.db import Database
+    from stancetrack.db.models import utcnow
+    from stancetrack.db.repository.articles import store_article
+    from stancetrack.db.repository.extraction import (
+        NewClaim,
+        NewRejection,
+        done_cache_keys,
+        record_run,
+    )
+    from stancetrack.ingest import read_bytes
+    from stancetrack.llm.replies import parse_reply
+    from stancetrack.pipeline.storing import cache_key
+    from stancetrack.promptfiles import load_prompt
+    from stancetrack.settings import DEFAULT_TARGET
+
+    prompt = load_prompt()
+    db = Database(f"sqlite:///{db_path}")
+    t0 = time.perf_counter()
+    try:
+        for lo in range(start, stop, 1000):
+            with db.session() as session:
+                registry = Registry(session)
+                items = {}  # cache key -> article, first of each text (extract skips repeats)
+                for a in corpus.articles(seed, lo, min(stop, lo + 1000)):
+                    data = json.dumps(a.record()).encode()
+                    item = read_bytes(f"preload/{a.number}.jsonl", data, ".jsonl")[0]
+                    key = cache_key(item.sha256, prompt.sha256, "stub-model", DEFAULT_TARGET)
+                    items.setdefault(key, item)
+                done = done_cache_keys(session, list(items))
+                stored: list[tuple[str, Any, list[Any], list[Any]]] = []
+                for key, item in items.items():
+                    if key in done:
+                        continue
+                    parsed = parse_reply(json.dumps(corpus.reply(seed, item.text)))
+                    names = corpus.speakers(seed, item.text)
+                    text = grounding.ArticleText(item.text)
+                    claims, rejected = [], []
+                    for claim, name in zip(parsed.claims, names, strict=True):
+                        span = text.ground(claim.quote)
+                        if isinstance(span, grounding.Rejection):
+                            rejected.append(NewRejection(reason=span.reason, quote=claim.quote))
+                            continue
+                        claims.append(
+                            NewClaim(
+                                actor_id=registry.actor_id(name, claim),
+                                speaker=claim.speaker,
+                                quote=item.text[span.start : span.end],
+                                start=span.start,
+                                end=span.end,
+                                claim=claim.claim,
+                                attribution=claim.attribution.value,
+                                stance=claim.stance.value,
+                                confidence=claim.confidence,
+                                rationale=claim.rationale,
+                                alignment=span.alignment,
+                            )
+                        )
+                    stored.append((key, item, claims, rejected))
+                registry.flush(session)
+                for key, item, claims, rejected in stored:
+                    article_id, _ = store_article(session, item)
+                    run = {
+                        "article_id": article_id,
+                        "cache_key": key,
+                        "backend": "openai",
+                        "model": "stub-model",
+                        "endpoint_host": "preload",
+                        "prompt_name": prompt.name,
+                        "prompt_version": prompt.version,
+                        "prompt_sha256": prompt.sha256,
+                        "target": DEFAULT_TARGET,
+                        "params": {},
+                        "status": "ok",
+                        "started_at": utcnow(),
+                    }
+                    record_run(session, run, claims, rejected)
+    finally:
+        db.dispose()
+    wall = time.perf_counter() - t0
+    return {
+        "kind": "preload",
+        "from": start,
+        "to": stop,
+        "ms_per_article": round(wall / max(1, stop - start) * 1000, 2),
+        "max_rss_mb": _rss_mb(resource.RUSAGE_SELF),
+    }
+
+
+def registry_of(db_path: str) -> dict[str, Any]:
+    """Actors (name, key, alias keys) and claim counts: to compare preload and pipeline."""
+    from sqlalchemy import func, select
+
+    from stancetrack.db import Database
+    from stancetrack.db.models import Actor, ActorAlias, Claim
+
+    db = Database(f"sqlite:///{db_path}")
+    try:
+        with db.session() as session:
+            aliases: dict[int, set[str]] = {}
+            for actor_id, key in session.execute(select(ActorAlias.actor_id, ActorAlias.key)):
+                aliases.setdefault(actor_id, set()).add(key)
+            actors = sorted(
+                f"{name}|{key}|{','.join(sorted(aliases.get(actor_id, ())))}"
+                for actor_id, name, key in session.execute(select(Actor.id, Actor.name, Actor.key))
+            )
+            claims = session.execute(
+                select(Actor.name, func.count())
+                .join(Claim, Claim.actor_id == Actor.id)
+                .group_by(Actor.name)
+            ).all()
+    finally:
+        db.dispose()
+    return {"actors": actors, "claims": sorted(f"{n}|{c}" for n, c in claims)}
+
+
 def bare_loop(seed: int, n: int, latency: float, concurrency: int) -> dict[str, Any]:
     """The same requests sent by a bare `AsyncOpenAI` loop: what the SDK and stub cost alone.
 
@@ -349,6 +552,11 @@ def run_child(args: list[str]) -> dict[str, Any]:
     if kind == "fill":
         db, seed, start, stop, c = rest
         return fill(db, int(seed), int(start), int(stop), int(c))
+    if kind == "preload":
+        db, seed, start, stop = rest
+        return preload(db, int(seed), int(start), int(stop))
+    if kind == "registry":
+        return registry_of(rest[0])
     if kind == "bare":
         seed, n, latency, c = rest
         return bare_loop(int(seed), int(n), float(latency), int(c))
@@ -362,8 +570,12 @@ def windows(args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
     stored = 0
     for size in sorted(args.sizes):
         if size > stored:
-            filled = in_child("fill", db, str(args.seed), str(stored), str(size), "32")
+            if args.fill == "pipeline":
+                filled = in_child("fill", db, str(args.seed), str(stored), str(size), "32")
+            else:
+                filled = in_child("preload", db, str(args.seed), str(stored), str(size))
             results.append({**filled, "stored_before": stored, "stored_after": size})
+            print(json.dumps(results[-1]), file=sys.stderr, flush=True)
             stored = size
         step = ["window", db, str(args.seed), str(stored), str(stored + args.window)]
         result = in_child(*step, "0", "32")
@@ -404,6 +616,12 @@ def main() -> int:
     parser.add_argument("-l", "--latency", type=float, default=0.2)
     parser.add_argument("-c", "--concurrency", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=2, help="throughput rounds")
+    parser.add_argument(
+        "--fill",
+        choices=["repository", "pipeline"],
+        default="repository",
+        help="fill between windows through the repository (fast, default) or the pipeline",
+    )
     parser.add_argument("--skip-windows", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -439,6 +657,12 @@ def main() -> int:
 def print_report(report: dict[str, Any]) -> None:
     print(f"machine: {report['machine']} (load after: {report['load_after']})")
     for step in report.get("windows", []):
+        if step["kind"] == "preload":
+            print(
+                f"preload {step['from']:>7,}-{step['to']:<7,} through the repository:"
+                f" {step['ms_per_article']:.2f} ms/article wall"
+            )
+            continue
         if step["kind"] == "fill":
             for b in step["blocks"]:
                 print(

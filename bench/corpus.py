@@ -278,11 +278,20 @@ def article(seed: int, number: int) -> Article:
 def reply(seed: int, text: str) -> dict[str, Any]:
     """The reply a good model gives for an article of this corpus (found by its wire slug):
     the story's claims whose quotes are in the text; a paraphrase now and then."""
+    return {"claims": [claim for _name, claim in _reply_items(seed, text)]}
+
+
+def speakers(seed: int, text: str) -> list[str]:
+    """The full name of the person (or body) behind each claim of `reply(seed, text)`."""
+    return [name for name, _claim in _reply_items(seed, text)]
+
+
+def _reply_items(seed: int, text: str) -> list[tuple[str, dict[str, Any]]]:
     found = SLUG.search(text)
     if found is None:
-        return {"claims": []}
+        return []
     s = story(seed, int(found.group(1)))
-    claims = []
+    claims: list[tuple[str, dict[str, Any]]] = []
     named: set[str] = set()
     for index, q in enumerate(s.quotes):
         said = q.text
@@ -301,19 +310,22 @@ def reply(seed: int, text: str) -> dict[str, Any]:
             speaker, actor = q.name, q.name
         named.add(q.name)
         claims.append(
-            {
-                "speaker": speaker,
-                "actor": actor,
-                "actor_type": q.actor_type,
-                "quote": said,
-                "claim": f"{q.name} says {q.text.split(',')[0].lower()}.",
-                "attribution": "direct",
-                "rationale": "The speaker addresses the alliance's enlargement.",
-                "stance": q.stance,
-                "confidence": 0.8,
-            }
+            (
+                q.name,
+                {
+                    "speaker": speaker,
+                    "actor": actor,
+                    "actor_type": q.actor_type,
+                    "quote": said,
+                    "claim": f"{q.name} says {q.text.split(',')[0].lower()}.",
+                    "attribution": "direct",
+                    "rationale": "The speaker addresses the alliance's enlargement.",
+                    "stance": q.stance,
+                    "confidence": 0.8,
+                },
+            )
         )
-    return {"claims": claims}
+    return claims
 
 
 def articles(seed: int, start: int, stop: int) -> Iterator[Article]:
