@@ -280,6 +280,17 @@ class Registry:
         self.new_actors: list[dict[str, Any]] = []
         self.new_aliases: list[dict[str, Any]] = []
 
+    def for_article(self, claims: list[Any], names: list[str]) -> Any:
+        """The `ActorIds` of one article for `claims_from_reply`: each claim's corpus name."""
+        by_claim = {id(claim): name for claim, name in zip(claims, names, strict=True)}
+        registry = self
+
+        class ArticleActors:
+            def actor_id(self, claim: Any) -> int:
+                return registry.actor_id(by_claim[id(claim)], claim)
+
+        return ArticleActors()
+
     def actor_id(self, name: str, claim: Any) -> int:
         from stancetrack.actors import (
             is_pronoun,
@@ -343,19 +354,16 @@ class Registry:
 
 def preload(db_path: str, seed: int, start: int, stop: int) -> dict[str, Any]:
     """Store articles [start, stop) with their runs, claims and actors through the repository
-    (`store_article`, `record_run`), with the actor registry applied by `Registry`."""
-    from stancetrack import grounding
+    (`store_article`, `record_run`) and the one path from a reply to claims
+    (`claims_from_reply`: grounding, dedup), with the actor registry applied by `Registry`."""
     from stancetrack.db import Database
     from stancetrack.db.models import utcnow
     from stancetrack.db.repository.articles import store_article
-    from stancetrack.db.repository.extraction import (
-        NewClaim,
-        NewRejection,
-        done_cache_keys,
-        record_run,
-    )
+    from stancetrack.db.repository.extraction import done_cache_keys, record_run
     from stancetrack.ingest import read_bytes
+    from stancetrack.llm.base import BackendReply
     from stancetrack.llm.replies import parse_reply
+    from stancetrack.pipeline.grounded import claims_from_reply
     from stancetrack.pipeline.storing import cache_key
     from stancetrack.promptfiles import load_prompt
     from stancetrack.settings import DEFAULT_TARGET
@@ -378,30 +386,12 @@ def preload(db_path: str, seed: int, start: int, stop: int) -> dict[str, Any]:
                 for key, item in items.items():
                     if key in done:
                         continue
-                    parsed = parse_reply(json.dumps(corpus.reply(seed, item.text)))
+                    raw = json.dumps(corpus.reply(seed, item.text))
+                    parsed = parse_reply(raw)
                     names = corpus.speakers(seed, item.text)
-                    text = grounding.ArticleText(item.text)
-                    claims, rejected = [], []
-                    for claim, name in zip(parsed.claims, names, strict=True):
-                        span = text.ground(claim.quote)
-                        if isinstance(span, grounding.Rejection):
-                            rejected.append(NewRejection(reason=span.reason, quote=claim.quote))
-                            continue
-                        claims.append(
-                            NewClaim(
-                                actor_id=registry.actor_id(name, claim),
-                                speaker=claim.speaker,
-                                quote=item.text[span.start : span.end],
-                                start=span.start,
-                                end=span.end,
-                                claim=claim.claim,
-                                attribution=claim.attribution.value,
-                                stance=claim.stance.value,
-                                confidence=claim.confidence,
-                                rationale=claim.rationale,
-                                alignment=span.alignment,
-                            )
-                        )
+                    reply = BackendReply(claims=parsed.claims, raw_reply=raw)
+                    actors = registry.for_article(parsed.claims, names)
+                    claims, rejected = claims_from_reply(item.text, reply, actors)
                     stored.append((key, item, claims, rejected))
                 registry.flush(session)
                 for key, item, claims, rejected in stored:
