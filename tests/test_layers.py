@@ -18,7 +18,7 @@ ORDER = [
     {"errors", "stances", "schemas", "settings"},
     {"ingest", "promptfiles"},
     {"llm"},
-    {"grounding", "actors"},
+    {"grounding", "actors", "speaker_evidence"},
     {"db"},
     {"pipeline"},
     {"analysis", "evaluation"},

@@ -45,12 +45,23 @@ def compare_command(
     evidence: Annotated[
         bool, typer.Option("--evidence", help="Add the most confident quote for each cell.")
     ] = False,
+    include_unverified: Annotated[
+        bool,
+        typer.Option(
+            "--include-unverified",
+            help="Also count claims whose speaker the article does not name near the quote "
+            "(speaker evidence 'absent'; left out by default).",
+        ),
+    ] = False,
     target: TargetOption = None,
     db: DbOption = None,
     format: FormatOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Count each actor's claims per stance toward one target and give the overall stance.
+
+    Claims whose speaker is not named near the quote are left out unless
+    --include-unverified.
 
     Example: stancetrack compare Putin Stoltenberg --by article --evidence
     """
@@ -63,7 +74,14 @@ def compare_command(
         runner = {By.actor: compare, By.article: compare_by_article, By.outlet: compare_by_outlet}[
             by
         ]
-        rows = runner(session, target=toward, actor_ids=ids, article_ids=arts, evidence=evidence)
+        rows = runner(
+            session,
+            target=toward,
+            actor_ids=ids,
+            article_ids=arts,
+            evidence=evidence,
+            include_unverified=include_unverified,
+        )
     fmt = resolve_format(format)
     if fmt is Format.table:  # JSON rows keep DESIGN's shape; people are told the target
         err.print(f"stance toward: {toward}", highlight=False)

@@ -31,6 +31,9 @@ CLAIM_COLUMNS = [
     ("claim", "claim"),
     ("quote", "evidence"),
 ]
+# The table marks a claim whose speaker the article does not name near the quote (after the
+# actor; JSON and CSV carry `speaker_evidence`, see speaker_evidence.py).
+ABSENT_MARK = " (ABSENT: not named near the quote)"
 CSV_COLUMNS = [
     "id",
     "target",
@@ -48,6 +51,9 @@ CSV_COLUMNS = [
     "attribution",
     "stance",
     "confidence",
+    "speaker_start",
+    "speaker_end",
+    "speaker_evidence",
 ]
 
 
@@ -85,7 +91,15 @@ def claims_command(
         rows = [row.as_json() for row in list_claims(session, flt)]
     fmt = resolve_format(format)
     if fmt is Format.table:  # a flat date column for people; JSON keeps DESIGN's shape
-        rows = [{**row, "published": row["article"]["published"]} for row in rows]
+        rows = [
+            {
+                **row,
+                "published": row["article"]["published"],
+                "actor": row["actor"]
+                + (ABSENT_MARK if row["speaker_evidence"] == "absent" else ""),
+            }
+            for row in rows
+        ]
     emit(rows, fmt, CLAIM_COLUMNS, title="Claims", empty="no claims match", csv_columns=CSV_COLUMNS)
 
 

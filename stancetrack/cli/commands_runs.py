@@ -118,7 +118,7 @@ def show_command(
     debug: DebugOption = False,
 ) -> None:
     """Show one run in full: provenance, the raw reply and the rejected claims with reasons."""
-    from stancetrack.db.repository.extraction import get_run, run_summary
+    from stancetrack.db.repository.extraction import get_run, run_speaker_evidence, run_summary
 
     with db_session(db) as session:
         found = get_run(session, run_id)
@@ -137,6 +137,11 @@ def show_command(
             }
             for r in rejected
         ]
+        counts, absent = run_speaker_evidence(session, run_id)
+        data["speaker_evidence"] = counts
+        data["unverified_claims"] = [
+            {"id": c.id, "speaker": c.speaker, "quote": c.quote, "stance": c.stance} for c in absent
+        ]
     if resolve_format(format) is not Format.table:
         emit_json(data)
         return
@@ -151,7 +156,7 @@ def _print_run(data: dict[str, Any]) -> None:
     table = Table(show_header=False, title=f"Run {data['id']}", title_justify="left")
     table.add_column("field", style="bold")
     table.add_column("value", overflow="fold")
-    skip = {"raw_reply", "rejected_claims"}
+    skip = {"raw_reply", "rejected_claims", "unverified_claims"}
     for key, value in data.items():
         if key in skip:
             continue
@@ -167,5 +172,17 @@ def _print_run(data: dict[str, Any]) -> None:
         for r in rejected:
             rt.add_row(*(escape(str(r[k] or "")) for k in ("reason", "detail", "actor", "quote")))
         out.print(rt)
+    unverified = data["unverified_claims"]
+    if unverified:
+        ut = Table(
+            title="Claims kept but flagged: speaker not named near the quote (ABSENT)",
+            title_justify="left",
+            header_style="bold",
+        )
+        for header in ("id", "speaker", "stance", "quote"):
+            ut.add_column(header, overflow="fold")
+        for c in unverified:
+            ut.add_row(*(escape(str(c[k])) for k in ("id", "speaker", "stance", "quote")))
+        out.print(ut)
     out.print("[bold]Raw reply[/bold]")
     out.print(escape(data["raw_reply"] or "(none)"), soft_wrap=True)
