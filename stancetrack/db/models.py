@@ -75,7 +75,7 @@ class Actor(Base):
     key: Mapped[str] = mapped_column(String(300), index=True)
     # `key` up to transliteration, and that of its last word for a full name (else NULL):
     # set with `key` (below), indexed, so resolution looks names up instead of scanning the
-    # registry. The server default only lets migration 0006 add the column to old rows.
+    # registry. The server default only lets migration 0007 add the column to old rows.
     loose_key: Mapped[str] = mapped_column(String(300), index=True, server_default=sql_text("''"))
     surname_key: Mapped[str | None] = mapped_column(String(300), index=True)
     actor_type: Mapped[str] = mapped_column(String(16), default="unknown")
