@@ -50,7 +50,7 @@ def generate(db: Database, *, articles: int, actors: int, per_article: int, seed
     rng = random.Random(seed)
     weights = [1.0 / (rank + 1) for rank in range(actors)]
     day0 = date(2015, 1, 1)
-    # Core inserts bypass the models' key validators: give the match keys (migration 0007)
+    # Core inserts bypass the models' key validators: give the match keys (migration 0008)
     # as the ORM would.
     keys = [f"actor {i + 1:05d}" for i in range(actors)]
     match = [{"loose_key": loose_key(k), "surname_key": surname_key(k)} for k in keys]

@@ -1,6 +1,6 @@
 """Actor resolution at scale: the indexed lookups keep the old rules, and bounded work.
 
-`ScanResolver` below is the rule set as it was written before migration 0007: every actor
+`ScanResolver` below is the rule set as it was written before migration 0008: every actor
 and alias name loaded and scanned for the transliteration and surname steps. The indexed
 `ActorResolver` must give the same actor for every mention of a generated long-tail corpus,
 and its work for one article (SQL statements, SQLite VM instructions) must not grow with the
@@ -112,7 +112,7 @@ def long_tail(n_articles: int, seed: int = 7) -> Iterator[GenArticle]:
 
 
 class ScanResolver(ActorResolver):
-    """The rules before migration 0007: exact keys queried, the rest by scanning every name."""
+    """The rules before migration 0008: exact keys queried, the rest by scanning every name."""
 
     def _scan(self) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
         loose: dict[str, set[int]] = defaultdict(set)
@@ -334,7 +334,7 @@ def test_the_work_measure_sees_a_registry_scan(tmp_path: Path) -> None:
         large.dispose()
 
 
-# -- migration 0007 ----------------------------------------------------------------------
+# -- migration 0008 ----------------------------------------------------------------------
 
 
 def test_migration_backfills_the_match_keys(db_url: str) -> None:

@@ -21,7 +21,8 @@ ORDER = [
     {"grounding", "actors", "speaker_evidence"},
     {"db"},
     {"pipeline"},
-    {"analysis", "evaluation"},
+    {"analysis", "evaluation", "scaleout"},
+    {"service"},
     {"cli"},
 ]
 RANK = {name: rank for rank, names in enumerate(ORDER) for name in names}

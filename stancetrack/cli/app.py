@@ -72,6 +72,9 @@ COMMAND_MODULES = (
     "export",
     "eval",
     "check",
+    "batches",
+    "worker",
+    "serve",
 )
 
 

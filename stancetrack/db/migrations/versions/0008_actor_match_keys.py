@@ -1,7 +1,7 @@
 """actors and aliases: indexed match keys (loose key, surname key)
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-03 23:50:00
 
 Resolving a mention used to load every actor and alias name into memory, per article, to
@@ -28,8 +28,8 @@ from alembic import op
 
 from stancetrack.actors import loose_key, surname_key
 
-revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0006"
+revision: str = "0008"
+down_revision: str | Sequence[str] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
