@@ -100,8 +100,9 @@ def test_any_bytes_through_the_readers_give_articles_or_clean_errors(
     if suffix not in (".jsonl", ".ndjson", ".json", None):
         assert len(items) == 1
     record(
-        "readers (parse_bytes)",
+        "readers (parse_bytes): random bytes, text, JSON, seed-shaped",
         inputs=1,
+        faults=1,
         articles=sum(isinstance(i, ArticleInput) for i in items),
     )
 

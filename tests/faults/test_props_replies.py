@@ -115,7 +115,7 @@ def test_any_reply_is_validated_claims_or_a_clear_rejection(raw: str) -> None:
     sent = _claim_objects(raw)
     if sent is not None and parsed.error is None:
         assert len(parsed.claims) + len(parsed.invalid) == sent
-    record("model replies (parse_reply, salvage)", inputs=1)
+    record("model replies (parse_reply, salvage)", inputs=1, faults=1)
 
 
 @FAULTS_BATCH
