@@ -22,6 +22,7 @@ ORDER = [
     {"db"},
     {"pipeline"},
     {"analysis", "evaluation"},
+    {"service"},
     {"cli"},
 ]
 RANK = {name: rank for rank, names in enumerate(ORDER) for name in names}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from html import escape
@@ -84,8 +85,16 @@ def highlight(text: str, claims: list[ClaimRow]) -> str:
 # -- charts ----------------------------------------------------------------------------------
 
 
-def timeline_svg(actor: str, points: list[CompareRow], width: int = 440) -> str:
-    """A small inline SVG: one dot per article, lanes for the overall stance, dates below."""
+def timeline_svg(
+    actor: str,
+    points: list[CompareRow],
+    width: int = 440,
+    link: Callable[[int], str] = "#article-{}".format,
+) -> str:
+    """A small inline SVG: one dot per article, lanes for the overall stance, dates below.
+
+    `link` gives a dot's href from its article id (the report's anchors, the dashboard's
+    article pages)."""
     dated = [p for p in points if p.article is not None and p.article.published is not None]
     lane_h, top, left, right = 22, 12, 78, 16
     height = top + lane_h * len(LANES) + 30
@@ -124,7 +133,7 @@ def timeline_svg(actor: str, points: list[CompareRow], width: int = 440) -> str:
                 f"{k} {v}" for k, v in p.counts.as_dict().items() if v
             )
             out.append(
-                f'<a href="#article-{p.article.id}"><circle class="pt st-{p.stance}" '
+                f'<a href="{_e(link(p.article.id))}"><circle class="pt st-{p.stance}" '
                 f'cx="{cx:.1f}" cy="{cy}" r="6" data-article="{p.article.id}">'
                 f"<title>{_e(label)}</title></circle></a>"
             )

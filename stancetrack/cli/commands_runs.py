@@ -84,21 +84,16 @@ def runs_command(
     """List extraction runs, newest first. `stancetrack runs show ID` shows one in full."""
     if ctx.invoked_subcommand is not None:
         return
-    from stancetrack.db.repository.articles import find_article
-    from stancetrack.db.repository.extraction import list_runs, run_summary
+    from stancetrack.analysis.answers import runs_answer
 
     with db_session(db) as session:
-        article_id = find_article(session, article).id if article else None
-        rows = [
-            run_summary(run, art)
-            for run, art in list_runs(
-                session,
-                article_id=article_id,
-                status=status.value if status else None,
-                target=target,
-                limit=limit,
-            )
-        ]
+        rows = runs_answer(
+            session,
+            article=article,
+            status=status.value if status else None,
+            target=target,
+            limit=limit,
+        ).items
     fmt = resolve_format(format)
     failed = any(r["error"] for r in rows)
     emit(

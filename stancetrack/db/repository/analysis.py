@@ -19,6 +19,7 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from stancetrack.db.models import Actor, ActorAlias, ActorStanceCount, Article, Claim, Run
+from stancetrack.db.repository.paging import DatedKey, after_dated
 from stancetrack.schemas import STANCES
 from stancetrack.settings import DEFAULT_TARGET
 
@@ -69,6 +70,7 @@ class ClaimRow:
     speaker_start: int | None = None
     speaker_end: int | None = None
     speaker_evidence: str = "unknown"
+    run_id: int = 0  # the run that stored it (links, not part of the `claims` JSON)
 
     @property
     def unverified(self) -> bool:
@@ -97,6 +99,11 @@ class ClaimRow:
             "speaker_evidence": self.speaker_evidence,
         }
 
+    @property
+    def key(self) -> DatedKey:
+        """This claim's place in reading order: where the next page starts."""
+        return DatedKey(self.article.published, (self.article.id, self.start, self.id))
+
 
 @dataclass(frozen=True, slots=True)
 class ClaimFilter:
@@ -111,6 +118,9 @@ class ClaimFilter:
     until: date | None = None
     search: str | None = None
     limit: int | None = None
+    outlets: Sequence[str] = ()  # articles' registrable domains
+    # Only claims after this place in reading order (the cursor of a paged read).
+    after: DatedKey | None = None
 
 
 def _article_ref(
@@ -127,6 +137,8 @@ def _filtered(stmt: AnySelect, flt: ClaimFilter) -> AnySelect:
         stmt = stmt.where(Claim.article_id.in_(list(flt.article_ids)))
     if flt.stances:
         stmt = stmt.where(Claim.stance.in_(list(flt.stances)))
+    if flt.outlets:
+        stmt = stmt.where(Article.outlet.in_(list(flt.outlets)))
     if flt.since is not None:
         stmt = stmt.where(Article.published >= flt.since)
     if flt.until is not None:
@@ -138,6 +150,10 @@ def _filtered(stmt: AnySelect, flt: ClaimFilter) -> AnySelect:
                 func.lower(Claim.claim).contains(needle, autoescape=True),
                 func.lower(Claim.quote).contains(needle, autoescape=True),
             )
+        )
+    if flt.after is not None:
+        stmt = stmt.where(
+            after_dated(Article.published, (Claim.article_id, Claim.start, Claim.id), flt.after)
         )
     return stmt
 
@@ -174,6 +190,7 @@ def _claims_select(flt: ClaimFilter) -> AnySelect:
             Claim.speaker_start,
             Claim.speaker_end,
             Claim.speaker_evidence,
+            Claim.run_id,
         )
         .join(Article, Article.id == Claim.article_id)
         .join(Actor, Actor.id == Claim.actor_id)
@@ -202,6 +219,7 @@ def _row(r: Sequence[Any]) -> ClaimRow:
         speaker_start=r[17],
         speaker_end=r[18],
         speaker_evidence=r[19],
+        run_id=r[20],
     )
 
 
@@ -389,6 +407,25 @@ def stance_counts(
     return dict(out)
 
 
+def filtered_stance_counts(
+    session: Session, flt: ClaimFilter, *, verified_only: bool = False
+) -> dict[int, Counts]:
+    """{actor_id: Counts} over the claims a filter selects (dates, text...): a GROUP BY over
+    those claims, for when the kept per-actor totals cannot answer (see `stance_counts`)."""
+    stmt = _filtered(
+        select(Claim.actor_id, Claim.stance, func.count())
+        .join(Article, Article.id == Claim.article_id)
+        .group_by(Claim.actor_id, Claim.stance),
+        flt,
+    )
+    if verified_only:
+        stmt = stmt.where(Claim.speaker_evidence != ABSENT)
+    out: dict[int, Counts] = defaultdict(Counts)
+    for actor_id, stance, n in session.execute(stmt):
+        out[actor_id].add(stance, n)
+    return dict(out)
+
+
 def stance_counts_by_article(
     session: Session,
     *,
@@ -508,6 +545,14 @@ class ActorSummary:
     claims: int = 0
     articles: int = 0
     counts: Counts = field(default_factory=Counts)
+
+
+def actor_ids_page(session: Session, *, after: str | None, limit: int) -> list[int]:
+    """The ids of up to `limit` actors after the name `after`, in name order (unique index)."""
+    stmt = select(Actor.id).order_by(Actor.name).limit(limit)
+    if after is not None:
+        stmt = stmt.where(Actor.name > after)
+    return list(session.scalars(stmt))
 
 
 def actor_summaries(

@@ -203,9 +203,13 @@ def list_runs(
     status: str | None = None,
     target: str | None = None,
     limit: int | None = None,
+    before_id: int | None = None,
 ) -> list[tuple[Run, Article]]:
-    """Runs, newest first, with their article (of one target, or of all: runs are audit)."""
+    """Runs, newest first, with their article (of one target, or of all: runs are audit);
+    `before_id` starts after that run (the keyset of a paged read)."""
     stmt = select(Run, Article).join(Article, Article.id == Run.article_id)
+    if before_id is not None:
+        stmt = stmt.where(Run.id < before_id)
     if article_id is not None:
         stmt = stmt.where(Run.article_id == article_id)
     if status is not None:
