@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from fault_counts import FAULTS, FAULTS_BATCH, record
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 
@@ -91,6 +91,9 @@ def check_items(source: str, items: list[ArticleInput | InputError]) -> None:
 
 @FAULTS
 @given(data=CONTENTS, suffix=st.sampled_from([*SUFFIXES, None]))
+@example(data=b"#\n", suffix=".md")  # found by the fuzzer: the title was blank
+@example(data=b"#", suffix=None)
+@example(data=b"\xc2\xa0\n\x1c", suffix=".jsonl")  # found: only Unicode spaces gave nothing
 def test_any_bytes_through_the_readers_give_articles_or_clean_errors(
     data: bytes, suffix: str | None
 ) -> None:
