@@ -72,6 +72,8 @@ COMMAND_MODULES = (
     "export",
     "eval",
     "check",
+    "batches",
+    "worker",
     "serve",
 )
 
