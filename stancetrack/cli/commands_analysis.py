@@ -15,10 +15,26 @@ from stancetrack.cli.context import db_session, query_target
 from stancetrack.cli.options import DbOption, DebugOption, FormatOption, TargetOption
 from stancetrack.cli.render import Format, emit_document, emit_rows, err, resolve_format
 from stancetrack.cli.selection import ActorArgument, ArticleOption, actor_ids, article_ids
+from stancetrack.errors import UsageError
 
 # The default of `diff --threshold`; a test keeps it equal to analysis.diff.MATCH_THRESHOLD,
 # which is not imported here to keep start-up light (it loads rapidfuzz).
 DIFF_THRESHOLD = 60.0
+
+
+class Per(StrEnum):
+    article = "article"
+    story = "story"
+
+
+PerOption = Annotated[
+    Per,
+    typer.Option(
+        "--per",
+        help="'story': a claim carried by several copies of one wire story counts once "
+        "(and the outlets that carried it are listed).",
+    ),
+]
 
 
 class By(StrEnum):
@@ -45,6 +61,7 @@ def compare_command(
     evidence: Annotated[
         bool, typer.Option("--evidence", help="Add the most confident quote for each cell.")
     ] = False,
+    per: PerOption = Per.article,
     target: TargetOption = None,
     db: DbOption = None,
     format: FormatOption = None,
@@ -52,10 +69,14 @@ def compare_command(
 ) -> None:
     """Count each actor's claims per stance toward one target and give the overall stance.
 
+    With --per story, a claim repeated in copies of one story counts once.
+
     Example: stancetrack compare Putin Stoltenberg --by article --evidence
     """
     from stancetrack.analysis.compare import compare, compare_by_article, compare_by_outlet
 
+    if per is Per.story and by is not By.actor:
+        raise UsageError("--per story counts per actor: it takes no --by")
     toward = query_target(target)
     with db_session(db) as session:
         ids = actor_ids(session, actors)
@@ -63,6 +84,10 @@ def compare_command(
         runner = {By.actor: compare, By.article: compare_by_article, By.outlet: compare_by_outlet}[
             by
         ]
+        if per is Per.story:
+            from stancetrack.analysis.per_story import compare_per_story
+
+            runner = compare_per_story
         rows = runner(session, target=toward, actor_ids=ids, article_ids=arts, evidence=evidence)
     fmt = resolve_format(format)
     if fmt is Format.table:  # JSON rows keep DESIGN's shape; people are told the target
@@ -124,12 +149,15 @@ def diff_command(
 @app.command("timeline")
 def timeline_command(
     actor: ActorArgument,
+    per: PerOption = Per.article,
     target: TargetOption = None,
     db: DbOption = None,
     format: FormatOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Show an actor's overall stance article by article, in date order, with evidence.
+
+    With --per story, one point per story (claims repeated in its copies count once).
 
     Example: stancetrack timeline "Jens Stoltenberg"
     """
@@ -138,7 +166,12 @@ def timeline_command(
 
     toward = query_target(target)
     with db_session(db) as session:
-        result = timeline(session, find_actor(session, actor), target=toward)
+        if per is Per.story:
+            from stancetrack.analysis.per_story import timeline_per_story
+
+            result = timeline_per_story(session, find_actor(session, actor), target=toward)
+        else:
+            result = timeline(session, find_actor(session, actor), target=toward)
 
     def rows() -> list[dict[str, Any]]:
         flat = []

@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterable
 
 from stancetrack.db import Database
+from stancetrack.ingest import ArticleInput
 from stancetrack.llm.base import Backend
 from stancetrack.pipeline.batch import run_extraction
 from stancetrack.pipeline.summary import ExtractObserver, ExtractSummary
@@ -21,8 +22,11 @@ async def extract_async(
     observer: ExtractObserver | None = None,
     database: Database | None = None,
     backend: Backend | None = None,
+    inputs: Iterable[ArticleInput] = (),
 ) -> ExtractSummary:
-    """`extract` for callers already in an event loop; opens (and closes) what it is not given."""
+    """`extract` for callers already in an event loop; opens (and closes) what it is not given.
+
+    `inputs`: articles the caller has already read (`watch`'s pages), extracted first."""
     from stancetrack.db.repository.extraction import DbModeStore
 
     db = database or Database(settings.database_url)
@@ -37,7 +41,7 @@ async def extract_async(
             backend = make_backend(settings, backend=settings.backend, mode_store=DbModeStore(db))
         try:
             return await run_extraction(
-                db, paths, settings, backend, force=force, observer=observer
+                db, paths, settings, backend, force=force, observer=observer, inputs=inputs
             )
         finally:
             if own_backend:

@@ -24,6 +24,7 @@ from typing import Any
 from stancetrack.db import Database
 from stancetrack.db.models import utcnow
 from stancetrack.errors import InputError
+from stancetrack.ingest import ArticleInput
 from stancetrack.llm.base import Backend, BackendReply, ExtractionError, ExtractionRequest
 from stancetrack.pipeline.messages import (
     BadInput,
@@ -262,8 +263,10 @@ async def run_extraction(
     concurrency: int | None = None,
     observer: ExtractObserver | None = None,
     db_process: bool | None = None,
+    inputs: Iterable[ArticleInput] = (),
 ) -> ExtractSummary:
-    """Extract claims for every article in `paths` with `backend`; see the module doc.
+    """Extract claims for every article in `inputs` (already read) and `paths` with
+    `backend`; see the module doc.
 
     `db_process`: do the database side in a separate process (default: yes, except for
     in-memory SQLite); False keeps it on a thread of this process.
@@ -282,6 +285,7 @@ async def run_extraction(
         batch_started=utcnow(),
         paths=items,
         stdin=stdin,
+        inputs=tuple(inputs),
     )
     process = process_by_default(db.url) if db_process is None else db_process
     db_side = DbSide(config, db, process=process)

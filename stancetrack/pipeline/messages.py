@@ -106,3 +106,5 @@ class StoreConfig:
     batch_started: datetime
     paths: tuple[str, ...]
     stdin: bytes | None = None  # '-' is read by the main process (children have no stdin)
+    # Articles already read by the caller (e.g. pages `watch` downloaded), taken first.
+    inputs: tuple[ArticleInput, ...] = ()

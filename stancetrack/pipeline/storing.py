@@ -69,8 +69,8 @@ class Store:
             **config.provenance.params,
         }
         stdin = io.BytesIO(config.stdin) if config.stdin is not None else None
-        self._inputs: Iterator[ArticleInput | InputError] = iter_inputs(
-            config.paths, max_bytes=config.max_file_bytes, stdin=stdin
+        self._inputs: Iterator[ArticleInput | InputError] = itertools.chain(
+            config.inputs, iter_inputs(config.paths, max_bytes=config.max_file_bytes, stdin=stdin)
         )
         self._actors = BatchActors()
 
