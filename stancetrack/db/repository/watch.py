@@ -60,7 +60,8 @@ def record_poll(
     max_backoff: float = 6 * 3600.0,
 ) -> int:
     """Note a poll's outcome. A failure doubles the wait before the next poll (interval x
-    2^errors, at most `max_backoff`); a success resets it. Returns the error count."""
+    2^errors, at most `max_backoff`); a success resets it and stores the validators for
+    the next conditional GET (None clears them). Returns the error count."""
     row = session.get(WatchSource, source_id)
     assert row is not None
     now = utcnow()
@@ -70,8 +71,7 @@ def record_poll(
         row.last_error = None
         row.last_ok_at = now
         row.next_poll_at = None
-        if etag is not None or last_modified is not None:
-            row.etag, row.last_modified = etag, last_modified
+        row.etag, row.last_modified = etag, last_modified
     else:
         row.errors += 1
         row.last_error = error
