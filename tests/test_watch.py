@@ -336,3 +336,19 @@ def test_relative_links_and_duplicate_guids(cli: Any, sqlite_url: str, feed: str
         data = summary_of(watch(cli, sqlite_url, site.url("/f")))
         assert data["sources"][0]["items"] == 1 and data["extracted"] == 1
         assert site.hits("/a/3") == 1
+
+
+def test_polls_again_every_interval(sqlite_url: str) -> None:
+    """Without --once: one JSON line per poll; the second finds nothing new; SIGTERM ends
+    the wait between polls at once."""
+    with FeedServer() as site:
+        site.feed("/rss", rss_feed(site.base, publish(site, range(0, 2))))
+        proc = _spawn(sqlite_url, site.url("/rss"), extra=("--interval", "1"))
+        assert proc.stdout is not None
+        lines = [json.loads(proc.stdout.readline()) for _ in range(2)]
+        proc.send_signal(signal.SIGTERM)
+        _out, errors = proc.communicate(timeout=60)
+        assert proc.returncode == 130, errors
+        assert lines[0]["extracted"] == 2 and lines[0]["sources"][0]["new"] == 2
+        assert lines[1]["articles"] == 0 and lines[1]["sources"][0]["status"] == "not_modified"
+        assert site.hits("/a/0") == site.hits("/a/1") == 1

@@ -18,7 +18,14 @@ from stancetrack.cli.options import (
     ModelOption,
     TargetOption,
 )
-from stancetrack.cli.render import Format, emit_json, err, error_line, resolve_format
+from stancetrack.cli.render import (
+    Format,
+    emit_json,
+    emit_jsonl,
+    err,
+    error_line,
+    resolve_format,
+)
 
 if TYPE_CHECKING:
     from stancetrack.tracking.watch import PollSummary
@@ -61,7 +68,8 @@ def watch_command(
 ) -> None:
     """Poll feeds and directories; store and extract only what is new (restarts resume).
 
-    Each poll prints one summary (--format json: extract's counts plus "sources").
+    Each poll prints one summary (--format json: extract's counts plus "sources"; one
+    line per poll without --once).
     Ctrl-C or SIGTERM stops after committing what is done. Exit 0 when the last poll went
     well, 1 when a source or an article failed, 130 when stopped.
 
@@ -107,7 +115,7 @@ def watch_command(
         settings,
         options,
         once=once,
-        on_poll=lambda summary: _render(summary, fmt),
+        on_poll=lambda summary: _render(summary, fmt, once),
         observer=observer,
         on_error=error_line,
     )
@@ -117,9 +125,13 @@ def watch_command(
     raise typer.Exit(0 if last.ok else 1)
 
 
-def _render(summary: PollSummary, fmt: Format) -> None:
+def _render(summary: PollSummary, fmt: Format, once: bool) -> None:
+    """A table, or JSON: one document with --once (like `extract`), else one line per poll."""
     if fmt is Format.json:
-        emit_json(summary.as_json())
+        if once:
+            emit_json(summary.as_json())
+        else:
+            emit_jsonl([summary.as_json()])
         return
     from rich.table import Table
 

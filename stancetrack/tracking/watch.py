@@ -179,9 +179,11 @@ def watch(
                     on_error=on_error,
                 )
                 on_poll(summary)
-                if once or stop.is_set() or summary.extract.fatal is not None:
-                    return summary
-                if stop.wait(options.interval):
+                if not once and summary.extract.fatal is None:
+                    stop.wait(options.interval)  # a signal ends the wait at once
+                if stop.is_set():  # whenever it came: the run ends as stopped
+                    summary.stopped = True
+                if once or summary.stopped or summary.extract.fatal is not None:
                     return summary
     finally:
         db.dispose()
