@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -28,6 +30,8 @@ from stancetrack.cli.render import (
 )
 
 if TYPE_CHECKING:
+    from stancetrack.pipeline import ExtractSummary
+    from stancetrack.tracking.poller import SourceReport
     from stancetrack.tracking.watch import PollSummary
 
 
@@ -105,24 +109,58 @@ def watch_command(
             notices.add(text)
             err.print(f"note: {text}", highlight=False)
 
-    observer = ExtractObserver(
-        on_input_error=lambda e: error_line(f"{e.source}: {e.reason}"),
-        on_article_failed=lambda source, message: error_line(f"{source}: {message}"),
-        on_notice=notice,
-    )
-    last = watch(
-        found,
-        settings,
-        options,
-        once=once,
-        on_poll=lambda summary: _render(summary, fmt, once),
-        observer=observer,
-        on_error=error_line,
-    )
+    with _status() as show:
+        fetched: dict[str, SourceReport] = {}
+
+        def item_done(report: SourceReport) -> None:
+            fetched[report.source] = report
+            new = sum(r.new for r in fetched.values())
+            failed = sum(r.failed for r in fetched.values())
+            show(f"fetching pages: {new} new, {failed} failed")
+
+        def extracting(s: ExtractSummary) -> None:
+            done = s.extracted + s.skipped + s.failed_articles
+            show(f"extracting: {done}/{s.articles} articles, {s.claims} claims")
+
+        def polled(summary: PollSummary) -> None:
+            fetched.clear()
+            show("waiting for the next poll" if not once else "done")
+            _render(summary, fmt, once)
+
+        observer = ExtractObserver(
+            on_input_error=lambda e: error_line(f"{e.source}: {e.reason}"),
+            on_article_failed=lambda source, message: error_line(f"{source}: {message}"),
+            on_notice=notice,
+            on_progress=extracting if show is not _quiet else None,
+        )
+        last = watch(
+            found,
+            settings,
+            options,
+            once=once,
+            on_poll=polled,
+            observer=observer,
+            on_error=error_line,
+            on_item=item_done if show is not _quiet else None,
+        )
     if last.stopped:
         err.print("stopped: what was fetched and extracted is committed; run again to go on")
         raise typer.Exit(130)
     raise typer.Exit(0 if last.ok else 1)
+
+
+def _quiet(text: str) -> None:
+    pass
+
+
+@contextmanager
+def _status() -> Iterator[Callable[[str], None]]:
+    """A live status line on stderr, only when stderr is a terminal."""
+    if not err.is_terminal:
+        yield _quiet
+        return
+    with err.status("polling") as status:
+        yield lambda text: status.update(text)
 
 
 def _render(summary: PollSummary, fmt: Format, once: bool) -> None:

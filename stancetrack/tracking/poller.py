@@ -102,11 +102,13 @@ class Poller:
         *,
         stop: threading.Event,
         on_error: Notify | None = None,
+        on_item: Callable[[SourceReport], None] | None = None,
     ) -> None:
         self.db = db
         self.options = options
         self.stop = stop
         self.on_error = on_error or (lambda _m: None)
+        self.on_item = on_item or (lambda _r: None)  # progress: an item stored or failed
         self.fetcher = Fetcher(
             max_bytes=options.max_bytes,
             timeout=options.timeout,
@@ -217,6 +219,7 @@ class Poller:
                 futures[pool.submit(self.fetcher.get, entry.link)] = (item, entry)
         for future, (item, entry) in _as_done(futures, self.stop):
             self._store_page(item, entry, future)
+            self.on_item(item.report)
             remaining[id(item)] -= 1
             if remaining[id(item)] == 0:
                 # Every entry handled: only now may the validators skip this feed's body.

@@ -140,10 +140,11 @@ def poll_once(
     stop: threading.Event,
     observer: ExtractObserver | None = None,
     on_error: Callable[[str], None] | None = None,
+    on_item: Callable[[SourceReport], None] | None = None,
 ) -> PollSummary:
     """Poll every source once, then extract what is stored and not yet extracted."""
     observer = observer or ExtractObserver()
-    poller = Poller(db, options, stop=stop, on_error=on_error)
+    poller = Poller(db, options, stop=stop, on_error=on_error, on_item=on_item)
     result = PollSummary(sources=poller.poll(sources))
     result.extract = extract_pending(db, settings, observer, stop)
     result.stopped = stop.is_set()
@@ -161,6 +162,7 @@ def watch(
     on_poll: Callable[[PollSummary], None],
     observer: ExtractObserver | None = None,
     on_error: Callable[[str], None] | None = None,
+    on_item: Callable[[SourceReport], None] | None = None,
     stop: threading.Event | None = None,
 ) -> PollSummary:
     """Poll until stopped (or once); `on_poll` gets every round's summary. Returns the last."""
@@ -177,6 +179,7 @@ def watch(
                     stop=stop,
                     observer=observer,
                     on_error=on_error,
+                    on_item=on_item,
                 )
                 on_poll(summary)
                 if not once and summary.extract.fatal is None:
