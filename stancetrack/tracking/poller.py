@@ -2,19 +2,21 @@
 
     feeds (conditional GET) --> entries not seen, or seen with other content
         --> pages (size limit, deadline, per-host limit, on a thread pool)
-        --> main text (ingest readers, as `extract URL`) --> ONE transaction per item:
-            the article (outlet, story) and the item that names it
+        --> main text (ingest readers, as `extract URL`) --> each item committed with its
+            article (outlet, story), a few items per transaction
     directories --> files' articles not seen (by source and text sha256) --> same
 
 A failing source is recorded (error count, backoff) and the others go on. An item is
-committed with its article, so a crash or Ctrl-C loses at most the pages in flight, which
-the next poll fetches again; nothing committed is fetched twice. Extraction comes after
-(tracking/watch.py).
+committed with its article (items are committed in small groups: at most RECORD_BATCH or
+RECORD_SECONDS' worth), so a crash or Ctrl-C loses at most the pages in flight and those
+queued, which the next poll fetches again; nothing committed is fetched twice.
+Extraction comes after (tracking/watch.py).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
@@ -90,6 +92,21 @@ class _Pending:
     retry: bool = False  # a page failed for now: the next poll must see the whole feed
 
 
+@dataclass(frozen=True, slots=True)
+class _Record:
+    source_id: int
+    key: str
+    content: str
+    link: str | None
+    article: ArticleInput | None
+    error: str | None
+
+
+# Items committed together (one transaction: fewer commits, the same all-or-nothing per
+# item); a crash loses at most these, which the next poll fetches again.
+RECORD_BATCH = 25
+RECORD_SECONDS = 1.0
+
 Notify = Callable[[str], None]
 _V = TypeVar("_V")
 
@@ -109,6 +126,8 @@ class Poller:
         self.stop = stop
         self.on_error = on_error or (lambda _m: None)
         self.on_item = on_item or (lambda _r: None)  # progress: an item stored or failed
+        self._queued: list[_Record] = []
+        self._flushed_at = time.monotonic()
         self.fetcher = Fetcher(
             max_bytes=options.max_bytes,
             timeout=options.timeout,
@@ -132,12 +151,15 @@ class Poller:
                     continue
                 due.append((source, state, report))
         with ThreadPoolExecutor(self.options.workers, thread_name_prefix="watch") as pool:
-            feeds = [d for d in due if d[0].kind == FEED]
-            pending = self._fetch_feeds(pool, feeds)
-            for source, state, report in due:
-                if source.kind != FEED and not self.stop.is_set():
-                    self._poll_directory(source, state, report)
-            self._fetch_pages(pool, pending)
+            try:
+                feeds = [d for d in due if d[0].kind == FEED]
+                pending = self._fetch_feeds(pool, feeds)
+                for source, state, report in due:
+                    if source.kind != FEED and not self.stop.is_set():
+                        self._poll_directory(source, state, report)
+                self._fetch_pages(pool, pending)
+            finally:
+                self._flush()
         for report in reports:
             if self.stop.is_set() and report.status == "ok" and not report.new:
                 report.status = "stopped"
@@ -194,10 +216,12 @@ class Poller:
         report.status = "error"
         report.error = reason
         self.on_error(f"{state.source}: {reason}")
+        self._flush()
         with self.db.session() as session:
             record_poll(session, state.id, error=reason, interval=self.options.interval)
 
     def _source_ok(self, item: _Pending) -> None:
+        self._flush()  # the items before the validators that will skip them
         with self.db.session() as session:
             record_poll(
                 session,
@@ -257,16 +281,32 @@ class Poller:
         article: ArticleInput | None,
         error: str | None,
     ) -> None:
+        """Queue an item (with its article) for the next commit; commit every
+        RECORD_BATCH items or RECORD_SECONDS, whichever comes first."""
+        self._queued.append(_Record(source_id, key, content, link, article, error))
+        if (
+            len(self._queued) >= RECORD_BATCH
+            or time.monotonic() - self._flushed_at >= RECORD_SECONDS
+        ):
+            self._flush()
+
+    def _flush(self) -> None:
+        """Commit the queued items, each with its article, in one transaction."""
+        queued, self._queued = self._queued, []
+        self._flushed_at = time.monotonic()
+        if not queued:
+            return
         with self.db.session() as session:
-            record_item(
-                session,
-                source_id,
-                key=key,
-                content_sha256=content,
-                link=link,
-                article=article,
-                error=error,
-            )
+            for r in queued:
+                record_item(
+                    session,
+                    r.source_id,
+                    key=r.key,
+                    content_sha256=r.content,
+                    link=r.link,
+                    article=r.article,
+                    error=r.error,
+                )
 
     # -- directories ------------------------------------------------------------------------
 
