@@ -68,39 +68,19 @@ def poll(sources: list[str], db_url: str, per_host: int) -> tuple[float, dict[st
     return time.perf_counter() - t0, got[-1]
 
 
-def ingestion(db_url: str, stored: int, batch: int) -> list[tuple[int, float]]:
-    """Milliseconds per stored article (store_article: row, outlet, story) at two sizes."""
+def _bulk_load(db: object, stored: int) -> None:
+    """`stored` filler articles with signatures and band keys (random: all different
+    stories, the most band rows an index of this size can hold)."""
     from sqlalchemy import insert
-    from story_corpus import generate
 
-    from stancetrack.db import Database
     from stancetrack.db.models import Article, StoryBand, StorySignature
-    from stancetrack.db.repository.articles import store_article
     from stancetrack.ingest.fingerprint import BANDS, NUM_PERM
-    from stancetrack.ingest.readers import read_bytes
 
-    db = Database(db_url)
-    docs = generate(events=(2 * batch) // 5 + 1, copies=3, reports=1, seed=99)
-    inputs = [
-        read_bytes(
-            d.name, json.dumps({"title": d.title, "text": d.text, "url": d.url}).encode(), ".json"
-        )[0]
-        for d in docs[: 2 * batch]
-    ]
-
-    def measure(items: list[object]) -> float:
-        t0 = time.perf_counter()
-        for item in items:
-            with db.session() as session:
-                store_article(session, item)  # type: ignore[arg-type]
-        return (time.perf_counter() - t0) * 1000 / len(items)
-
-    out = [(0, measure(inputs[:batch]))]
     rng = random.Random(5)
     done = 0
     while done < stored:
         n = min(5000, stored - done)
-        with db.session() as session:
+        with db.session() as session:  # type: ignore[attr-defined]
             conn = session.connection()
             first = 10_000_000 + done
             conn.execute(
@@ -108,7 +88,7 @@ def ingestion(db_url: str, stored: int, batch: int) -> list[tuple[int, float]]:
                 [
                     {
                         "id": first + k,
-                        "sha256": f"{first + k:064x}",
+                        "sha256": f"{rng.getrandbits(256):064x}",
                         "title": "filler",
                         "url": f"https://filler{k % 50}.example.com/{first + k}",
                         "outlet": f"filler{k % 50}.example.com",
@@ -137,9 +117,45 @@ def ingestion(db_url: str, stored: int, batch: int) -> list[tuple[int, float]]:
                 ],
             )
         done += n
-    out.append((stored + batch, measure(inputs[batch:])))
-    db.dispose()
-    return out
+
+
+def ingestion(tmp: str, stored: int, batch: int, rounds: int = 10) -> tuple[float, float]:
+    """Median ms per article of store_article (row, outlet, story) into an empty database
+    and into one holding `stored` articles, interleaved in `rounds` so that the load of
+    this shared machine weighs on both alike."""
+    import statistics
+
+    from story_corpus import generate
+
+    from stancetrack.db import Database
+    from stancetrack.db.repository.articles import store_article
+    from stancetrack.ingest.readers import read_bytes
+
+    small = Database(f"sqlite:///{tmp}/small.db")
+    big = Database(f"sqlite:///{tmp}/big.db")
+    _bulk_load(big, stored)
+    docs = generate(events=(2 * batch) // 5 + 1, copies=3, reports=1, seed=99)
+    inputs = [
+        read_bytes(
+            d.name, json.dumps({"title": d.title, "text": d.text, "url": d.url}).encode(), ".json"
+        )[0]
+        for d in docs[: 2 * batch]
+    ]
+    per = batch // rounds
+    times: dict[str, list[float]] = {"small": [], "big": []}
+    for r in range(rounds):
+        for name, db, part in (
+            ("small", small, inputs[r * per : (r + 1) * per]),
+            ("big", big, inputs[batch + r * per : batch + (r + 1) * per]),
+        ):
+            t0 = time.perf_counter()
+            for item in part:
+                with db.session() as session:
+                    store_article(session, item)
+            times[name].append((time.perf_counter() - t0) * 1000 / len(part))
+    small.dispose()
+    big.dispose()
+    return statistics.median(times["small"]), statistics.median(times["big"])
 
 
 def main() -> int:
@@ -150,10 +166,28 @@ def main() -> int:
     parser.add_argument("--stored", type=int, default=100_000, help="articles bulk-loaded")
     parser.add_argument("--batch", type=int, default=200, help="articles timed per size")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--only-ingest", action="store_true", help="skip the two polls")
     args = parser.parse_args()
     if args.serve:
         serve(args.feeds, args.items)
         return 0
+    if not args.only_ingest:
+        polls(args)
+    with tempfile.TemporaryDirectory() as tmp:
+        ms0, ms1 = ingestion(tmp, args.stored, args.batch)
+    print(
+        f"ingest (store + outlet + story), {args.batch} articles per database, interleaved: "
+        f"{ms0:.2f} ms/article into an empty database, {ms1:.2f} ms/article with "
+        f"{args.stored} stored (ratio {ms1 / ms0:.2f})"
+    )
+    print(
+        f"conditions: python {sys.version.split()[0]}, {os.cpu_count()} cores (shared), "
+        f"load {os.getloadavg()[0]:.1f}"
+    )
+    return 0
+
+
+def polls(args: argparse.Namespace) -> None:
     from stancetrack.tracking.sources import Source
 
     site = subprocess.Popen(
@@ -188,18 +222,6 @@ def main() -> int:
     finally:
         site.kill()
         site.wait()
-    with tempfile.TemporaryDirectory() as tmp:
-        sizes = ingestion(f"sqlite:///{tmp}/ingest.db", args.stored, args.batch)
-    (n0, ms0), (n1, ms1) = sizes
-    print(
-        f"ingest (store + outlet + story), {args.batch} articles: {ms0:.2f} ms/article with "
-        f"{n0} stored, {ms1:.2f} ms/article with {n1} stored (ratio {ms1 / ms0:.2f})"
-    )
-    print(
-        f"conditions: python {sys.version.split()[0]}, {os.cpu_count()} cores (shared), "
-        f"load {os.getloadavg()[0]:.1f}"
-    )
-    return 0
 
 
 if __name__ == "__main__":
