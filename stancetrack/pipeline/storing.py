@@ -10,9 +10,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
-import itertools
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -25,13 +22,12 @@ from stancetrack.db.repository.articles import store_article
 from stancetrack.db.repository.extraction import (
     done_cache_keys,
     record_run,
+    set_endpoint_mode,
 )
-from stancetrack.errors import InputError
-from stancetrack.ingest import ArticleInput, iter_inputs
 from stancetrack.llm.base import BackendReply
 from stancetrack.pipeline.actor_ids import BatchActors
 from stancetrack.pipeline.grounded import claims_from_reply
-from stancetrack.pipeline.messages import BadInput, Failure, Outcome, Skip, StoreConfig, Work
+from stancetrack.pipeline.messages import Failure, Outcome, StoreConfig, Work
 
 # Raw replies beyond this are cut on the run record (with a marker): audit, not archive.
 MAX_RAW_CHARS = 1_000_000
@@ -68,43 +64,25 @@ class Store:
             },
             **config.provenance.params,
         }
-        stdin = io.BytesIO(config.stdin) if config.stdin is not None else None
-        self._inputs: Iterator[ArticleInput | InputError] = itertools.chain(
-            config.inputs, iter_inputs(config.paths, max_bytes=config.max_file_bytes, stdin=stdin)
-        )
         self._actors = BatchActors()
 
-    # producer side
+    # skip check
 
-    def next_inputs(self, limit: int) -> list[Work | Skip | BadInput]:
-        """Read up to `limit` inputs and decide for each: work, skip, or an error.
+    def done_keys(self, keys: list[str]) -> set[str]:
+        """Which cache keys already have a successful run (a read-ahead's worth at once).
 
-        Reading ahead a few saves round trips to the database process; an empty list means
-        the inputs are exhausted. Nothing is written here: an article is stored in the
-        same transaction as its run, so a crash leaves no half-done article behind.
+        With `force`, only runs of this batch count: it re-extracts what was done before
+        it, not twice within it. Nothing is written here: an article is stored in the same
+        transaction as its run, so a crash leaves no half-done article behind.
         """
-        items = list(itertools.islice(self._inputs, limit))
-        keys = [
-            cache_key(item.sha256, self.backend.prompt.sha256, self.backend.model, self.target)
-            if isinstance(item, ArticleInput)
-            else ""
-            for item in items
-        ]
-        done: set[str] = set()
-        if any(keys):
-            # --force re-extracts what was done before this batch, not twice within it.
-            since = self.batch_started if self.force else None
-            with self.db.sessions() as session:
-                done = done_cache_keys(session, [k for k in keys if k], since=since)
-        out: list[Work | Skip | BadInput] = []
-        for item, key in zip(items, keys, strict=True):
-            if isinstance(item, InputError):
-                out.append(BadInput(item.source, item.reason))
-            elif key in done:
-                out.append(Skip(item.sha256))
-            else:
-                out.append(Work(item, key))
-        return out
+        since = self.batch_started if self.force else None
+        with self.db.sessions() as session:
+            return done_cache_keys(session, keys, since=since)
+
+    def remember_mode(self, endpoint: str, model: str, mode: str) -> None:
+        """Keep the structured-output mode that worked (read by later runs' mode stores)."""
+        with self.db.session() as session:
+            set_endpoint_mode(session, endpoint, model, mode)
 
     # writer side
 
