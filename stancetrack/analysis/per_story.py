@@ -33,9 +33,17 @@ def compare_per_story(
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
     evidence: bool = False,
+    include_unverified: bool = False,
 ) -> list[CompareRow]:
-    """Per actor: claims counted once per story, the number of stories, the outlets."""
-    counts = story_counts(session, target=target, actor_ids=actor_ids, article_ids=article_ids)
+    """Per actor: claims counted once per story, the number of stories, the outlets
+    (claims whose speaker is not named left out unless `include_unverified`, as `compare`)."""
+    counts = story_counts(
+        session,
+        target=target,
+        actor_ids=actor_ids,
+        article_ids=article_ids,
+        verified_only=not include_unverified,
+    )
     names = actor_names(session, sorted(counts))
     carried = actor_stories(session, target=target, actor_ids=actor_ids, article_ids=article_ids)
     rows = []

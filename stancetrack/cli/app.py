@@ -73,6 +73,7 @@ COMMAND_MODULES = (
     "eval",
     "check",
     "watch",
+    "serve",
 )
 
 

@@ -1,17 +1,18 @@
 """From a reply to the claims to store: THE one path, for `extract`, `import-gold`, `eval`.
 
 `claims_from_reply` grounds each claim's quote in the article (exact, normalised, fuzzy:
-`grounding.py`), resolves its actor in the article's context, and drops repeats of the same
-span by the same actor; what cannot be grounded becomes a rejection saying why. `extract`
-stores its result, `import-gold` stores it for gold replies, and `eval` scores it, so eval
-measures exactly what extract would store.
+`grounding.py`), locates its speaker's mention and how it ties to the quote
+(`speaker_evidence.py`: cue, nearby or absent), resolves its actor in the article's
+context, and drops repeats of the same span by the same actor; what cannot be grounded
+becomes a rejection saying why. `extract` stores its result, `import-gold` stores it for
+gold replies, and `eval` scores it, so eval measures exactly what extract would store.
 """
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-from stancetrack import grounding
+from stancetrack import grounding, speaker_evidence
 from stancetrack.db.repository.extraction import NewClaim, NewRejection
 from stancetrack.llm.base import BackendReply
 from stancetrack.schemas import ReplyClaim
@@ -20,18 +21,26 @@ INVALID_ITEM = "invalid item"
 
 
 class Grounded:
-    """A claim proven from the text: the reply item and where its quote sits."""
+    """A claim proven from the text: the reply item, where its quote sits, and where (and
+    how firmly) the article names its speaker."""
 
-    __slots__ = ("claim", "span")
+    __slots__ = ("claim", "span", "speaker")
 
-    def __init__(self, claim: ReplyClaim, span: grounding.GroundedSpan) -> None:
+    def __init__(
+        self,
+        claim: ReplyClaim,
+        span: grounding.GroundedSpan,
+        speaker: speaker_evidence.SpeakerSpan,
+    ) -> None:
         self.claim = claim
         self.span = span
+        self.speaker = speaker
 
 
 def ground_reply(text: str, reply: BackendReply) -> tuple[list[Grounded], list[NewRejection]]:
     """Locate every claim's quote; the ungroundable and invalid ones become rejections."""
     article = grounding.ArticleText(text)
+    speakers = speaker_evidence.ArticleSpeakers(article)
     found: list[Grounded] = []
     rejected: list[NewRejection] = []
     windows = reply.windows if len(reply.windows) == len(reply.claims) else []
@@ -49,7 +58,10 @@ def ground_reply(text: str, reply: BackendReply) -> tuple[list[Grounded], list[N
                 )
             )
         else:
-            found.append(Grounded(claim, result))
+            speaker = speakers.locate(
+                (result.start, result.end), claim.speaker, claim.actor, claim.actor_type.value
+            )
+            found.append(Grounded(claim, result, speaker))
     for item, reason in reply.invalid_items:
         rejected.append(
             NewRejection(
@@ -99,6 +111,9 @@ def claims_from_reply(
                 confidence=c.confidence,
                 rationale=c.rationale,
                 alignment=g.span.alignment,
+                speaker_start=g.speaker.start,
+                speaker_end=g.speaker.end,
+                speaker_evidence=g.speaker.evidence,
             )
         )
     return claims, rejected

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from stancetrack.db.models import Article, Claim, StoryBand, StorySignature
-from stancetrack.db.repository.analysis import AnySelect, ArticleRef, Counts
+from stancetrack.db.repository.analysis import ABSENT, AnySelect, ArticleRef, Counts
 from stancetrack.ingest.fingerprint import THRESHOLD, fingerprint, similarity
 from stancetrack.settings import DEFAULT_TARGET
 
@@ -72,7 +72,10 @@ _STORY = func.coalesce(Article.story_id, Article.id)
 
 
 def _distinct_claims(
-    target: str, actor_ids: Sequence[int], article_ids: Sequence[int]
+    target: str,
+    actor_ids: Sequence[int],
+    article_ids: Sequence[int],
+    verified_only: bool = False,
 ) -> AnySelect:
     """One row per (story, actor, stance, quote): a quote repeated in copies counts once."""
     stmt = (
@@ -90,6 +93,8 @@ def _distinct_claims(
         stmt = stmt.where(Claim.actor_id.in_(list(actor_ids)))
     if article_ids:
         stmt = stmt.where(Claim.article_id.in_(list(article_ids)))
+    if verified_only:  # as `compare`: claims whose speaker is not named are left out
+        stmt = stmt.where(Claim.speaker_evidence != ABSENT)
     return stmt
 
 
@@ -99,9 +104,10 @@ def story_counts(
     target: str = DEFAULT_TARGET,
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
+    verified_only: bool = False,
 ) -> dict[int, Counts]:
     """{actor_id: Counts} with a claim carried by several copies of a story counted once."""
-    inner = _distinct_claims(target, actor_ids, article_ids).subquery()
+    inner = _distinct_claims(target, actor_ids, article_ids, verified_only).subquery()
     stmt = select(inner.c.actor_id, inner.c.stance, func.count()).group_by(
         inner.c.actor_id, inner.c.stance
     )
