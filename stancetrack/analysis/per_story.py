@@ -64,7 +64,12 @@ def compare_per_story(
 
 def timeline_per_story(session: Session, actor: Actor, *, target: str = DEFAULT_TARGET) -> Timeline:
     """One point per story in which the actor makes claims, at the story's first copy."""
-    cells = story_counts_by_story(session, target=target, actor_ids=[actor.id])
+    cells = story_counts_by_story(
+        session,
+        target=target,
+        actor_ids=[actor.id],
+        verified_only=True,  # as `timeline`
+    )
     refs = story_refs(session, sorted({story for _, story in cells}))
     points = []
     for (_actor_id, story), c in cells.items():

@@ -123,9 +123,10 @@ def story_counts_by_story(
     target: str = DEFAULT_TARGET,
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
+    verified_only: bool = False,
 ) -> dict[tuple[int, int], Counts]:
     """{(actor_id, story_id): Counts}, each claim once per story."""
-    inner = _distinct_claims(target, actor_ids, article_ids).subquery()
+    inner = _distinct_claims(target, actor_ids, article_ids, verified_only).subquery()
     stmt = select(inner.c.actor_id, inner.c.story, inner.c.stance, func.count()).group_by(
         inner.c.actor_id, inner.c.story, inner.c.stance
     )
