@@ -21,7 +21,7 @@ ORDER = [
     {"grounding", "actors", "speaker_evidence"},
     {"db"},
     {"pipeline"},
-    {"analysis", "evaluation", "tracking"},
+    {"analysis", "evaluation", "scaleout", "tracking"},
     {"service"},
     {"cli"},
 ]

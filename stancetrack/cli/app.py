@@ -73,6 +73,8 @@ COMMAND_MODULES = (
     "eval",
     "check",
     "watch",
+    "batches",
+    "worker",
     "serve",
 )
 
