@@ -266,7 +266,7 @@ def test_state_survives_kill_9_mid_poll(db_url: str) -> None:
         items = []
         for i in range(len(SEEDS)):
             body, title = seed_page(i)
-            site.page(f"/a/{i}", body, delay=0.4)  # slow pages: the kill lands mid-poll
+            site.page(f"/a/{i}", body, delay=1.0)  # slow pages: the kill lands mid-poll
             items.append(Item(f"g{i}", f"/a/{i}", title))
         site.feed("/rss", rss_feed(site.base, items))
         proc = _spawn(db_url, site.url("/rss"), extra=("--once", "--per-host", "1"))
