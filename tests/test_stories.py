@@ -150,7 +150,7 @@ def test_compare_and_timeline_per_story(cli: Any, db_url: str, tmp_path: Path) -
     assert refused.exit_code == 2 and "--per story" in refused.stderr
 
 
-def test_migration_0008_groups_stored_articles(db_url: str) -> None:
+def test_migration_0009_groups_stored_articles(db_url: str) -> None:
     from alembic import command
     from sqlalchemy import create_engine, text
 
@@ -162,7 +162,7 @@ def test_migration_0008_groups_stored_articles(db_url: str) -> None:
     try:
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "0007")
+            command.upgrade(cfg, "0008")
         with engine.begin() as conn:
             for i, doc in enumerate(docs, 1):
                 conn.execute(
@@ -182,7 +182,7 @@ def test_migration_0008_groups_stored_articles(db_url: str) -> None:
                 )
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "0008")
+            command.upgrade(cfg, "0009")
         with engine.begin() as conn:
             got = dict(conn.execute(text("SELECT source, story_id FROM articles")).all())
         assert pairs({k: str(v) for k, v in got.items()}) == pairs({d.name: d.story for d in docs})
