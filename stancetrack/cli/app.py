@@ -72,6 +72,7 @@ COMMAND_MODULES = (
     "export",
     "eval",
     "check",
+    "watch",
     "batches",
     "worker",
     "serve",

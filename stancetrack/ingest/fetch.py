@@ -73,10 +73,10 @@ def fetch_url(url: str, *, max_bytes: int, timeout: float) -> Fetched:
         raise InputError(url, too_big(max_bytes))
     if media not in MEDIA_SUFFIX:
         raise InputError(url, f"unsupported content type {media}")
-    return Fetched(url=final_url, data=_to_utf8(url, data, charset), suffix=MEDIA_SUFFIX[media])
+    return Fetched(url=final_url, data=to_utf8(url, data, charset), suffix=MEDIA_SUFFIX[media])
 
 
-def _to_utf8(url: str, data: bytes, charset: str | None) -> bytes:
+def to_utf8(url: str, data: bytes, charset: str | None) -> bytes:
     if charset is None or charset.lower().replace("_", "-") in {"utf-8", "utf8"}:
         return data
     try:

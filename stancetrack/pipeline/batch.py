@@ -299,8 +299,10 @@ async def run_extraction(
     observer: ExtractObserver | None = None,
     db_process: bool | None = None,
     modes: BatchModeStore | None = None,
+    inputs: Iterable[ArticleInput] = (),
 ) -> ExtractSummary:
-    """Extract claims for every article in `paths` with `backend`; see the module doc.
+    """Extract claims for every article in `inputs` (already read, e.g. `watch`'s pages)
+    and `paths` with `backend`; see the module doc.
 
     `db_process`: do the database side in a separate process (default: yes, except for
     in-memory SQLite); False keeps it on a thread of this process. `modes`: the backend's
@@ -313,7 +315,13 @@ async def run_extraction(
     if "-" in items:  # read up front: the reader thread must not hold the terminal
         stdin = sys.stdin.buffer.read(settings.max_file_bytes + 1)
     # One read-ahead's worth waits at most: memory stays bounded however large the inputs.
-    reader = InputReader(items, max_bytes=settings.max_file_bytes, stdin=stdin, capacity=READ_AHEAD)
+    reader = InputReader(
+        items,
+        max_bytes=settings.max_file_bytes,
+        stdin=stdin,
+        capacity=READ_AHEAD,
+        inputs=inputs,
+    )
     config = StoreConfig(
         database_url=db.url,
         target=settings.target,
