@@ -64,3 +64,30 @@ def rows(db_url: str, sql: str, **params: Any) -> list[tuple[Any, ...]]:
 def summary(stdout: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(stdout)
     return data
+
+
+SECRET = "sk-test-hardening-secret-0123456789abcdef"
+
+
+def claim(quote: str, **fields: Any) -> dict[str, Any]:
+    """One reply item in the wire schema, quoting `quote`."""
+    item: dict[str, Any] = {
+        "speaker": "Jens Stoltenberg",
+        "actor": "Jens Stoltenberg",
+        "actor_type": "person",
+        "quote": quote,
+        "claim": "NATO's door stays open.",
+        "attribution": "direct",
+        "rationale": "Defends the right to join.",
+        "stance": "support",
+        "confidence": 0.9,
+    }
+    item.update(fields)
+    return item
+
+
+def extract_args(base_url: str, db_url: str, *paths: Any) -> list[Any]:
+    return [
+        "extract", *paths, "--base-url", base_url, "--model", "stub-model",
+        "--db", db_url, "--format", "json",
+    ]  # fmt: skip
