@@ -49,10 +49,11 @@ class Article(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    title: Mapped[str] = mapped_column(String(300))
+    # A title or a path may carry control characters (shown escaped): see db/limits.py.
+    title: Mapped[str] = mapped_column(String(300), info={"controls": True})
     url: Mapped[str | None] = mapped_column(String(2000), index=True)
     published: Mapped[date | None] = mapped_column(Date, index=True)
-    source: Mapped[str] = mapped_column(String(2000), index=True)
+    source: Mapped[str] = mapped_column(String(2000), index=True, info={"controls": True})
     format: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     chars: Mapped[int] = mapped_column(Integer)

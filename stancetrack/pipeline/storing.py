@@ -14,14 +14,16 @@ import io
 import itertools
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from stancetrack import grounding
-from stancetrack.db import Database
-from stancetrack.db.models import utcnow
-from stancetrack.db.repository.articles import store_article
+from stancetrack.db import Database, limits
+from stancetrack.db.limits import InvalidValue
+from stancetrack.db.models import Article, utcnow
+from stancetrack.db.repository.articles import article_values, store_article
 from stancetrack.db.repository.extraction import (
     done_cache_keys,
     record_run,
@@ -35,6 +37,7 @@ from stancetrack.pipeline.messages import BadInput, Failure, Outcome, Skip, Stor
 
 # Raw replies beyond this are cut on the run record (with a marker): audit, not archive.
 MAX_RAW_CHARS = 1_000_000
+_ARTICLES = cast(Table, Article.__table__)
 
 
 def cache_key(text_sha256: str, prompt_sha256: str, model: str, target: str) -> str:
@@ -100,6 +103,10 @@ class Store:
         for item, key in zip(items, keys, strict=True):
             if isinstance(item, InputError):
                 out.append(BadInput(item.source, item.reason))
+                continue
+            invalid = limits.problems(_ARTICLES, article_values(item))
+            if invalid:  # refused before it costs a request: it could not be stored
+                out.append(BadInput(item.source, "; ".join(invalid)))
             elif key in done:
                 out.append(Skip(item.sha256))
             else:
@@ -150,29 +157,36 @@ class Store:
             chunks=reply.chunks,
             raw_reply=_clip(reply.raw_reply),
         )
-        try:
-            with self.db.session() as session:
-                article_id, _created = store_article(session, work.item)
-                run = self._run(work, article_id, started, **fields)
-                actors = self._actors.for_article(session, article_id)
-                claims, rejected = claims_from_reply(work.item.text, reply, actors)
-                record_run(session, run, claims, rejected)
-            actors.commit()
-        except IntegrityError as exc:  # e.g. another process changed these actors meanwhile
-            self._actors.clear()
-            return self.write_failure(
-                work,
-                started,
-                elapsed_ms,
-                Failure(
-                    f"could not store the claims: {_first_line(exc)}",
-                    attempts=reply.attempts,
-                    prompt_tokens=reply.prompt_tokens,
-                    completion_tokens=reply.completion_tokens,
-                    last_raw=reply.raw_reply,
-                    output_mode=reply.output_mode,
-                ),
-            )
+        for attempt in (1, 2):
+            try:
+                with self.db.session() as session:
+                    article_id, _created = store_article(session, work.item)
+                    run = self._run(work, article_id, started, **fields)
+                    actors = self._actors.for_article(session, article_id)
+                    claims, rejected = claims_from_reply(work.item.text, reply, actors)
+                    record_run(session, run, claims, rejected)
+                actors.commit()
+                break
+            except (InvalidValue, SQLAlchemyError) as exc:
+                # Confined to this article: the transaction rolled back whole, the batch
+                # goes on, and the failure is recorded on a run of its own. A connection
+                # lost mid-transaction is tried once more on a fresh one.
+                self._actors.clear()
+                if attempt == 1 and _connection_lost(exc):
+                    continue
+                return self.write_failure(
+                    work,
+                    started,
+                    elapsed_ms,
+                    Failure(
+                        f"could not store the claims: {_describe(exc)}",
+                        attempts=reply.attempts,
+                        prompt_tokens=reply.prompt_tokens,
+                        completion_tokens=reply.completion_tokens,
+                        last_raw=reply.raw_reply,
+                        output_mode=reply.output_mode,
+                    ),
+                )
         return Outcome(
             "ok",
             claims=len(claims),
@@ -195,19 +209,36 @@ class Store:
             chunks=0,
             raw_reply=_clip(exc.last_raw),
         )
-        with self.db.session() as session:
-            article_id, _created = store_article(session, work.item)
-            run = self._run(work, article_id, started, **fields)
-            record_run(session, run)
+        error = exc.message
+        for attempt in (1, 2):
+            try:
+                with self.db.session() as session:
+                    article_id, _created = store_article(session, work.item)
+                    run = self._run(work, article_id, started, **fields)
+                    record_run(session, run)
+                break
+            except (InvalidValue, SQLAlchemyError) as failed:
+                if attempt == 1 and _connection_lost(failed):
+                    continue
+                # Not even the failure could be stored: still this article's line only.
+                error = f"{exc.message} (not recorded: {_describe(failed)})"
         return Outcome(
             "failed",
             prompt_tokens=exc.prompt_tokens,
             completion_tokens=exc.completion_tokens,
-            error=run["error"],
+            error=error,
             fatal=exc.fatal,
         )
 
 
-def _first_line(exc: BaseException) -> str:
+def _connection_lost(exc: BaseException) -> bool:
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def _describe(exc: BaseException) -> str:
+    """One line: the driver's message for a database error, the checks' for a bad value."""
+    if isinstance(exc, InvalidValue):
+        return str(exc)
     text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    first = text.splitlines()[0] if text else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
