@@ -221,7 +221,9 @@ class Batch:
             await self._shutdown(producer, workers)
             raise
         finally:
-            self.db_side.close()
+            # Interrupted: every write has drained, so a database side still busy is only
+            # reading inputs (a slow download): it is ended, not waited for.
+            self.db_side.close(abandon=self.summary.interrupted)
         if self.error is not None:
             raise self.error
         return self.summary
@@ -282,6 +284,7 @@ async def run_extraction(
         batch_started=utcnow(),
         paths=items,
         stdin=stdin,
+        fetch_timeout=settings.fetch_timeout,
     )
     process = process_by_default(db.url) if db_process is None else db_process
     db_side = DbSide(config, db, process=process)

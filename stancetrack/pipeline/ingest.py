@@ -31,7 +31,9 @@ def ingest(
     """Store every readable input once (by text sha256); report and skip the bad ones."""
     result = IngestResult()
     seen: set[int] = set()
-    for item in iter_inputs(paths, max_bytes=settings.max_file_bytes):
+    for item in iter_inputs(
+        paths, max_bytes=settings.max_file_bytes, fetch_timeout=settings.fetch_timeout
+    ):
         if isinstance(item, InputError):
             result.errors.append(item)
             if on_error is not None:

@@ -106,3 +106,4 @@ class StoreConfig:
     batch_started: datetime
     paths: tuple[str, ...]
     stdin: bytes | None = None  # '-' is read by the main process (children have no stdin)
+    fetch_timeout: float = 30.0  # seconds per URL download, in total

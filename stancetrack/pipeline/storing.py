@@ -73,7 +73,10 @@ class Store:
         }
         stdin = io.BytesIO(config.stdin) if config.stdin is not None else None
         self._inputs: Iterator[ArticleInput | InputError] = iter_inputs(
-            config.paths, max_bytes=config.max_file_bytes, stdin=stdin
+            config.paths,
+            max_bytes=config.max_file_bytes,
+            stdin=stdin,
+            fetch_timeout=config.fetch_timeout,
         )
         self._actors = BatchActors()
 

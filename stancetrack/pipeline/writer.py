@@ -17,6 +17,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 from stancetrack.db import Database
+from stancetrack.ingest.fetch import cancelling
 from stancetrack.pipeline.messages import StoreConfig
 from stancetrack.pipeline.storing import Store
 
@@ -88,8 +89,26 @@ class DbSide:
             return await loop.run_in_executor(self.pool, getattr(self.store, method), *args)
         return await loop.run_in_executor(self.pool, _call_store, method, *args)
 
-    def close(self) -> None:
-        self.pool.shutdown(wait=True)
+    def close(self, *, abandon: bool = False) -> None:
+        """Wait for the worker, or with `abandon` (Ctrl-C) end what it is doing now.
+
+        Only ever abandoned once every write has finished: what remains is reading inputs,
+        which is safe to cut (a download in a thread is cancelled, a process terminated).
+        """
+        if not abandon:
+            self.pool.shutdown(wait=True)
+            return
+        if self.store is not None:
+            with cancelling():  # the reading thread's download ends within its poll interval
+                self.pool.shutdown(wait=True, cancel_futures=True)
+            return
+        # The executor's worker processes (no public accessor): terminate, then reap.
+        workers = list(getattr(self.pool, "_processes", {}).values())
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.join(timeout=5)
 
 
 def process_by_default(url: str) -> bool:
