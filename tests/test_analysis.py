@@ -87,6 +87,7 @@ def test_claims_json_contract_and_offsets(cli, corpus_url: str) -> None:  # type
     assert set(rows[0]) == {
         "id",
         "target",
+        "outlet",
         "article",
         "actor",
         "speaker",

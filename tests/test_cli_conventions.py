@@ -22,7 +22,7 @@ from stancetrack.ingest import read_bytes
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "fixtures" / "articles" / "000_6e641d416cccd12d.txt"
-ARTICLE_KEYS = {"id", "title", "url", "published", "sha256", "claims"}
+ARTICLE_KEYS = {"id", "title", "url", "outlet", "published", "sha256", "claims"}
 
 
 def seed_db(url: str, *paths: Path) -> list[str]:

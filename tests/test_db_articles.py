@@ -79,7 +79,15 @@ def test_list_articles_orders_by_date_then_id(database: Database) -> None:
     assert dated == sorted(dated) and len(dated) == 4
     assert rows[-1].published is None
     assert {r.claims for r in rows} == {0}
-    assert set(rows[0].as_json()) == {"id", "title", "url", "published", "sha256", "claims"}
+    assert set(rows[0].as_json()) == {
+        "id",
+        "title",
+        "url",
+        "outlet",
+        "published",
+        "sha256",
+        "claims",
+    }
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from stancetrack.db.repository.analysis import (
     article_refs,
     stance_counts,
     stance_counts_by_article,
+    stance_counts_by_outlet,
     strongest_claims,
 )
 from stancetrack.schemas import Overall, Stance
@@ -25,18 +26,24 @@ from stancetrack.settings import DEFAULT_TARGET
 
 @dataclass(frozen=True, slots=True)
 class CompareRow:
-    """One actor (and, with `by_article`, one article): counts, overall stance, evidence."""
+    """One actor (and, with `by_article`, one article; with `by_outlet`, one outlet): counts,
+    overall stance, evidence."""
 
     actor: str
     counts: Counts
     stance: str
     article: ArticleRef | None = None
     evidence: ClaimRow | None = None
+    # Set by `compare_by_outlet` (`outlet` None there: articles without a URL).
+    per_outlet: bool = False
+    outlet: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"actor": self.actor}
         if self.article is not None:
             out["article"] = self.article.as_json()
+        if self.per_outlet:
+            out["outlet"] = self.outlet
         out.update(self.counts.as_dict())
         out["stance"] = self.stance
         out["claims"] = self.counts.total
@@ -152,4 +159,45 @@ def compare_by_article(
             )
         )
     rows.sort(key=lambda r: (r.actor.casefold(), r.article.sort_key if r.article else ()))
+    return rows
+
+
+def compare_by_outlet(
+    session: Session,
+    *,
+    target: str = DEFAULT_TARGET,
+    actor_ids: Sequence[int] = (),
+    article_ids: Sequence[int] = (),
+    evidence: bool = False,
+) -> list[CompareRow]:
+    """Per actor and outlet: claim counts toward `target` and the overall stance, by actor
+    then outlet (articles without an outlet last). Evidence is per actor and stance."""
+    cells = stance_counts_by_outlet(
+        session, target=target, actor_ids=actor_ids, article_ids=article_ids
+    )
+    names = actor_names(session, sorted({a for a, _ in cells}))
+    strongest = (
+        strongest_claims(
+            session,
+            target=target,
+            actor_ids=sorted({a for a, _ in cells}),
+            article_ids=article_ids,
+        )
+        if evidence and cells
+        else {}
+    )
+    rows = []
+    for (actor_id, outlet), c in cells.items():
+        overall = overall_from_counts(c.as_dict())
+        rows.append(
+            CompareRow(
+                actor=names[actor_id],
+                counts=c,
+                stance=overall,
+                evidence=_pick(strongest, actor_id, None, overall) if evidence else None,
+                per_outlet=True,
+                outlet=outlet,
+            )
+        )
+    rows.sort(key=lambda r: (r.actor.casefold(), r.outlet is None, r.outlet or ""))
     return rows

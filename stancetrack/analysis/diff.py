@@ -117,7 +117,7 @@ def _pair(
 
 
 def _ref(article: Article) -> ArticleRef:
-    return ArticleRef(article.id, article.title, article.url, article.published)
+    return ArticleRef(article.id, article.title, article.url, article.published, article.outlet)
 
 
 def diff_articles(

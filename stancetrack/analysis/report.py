@@ -241,6 +241,7 @@ def _article_section(article: ArticleText, claims: list[ClaimRow]) -> str:
         if href
         else _e(ref.url or article.source)
     )
+    outlet = f'<span class="outlet">{_e(ref.outlet)}</span> · ' if ref.outlet else ""
     rows = "".join(
         f'<tr><td>{_e(c.actor)}</td><td><span class="chip st-{c.stance}">{c.stance}</span></td>'
         f"<td>{c.confidence:.2f}</td><td>{_e(c.attribution)}</td><td>{_e(c.claim)}</td>"
@@ -249,7 +250,8 @@ def _article_section(article: ArticleText, claims: list[ClaimRow]) -> str:
     )
     return (
         f'<article class="doc" id="article-{ref.id}"><h3>{_e(ref.title)}</h3>'
-        f'<p class="meta">{_e(ref.published or "undated")} · {link} · {len(claims)} claim(s)</p>'
+        f'<p class="meta">{_e(ref.published or "undated")} · {outlet}{link} · '
+        f"{len(claims)} claim(s)</p>"
         f'<div class="text">{highlight(article.text, claims)}</div>'
         f"<details><summary>Claims ({len(claims)})</summary>"
         '<table class="claims"><thead><tr><th>Actor</th><th>Stance</th><th>Conf.</th>'
@@ -294,6 +296,7 @@ def render_report(data: ReportData, *, title: str = "stancetrack report") -> str
     )
     toc = "".join(
         f'<li><a href="#article-{a.ref.id}">{_e(a.ref.published or "undated")} · '
+        f"{_e(a.ref.outlet + ' · ') if a.ref.outlet else ''}"
         f"{_e(a.ref.title)}</a> ({len(claims_by_article[a.ref.id])})</li>"
         for a in data.articles
     )

@@ -38,7 +38,12 @@ def _short(text: str, width: int = 90) -> str:
 
 def compare_table(rows: list[CompareRow], evidence: bool) -> None:
     table = Table(title="Stance by actor (claim counts)", header_style="bold")
+    per_outlet = any(r.per_outlet for r in rows)
+    if per_outlet:
+        table.title = "Stance by actor and outlet (claim counts)"
     table.add_column("actor")
+    if per_outlet:
+        table.add_column("outlet")
     for stance in STANCE_NAMES:
         table.add_column(stance, justify="right", style=STANCE_STYLE[stance])
     table.add_column("overall")
@@ -46,6 +51,8 @@ def compare_table(rows: list[CompareRow], evidence: bool) -> None:
         table.add_column("evidence", overflow="fold")
     for r in rows:
         cells: list[Text | str] = [shown(r.actor)]
+        if per_outlet:
+            cells.append(shown(r.outlet) if r.outlet else Text("(no URL)", style="dim"))
         cells += [str(n) if n else Text("0", style="dim") for n in r.counts.as_dict().values()]
         cells.append(_stance(r.stance))
         if evidence:

@@ -24,6 +24,7 @@ DIFF_THRESHOLD = 60.0
 class By(StrEnum):
     actor = "actor"
     article = "article"
+    outlet = "outlet"
 
 
 @app.command("compare")
@@ -34,7 +35,12 @@ def compare_command(
     ] = None,
     article: ArticleOption = None,
     by: Annotated[
-        By, typer.Option("--by", help="'article': one row per actor and article (a matrix).")
+        By,
+        typer.Option(
+            "--by",
+            help="'article': one row per actor and article (a matrix); "
+            "'outlet': one row per actor and outlet (the URL's domain).",
+        ),
     ] = By.actor,
     evidence: Annotated[
         bool, typer.Option("--evidence", help="Add the most confident quote for each cell.")
@@ -48,13 +54,15 @@ def compare_command(
 
     Example: stancetrack compare Putin Stoltenberg --by article --evidence
     """
-    from stancetrack.analysis.compare import compare, compare_by_article
+    from stancetrack.analysis.compare import compare, compare_by_article, compare_by_outlet
 
     toward = query_target(target)
     with db_session(db) as session:
         ids = actor_ids(session, actors)
         arts = article_ids(session, article)
-        runner = compare_by_article if by is By.article else compare
+        runner = {By.actor: compare, By.article: compare_by_article, By.outlet: compare_by_outlet}[
+            by
+        ]
         rows = runner(session, target=toward, actor_ids=ids, article_ids=arts, evidence=evidence)
     fmt = resolve_format(format)
     if fmt is Format.table:  # JSON rows keep DESIGN's shape; people are told the target

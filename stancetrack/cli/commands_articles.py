@@ -26,6 +26,7 @@ def articles_command(
         [
             ("id", "id"),
             ("published", "published"),
+            ("outlet", "outlet"),
             ("title", "title"),
             ("claims", "claims"),
             ("sha256", "sha256", 12),  # a prefix is enough to type as a REF

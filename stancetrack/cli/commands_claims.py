@@ -24,6 +24,7 @@ from stancetrack.cli.selection import (
 CLAIM_COLUMNS = [
     ("id", "id"),
     ("published", "date"),
+    ("outlet", "outlet"),
     ("actor", "actor"),
     ("stance", "stance"),
     ("confidence", "conf."),
@@ -36,6 +37,7 @@ CSV_COLUMNS = [
     "article_id",
     "article_title",
     "article_url",
+    "outlet",
     "article_published",
     "actor",
     "speaker",

@@ -52,6 +52,8 @@ class Article(Base):
     # A title or a path may carry control characters (shown escaped): see db/limits.py.
     title: Mapped[str] = mapped_column(String(300), info={"controls": True})
     url: Mapped[str | None] = mapped_column(String(2000), index=True)
+    # The URL's registrable domain (ingest/outlets.py); `compare --by outlet` groups on it.
+    outlet: Mapped[str | None] = mapped_column(String(253), index=True)
     published: Mapped[date | None] = mapped_column(Date, index=True)
     source: Mapped[str] = mapped_column(String(2000), index=True, info={"controls": True})
     format: Mapped[str] = mapped_column(String(16))

@@ -34,6 +34,7 @@ class ArticleRef:
     title: str
     url: str | None
     published: date | None
+    outlet: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -65,10 +66,11 @@ class ClaimRow:
     target: str
 
     def as_json(self) -> dict[str, Any]:
-        """DESIGN's `claims` object, field for field (v2 adds `target`)."""
+        """DESIGN's `claims` object, field for field (v2 adds `target` and `outlet`)."""
         return {
             "id": self.id,
             "target": self.target,
+            "outlet": self.article.outlet,
             "article": self.article.as_json(),
             "actor": self.actor,
             "speaker": self.speaker,
@@ -97,8 +99,10 @@ class ClaimFilter:
     limit: int | None = None
 
 
-def _article_ref(id_: int, title: str, url: str | None, published: date | None) -> ArticleRef:
-    return ArticleRef(id_, title, url, published)
+def _article_ref(
+    id_: int, title: str, url: str | None, published: date | None, outlet: str | None = None
+) -> ArticleRef:
+    return ArticleRef(id_, title, url, published, outlet)
 
 
 def _filtered(stmt: AnySelect, flt: ClaimFilter) -> AnySelect:
@@ -152,6 +156,7 @@ def _claims_select(flt: ClaimFilter) -> AnySelect:
             Claim.stance,
             Claim.confidence,
             Claim.target,
+            Article.outlet,
         )
         .join(Article, Article.id == Claim.article_id)
         .join(Actor, Actor.id == Claim.actor_id)
@@ -165,7 +170,7 @@ def _claims_select(flt: ClaimFilter) -> AnySelect:
 def _row(r: Sequence[Any]) -> ClaimRow:
     return ClaimRow(
         id=r[0],
-        article=_article_ref(r[1], r[2], r[3], r[4]),
+        article=_article_ref(r[1], r[2], r[3], r[4], r[16]),
         actor_id=r[5],
         actor=r[6],
         speaker=r[7],
@@ -190,6 +195,7 @@ EXPORT_COLUMNS = (
     "article_id",
     "article_title",
     "article_url",
+    "article_outlet",
     "article_published",
     "article_source",
     "article_sha256",
@@ -224,6 +230,7 @@ def iter_export_rows(
             Article.id,
             Article.title,
             Article.url,
+            Article.outlet,
             Article.published,
             Article.source,
             Article.sha256,
@@ -360,10 +367,34 @@ def stance_counts_by_article(
     return dict(out)
 
 
+def stance_counts_by_outlet(
+    session: Session,
+    *,
+    target: str = DEFAULT_TARGET,
+    actor_ids: Sequence[int] = (),
+    article_ids: Sequence[int] = (),
+) -> dict[tuple[int, str | None], Counts]:
+    """{(actor_id, outlet): Counts}: claims per actor and outlet (None: articles without URL)."""
+    stmt = (
+        select(Claim.actor_id, Article.outlet, Claim.stance, func.count())
+        .join(Article, Article.id == Claim.article_id)
+        .where(Claim.target == target)
+        .group_by(Claim.actor_id, Article.outlet, Claim.stance)
+    )
+    if actor_ids:
+        stmt = stmt.where(Claim.actor_id.in_(list(actor_ids)))
+    if article_ids:
+        stmt = stmt.where(Claim.article_id.in_(list(article_ids)))
+    out: dict[tuple[int, str | None], Counts] = defaultdict(Counts)
+    for actor_id, outlet, stance, n in session.execute(stmt):
+        out[(actor_id, outlet)].add(stance, n)
+    return dict(out)
+
+
 def article_refs(session: Session, ids: Sequence[int]) -> dict[int, ArticleRef]:
     if not ids:
         return {}
-    stmt = select(Article.id, Article.title, Article.url, Article.published).where(
+    stmt = select(Article.id, Article.title, Article.url, Article.published, Article.outlet).where(
         Article.id.in_(list(ids))
     )
     return {r[0]: _article_ref(*r) for r in session.execute(stmt)}
@@ -486,11 +517,18 @@ def articles_with_claims(session: Session, flt: ClaimFilter = ClaimFilter()) -> 
     ).distinct()
     stmt = (
         select(
-            Article.id, Article.title, Article.url, Article.published, Article.source, Article.text
+            Article.id,
+            Article.title,
+            Article.url,
+            Article.published,
+            Article.source,
+            Article.text,
+            Article.outlet,
         )
         .where(Article.id.in_(ids))
         .order_by(Article.published.is_(None), Article.published, Article.id)
     )
     return [
-        ArticleText(_article_ref(r[0], r[1], r[2], r[3]), r[4], r[5]) for r in session.execute(stmt)
+        ArticleText(_article_ref(r[0], r[1], r[2], r[3], r[6]), r[4], r[5])
+        for r in session.execute(stmt)
     ]

@@ -17,6 +17,7 @@ from stancetrack.db.limits import check
 from stancetrack.db.models import Article, Claim
 from stancetrack.errors import AmbiguousError, NotFoundError
 from stancetrack.ingest import ArticleInput, read_file
+from stancetrack.ingest.outlets import outlet_of
 from stancetrack.settings import DEFAULT_TARGET
 
 _HEX = re.compile(r"^[0-9a-f]{4,64}$")
@@ -39,6 +40,7 @@ def article_values(item: ArticleInput) -> dict[str, Any]:
         "sha256": item.sha256,
         "title": item.title,
         "url": item.url,
+        "outlet": outlet_of(item.url),
         "published": item.published,
         "source": item.source,
         "format": item.format,
@@ -94,12 +96,14 @@ class ArticleRow:
     sha256: str
     source: str
     claims: int
+    outlet: str | None = None
 
     def as_json(self) -> dict[str, object]:
         return {
             "id": self.id,
             "title": self.title,
             "url": self.url,
+            "outlet": self.outlet,
             "published": self.published.isoformat() if self.published else None,
             "sha256": self.sha256,
             "claims": self.claims,
@@ -123,6 +127,7 @@ def list_articles(session: Session, *, target: str = DEFAULT_TARGET) -> list[Art
             Article.sha256,
             Article.source,
             func.coalesce(counts.c.n, 0),
+            Article.outlet,
         )
         .outerjoin(counts, counts.c.article_id == Article.id)
         .order_by(Article.published.is_(None), Article.published, Article.id)
