@@ -217,3 +217,20 @@ class ActorStanceCount(Base):
     )
     stance: Mapped[str] = mapped_column(String(16), primary_key=True)
     claims: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Lease(Base):
+    """An extraction in flight: the process `owner` holds `cache_key` until `expires_at`.
+
+    Taken before the request and released in the transaction that stores the run, so two
+    `extract` processes on one database never request the same article at once. A lease
+    of a crashed process is reclaimed when it expires, or at once when its owner was a
+    process on the same host that no longer exists (see db/repository/leases.py).
+    """
+
+    __tablename__ = "leases"
+
+    cache_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # host:pid:token of the holding process
+    owner: Mapped[str] = mapped_column(String(300))
+    expires_at: Mapped[datetime] = mapped_column(DateTime)

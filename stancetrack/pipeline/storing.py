@@ -5,10 +5,14 @@
 - Crash-safe: the article row, its run, its claims and its rejections are written in ONE
   transaction, so after `kill -9` the committed articles are skipped and only the
   unfinished ones are requested again; nothing is stored twice.
+- One request per article across processes: an article is leased (db/repository/
+  leases.py) before it is requested and released when its run is stored, so another
+  `extract` on the same database skips it meanwhile.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import itertools
@@ -23,6 +27,7 @@ from stancetrack import grounding
 from stancetrack.db import Database, limits
 from stancetrack.db.limits import InvalidValue
 from stancetrack.db.models import Article, utcnow
+from stancetrack.db.repository import leases
 from stancetrack.db.repository.articles import article_values, store_article
 from stancetrack.db.repository.extraction import (
     done_cache_keys,
@@ -79,6 +84,8 @@ class Store:
             fetch_timeout=config.fetch_timeout,
         )
         self._actors = BatchActors()
+        # Made here, in the process that runs the database side: its pid is the owner's.
+        self.owner = leases.Owner()
 
     # producer side
 
@@ -90,31 +97,54 @@ class Store:
         same transaction as its run, so a crash leaves no half-done article behind.
         """
         items = list(itertools.islice(self._inputs, limit))
-        keys = [
-            cache_key(item.sha256, self.backend.prompt.sha256, self.backend.model, self.target)
-            if isinstance(item, ArticleInput)
-            else ""
-            for item in items
-        ]
-        done: set[str] = set()
-        if any(keys):
-            # --force re-extracts what was done before this batch, not twice within it.
-            since = self.batch_started if self.force else None
-            with self.db.sessions() as session:
-                done = done_cache_keys(session, [k for k in keys if k], since=since)
         out: list[Work | Skip | BadInput] = []
-        for item, key in zip(items, keys, strict=True):
+        wanted: dict[int, str] = {}  # index in `out` -> cache key, for storable articles
+        for item in items:
             if isinstance(item, InputError):
                 out.append(BadInput(item.source, item.reason))
                 continue
             invalid = limits.problems(_ARTICLES, article_values(item))
             if invalid:  # refused before it costs a request: it could not be stored
                 out.append(BadInput(item.source, "; ".join(invalid)))
-            elif key in done:
-                out.append(Skip(item.sha256))
-            else:
-                out.append(Work(item, key))
+                continue
+            key = cache_key(
+                item.sha256, self.backend.prompt.sha256, self.backend.model, self.target
+            )
+            wanted[len(out)] = key
+            out.append(Work(item, key))
+        if wanted:
+            held, done = self._claim(set(wanted.values()))
+            for index, key in wanted.items():
+                work = out[index]
+                assert isinstance(work, Work)
+                if key in done or key not in held:  # done, or in flight in another process
+                    out[index] = Skip(work.item.sha256)
         return out
+
+    def _claim(self, keys: set[str]) -> tuple[set[str], set[str]]:
+        """Lease these keys, then see which are done: (held, done); done ones released.
+
+        The lease comes first: a process that finishes an article commits its run and
+        gives its lease up in one transaction, so whoever leases next sees the run.
+        """
+        with self.db.session() as session:
+            held = leases.take(session, keys, self.owner)
+        # --force re-extracts what was done before this batch, not twice within it.
+        since = self.batch_started if self.force else None
+        with self.db.sessions() as session:
+            done = done_cache_keys(session, held, since=since) if held else set()
+        if done:
+            with self.db.session() as session:
+                leases.release(session, done, self.owner)
+        return held, done
+
+    def release_leases(self) -> None:
+        """Give up every lease this batch still holds (articles it did not get to).
+
+        Best effort: a lease not given up expires (db/repository/leases.py).
+        """
+        with contextlib.suppress(SQLAlchemyError), self.db.session() as session:
+            leases.release_all(session, self.owner)
 
     # writer side
 
@@ -168,6 +198,7 @@ class Store:
                     actors = self._actors.for_article(session, article_id)
                     claims, rejected = claims_from_reply(work.item.text, reply, actors)
                     record_run(session, run, claims, rejected)
+                    leases.release(session, [work.cache_key], self.owner)
                 actors.commit()
                 break
             except (InvalidValue, SQLAlchemyError) as exc:
@@ -219,6 +250,7 @@ class Store:
                     article_id, _created = store_article(session, work.item)
                     run = self._run(work, article_id, started, **fields)
                     record_run(session, run)
+                    leases.release(session, [work.cache_key], self.owner)
                 break
             except (InvalidValue, SQLAlchemyError) as failed:
                 if attempt == 1 and _connection_lost(failed):

@@ -8,6 +8,7 @@ for the GIL; see BENCHMARKS.md), else a thread. SQLite never sees two writers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -96,12 +97,20 @@ class DbSide:
         which is safe to cut (a download in a thread is cancelled, a process terminated).
         """
         if not abandon:
+            with contextlib.suppress(RuntimeError):  # a broken pool: the leases expire
+                if self.store is not None:
+                    self.pool.submit(self.store.release_leases)
+                else:
+                    self.pool.submit(_call_store, "release_leases")
             self.pool.shutdown(wait=True)
             return
         if self.store is not None:
             with cancelling():  # the reading thread's download ends within its poll interval
                 self.pool.shutdown(wait=True, cancel_futures=True)
+            self.store.release_leases()
             return
+        # A terminated process's leases are taken over at once by the next run on this
+        # host (its pid is gone), elsewhere when they expire.
         # The executor's worker processes (no public accessor): terminate, then reap.
         workers = list(getattr(self.pool, "_processes", {}).values())
         self.pool.shutdown(wait=False, cancel_futures=True)
