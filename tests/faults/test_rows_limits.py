@@ -173,3 +173,21 @@ def test_orm_inserts_are_checked_too(database: Database) -> None:
         s.flush()
     with database.session() as s:
         assert s.query(Actor).count() == 0
+
+
+def test_ingest_alone_reports_an_article_it_cannot_store(
+    database: Database, tmp_path: Path
+) -> None:
+    from stancetrack.pipeline import ingest
+    from stancetrack.settings import load_settings
+
+    root = tmp_path / "in"
+    copy_good(root)
+    (root / "long.json").write_text(
+        json.dumps({"title": "L", "text": "Some text.", "url": "https://x/" + "a" * 2001}),
+        encoding="utf-8",
+    )
+    result = ingest(database, [str(root)], load_settings())
+    assert result.new == 2
+    assert [e.source for e in result.errors] == [str(root / "long.json")]
+    assert "over the limit of 2000" in result.errors[0].reason
