@@ -27,7 +27,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, DateTime, Float, Integer, String, Table, event
+from sqlalchemy import BigInteger, Date, DateTime, Float, Integer, String, Table, event, inspect
 from sqlalchemy.orm import Mapper
 
 from stancetrack.db.models import Base
@@ -146,5 +146,6 @@ def _check_instance(mapper: Mapper[Any], _connection: Any, target: Any) -> None:
     """The ORM's inserts and updates pass the same checks as the repository's Core ones."""
     table = mapper.local_table
     assert isinstance(table, Table)
-    values = {prop.key: getattr(target, prop.key, None) for prop in mapper.column_attrs}
+    loaded = inspect(target).dict  # what is set: no lazy load in the middle of a flush
+    values = {prop.key: loaded[prop.key] for prop in mapper.column_attrs if prop.key in loaded}
     check(table, [values])
