@@ -104,6 +104,70 @@ def stub_running(latency: float) -> Iterator[tuple[subprocess.Popen[str], str]]:
         stub.wait(timeout=10)
 
 
+def public_api_backend(settings: Any, modes: Any) -> Any:
+    """The OpenAI backend with its one bypass (`_request`, a pre-encoded body posted as
+    bytes) replaced by the SDK's public `chat.completions.with_raw_response.create`: kept
+    here to measure what the bypass is worth (`--compare-send`)."""
+    import openai
+    from openai import AsyncOpenAI
+    from openai.types.chat import ChatCompletionMessageParam
+    from openai.types.chat.completion_create_params import ResponseFormat
+
+    from stancetrack.llm.modes import JSON_OBJECT, JSON_SCHEMA
+    from stancetrack.llm.openai_backend import SCHEMA_NAME, OpenAIBackend
+    from stancetrack.schemas import reply_json_schema
+
+    schema = reply_json_schema()
+    strict: ResponseFormat = {
+        "type": "json_schema",
+        "json_schema": {"name": SCHEMA_NAME, "schema": schema, "strict": True},
+    }
+    # llama.cpp's schema inside json_object is no field of the SDK's types: extra_body.
+    loose: dict[str, object] = {"response_format": {"type": "json_object", "schema": schema}}
+    formats: dict[str, tuple[ResponseFormat, dict[str, object] | None]] = {
+        JSON_SCHEMA: (strict, None),
+        JSON_OBJECT: ({"type": "json_object"}, loose),
+    }
+
+    def typed(message: dict[str, str]) -> ChatCompletionMessageParam:
+        role, content = message["role"], message["content"]
+        if role == "system":
+            return {"role": "system", "content": content}
+        if role == "assistant":
+            return {"role": "assistant", "content": content}
+        return {"role": "user", "content": content}
+
+    class PublicApi(OpenAIBackend):
+        async def _request(
+            self, client: AsyncOpenAI, messages: list[dict[str, str]], mode: str
+        ) -> bytes:
+            limit = self.max_tokens if self.max_tokens is not None else openai.omit
+            newer = self._tokens_param == "max_completion_tokens"
+            response_format, extra_body = formats.get(mode, (openai.omit, None))
+            raw = await client.chat.completions.with_raw_response.create(
+                model=self.model,
+                messages=[typed(m) for m in messages],
+                temperature=self.temperature if self.temperature is not None else openai.omit,
+                max_tokens=openai.omit if newer else limit,
+                max_completion_tokens=limit if newer else openai.omit,
+                response_format=response_format,
+                extra_body=extra_body,
+            )
+            return raw.content
+
+    return PublicApi(settings, mode_store=modes)
+
+
+def make_bench_backend(settings: Any, modes: Any, send: str) -> Any:
+    """`send`: "bytes" (the backend as shipped: its one bypass) or "public" (the SDK's
+    public create())."""
+    from stancetrack.llm.factory import make_backend
+
+    if send == "public":
+        return public_api_backend(settings, modes)
+    return make_backend(settings, backend="openai", mode_store=modes)
+
+
 def bench_settings(base_url: str, concurrency: int, **extra: Any) -> Any:
     """Settings of an `openai` backend pointed at the stub."""
     from stancetrack.settings import Settings
@@ -133,7 +197,12 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def measure(
-    n: int, latency: float, concurrency: int, trace_memory: bool, cold: bool = False
+    n: int,
+    latency: float,
+    concurrency: int,
+    trace_memory: bool,
+    cold: bool = False,
+    send: str = "bytes",
 ) -> dict[str, Any]:
     """One batch in this process; returns its figures.
 
@@ -143,7 +212,6 @@ def measure(
     """
     from stancetrack.db import Database
     from stancetrack.db.repository.extraction import DbModeStore
-    from stancetrack.llm.factory import make_backend
     from stancetrack.pipeline import run_extraction
 
     with stub_running(latency) as (stub, base_url), tempfile.TemporaryDirectory() as tmp:
@@ -154,7 +222,7 @@ def measure(
         settings = bench_settings(base_url, concurrency, database_url=db_url)
         db = Database(db_url)
         modes = DbModeStore(db) if cold else known_modes(base_url, DbModeStore(db))
-        backend = make_backend(settings, backend="openai", mode_store=modes)
+        backend = make_bench_backend(settings, modes, send)
 
         async def go() -> Any:
             try:
@@ -179,6 +247,7 @@ def measure(
         db.dispose()
     return {
         **timing(n, latency, concurrency, wall, cold),
+        "send": send,
         "cpu_ms_per_article": round(cpu / n * 1000, 3),
         "db_process_cpu_ms_per_article": round(db_cpu / n * 1000, 3),
         "stub_cpu_ms_per_article": round(stub_cpu / n * 1000, 3),
@@ -231,17 +300,69 @@ def in_child(
     trace_memory: bool,
     floor: bool = False,
     cold: bool = False,
+    send: str = "bytes",
 ) -> dict[str, Any]:
     """`measure` in a fresh interpreter (clean peak-memory figures)."""
     args = [sys.executable, __file__, "--child", "-n", str(n), "-l", str(latency)]
     args += ["-c", str(concurrency)] + (["--trace-memory"] if trace_memory else [])
     args += (["--floor"] if floor else []) + (["--cold"] if cold else [])
+    args += ["--send", send]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     out = subprocess.run(args, capture_output=True, text=True, env=env, check=False)
     if out.returncode != 0:
         raise SystemExit(f"benchmark child failed:\n{out.stderr}")
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
+
+
+def compare_send(n: int, latency: float, concurrency: int, rounds: int, as_json: bool) -> int:
+    """Public create() vs the pre-encoded bytes post, alternating in one run (noise hits
+    both alike): throughput at latency L and the CPU-bound case at L=0."""
+    runs: dict[str, dict[str, list[dict[str, Any]]]] = {
+        send: {"latency": [], "cpu_bound": []} for send in ("public", "bytes")
+    }
+    for _ in range(rounds):
+        for send in ("public", "bytes"):
+            runs[send]["latency"].append(in_child(n, latency, concurrency, False, send=send))
+            runs[send]["cpu_bound"].append(in_child(n, 0.0, concurrency, False, send=send))
+
+    def best(case: str, send: str) -> float:
+        return min(r["wall_s"] for r in runs[send][case])
+
+    report = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "n": n,
+        "latency_s": latency,
+        "concurrency": concurrency,
+        "rounds": rounds,
+        "walls": {
+            send: {case: [r["wall_s"] for r in rs] for case, rs in cases.items()}
+            for send, cases in runs.items()
+        },
+        # throughput of the public call relative to the bypass (best wall of each)
+        "public_over_bytes": {
+            case: round(best(case, "bytes") / best(case, "public"), 3)
+            for case in ("latency", "cpu_bound")
+        },
+        "cpu_ms_per_article": {
+            send: min(r["cpu_ms_per_article"] for r in runs[send]["cpu_bound"]) for send in runs
+        },
+    }
+    if as_json:
+        print(json.dumps(report, indent=2))
+        return 0
+    for case, label in (("latency", f"L={latency * 1000:.0f}ms"), ("cpu_bound", "L=0")):
+        pub, byt = best(case, "public"), best(case, "bytes")
+        print(
+            f"{label:8} N={n} C={concurrency}: public create() {pub:.2f}s,"
+            f" bytes post {byt:.2f}s, public throughput = {byt / pub:.3f} of the bypass"
+            f" (best of {rounds})"
+        )
+    cpu = report["cpu_ms_per_article"]
+    print(
+        f"main-process CPU at L=0: public {cpu['public']:.2f}, bytes {cpu['bytes']:.2f} ms/article"
+    )
+    return 0
 
 
 def main() -> int:
@@ -262,6 +383,15 @@ def main() -> int:
         action="store_true",
         help="start with the output mode unknown (a first run ever: one probe request first)",
     )
+    parser.add_argument(
+        "--compare-send",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="only compare the SDK's public create() with posting pre-encoded bytes: "
+        "ROUNDS alternating runs of each at L and at L=0",
+    )
+    parser.add_argument("--send", choices=("public", "bytes"), default="bytes")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--trace-memory", action="store_true", help=argparse.SUPPRESS)
@@ -273,8 +403,10 @@ def main() -> int:
         if args.floor:
             print(json.dumps(measure_floor(n, latency, c, cold)))
         else:
-            print(json.dumps(measure(n, latency, c, args.trace_memory, cold)))
+            print(json.dumps(measure(n, latency, c, args.trace_memory, cold, args.send)))
         return 0
+    if args.compare_send:
+        return compare_send(args.n, args.latency, args.concurrency, args.compare_send, args.json)
 
     throughput = in_child(args.n, args.latency, args.concurrency, False, cold=args.cold)
     floor = in_child(args.n, args.latency, args.concurrency, False, floor=True, cold=args.cold)

@@ -5,8 +5,6 @@ The API key is a `SecretStr`: it prints as '**********' and is never written any
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -14,8 +12,6 @@ from stancetrack.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite:///stancetrack.db"
 DEFAULT_TARGET = "NATO expansion"
-
-BackendName = Literal["auto", "openai", "rules"]
 
 
 class Settings(BaseSettings):
@@ -38,7 +34,8 @@ class Settings(BaseSettings):
     )
     database_url: str = DEFAULT_DATABASE_URL
     model: str = "gpt-4o-mini"
-    backend: BackendName = "auto"
+    # "auto" or an installed backend plugin (checked when it is built: llm/registry.py)
+    backend: str = Field(default="auto", min_length=1)
     concurrency: int = Field(default=8, ge=1, le=512)
     # Stored on every run and claim (String(200)); spaces normalised, never blank.
     target: str = Field(default=DEFAULT_TARGET, min_length=1, max_length=200)

@@ -74,7 +74,6 @@ def test_python_dash_m_and_version() -> None:
         (["articles", "--format", "xml"], "'xml' is not one of"),
         (["articles", "--db"], "requires an argument"),
         (["check", "--format", "csv"], "'csv' is not one of 'table', 'json'."),
-        (["eval", ".", "--backend", "nope"], "'nope' is not one of 'auto', 'openai', 'rules'."),
     ],
 )
 def test_usage_errors_are_two_plain_lines_and_exit_2(cli, args: list[str], phrase: str) -> None:  # type: ignore[no-untyped-def]

@@ -111,7 +111,7 @@ async def test_success_sends_strict_schema_fixed_prefix_and_counts(stub: StubSer
     assert messages[-1]["role"] == "user" and messages[-1]["content"].endswith(ARTICLE)
     assert sent.json["model"] == "stub-model" and sent.json["temperature"] == 0.0
     assert sent.headers["authorization"] == f"Bearer {KEY}"
-    assert sent.headers["content-type"] == "application/json"  # the body is posted as bytes
+    assert sent.headers["content-type"] == "application/json"
 
 
 async def test_json_schema_500_falls_back_to_json_object_and_is_remembered() -> None:

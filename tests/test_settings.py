@@ -91,7 +91,6 @@ def test_env_example_values_are_the_defaults(tmp_path: Path) -> None:
     ("variable", "value", "named"),
     [
         ("STANCETRACK_CONCURRENCY", "many", "STANCETRACK_CONCURRENCY"),
-        ("STANCETRACK_BACKEND", "magic", "STANCETRACK_BACKEND"),
         ("STANCETRACK_MAX_FILE_BYTES", "0", "STANCETRACK_MAX_FILE_BYTES"),
         ("STANCETRACK_TEMPERATURE", "9", "STANCETRACK_TEMPERATURE"),
     ],

@@ -10,7 +10,6 @@ import typer
 from stancetrack.cli.app import app
 from stancetrack.cli.context import endpoint_settings
 from stancetrack.cli.options import (
-    BackendChoice,
     BackendOption,
     BaseUrlOption,
     ConcurrencyOption,
@@ -35,7 +34,7 @@ def eval_command(
             "directory with text/ and attributions/."
         ),
     ],
-    backend: BackendOption = BackendChoice.rules,
+    backend: BackendOption = "rules",
     model: ModelOption = None,
     base_url: BaseUrlOption = None,
     concurrency: ConcurrencyOption = None,
@@ -72,7 +71,7 @@ def eval_command(
     settings = endpoint_settings(
         model=model, base_url=base_url, concurrency=concurrency, target=target
     )
-    name, notice = resolve_backend_name(settings, (backend or BackendChoice.rules).value)
+    name, notice = resolve_backend_name(settings, backend or "rules")
     if notice:
         err.print(notice)
     gold_set = load_gold(gold, annotators=annotators)

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from stancetrack.cli.options import BackendChoice
     from stancetrack.db import Database
     from stancetrack.settings import Settings
 
@@ -28,7 +27,7 @@ def settings_for(db: str | None = None, **overrides: object) -> Settings:
 def endpoint_settings(
     db: str | None = None,
     *,
-    backend: BackendChoice | None = None,
+    backend: str | None = None,
     model: str | None = None,
     base_url: str | None = None,
     concurrency: int | None = None,
@@ -38,7 +37,7 @@ def endpoint_settings(
     """Settings from the shared LLM endpoint options (see options.py)."""
     return settings_for(
         db,
-        backend=backend.value if backend else None,
+        backend=backend,
         model=model,
         openai_base_url=base_url,
         concurrency=concurrency,

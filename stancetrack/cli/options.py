@@ -5,19 +5,11 @@ Options that select claims (--actor, --article, ...) live in `selection.py`.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
 
 from stancetrack.cli.render import DocumentFormat, Format
-
-
-class BackendChoice(StrEnum):
-    auto = "auto"
-    openai = "openai"
-    rules = "rules"
-
 
 DbOption = Annotated[
     str | None,
@@ -49,11 +41,13 @@ DebugOption = Annotated[
 
 # The LLM endpoint. Settings read the same variables; the envvar here shows them in --help.
 BackendOption = Annotated[
-    BackendChoice | None,
+    str | None,
     typer.Option(
         "--backend",
         "-b",
-        help="auto (openai when an endpoint is configured, else rules), openai or rules.",
+        help="auto (openai when an endpoint is configured, else rules), or an installed "
+        "backend: openai, rules, or a plugin's name.",
+        show_default=False,
     ),
 ]
 ModelOption = Annotated[

@@ -1,14 +1,16 @@
-"""Pick and build the extraction backend the settings ask for (`--backend auto|openai|rules`).
+"""Pick and build the extraction backend the settings ask for (`--backend auto|NAME`).
 
-``make_backend`` returns the backend; callers that want the one-line notice for `auto`
-falling back to the offline rules get it from ``resolve_backend_name`` (or ``backend_notice``).
+Backends are plugins (llm/registry.py): any installed name can be chosen; `auto` means
+`openai` when an endpoint is configured, else the offline `rules`. ``make_backend`` returns
+the backend; callers that want the one-line notice for `auto` falling back to the offline
+rules get it from ``resolve_backend_name`` (or ``backend_notice``).
 """
 
 from __future__ import annotations
 
-from stancetrack.errors import ConfigError
 from stancetrack.llm.base import Backend
 from stancetrack.llm.modes import ModeStore
+from stancetrack.llm.registry import AUTO, REGISTRY, BackendRegistry
 from stancetrack.settings import Settings
 
 OFFLINE_NOTICE = (
@@ -17,16 +19,19 @@ OFFLINE_NOTICE = (
 )
 
 
-def resolve_backend_name(settings: Settings, backend: str | None = None) -> tuple[str, str | None]:
-    """The concrete backend name for a request ("auto" resolved), and the notice if any."""
+def resolve_backend_name(
+    settings: Settings, backend: str | None = None, *, registry: BackendRegistry = REGISTRY
+) -> tuple[str, str | None]:
+    """The concrete backend name for a request ("auto" resolved), and the notice if any.
+
+    An unknown name is a ConfigError (exit 2) naming the installed backends.
+    """
     name = backend or settings.backend
-    if name == "auto":
+    if name == AUTO:
         if settings.endpoint_configured():
             return "openai", None
         return "rules", OFFLINE_NOTICE
-    if name not in ("openai", "rules"):
-        raise ConfigError(f"unknown backend {name!r} (choose auto, openai or rules)")
-    return name, None
+    return registry.check(name), None
 
 
 def backend_notice(settings: Settings, backend: str | None = None) -> str | None:
@@ -39,18 +44,12 @@ def make_backend(
     *,
     backend: str | None = None,
     mode_store: ModeStore | None = None,
+    registry: BackendRegistry = REGISTRY,
 ) -> Backend:
     """Build the backend named by ``backend`` (default: settings.backend; "auto" resolved).
 
     ``mode_store`` keeps the structured-output mode that worked per endpoint and model
-    (in memory when omitted); the rules backend ignores it.
+    (in memory when omitted); backends without modes ignore it.
     """
-    name, _notice = resolve_backend_name(settings, backend)
-    if name == "openai":
-        from stancetrack.llm.openai_backend import OpenAIBackend
-
-        return OpenAIBackend(settings, mode_store=mode_store)
-    from stancetrack.llm.rules import RulesBackend  # imported on demand
-
-    backend_obj: Backend = RulesBackend(settings)
-    return backend_obj
+    name, _notice = resolve_backend_name(settings, backend, registry=registry)
+    return registry.create(name, settings, mode_store=mode_store)

@@ -24,14 +24,14 @@ async def extract_async(
 ) -> ExtractSummary:
     """`extract` for callers already in an event loop; opens (and closes) what it is not given."""
     from stancetrack.db.repository.extraction import DbModeStore
+    from stancetrack.llm.factory import backend_notice, make_backend
 
+    # An unknown backend is refused before the database is opened (or created).
+    notice = backend_notice(settings, settings.backend) if backend is None else None
     db = database or Database(settings.database_url)
     own_backend = backend is None
     try:
         if backend is None:
-            from stancetrack.llm.factory import backend_notice, make_backend
-
-            notice = backend_notice(settings, settings.backend)
             if notice and observer is not None and observer.on_notice is not None:
                 observer.on_notice(notice)
             backend = make_backend(settings, backend=settings.backend, mode_store=DbModeStore(db))

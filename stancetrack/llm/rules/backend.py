@@ -6,6 +6,7 @@ import json
 import time
 
 from stancetrack.llm.base import BackendReply, ExtractionError, ExtractionRequest, PromptInfo
+from stancetrack.llm.modes import ModeStore
 from stancetrack.llm.rules.extractor import extract_claims
 from stancetrack.llm.rules.lexicon import Lexicon, UnknownTargetError, lexicon_for
 from stancetrack.settings import DEFAULT_TARGET, Settings
@@ -27,7 +28,13 @@ class RulesBackend:
     temperature: float | None = None
     max_tokens: int | None = None
 
-    def __init__(self, settings: Settings | None = None, *, lexicon: Lexicon | None = None):
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        lexicon: Lexicon | None = None,
+        mode_store: ModeStore | None = None,  # the plugin signature; rules have no modes
+    ):
         self.settings = settings
         self.lexicon = lexicon or lexicon_for(settings.target if settings else DEFAULT_TARGET)
         self.model = MODEL
