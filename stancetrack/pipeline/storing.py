@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 
 from stancetrack import grounding
 from stancetrack.db import Database, limits
@@ -127,8 +127,14 @@ class Store:
         The lease comes first: a process that finishes an article commits its run and
         gives its lease up in one transaction, so whoever leases next sees the run.
         """
-        with self.db.session() as session:
-            held = leases.take(session, keys, self.owner)
+        held = keys  # if leasing keeps failing: request anyway (stored once regardless)
+        for _attempt in range(3):
+            try:
+                with self.db.session() as session:
+                    held = leases.take(session, keys, self.owner)
+                break
+            except DBAPIError:  # a deadlock or a lost connection: the transaction is gone
+                continue
         # --force re-extracts what was done before this batch, not twice within it.
         since = self.batch_started if self.force else None
         with self.db.sessions() as session:
@@ -203,10 +209,11 @@ class Store:
                 break
             except (InvalidValue, SQLAlchemyError) as exc:
                 # Confined to this article: the transaction rolled back whole, the batch
-                # goes on, and the failure is recorded on a run of its own. A connection
-                # lost mid-transaction is tried once more on a fresh one.
+                # goes on, and the failure is recorded on a run of its own. A transient
+                # failure (lost connection, deadlock, a unique actor name another process
+                # inserted first) is tried once more.
                 self._actors.clear()
-                if attempt == 1 and _connection_lost(exc):
+                if attempt == 1 and _transient(exc):
                     continue
                 return self.write_failure(
                     work,
@@ -253,7 +260,7 @@ class Store:
                     leases.release(session, [work.cache_key], self.owner)
                 break
             except (InvalidValue, SQLAlchemyError) as failed:
-                if attempt == 1 and _connection_lost(failed):
+                if attempt == 1 and _transient(failed):
                     continue
                 # Not even the failure could be stored: still this article's line only.
                 error = f"{exc.message} (not recorded: {_describe(failed)})"
@@ -266,8 +273,12 @@ class Store:
         )
 
 
-def _connection_lost(exc: BaseException) -> bool:
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+def _transient(exc: BaseException) -> bool:
+    """Worth one more try: the connection was lost, or another transaction got in the way
+    (deadlock, lock timeout, a row it inserted first); not a value the database refuses."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    return exc.connection_invalidated or isinstance(exc, OperationalError | IntegrityError)
 
 
 def _describe(exc: BaseException) -> str:

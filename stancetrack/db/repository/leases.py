@@ -79,8 +79,9 @@ def take(
     ).scalars()
     dead = [h for h in holders if h != owner.id and _dead_here(h, owner)]
     insert = _INSERT[conn.dialect.name]
+    # Sorted: two processes leasing overlapping sets lock rows in one order (no deadlock).
     rows = [{"cache_key": k, "owner": owner.id, "expires_at": now + timedelta(seconds=seconds)}
-            for k in keys]  # fmt: skip
+            for k in sorted(keys)]  # fmt: skip
     check(_LEASES, rows)
     held: set[str] = set()
     for row in rows:
