@@ -90,13 +90,15 @@ class Rejection:
 
 
 @dataclass(frozen=True, slots=True)
-class _Normalized:
+class Normalized:
+    """A canonical form of a text and, per character, where it came from."""
+
     text: str
     starts: list[int]  # original index where the source of each normalised char starts
     ends: list[int]  # original index just past that source
 
 
-def normalize_with_map(text: str) -> _Normalized:
+def normalize_with_map(text: str) -> Normalized:
     """The canonical form of `text` plus, per output character, its span in `text`."""
     out: list[str] = []
     starts: list[int] = []
@@ -124,7 +126,7 @@ def normalize_with_map(text: str) -> _Normalized:
             starts.append(i)
             ends.append(i + 1)
         i += 1
-    return _Normalized("".join(out), starts, ends)
+    return Normalized("".join(out), starts, ends)
 
 
 def _normalize_plain(text: str) -> str:
@@ -193,7 +195,8 @@ class ArticleText:
         self._saw_taken = False  # set by the passes of one `ground` call
 
     @cached_property
-    def _norm(self) -> _Normalized:
+    def normalized(self) -> Normalized:
+        """The canonical form of the text (computed once; speaker evidence reads it too)."""
         return normalize_with_map(self.text)
 
     def ground(
@@ -243,7 +246,7 @@ class ArticleText:
     def _normalized(
         self, quote: str, window: Span | None, taken: Collection[Span]
     ) -> GroundedSpan | None:
-        norm = self._norm
+        norm = self.normalized
         for variant in _candidates(quote):
             needle = _normalize_plain(variant)
             if not needle:
@@ -292,7 +295,7 @@ class ArticleText:
     ) -> tuple[GroundedSpan, float] | None:
         from rapidfuzz import fuzz
 
-        norm = self._norm
+        norm = self.normalized
         hay = norm.text
         offset = 0
         if area is not None:

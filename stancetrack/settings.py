@@ -14,6 +14,11 @@ DEFAULT_DATABASE_URL = "sqlite:///stancetrack.db"
 DEFAULT_TARGET = "NATO expansion"
 
 
+def one_spaced(target: str) -> str:
+    """A target as stored and queried: runs of whitespace become one space, ends trimmed."""
+    return " ".join(target.split())
+
+
 class Settings(BaseSettings):
     """Every knob, with the variable that sets it (see .env.example)."""
 
@@ -53,7 +58,7 @@ class Settings(BaseSettings):
     @field_validator("target", mode="before")
     @classmethod
     def _one_spaced(cls, value: object) -> object:
-        return " ".join(value.split()) if isinstance(value, str) else value
+        return one_spaced(value) if isinstance(value, str) else value
 
     def endpoint_configured(self) -> bool:
         """True when an LLM endpoint is configured (the rule of `--backend auto`)."""

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -44,6 +45,7 @@ class GoldClaim:
     confidence: float
     attribution: str
     position: int  # where the quote starts in the article body
+    speaker_evidence: str = "cue"  # how the article names the speaker (speaker_evidence.py)
 
 
 def gold_claims() -> list[GoldClaim]:
@@ -67,9 +69,30 @@ def gold_claims() -> list[GoldClaim]:
                     float(c["confidence"]),
                     c["attribution"],
                     body.index(c["quote"]),
+                    _evidence(body, c),
                 )
             )
     return out
+
+
+def _evidence(body: str, claim: dict[str, Any]) -> str:
+    """The speaker evidence extract computes for a gold claim (the quote at its first place)."""
+    from stancetrack.grounding import ArticleText
+    from stancetrack.speaker_evidence import ArticleSpeakers
+
+    start = body.index(claim["quote"])
+    found = ArticleSpeakers(ArticleText(body)).locate(
+        (start, start + len(claim["quote"])),
+        claim["speaker"],
+        claim["actor"],
+        claim.get("actor_type", "unknown"),
+    )
+    return found.evidence
+
+
+def verified(claims: list[GoldClaim]) -> list[GoldClaim]:
+    """The claims `compare` and the report count by default: speaker not `absent`."""
+    return [c for c in claims if c.speaker_evidence != "absent"]
 
 
 def overall(stances: list[str]) -> str:

@@ -18,10 +18,11 @@ ORDER = [
     {"errors", "stances", "schemas", "settings"},
     {"ingest", "promptfiles"},
     {"llm"},
-    {"grounding", "actors"},
+    {"grounding", "actors", "speaker_evidence"},
     {"db"},
     {"pipeline"},
     {"analysis", "evaluation"},
+    {"service"},
     {"cli"},
 ]
 RANK = {name: rank for rank, names in enumerate(ORDER) for name in names}

@@ -72,9 +72,14 @@ def test_outlet_in_articles_claims_and_compare(cli: Any, db_url: str) -> None:
     for c in claims:
         assert c["outlet"] == outlet_of(c["article"]["url"])
         assert "outlet" not in c["article"]  # v1's article object stays as it was
-    # compare --by outlet: one row per (actor, outlet), counts adding up to the claims.
-    rows = _json(cli, "compare", "--by", "outlet", "--db", db_url)
+    # compare --by outlet: one row per (actor, outlet), counts adding up to the claims (all
+    # of them with --include-unverified; by default those whose speaker is named near them).
+    rows = _json(cli, "compare", "--by", "outlet", "--include-unverified", "--db", db_url)
     expected = Counter((c["actor"], c["outlet"], c["stance"]) for c in claims)
+    verified = _json(cli, "compare", "--by", "outlet", "--db", db_url)
+    assert sum(r["claims"] for r in verified) == sum(
+        c["speaker_evidence"] != "absent" for c in claims
+    )
     got: Counter[tuple[str, str, str]] = Counter()
     for row in rows:
         for stance in ("support", "oppose", "neutral", "unrelated"):

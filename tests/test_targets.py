@@ -170,7 +170,8 @@ def test_both_targets_intact_and_separately_queryable(cli: Any, two_targets: str
 
     # compare (overall and per article) counts one target; the table says which.
     def compared(*args: str) -> int:
-        rows = query(cli, db_url, "compare", *args)
+        # Every claim, those whose speaker is not named near the quote included.
+        rows = query(cli, db_url, "compare", "--include-unverified", *args)
         return sum(r["support"] + r["oppose"] + r["neutral"] + r["unrelated"] for r in rows)
 
     assert compared() == nato_total()

@@ -95,14 +95,29 @@ def compare(
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
     evidence: bool = False,
+    include_unverified: bool = False,
 ) -> list[CompareRow]:
     """Per actor: claim counts per stance toward `target` and the overall stance; most
-    claims first."""
-    counts = stance_counts(session, target=target, actor_ids=actor_ids, article_ids=article_ids)
+    claims first. Claims whose speaker the article does not name near the quote (speaker
+    evidence `absent`) are left out unless `include_unverified`."""
+    verified = not include_unverified
+    counts = stance_counts(
+        session,
+        target=target,
+        actor_ids=actor_ids,
+        article_ids=article_ids,
+        verified_only=verified,
+    )
     # Every actor's name in one scan beats an IN list of thousands of ids.
     names = actor_names(session, list(counts) if actor_ids or article_ids else None)
     strongest = (
-        strongest_claims(session, target=target, actor_ids=list(counts), article_ids=article_ids)
+        strongest_claims(
+            session,
+            target=target,
+            actor_ids=list(counts),
+            article_ids=article_ids,
+            verified_only=verified,
+        )
         if evidence and counts
         else {}
     )
@@ -128,10 +143,17 @@ def compare_by_article(
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
     evidence: bool = False,
+    include_unverified: bool = False,
 ) -> list[CompareRow]:
-    """The actor x article matrix (claims toward `target`) as rows, by actor then date."""
+    """The actor x article matrix (claims toward `target`) as rows, by actor then date;
+    `absent`-speaker claims left out unless `include_unverified` (as in `compare`)."""
+    verified = not include_unverified
     cells = stance_counts_by_article(
-        session, target=target, actor_ids=actor_ids, article_ids=article_ids
+        session,
+        target=target,
+        actor_ids=actor_ids,
+        article_ids=article_ids,
+        verified_only=verified,
     )
     names = actor_names(session, sorted({a for a, _ in cells}))
     refs = article_refs(session, sorted({b for _, b in cells}))
@@ -142,6 +164,7 @@ def compare_by_article(
             actor_ids=sorted({a for a, _ in cells}),
             article_ids=sorted(refs),
             by_article=True,
+            verified_only=verified,
         )
         if evidence and cells
         else {}
@@ -169,11 +192,18 @@ def compare_by_outlet(
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
     evidence: bool = False,
+    include_unverified: bool = False,
 ) -> list[CompareRow]:
     """Per actor and outlet: claim counts toward `target` and the overall stance, by actor
-    then outlet (articles without an outlet last). Evidence is per actor and stance."""
+    then outlet (articles without an outlet last). Evidence is per actor and stance;
+    `absent`-speaker claims left out unless `include_unverified` (as in `compare`)."""
+    verified = not include_unverified
     cells = stance_counts_by_outlet(
-        session, target=target, actor_ids=actor_ids, article_ids=article_ids
+        session,
+        target=target,
+        actor_ids=actor_ids,
+        article_ids=article_ids,
+        verified_only=verified,
     )
     names = actor_names(session, sorted({a for a, _ in cells}))
     strongest = (
@@ -182,6 +212,7 @@ def compare_by_outlet(
             target=target,
             actor_ids=sorted({a for a, _ in cells}),
             article_ids=article_ids,
+            verified_only=verified,
         )
         if evidence and cells
         else {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from html import escape
@@ -84,8 +85,16 @@ def highlight(text: str, claims: list[ClaimRow]) -> str:
 # -- charts ----------------------------------------------------------------------------------
 
 
-def timeline_svg(actor: str, points: list[CompareRow], width: int = 440) -> str:
-    """A small inline SVG: one dot per article, lanes for the overall stance, dates below."""
+def timeline_svg(
+    actor: str,
+    points: list[CompareRow],
+    width: int = 440,
+    link: Callable[[int], str] = "#article-{}".format,
+) -> str:
+    """A small inline SVG: one dot per article, lanes for the overall stance, dates below.
+
+    `link` gives a dot's href from its article id (the report's anchors, the dashboard's
+    article pages)."""
     dated = [p for p in points if p.article is not None and p.article.published is not None]
     lane_h, top, left, right = 22, 12, 78, 16
     height = top + lane_h * len(LANES) + 30
@@ -124,7 +133,7 @@ def timeline_svg(actor: str, points: list[CompareRow], width: int = 440) -> str:
                 f"{k} {v}" for k, v in p.counts.as_dict().items() if v
             )
             out.append(
-                f'<a href="#article-{p.article.id}"><circle class="pt st-{p.stance}" '
+                f'<a href="{_e(link(p.article.id))}"><circle class="pt st-{p.stance}" '
                 f'cx="{cx:.1f}" cy="{cy}" r="6" data-article="{p.article.id}">'
                 f"<title>{_e(label)}</title></circle></a>"
             )
@@ -233,6 +242,23 @@ def _article_matrix(cells: list[CompareRow], articles: list[ArticleText]) -> str
     return "".join(out)
 
 
+_UNVERIFIED_ROW = (
+    ' class="unverified" title="the article does not name this speaker near the quote"'
+)
+_SPEAKER_WORDS = {
+    "cue": "with a reporting cue",
+    "nearby": "in the paragraph",
+    "absent": "ABSENT: not near the quote (unverified; left out of the counts)",
+}
+
+
+def _speaker_cell(c: ClaimRow) -> str:
+    """How the article names the claim's speaker (speaker_evidence.py), with the offsets."""
+    words = _SPEAKER_WORDS.get(c.speaker_evidence, "not computed")
+    where = f" ({c.speaker_start}–{c.speaker_end})" if c.speaker_start is not None else ""
+    return _e(words + where)
+
+
 def _article_section(article: ArticleText, claims: list[ClaimRow]) -> str:
     ref = article.ref
     href = _safe_href(ref.url)
@@ -243,9 +269,11 @@ def _article_section(article: ArticleText, claims: list[ClaimRow]) -> str:
     )
     outlet = f'<span class="outlet">{_e(ref.outlet)}</span> · ' if ref.outlet else ""
     rows = "".join(
-        f'<tr><td>{_e(c.actor)}</td><td><span class="chip st-{c.stance}">{c.stance}</span></td>'
+        f"<tr{_UNVERIFIED_ROW if c.unverified else ''}><td>{_e(c.actor)}</td>"
+        f'<td><span class="chip st-{c.stance}">{c.stance}</span></td>'
         f"<td>{c.confidence:.2f}</td><td>{_e(c.attribution)}</td><td>{_e(c.claim)}</td>"
-        f'<td class="num">{c.start}–{c.end}</td></tr>'
+        f'<td class="num">{c.start}–{c.end}</td>'
+        f'<td class="speaker-{_e(c.speaker_evidence)}">{_speaker_cell(c)}</td></tr>'
         for c in claims
     )
     return (
@@ -255,7 +283,8 @@ def _article_section(article: ArticleText, claims: list[ClaimRow]) -> str:
         f'<div class="text">{highlight(article.text, claims)}</div>'
         f"<details><summary>Claims ({len(claims)})</summary>"
         '<table class="claims"><thead><tr><th>Actor</th><th>Stance</th><th>Conf.</th>'
-        f"<th>Attribution</th><th>Claim</th><th>Span</th></tr></thead><tbody>{rows}"
+        f"<th>Attribution</th><th>Claim</th><th>Span</th><th>Speaker named</th></tr></thead>"
+        f"<tbody>{rows}"
         "</tbody></table></details></article>"
     )
 
@@ -287,6 +316,7 @@ def render_report(data: ReportData, *, title: str = "stancetrack report") -> str
             "confidence": c.confidence,
             "claim": c.claim,
             "speaker": c.speaker,
+            "speaker_evidence": c.speaker_evidence,
         }
         for c in data.claims
     }
@@ -318,6 +348,8 @@ def render_report(data: ReportData, *, title: str = "stancetrack report") -> str
 <header><h1>{_e(title)}</h1>
 <p class="muted">stance toward <strong>{_e(data.target)}</strong> ·
 {len(data.articles)} article(s) · {len(data.claims)} claim(s) ·
+<span id="unverified">{sum(c.unverified for c in data.claims)} with the speaker not named near
+the quote (flagged, not in the counts)</span> ·
 {len(data.per_actor)} actor(s) · generated {generated} by stancetrack {_e(__version__)} ·
 <span id="js-status">static view</span></p>
 <nav><a href="#matrix">Actor × stance</a> · <a href="#by-article">Actor × article</a> ·
@@ -396,6 +428,7 @@ body.hide-support mark.st-support,body.hide-oppose mark.st-oppose,
 body.hide-neutral mark.st-neutral,body.hide-unrelated mark.st-unrelated{background:none;
 border-color:transparent}
 table.claims{font-size:.88em;margin-bottom:10px}td.num{white-space:nowrap}
+tr.unverified td{background:#fff4e5}td.speaker-absent{color:#b35900;font-weight:600}
 #tip{position:fixed;z-index:10;max-width:420px;background:#fff;border:1px solid #8c959f;
 border-radius:6px;box-shadow:0 4px 14px rgba(0,0,0,.15);padding:6px 10px;font-size:.9em;
 pointer-events:none}

@@ -36,24 +36,10 @@ app.add_typer(actors_app, name="actors")
 
 def list_actors_json(db: str | None, target: str | None = None) -> list[dict[str, Any]]:
     """Every actor with aliases, and its counts toward one target (default: configured)."""
-    from stancetrack.analysis.stance import overall_from_counts
-    from stancetrack.db.repository.analysis import actor_summaries
+    from stancetrack.analysis.answers import actors_answer
 
     with db_session(db) as session:
-        summaries = actor_summaries(session, target=query_target(target))
-    return [
-        {
-            "actor": s.name,
-            "aliases": s.aliases,
-            "claims": s.claims,
-            "articles": s.articles,
-            "stance": overall_from_counts(s.counts.as_dict()) if s.claims else None,
-            "type": s.actor_type,
-            **s.counts.as_dict(),
-            "user_aliases": s.user_aliases,
-        }
-        for s in summaries
-    ]
+        return actors_answer(session, target=query_target(target)).items
 
 
 @actors_app.callback()

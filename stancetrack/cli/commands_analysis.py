@@ -14,7 +14,7 @@ from stancetrack.cli.app import app
 from stancetrack.cli.context import db_session, query_target
 from stancetrack.cli.options import DbOption, DebugOption, FormatOption, TargetOption
 from stancetrack.cli.render import Format, emit_document, emit_rows, err, resolve_format
-from stancetrack.cli.selection import ActorArgument, ArticleOption, actor_ids, article_ids
+from stancetrack.cli.selection import ActorArgument, ArticleOption
 
 # The default of `diff --threshold`; a test keeps it equal to analysis.diff.MATCH_THRESHOLD,
 # which is not imported here to keep start-up light (it loads rapidfuzz).
@@ -45,6 +45,14 @@ def compare_command(
     evidence: Annotated[
         bool, typer.Option("--evidence", help="Add the most confident quote for each cell.")
     ] = False,
+    include_unverified: Annotated[
+        bool,
+        typer.Option(
+            "--include-unverified",
+            help="Also count claims whose speaker the article does not name near the quote "
+            "(speaker evidence 'absent'; left out by default).",
+        ),
+    ] = False,
     target: TargetOption = None,
     db: DbOption = None,
     format: FormatOption = None,
@@ -52,23 +60,29 @@ def compare_command(
 ) -> None:
     """Count each actor's claims per stance toward one target and give the overall stance.
 
+    Claims whose speaker is not named near the quote are left out unless
+    --include-unverified.
+
     Example: stancetrack compare Putin Stoltenberg --by article --evidence
     """
-    from stancetrack.analysis.compare import compare, compare_by_article, compare_by_outlet
+    from stancetrack.analysis.answers import compare_rows
 
     toward = query_target(target)
     with db_session(db) as session:
-        ids = actor_ids(session, actors)
-        arts = article_ids(session, article)
-        runner = {By.actor: compare, By.article: compare_by_article, By.outlet: compare_by_outlet}[
-            by
-        ]
-        rows = runner(session, target=toward, actor_ids=ids, article_ids=arts, evidence=evidence)
+        rows = compare_rows(
+            session,
+            target=toward,
+            actors=actors or [],
+            articles=article or [],
+            by=by.value,
+            evidence=evidence,
+            include_unverified=include_unverified,
+        )
     fmt = resolve_format(format)
     if fmt is Format.table:  # JSON rows keep DESIGN's shape; people are told the target
         err.print(f"stance toward: {toward}", highlight=False)
     if fmt is not Format.table:
-        emit_rows([r.as_json() for r in rows], fmt)
+        emit_rows([r.as_json() for r in rows], fmt)  # = compare_answer's rows
         return
     if not rows:
         err.print("[dim]no claims to compare[/dim]")
@@ -97,13 +111,11 @@ def diff_command(
 
     Example: stancetrack diff 3 7
     """
-    from stancetrack.analysis.diff import diff_articles
-    from stancetrack.db.repository.articles import find_article
+    from stancetrack.analysis.answers import diff_result
 
     toward = query_target(target)
     with db_session(db) as session:
-        a, b = find_article(session, ref_a), find_article(session, ref_b)
-        result = diff_articles(session, a, b, target=toward, threshold=threshold)
+        result = diff_result(session, ref_a, ref_b, target=toward, threshold=threshold)
 
     def table() -> None:
         from stancetrack.cli.analysis_tables import diff_table
@@ -133,12 +145,11 @@ def timeline_command(
 
     Example: stancetrack timeline "Jens Stoltenberg"
     """
-    from stancetrack.analysis.timeline import timeline
-    from stancetrack.db.repository.actors import find_actor
+    from stancetrack.analysis.answers import timeline_result
 
     toward = query_target(target)
     with db_session(db) as session:
-        result = timeline(session, find_actor(session, actor), target=toward)
+        result = timeline_result(session, actor, target=toward)
 
     def rows() -> list[dict[str, Any]]:
         flat = []

@@ -16,10 +16,10 @@ def articles_command(
     debug: DebugOption = False,
 ) -> None:
     """List stored articles with their claim counts (claims toward one target)."""
-    from stancetrack.db.repository.articles import list_articles
+    from stancetrack.analysis.answers import articles_answer
 
     with db_session(db) as session:
-        rows = [row.as_json() for row in list_articles(session, target=query_target(target))]
+        rows = articles_answer(session, target=query_target(target)).items
     emit(
         rows,
         format,

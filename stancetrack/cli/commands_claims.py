@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from stancetrack.cli.app import app
-from stancetrack.cli.context import open_db, settings_for
+from stancetrack.cli.context import db_session, open_db, query_target, settings_for
 from stancetrack.cli.options import DbOption, DebugOption, FormatOption, TargetOption
 from stancetrack.cli.render import Format, emit, err, resolve_format
 from stancetrack.cli.selection import (
@@ -18,7 +18,7 @@ from stancetrack.cli.selection import (
     SinceOption,
     StanceOption,
     UntilOption,
-    claim_selection,
+    parse_day,
 )
 
 CLAIM_COLUMNS = [
@@ -31,6 +31,9 @@ CLAIM_COLUMNS = [
     ("claim", "claim"),
     ("quote", "evidence"),
 ]
+# The table marks a claim whose speaker the article does not name near the quote (after the
+# actor; JSON and CSV carry `speaker_evidence`, see speaker_evidence.py).
+ABSENT_MARK = " (ABSENT: not named near the quote)"
 CSV_COLUMNS = [
     "id",
     "target",
@@ -48,6 +51,9 @@ CSV_COLUMNS = [
     "attribution",
     "stance",
     "confidence",
+    "speaker_start",
+    "speaker_end",
+    "speaker_evidence",
 ]
 
 
@@ -69,23 +75,30 @@ def claims_command(
 
     Example: stancetrack claims --actor Putin --stance oppose --since 2022-01-01 -f csv
     """
-    from stancetrack.db.repository.analysis import list_claims
+    from stancetrack.analysis.answers import ClaimQuery, claims_answer
 
-    with claim_selection(
-        db,
-        target=target,
-        actors=actor,
-        articles=article,
-        stances=stance,
-        since=since,
-        until=until,
+    query = ClaimQuery(
+        target=query_target(target),
+        actors=actor or [],
+        articles=article or [],
+        stances=[s.value for s in stance or []],
+        since=parse_day(since, "--since"),
+        until=parse_day(until, "--until"),
         search=search,
-        limit=limit,
-    ) as (session, flt):
-        rows = [row.as_json() for row in list_claims(session, flt)]
+    )
+    with db_session(db) as session:
+        rows = claims_answer(session, query, limit=limit).items
     fmt = resolve_format(format)
     if fmt is Format.table:  # a flat date column for people; JSON keeps DESIGN's shape
-        rows = [{**row, "published": row["article"]["published"]} for row in rows]
+        rows = [
+            {
+                **row,
+                "published": row["article"]["published"],
+                "actor": row["actor"]
+                + (ABSENT_MARK if row["speaker_evidence"] == "absent" else ""),
+            }
+            for row in rows
+        ]
     emit(rows, fmt, CLAIM_COLUMNS, title="Claims", empty="no claims match", csv_columns=CSV_COLUMNS)
 
 

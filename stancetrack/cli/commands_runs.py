@@ -84,21 +84,16 @@ def runs_command(
     """List extraction runs, newest first. `stancetrack runs show ID` shows one in full."""
     if ctx.invoked_subcommand is not None:
         return
-    from stancetrack.db.repository.articles import find_article
-    from stancetrack.db.repository.extraction import list_runs, run_summary
+    from stancetrack.analysis.answers import runs_answer
 
     with db_session(db) as session:
-        article_id = find_article(session, article).id if article else None
-        rows = [
-            run_summary(run, art)
-            for run, art in list_runs(
-                session,
-                article_id=article_id,
-                status=status.value if status else None,
-                target=target,
-                limit=limit,
-            )
-        ]
+        rows = runs_answer(
+            session,
+            article=article,
+            status=status.value if status else None,
+            target=target,
+            limit=limit,
+        ).items
     fmt = resolve_format(format)
     failed = any(r["error"] for r in rows)
     emit(
@@ -118,7 +113,7 @@ def show_command(
     debug: DebugOption = False,
 ) -> None:
     """Show one run in full: provenance, the raw reply and the rejected claims with reasons."""
-    from stancetrack.db.repository.extraction import get_run, run_summary
+    from stancetrack.db.repository.extraction import get_run, run_speaker_evidence, run_summary
 
     with db_session(db) as session:
         found = get_run(session, run_id)
@@ -137,6 +132,11 @@ def show_command(
             }
             for r in rejected
         ]
+        counts, absent = run_speaker_evidence(session, run_id)
+        data["speaker_evidence"] = counts
+        data["unverified_claims"] = [
+            {"id": c.id, "speaker": c.speaker, "quote": c.quote, "stance": c.stance} for c in absent
+        ]
     if resolve_format(format) is not Format.table:
         emit_json(data)
         return
@@ -152,7 +152,7 @@ def _print_run(data: dict[str, Any]) -> None:
     table = Table(show_header=False, title=f"Run {data['id']}", title_justify="left")
     table.add_column("field", style="bold")
     table.add_column("value", overflow="fold")
-    skip = {"raw_reply", "rejected_claims"}
+    skip = {"raw_reply", "rejected_claims", "unverified_claims"}
     for key, value in data.items():
         if key in skip:
             continue
@@ -168,5 +168,17 @@ def _print_run(data: dict[str, Any]) -> None:
         for r in rejected:
             rt.add_row(*(shown(str(r[k] or "")) for k in ("reason", "detail", "actor", "quote")))
         out.print(rt)
+    unverified = data["unverified_claims"]
+    if unverified:
+        ut = Table(
+            title="Claims kept but flagged: speaker not named near the quote (ABSENT)",
+            title_justify="left",
+            header_style="bold",
+        )
+        for header in ("id", "speaker", "stance", "quote"):
+            ut.add_column(header, overflow="fold")
+        for c in unverified:
+            ut.add_row(*(shown(str(c[k])) for k in ("id", "speaker", "stance", "quote")))
+        out.print(ut)
     out.print("[bold]Raw reply[/bold]")
     out.print(shown(data["raw_reply"] or "(none)"), soft_wrap=True)

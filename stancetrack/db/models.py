@@ -143,6 +143,9 @@ class Claim(Base):
         UniqueConstraint("article_id", "target", "actor_id", "start", "end", name="uq_claims_span"),
         # `claims --actor`, `actors` and evidence lookups within a target.
         Index("ix_claims_target_actor_stance", "target", "actor_id", "stance"),
+        # `compare` leaves out claims whose speaker is absent: it subtracts them from the
+        # trigger-kept counts, found through this index (a small share of the claims).
+        Index("ix_claims_target_speaker_evidence", "target", "speaker_evidence"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -163,6 +166,12 @@ class Claim(Base):
     rationale: Mapped[str] = mapped_column(Text, default="")
     # How the quote was found in the text: exact | normalized | fuzzy (computed, not trusted).
     alignment: Mapped[str] = mapped_column(String(16))
+    # Where the article names the speaker (the mention nearest the quote, a pronoun resolved
+    # to its antecedent) and how that ties to the quote: cue | nearby | absent (computed in
+    # speaker_evidence.py; 'unknown' only for old claims a migration could not place).
+    speaker_start: Mapped[int | None] = mapped_column(Integer)
+    speaker_end: Mapped[int | None] = mapped_column(Integer)
+    speaker_evidence: Mapped[str] = mapped_column(String(16), server_default="unknown")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     article: Mapped[Article] = relationship(back_populates="claims")

@@ -33,6 +33,7 @@ class PredictedClaim:
     actor: str
     stance: str
     confidence: float
+    speaker_evidence: str = "absent"  # how the article names the speaker (cue|nearby|absent)
 
 
 @dataclass(slots=True)

@@ -31,6 +31,16 @@ def table_rows(result: EvalResult) -> list[dict[str, str]]:
             "n": f"{s.speaker_correct} of {s.speaker_scored} matched with a source",
         }
     )
+    ev = result.speaker_evidence
+    rows.append(
+        {
+            "metric": "speaker evidence",
+            "precision": "",
+            "recall": "",
+            "f1": "",
+            "n": ", ".join(f"{k} {ev.get(k, 0)}" for k in ("cue", "nearby", "absent")),
+        }
+    )
     stance = s.stance()
     if stance is not None:
         rows.append(

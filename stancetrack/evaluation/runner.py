@@ -42,6 +42,10 @@ class EvalResult:
     ungrounded: int = 0
     failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # Placed claims by speaker evidence (cue | nearby | absent), as extract would store them.
+    speaker_evidence: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(("cue", "nearby", "absent"), 0)
+    )
 
     def as_dict(self) -> dict[str, object]:
         s = self.scores
@@ -64,6 +68,8 @@ class EvalResult:
                 "accuracy": round(s.speaker_accuracy, 4),
                 "correct": s.speaker_correct,
                 "scored": s.speaker_scored,
+                "evidence": dict(self.speaker_evidence),
+                "by_evidence": s.speaker_by_evidence(),
             },
             "stance": s.stance(),
             "stance_confusion": stance_confusion(s.stance_pairs) if s.has_stance else None,
@@ -89,7 +95,14 @@ class Placer:
             names = actor_names(session, sorted({c.actor_id for c in claims}))
         actors.commit()
         predicted = [
-            PredictedClaim((c.start, c.end), c.speaker, names[c.actor_id], c.stance, c.confidence)
+            PredictedClaim(
+                (c.start, c.end),
+                c.speaker,
+                names[c.actor_id],
+                c.stance,
+                c.confidence,
+                c.speaker_evidence,
+            )
             for c in claims
         ]
         return predicted, len(rejected)
@@ -149,6 +162,10 @@ async def evaluate(
                 continue
             predicted, missing = placer.place(doc.doc_id, doc.text, reply)
             result.ungrounded += missing
+            for p in predicted:
+                result.speaker_evidence[p.speaker_evidence] = (
+                    result.speaker_evidence.get(p.speaker_evidence, 0) + 1
+                )
             score_document(result.scores, doc, predicted)
     result.seconds = time.perf_counter() - began
     return result

@@ -84,6 +84,10 @@ class Scores:
     fragments: int = 0
     speaker_scored: int = 0
     speaker_correct: int = 0
+    # The same, split by how the article names the predicted speaker (cue|nearby|absent):
+    # does the evidence status tell right speakers from wrong ones?
+    speaker_scored_by_evidence: Counter[str] = field(default_factory=Counter)
+    speaker_correct_by_evidence: Counter[str] = field(default_factory=Counter)
     stance_pairs: list[tuple[str, str]] = field(default_factory=list)
     actor_pairs: list[tuple[str, str]] = field(default_factory=list)
     has_stance: bool = False
@@ -91,6 +95,17 @@ class Scores:
     @property
     def speaker_accuracy(self) -> float:
         return self.speaker_correct / self.speaker_scored if self.speaker_scored else 0.0
+
+    def speaker_by_evidence(self) -> dict[str, dict[str, float | int]]:
+        out: dict[str, dict[str, float | int]] = {}
+        for evidence, scored in sorted(self.speaker_scored_by_evidence.items()):
+            correct = self.speaker_correct_by_evidence[evidence]
+            out[evidence] = {
+                "correct": correct,
+                "scored": scored,
+                "accuracy": round(correct / scored, 4),
+            }
+        return out
 
     def stance(self) -> dict[str, float | int] | None:
         if not self.has_stance:
@@ -126,8 +141,11 @@ def score_document(scores: Scores, doc: GoldDocument, predicted: list[PredictedC
     for pi, gi in over.pairs:
         claim, pred = gold[gi], predicted[pi]
         if claim.source is not None or claim.actor is not None:
+            right = speaker_correct(doc, claim, pred)
             scores.speaker_scored += 1
-            scores.speaker_correct += speaker_correct(doc, claim, pred)
+            scores.speaker_correct += right
+            scores.speaker_scored_by_evidence[pred.speaker_evidence] += 1
+            scores.speaker_correct_by_evidence[pred.speaker_evidence] += right
         if doc.has_stance and claim.stance:
             scores.stance_pairs.append((claim.stance, pred.stance))
     if doc.has_stance:

@@ -3,8 +3,7 @@ dependency.
 
 The deadline covers the whole download (connecting, headers, body): a server that trickles
 one byte every few seconds never trips a per-read timeout, so the download runs on a
-daemon thread that is abandoned (and told to stop) when the deadline passes. `cancelling`
-ends every download in progress at once (Ctrl-C in a batch that reads on a thread).
+daemon thread that is abandoned (and told to stop) when the deadline passes.
 
 The response's media type picks the reader (HTML, JSON, JSON Lines, Markdown, plain text);
 a declared charset other than UTF-8 is decoded here so readers always see UTF-8.
@@ -17,8 +16,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,28 +49,13 @@ class Fetched:
     suffix: str | None
 
 
-# Set by `cancelling`: downloads in progress end with an error, new ones do not start.
-_CANCELLED = threading.Event()
 _POLL_SECONDS = 0.05
 _CHUNK = 65536
-
-
-@contextmanager
-def cancelling() -> Iterator[None]:
-    """End every download in progress in this process while inside (a batch is being
-    interrupted); downloads work again after."""
-    _CANCELLED.set()
-    try:
-        yield
-    finally:
-        _CANCELLED.clear()
 
 
 def fetch_url(url: str, *, max_bytes: int, timeout: float) -> Fetched:
     """GET `url` within `timeout` seconds in total; raise `InputError` naming the URL for
     any failure, the deadline included."""
-    if _CANCELLED.is_set():
-        raise InputError(url, "interrupted")
     outcome: list[Fetched | InputError] = []
     stop = threading.Event()
 
@@ -88,10 +70,8 @@ def fetch_url(url: str, *, max_bytes: int, timeout: float) -> Fetched:
     deadline = time.monotonic() + timeout
     while worker.is_alive():
         left = deadline - time.monotonic()
-        if left <= 0 or _CANCELLED.is_set():
+        if left <= 0:
             stop.set()  # the thread ends at its next read; nobody waits for it
-            if _CANCELLED.is_set():
-                raise InputError(url, "interrupted")
             raise InputError(url, f"timed out after {timeout:g}s (the whole download)")
         worker.join(min(left, _POLL_SECONDS))
     found = outcome[0]

@@ -2,17 +2,21 @@
 
 Shape of `run_extraction`:
 
-    inputs --(database side: read, skip check)--> bounded queue (2 x concurrency)
+    inputs --(reader thread: files, stdin, URLs)--> producer --(writer: skip check)-->
+           bounded queue (2 x concurrency)
            --> N workers on the event loop: backend.extract (the network wait)
-           --> database side: ground, resolve actors, ONE transaction per article
+           --> writer: ground, resolve actors, ONE transaction per article
                (the article row, its run, its claims and its rejections)
 
 Modules, one job each:
 
 - `ingest`: store inputs without extracting (`stancetrack ingest`);
 - `batch`: the async batch (queue, workers, progress, cancellation) and `run_extraction`;
-- `writer`: where the database side runs (a process by default, or a thread);
+- `reading`: inputs read on a thread of the main process (a slow URL never holds the writer);
+- `writer`: the one writer of the database, a typed seam to `storing` (a process by
+  default, or a thread);
 - `storing`: the database side itself: skip check, one transaction per article;
+- `modes`: the learned structured-output mode, written through the writer;
 - `actor_ids`: claims' actors resolved in their article's context, cached when safe;
 - `grounded`: a reply's quotes located in the text, the rest turned into rejections;
 - `messages`: the plain records passed between the batch and the database side;

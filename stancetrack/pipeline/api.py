@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from stancetrack.db import Database
 from stancetrack.llm.base import Backend
 from stancetrack.pipeline.batch import run_extraction
+from stancetrack.pipeline.modes import BatchModeStore
 from stancetrack.pipeline.summary import ExtractObserver, ExtractSummary
 from stancetrack.settings import Settings
 
@@ -23,21 +24,22 @@ async def extract_async(
     backend: Backend | None = None,
 ) -> ExtractSummary:
     """`extract` for callers already in an event loop; opens (and closes) what it is not given."""
-    from stancetrack.db.repository.extraction import DbModeStore
     from stancetrack.llm.factory import backend_notice, make_backend
 
     # An unknown backend is refused before the database is opened (or created).
     notice = backend_notice(settings, settings.backend) if backend is None else None
     db = database or Database(settings.database_url)
     own_backend = backend is None
+    # What the backend learns about the endpoint is written by the batch's one writer.
+    modes = BatchModeStore(db) if own_backend else None
     try:
         if backend is None:
             if notice and observer is not None and observer.on_notice is not None:
                 observer.on_notice(notice)
-            backend = make_backend(settings, backend=settings.backend, mode_store=DbModeStore(db))
+            backend = make_backend(settings, backend=settings.backend, mode_store=modes)
         try:
             return await run_extraction(
-                db, paths, settings, backend, force=force, observer=observer
+                db, paths, settings, backend, force=force, observer=observer, modes=modes
             )
         finally:
             if own_backend:

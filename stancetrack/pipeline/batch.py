@@ -1,8 +1,9 @@
-"""The async batch: a producer, N request workers, and the hand-off to the writer.
+"""The async batch: a reader, a producer, N request workers, and the hand-off to the writer.
 
-    inputs --(database side: read, skip check)--> bounded queue (2 x concurrency)
+    inputs --(reader thread: files, stdin, URLs)--> producer --(writer: skip check)-->
+           bounded queue (2 x concurrency)
            --> N workers on the event loop: backend.extract (the network wait)
-           --> database side: ground, resolve actors, ONE transaction per article
+           --> writer: ground, resolve actors, ONE transaction per article
 
 - Streaming: inputs are read a few at a time and at most 2 x concurrency articles wait,
   so memory does not grow with the corpus.
@@ -18,12 +19,17 @@ import contextlib
 import sys
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
+from typing import cast
 
-from stancetrack.db import Database
-from stancetrack.db.models import utcnow
+from sqlalchemy import Table
+
+from stancetrack.db import Database, limits
+from stancetrack.db.models import Article, utcnow
+from stancetrack.db.repository.articles import article_values
 from stancetrack.errors import InputError
+from stancetrack.ingest import ArticleInput
 from stancetrack.llm.base import Backend, BackendReply, ExtractionError, ExtractionRequest
 from stancetrack.pipeline.messages import (
     BadInput,
@@ -34,12 +40,19 @@ from stancetrack.pipeline.messages import (
     StoreConfig,
     Work,
 )
+from stancetrack.pipeline.modes import BatchModeStore
+from stancetrack.pipeline.reading import Input, InputReader
+from stancetrack.pipeline.storing import cache_key
 from stancetrack.pipeline.summary import ExtractObserver, ExtractSummary
-from stancetrack.pipeline.writer import DbSide, process_by_default
+from stancetrack.pipeline.writer import Writer, process_by_default
 from stancetrack.settings import Settings
 
-# Inputs read (and skip-checked) per round trip to the database side.
+# Inputs skip-checked per round trip to the writer (at most; fewer when reading is slow).
 READ_AHEAD = 16
+_ARTICLES = cast(Table, Article.__table__)
+
+# A write handed to the writer, started when a slot is free.
+PendingWrite = Callable[[], Awaitable[Outcome]]
 
 
 class Batch:
@@ -47,13 +60,16 @@ class Batch:
 
     def __init__(
         self,
-        db_side: DbSide,
+        reader: InputReader,
+        writer: Writer,
         backend: Backend,
         target: str,
         concurrency: int,
         observer: ExtractObserver,
     ) -> None:
-        self.db_side = db_side
+        self.reader = reader
+        self.writer = writer
+        self.provenance = Provenance.of(backend)
         self.target = target
         self.backend = backend
         self.concurrency = concurrency
@@ -76,13 +92,43 @@ class Batch:
 
     async def produce(self) -> None:
         while not self.stopping:
-            batch = await self.db_side.call("next_inputs", READ_AHEAD)
-            if not batch:
+            chunk = await self.reader.next_chunk(READ_AHEAD)
+            if not chunk:
                 break
-            for nxt in batch:
+            for nxt in await self.decide(chunk):
                 if self.stopping:
                     return
                 await self.dispatch(nxt)
+
+    async def decide(self, chunk: list[Input]) -> list[Work | Skip | BadInput]:
+        """Each input as work, a skip (already extracted this way) or a bad input."""
+        prompt, model = self.provenance.prompt.sha256, self.provenance.model
+        keys = [
+            cache_key(item.sha256, prompt, model, self.target)
+            if isinstance(item, ArticleInput)
+            else ""
+            for item in chunk
+        ]
+        invalid = [
+            limits.problems(_ARTICLES, article_values(item))
+            if isinstance(item, ArticleInput)
+            else []
+            for item in chunk
+        ]
+        wanted = [key for key, bad in zip(keys, invalid, strict=True) if key and not bad]
+        # Leased for this batch, or skipped: done, or in flight in another process.
+        held, done = await self.writer.claim_keys(wanted) if wanted else (set(), set())
+        out: list[Work | Skip | BadInput] = []
+        for item, key, bad in zip(chunk, keys, invalid, strict=True):
+            if isinstance(item, InputError):
+                out.append(BadInput(item.source, item.reason))
+            elif bad:  # refused before it costs a request: it could not be stored
+                out.append(BadInput(item.source, "; ".join(bad)))
+            elif key in done or key not in held:
+                out.append(Skip(item.sha256))
+            else:
+                out.append(Work(item, key))
+        return out
 
     async def dispatch(self, nxt: Work | Skip | BadInput) -> None:
         summary = self.summary
@@ -148,8 +194,9 @@ class Batch:
             self.in_flight.discard(item.sha256)
             return
         exc = task.exception()
+        pending: PendingWrite
         if exc is None:
-            call: tuple[Any, ...] = ("write_reply", work, task.result(), started, elapsed_ms)
+            pending = partial(self.writer.write_reply, work, task.result(), started, elapsed_ms)
         else:
             if isinstance(exc, ExtractionError):
                 failure = Failure.of(exc)
@@ -159,18 +206,18 @@ class Batch:
                     self.stop()
             else:  # a backend bug must not take the batch down: record it like any failure
                 failure = Failure(f"unexpected {type(exc).__name__}: {exc}")
-            call = ("write_failure", work, started, elapsed_ms, failure)
+            pending = partial(self.writer.write_failure, work, started, elapsed_ms, failure)
         # Hand the write over and take the next article at once: replies arrive in bursts
         # and the single writer would otherwise hold up up to `concurrency` requests. The
         # slots bound how many finished replies may wait for the writer (memory).
         await self.write_slots.acquire()
-        write = asyncio.ensure_future(self.write(work, call))
+        write = asyncio.ensure_future(self.write(work, pending))
         self.writes.add(write)
         write.add_done_callback(self.writes.discard)
 
-    async def write(self, work: Work, call: tuple[Any, ...]) -> None:
+    async def write(self, work: Work, pending: PendingWrite) -> None:
         try:
-            outcome: Outcome = await self.db_side.call(*call)
+            outcome = await pending()
         except Exception as exc:
             self.failed_write(exc)
         else:
@@ -201,10 +248,12 @@ class Batch:
         if self.stopping:
             return
         self.stopping = True
+        self.reader.stop()
         for task in list(self.requests):
             task.cancel()
 
     async def run(self) -> ExtractSummary:
+        self.reader.start()
         workers = [asyncio.ensure_future(self.work()) for _ in range(self.concurrency)]
         producer = asyncio.ensure_future(self.produce())
         try:
@@ -221,9 +270,8 @@ class Batch:
             await self._shutdown(producer, workers)
             raise
         finally:
-            # Interrupted: every write has drained, so a database side still busy is only
-            # reading inputs (a slow download): it is ended, not waited for.
-            self.db_side.close(abandon=self.summary.interrupted)
+            self.reader.stop()
+            await self.writer.aclose()
         if self.error is not None:
             raise self.error
         return self.summary
@@ -264,29 +312,41 @@ async def run_extraction(
     concurrency: int | None = None,
     observer: ExtractObserver | None = None,
     db_process: bool | None = None,
+    modes: BatchModeStore | None = None,
 ) -> ExtractSummary:
     """Extract claims for every article in `paths` with `backend`; see the module doc.
 
     `db_process`: do the database side in a separate process (default: yes, except for
-    in-memory SQLite); False keeps it on a thread of this process.
+    in-memory SQLite); False keeps it on a thread of this process. `modes`: the backend's
+    mode store, if it is a BatchModeStore: what the backend learns is written by this
+    batch's writer.
     """
     limit = max(1, concurrency or settings.concurrency)
     items = tuple(paths)
     stdin = None
-    if "-" in items:  # read here: a child process has no stdin
+    if "-" in items:  # read up front: the reader thread must not hold the terminal
         stdin = sys.stdin.buffer.read(settings.max_file_bytes + 1)
+    reader = InputReader(
+        items,
+        max_bytes=settings.max_file_bytes,
+        stdin=stdin,
+        capacity=4 * READ_AHEAD,
+        fetch_timeout=settings.fetch_timeout,
+    )
     config = StoreConfig(
         database_url=db.url,
         target=settings.target,
-        max_file_bytes=settings.max_file_bytes,
         provenance=Provenance.of(backend),
         force=force,
         batch_started=utcnow(),
-        paths=items,
-        stdin=stdin,
-        fetch_timeout=settings.fetch_timeout,
     )
     process = process_by_default(db.url) if db_process is None else db_process
-    db_side = DbSide(config, db, process=process)
-    batch = Batch(db_side, backend, settings.target, limit, observer or ExtractObserver())
-    return await batch.run()
+    writer = Writer(config, db, process=process)
+    if modes is not None:
+        modes.attach(writer)
+    batch = Batch(reader, writer, backend, settings.target, limit, observer or ExtractObserver())
+    try:
+        return await batch.run()
+    finally:
+        if modes is not None:
+            modes.attach(None)

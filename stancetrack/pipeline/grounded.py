@@ -1,11 +1,12 @@
 """From a reply to the claims to store: THE one path, for `extract`, `import-gold`, `eval`.
 
 `claims_from_reply` grounds each claim's quote in the article (exact, normalised, fuzzy:
-`grounding.py`; a speaker's repeats of a quote take its next occurrences), resolves its
-actor in the article's context, and keeps one claim per span and actor; what cannot be
-grounded or stored (db/limits.py) becomes a rejection saying why. `extract` stores its
-result, `import-gold` stores it for gold replies, and `eval` scores it, so eval measures
-exactly what extract would store.
+`grounding.py`; a speaker's repeats of a quote take its next occurrences), locates its
+speaker's mention and how it ties to the quote (`speaker_evidence.py`: cue, nearby or
+absent), resolves its actor in the article's context, and keeps one claim per span and
+actor; what cannot be grounded or stored (db/limits.py) becomes a rejection saying why.
+`extract` stores its result, `import-gold` stores it for gold replies, and `eval` scores
+it, so eval measures exactly what extract would store.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any, Protocol, cast
 
 from sqlalchemy import Table
 
-from stancetrack import grounding
+from stancetrack import grounding, speaker_evidence
 from stancetrack.actors import fold
 from stancetrack.db import limits
 from stancetrack.db.models import Actor, Claim
@@ -29,13 +30,20 @@ _ACTORS = cast(Table, Actor.__table__)
 
 
 class Grounded:
-    """A claim proven from the text: the reply item and where its quote sits."""
+    """A claim proven from the text: the reply item, where its quote sits, and where (and
+    how firmly) the article names its speaker."""
 
-    __slots__ = ("claim", "span")
+    __slots__ = ("claim", "span", "speaker")
 
-    def __init__(self, claim: ReplyClaim, span: grounding.GroundedSpan) -> None:
+    def __init__(
+        self,
+        claim: ReplyClaim,
+        span: grounding.GroundedSpan,
+        speaker: speaker_evidence.SpeakerSpan,
+    ) -> None:
         self.claim = claim
         self.span = span
+        self.speaker = speaker
 
 
 def _rejection(claim: ReplyClaim, reason: str, detail: str) -> NewRejection:
@@ -67,6 +75,7 @@ def ground_reply(text: str, reply: BackendReply) -> tuple[list[Grounded], list[N
     A speaker's claims take distinct occurrences of a repeated quote, in reply order.
     """
     article = grounding.ArticleText(text)
+    speakers = speaker_evidence.ArticleSpeakers(article)
     found: list[Grounded] = []
     rejected: list[NewRejection] = []
     taken: dict[str, set[grounding.Span]] = {}  # by speaker (folded actor name)
@@ -83,7 +92,10 @@ def ground_reply(text: str, reply: BackendReply) -> tuple[list[Grounded], list[N
             rejected.append(_rejection(claim, result.reason, result.detail))
         else:
             spans.add((result.start, result.end))
-            found.append(Grounded(claim, result))
+            speaker = speakers.locate(
+                (result.start, result.end), claim.speaker, claim.actor, claim.actor_type.value
+            )
+            found.append(Grounded(claim, result, speaker))
     for item, reason in reply.invalid_items:
         rejected.append(
             NewRejection(
@@ -136,6 +148,9 @@ def claims_from_reply(
                 confidence=c.confidence,
                 rationale=c.rationale,
                 alignment=g.span.alignment,
+                speaker_start=g.speaker.start,
+                speaker_end=g.speaker.end,
+                speaker_evidence=g.speaker.evidence,
             )
         )
     return claims, rejected

@@ -100,10 +100,6 @@ class StoreConfig:
 
     database_url: str
     target: str
-    max_file_bytes: int
     provenance: Provenance
     force: bool
     batch_started: datetime
-    paths: tuple[str, ...]
-    stdin: bytes | None = None  # '-' is read by the main process (children have no stdin)
-    fetch_timeout: float = 30.0  # seconds per URL download, in total

@@ -8,41 +8,36 @@
 - One request per article across processes: an article is leased (db/repository/
   leases.py) before it is requested and released when its run is stored, so another
   `extract` on the same database skips it meanwhile.
+- A database error is its article's: recorded on a failed run, never the batch's end.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
-import itertools
-from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 
 from stancetrack import grounding
-from stancetrack.db import Database, limits
+from stancetrack.db import Database
 from stancetrack.db.limits import InvalidValue
-from stancetrack.db.models import Article, utcnow
+from stancetrack.db.models import utcnow
 from stancetrack.db.repository import leases
-from stancetrack.db.repository.articles import article_values, store_article
+from stancetrack.db.repository.articles import store_article
 from stancetrack.db.repository.extraction import (
     done_cache_keys,
     record_run,
+    set_endpoint_mode,
 )
-from stancetrack.errors import InputError
-from stancetrack.ingest import ArticleInput, iter_inputs
 from stancetrack.llm.base import BackendReply
 from stancetrack.pipeline.actor_ids import BatchActors
 from stancetrack.pipeline.grounded import claims_from_reply
-from stancetrack.pipeline.messages import BadInput, Failure, Outcome, Skip, StoreConfig, Work
+from stancetrack.pipeline.messages import Failure, Outcome, StoreConfig, Work
 
 # Raw replies beyond this are cut on the run record (with a marker): audit, not archive.
 MAX_RAW_CHARS = 1_000_000
-_ARTICLES = cast(Table, Article.__table__)
 
 
 def cache_key(text_sha256: str, prompt_sha256: str, model: str, target: str) -> str:
@@ -76,71 +71,42 @@ class Store:
             },
             **config.provenance.params,
         }
-        stdin = io.BytesIO(config.stdin) if config.stdin is not None else None
-        self._inputs: Iterator[ArticleInput | InputError] = iter_inputs(
-            config.paths,
-            max_bytes=config.max_file_bytes,
-            stdin=stdin,
-            fetch_timeout=config.fetch_timeout,
-        )
         self._actors = BatchActors()
         # Made here, in the process that runs the database side: its pid is the owner's.
         self.owner = leases.Owner()
 
-    # producer side
+    # skip check
 
-    def next_inputs(self, limit: int) -> list[Work | Skip | BadInput]:
-        """Read up to `limit` inputs and decide for each: work, skip, or an error.
+    def done_keys(self, keys: list[str]) -> set[str]:
+        """Which cache keys already have a successful run (a read-ahead's worth at once).
 
-        Reading ahead a few saves round trips to the database process; an empty list means
-        the inputs are exhausted. Nothing is written here: an article is stored in the
-        same transaction as its run, so a crash leaves no half-done article behind.
+        With `force`, only runs of this batch count: it re-extracts what was done before
+        it, not twice within it. Nothing is written here: an article is stored in the same
+        transaction as its run, so a crash leaves no half-done article behind.
         """
-        items = list(itertools.islice(self._inputs, limit))
-        out: list[Work | Skip | BadInput] = []
-        wanted: dict[int, str] = {}  # index in `out` -> cache key, for storable articles
-        for item in items:
-            if isinstance(item, InputError):
-                out.append(BadInput(item.source, item.reason))
-                continue
-            invalid = limits.problems(_ARTICLES, article_values(item))
-            if invalid:  # refused before it costs a request: it could not be stored
-                out.append(BadInput(item.source, "; ".join(invalid)))
-                continue
-            key = cache_key(
-                item.sha256, self.backend.prompt.sha256, self.backend.model, self.target
-            )
-            wanted[len(out)] = key
-            out.append(Work(item, key))
-        if wanted:
-            held, done = self._claim(set(wanted.values()))
-            for index, key in wanted.items():
-                work = out[index]
-                assert isinstance(work, Work)
-                if key in done or key not in held:  # done, or in flight in another process
-                    out[index] = Skip(work.item.sha256)
-        return out
+        since = self.batch_started if self.force else None
+        with self.db.sessions() as session:
+            return done_cache_keys(session, keys, since=since)
 
-    def _claim(self, keys: set[str]) -> tuple[set[str], set[str]]:
+    def claim_keys(self, keys: list[str]) -> tuple[set[str], set[str]]:
         """Lease these keys, then see which are done: (held, done); done ones released.
 
         The lease comes first: a process that finishes an article commits its run and
-        gives its lease up in one transaction, so whoever leases next sees the run.
+        gives its lease up in one transaction, so whoever leases next sees the run. A key
+        not held is in flight in another process: the batch skips it.
         """
-        held = keys  # if leasing keeps failing: request anyway (stored once regardless)
+        unique = set(keys)
+        held = unique  # if leasing keeps failing: request anyway (stored once regardless)
         for _attempt in range(3):
             try:
                 with self.db.session() as session:
-                    held = leases.take(session, keys, self.owner)
+                    held = leases.take(session, unique, self.owner)
                 break
             except DBAPIError:  # a deadlock or a lost connection: the transaction is gone
                 continue
-        # --force re-extracts what was done before this batch, not twice within it.
-        since = self.batch_started if self.force else None
-        with self.db.sessions() as session:
-            done = done_cache_keys(session, held, since=since) if held else set()
+        done = self.done_keys(sorted(held)) if held else set()
         if done:
-            with self.db.session() as session:
+            with contextlib.suppress(SQLAlchemyError), self.db.session() as session:
                 leases.release(session, done, self.owner)
         return held, done
 
@@ -151,6 +117,11 @@ class Store:
         """
         with contextlib.suppress(SQLAlchemyError), self.db.session() as session:
             leases.release_all(session, self.owner)
+
+    def remember_mode(self, endpoint: str, model: str, mode: str) -> None:
+        """Keep the structured-output mode that worked (read by later runs' mode stores)."""
+        with self.db.session() as session:
+            set_endpoint_mode(session, endpoint, model, mode)
 
     # writer side
 

@@ -1,26 +1,41 @@
-"""Where the database side runs: one worker, by default in its own process.
+"""The one writer of a database during a batch: a typed seam to `Store` on one worker.
 
-One writer: every database call runs on one worker, by default a separate process (so
-SQLAlchemy and grounding use the second core instead of competing with the HTTP client
-for the GIL; see BENCHMARKS.md), else a thread. SQLite never sees two writers.
+Every database call of `extract` runs on one worker, by default a separate process (so
+SQLAlchemy, grounding and actor resolution use the second core instead of competing with the
+HTTP client for the GIL; see BENCHMARKS.md), else a thread. SQLite never sees two writers:
+the remembered structured-output mode is written here too (pipeline/modes.py), and reading
+inputs, which may wait on a URL, happens in the main process (pipeline/reading.py).
+
+The seam is typed: each operation is a method of `Writer`, which hands the `Store` method
+itself, with arguments mypy checks against its signature, to the worker (see
+docs/ARCHITECTURE.md, "One writer").
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from typing import Any
+from datetime import datetime
+from functools import partial
+from typing import Concatenate, ParamSpec, TypeVar
 
 from stancetrack.db import Database
-from stancetrack.ingest.fetch import cancelling
-from stancetrack.pipeline.messages import StoreConfig
+from stancetrack.llm.base import BackendReply
+from stancetrack.pipeline.messages import Failure, Outcome, StoreConfig, Work
 from stancetrack.pipeline.storing import Store
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+log = logging.getLogger("stancetrack.pipeline")
 
 _PROCESS_STORE: Store | None = None
 
@@ -42,8 +57,6 @@ def _exit_with_parent() -> None:
     An open transaction is then rolled back by the database: the article stays unfinished
     and the next batch requests it again.
     """
-    import threading
-
     parent = os.getppid()
 
     def watch() -> None:
@@ -54,70 +67,92 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="stancetrack-parent-watch", daemon=True).start()
 
 
-def _call_store(method: str, *args: Any) -> Any:
+def _in_process(
+    operation: Callable[Concatenate[Store, P], R], *args: P.args, **kwargs: P.kwargs
+) -> R:
+    """Run a Store operation on the database process's Store (pickled over as a reference)."""
     assert _PROCESS_STORE is not None
-    return getattr(_PROCESS_STORE, method)(*args)
+    return operation(_PROCESS_STORE, *args, **kwargs)
 
 
-class DbSide:
-    """Runs `Store` methods one at a time, off the event loop.
+class Writer:
+    """Runs `Store` operations one at a time, off the event loop; one per database.
 
-    In a separate process by default: reading, storing, grounding and actor resolution
-    then use the second core instead of competing with the HTTP client for the GIL (see
-    BENCHMARKS.md). In a thread for in-memory SQLite (a child cannot see it) or when asked.
+    In a separate process by default; in a thread for in-memory SQLite (a child cannot see
+    it) or when asked.
     """
 
     def __init__(self, config: StoreConfig, db: Database, *, process: bool) -> None:
         self.process = process
-        self.store: Store | None = None
-        self.pool: Executor
+        self._store: Store | None = None
+        self._pool: Executor
+        self._background: set[asyncio.Task[None]] = set()
         if process:
             fork = sys.platform == "linux"
             context = multiprocessing.get_context("fork" if fork else "spawn")
-            self.pool = ProcessPoolExecutor(
+            self._pool = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=context,
                 initializer=_start_store,
                 initargs=(config, db if fork else None),
             )
         else:
-            self.store = Store(config, db)
-            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stancetrack-db")
+            self._store = Store(config, db)
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stancetrack-db")
 
-    async def call(self, method: str, *args: Any) -> Any:
+    async def _run(
+        self, operation: Callable[Concatenate[Store, P], R], *args: P.args, **kwargs: P.kwargs
+    ) -> R:
         loop = asyncio.get_running_loop()
-        if self.store is not None:
-            return await loop.run_in_executor(self.pool, getattr(self.store, method), *args)
-        return await loop.run_in_executor(self.pool, _call_store, method, *args)
+        if self._store is not None:
+            call = partial(operation, self._store, *args, **kwargs)
+            return await loop.run_in_executor(self._pool, call)
+        remote = partial(_in_process, operation, *args, **kwargs)
+        return await loop.run_in_executor(self._pool, remote)
 
-    def close(self, *, abandon: bool = False) -> None:
-        """Wait for the worker, or with `abandon` (Ctrl-C) end what it is doing now.
+    # one method per operation
 
-        Only ever abandoned once every write has finished: what remains is reading inputs,
-        which is safe to cut (a download in a thread is cancelled, a process terminated).
-        """
-        if not abandon:
-            with contextlib.suppress(RuntimeError):  # a broken pool: the leases expire
-                if self.store is not None:
-                    self.pool.submit(self.store.release_leases)
-                else:
-                    self.pool.submit(_call_store, "release_leases")
-            self.pool.shutdown(wait=True)
-            return
-        if self.store is not None:
-            with cancelling():  # the reading thread's download ends within its poll interval
-                self.pool.shutdown(wait=True, cancel_futures=True)
-            self.store.release_leases()
-            return
-        # A terminated process's leases are taken over at once by the next run on this
-        # host (its pid is gone), elsewhere when they expire.
-        # The executor's worker processes (no public accessor): terminate, then reap.
-        workers = list(getattr(self.pool, "_processes", {}).values())
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.join(timeout=5)
+    async def done_keys(self, keys: list[str]) -> set[str]:
+        return await self._run(Store.done_keys, keys)
+
+    async def claim_keys(self, keys: list[str]) -> tuple[set[str], set[str]]:
+        return await self._run(Store.claim_keys, keys)
+
+    async def write_reply(
+        self, work: Work, reply: BackendReply, started: datetime, elapsed_ms: float
+    ) -> Outcome:
+        return await self._run(Store.write_reply, work, reply, started, elapsed_ms)
+
+    async def write_failure(
+        self, work: Work, started: datetime, elapsed_ms: float, failure: Failure
+    ) -> Outcome:
+        return await self._run(Store.write_failure, work, started, elapsed_ms, failure)
+
+    async def remember_mode(self, endpoint: str, model: str, mode: str) -> None:
+        await self._run(Store.remember_mode, endpoint, model, mode)
+
+    def remember_mode_soon(self, endpoint: str, model: str, mode: str) -> None:
+        """`remember_mode` from synchronous code on the event loop (a ModeStore's `set`):
+        queued behind the writes already handed over; `aclose` waits for it."""
+        task = asyncio.ensure_future(self.remember_mode(endpoint, model, mode))
+        self._background.add(task)
+        task.add_done_callback(self._settled)
+
+    def _settled(self, task: asyncio.Task[None]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # Only a hint for later runs: the batch goes on without it.
+            log.warning("could not remember the output mode: %s", task.exception())
+
+    async def aclose(self) -> None:
+        """Finish what was handed over, then stop the worker."""
+        while self._background:
+            await asyncio.wait(set(self._background))
+        try:  # best effort: leases not given up expire (db/repository/leases.py)
+            await self._run(Store.release_leases)
+        except Exception as exc:  # e.g. a broken worker process
+            log.warning("could not release the batch's leases: %s", exc)
+        self._pool.shutdown(wait=True)
 
 
 def process_by_default(url: str) -> bool:

@@ -19,10 +19,13 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from stancetrack.db.models import Actor, ActorAlias, ActorStanceCount, Article, Claim, Run
+from stancetrack.db.repository.paging import DatedKey, after_dated
 from stancetrack.schemas import STANCES
 from stancetrack.settings import DEFAULT_TARGET
 
 STANCE_NAMES = STANCES  # the schema's vocabulary, in its order
+# A claim whose speaker the article does not name near the quote (speaker_evidence.py).
+ABSENT = "absent"
 
 # Any SELECT, whatever its columns (SQLAlchemy 2.1 types Select by its column tuple).
 AnySelect = Select[*tuple[Any, ...]]
@@ -64,9 +67,19 @@ class ClaimRow:
     stance: str
     confidence: float
     target: str
+    speaker_start: int | None = None
+    speaker_end: int | None = None
+    speaker_evidence: str = "unknown"
+    run_id: int = 0  # the run that stored it (links, not part of the `claims` JSON)
+
+    @property
+    def unverified(self) -> bool:
+        """The article does not name the speaker near the quote (see speaker_evidence.py)."""
+        return self.speaker_evidence == "absent"
 
     def as_json(self) -> dict[str, Any]:
-        """DESIGN's `claims` object, field for field (v2 adds `target` and `outlet`)."""
+        """DESIGN's `claims` object, field for field (v2 adds `target`, `outlet` and where
+        the speaker is named: `speaker_start`, `speaker_end`, `speaker_evidence`)."""
         return {
             "id": self.id,
             "target": self.target,
@@ -81,7 +94,15 @@ class ClaimRow:
             "attribution": self.attribution,
             "stance": self.stance,
             "confidence": self.confidence,
+            "speaker_start": self.speaker_start,
+            "speaker_end": self.speaker_end,
+            "speaker_evidence": self.speaker_evidence,
         }
+
+    @property
+    def key(self) -> DatedKey:
+        """This claim's place in reading order: where the next page starts."""
+        return DatedKey(self.article.published, (self.article.id, self.start, self.id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +118,9 @@ class ClaimFilter:
     until: date | None = None
     search: str | None = None
     limit: int | None = None
+    outlets: Sequence[str] = ()  # articles' registrable domains
+    # Only claims after this place in reading order (the cursor of a paged read).
+    after: DatedKey | None = None
 
 
 def _article_ref(
@@ -113,6 +137,8 @@ def _filtered(stmt: AnySelect, flt: ClaimFilter) -> AnySelect:
         stmt = stmt.where(Claim.article_id.in_(list(flt.article_ids)))
     if flt.stances:
         stmt = stmt.where(Claim.stance.in_(list(flt.stances)))
+    if flt.outlets:
+        stmt = stmt.where(Article.outlet.in_(list(flt.outlets)))
     if flt.since is not None:
         stmt = stmt.where(Article.published >= flt.since)
     if flt.until is not None:
@@ -124,6 +150,10 @@ def _filtered(stmt: AnySelect, flt: ClaimFilter) -> AnySelect:
                 func.lower(Claim.claim).contains(needle, autoescape=True),
                 func.lower(Claim.quote).contains(needle, autoescape=True),
             )
+        )
+    if flt.after is not None:
+        stmt = stmt.where(
+            after_dated(Article.published, (Claim.article_id, Claim.start, Claim.id), flt.after)
         )
     return stmt
 
@@ -157,6 +187,10 @@ def _claims_select(flt: ClaimFilter) -> AnySelect:
             Claim.confidence,
             Claim.target,
             Article.outlet,
+            Claim.speaker_start,
+            Claim.speaker_end,
+            Claim.speaker_evidence,
+            Claim.run_id,
         )
         .join(Article, Article.id == Claim.article_id)
         .join(Actor, Actor.id == Claim.actor_id)
@@ -182,6 +216,10 @@ def _row(r: Sequence[Any]) -> ClaimRow:
         stance=r[13],
         confidence=float(r[14]),
         target=r[15],
+        speaker_start=r[17],
+        speaker_end=r[18],
+        speaker_evidence=r[19],
+        run_id=r[20],
     )
 
 
@@ -216,6 +254,9 @@ EXPORT_COLUMNS = (
     "backend",
     "model",
     "prompt_version",
+    "speaker_start",
+    "speaker_end",
+    "speaker_evidence",
 )
 
 
@@ -251,6 +292,9 @@ def iter_export_rows(
             Run.backend,
             Run.model,
             Run.prompt_version,
+            Claim.speaker_start,
+            Claim.speaker_end,
+            Claim.speaker_evidence,
         )
         .join(Article, Article.id == Claim.article_id)
         .join(Actor, Actor.id == Claim.actor_id)
@@ -304,11 +348,14 @@ def stance_counts(
     target: str = DEFAULT_TARGET,
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
+    verified_only: bool = False,
 ) -> dict[int, Counts]:
-    """{actor_id: Counts} over the selected claims of `target`.
+    """{actor_id: Counts} over the selected claims of `target` (with `verified_only`, not
+    those whose speaker the article does not name near the quote: evidence `absent`).
 
     Over all articles this reads the trigger-maintained `actor_stance_counts` (a few rows
-    per actor); within given articles it groups their claims (article index).
+    per actor) less the absent claims (ix_claims_target_speaker_evidence); within given
+    articles it groups their claims (article index).
     """
     if not article_ids:
         # One row per actor, pivoted in SQL: 4x fewer rows to carry into Python.
@@ -323,9 +370,23 @@ def stance_counts(
         )
         if actor_ids:
             summary = summary.where(ActorStanceCount.actor_id.in_(list(actor_ids)))
+        unverified: dict[int, Counts] = defaultdict(Counts)
+        if verified_only:
+            absent = (
+                select(Claim.actor_id, Claim.stance, func.count())
+                .where(Claim.target == target, Claim.speaker_evidence == ABSENT)
+                .group_by(Claim.actor_id, Claim.stance)
+            )
+            if actor_ids:
+                absent = absent.where(Claim.actor_id.in_(list(actor_ids)))
+            for actor_id, stance, n in session.execute(absent):
+                unverified[actor_id].add(stance, n)
         totals: dict[int, Counts] = {}
         for actor_id, *numbers in session.execute(summary):
             counts = Counts(dict(zip(STANCES, (int(n or 0) for n in numbers), strict=True)))
+            if actor_id in unverified:
+                for stance, n in unverified[actor_id].by_stance.items():
+                    counts.add(stance, -n)
             if counts.total:
                 totals[actor_id] = counts
         return totals
@@ -334,10 +395,31 @@ def stance_counts(
         .where(Claim.target == target)
         .group_by(Claim.actor_id, Claim.stance)
     )
+    if verified_only:
+        stmt = stmt.where(Claim.speaker_evidence != ABSENT)
     if actor_ids:
         stmt = stmt.where(Claim.actor_id.in_(list(actor_ids)))
     if article_ids:
         stmt = stmt.where(Claim.article_id.in_(list(article_ids)))
+    out: dict[int, Counts] = defaultdict(Counts)
+    for actor_id, stance, n in session.execute(stmt):
+        out[actor_id].add(stance, n)
+    return dict(out)
+
+
+def filtered_stance_counts(
+    session: Session, flt: ClaimFilter, *, verified_only: bool = False
+) -> dict[int, Counts]:
+    """{actor_id: Counts} over the claims a filter selects (dates, text...): a GROUP BY over
+    those claims, for when the kept per-actor totals cannot answer (see `stance_counts`)."""
+    stmt = _filtered(
+        select(Claim.actor_id, Claim.stance, func.count())
+        .join(Article, Article.id == Claim.article_id)
+        .group_by(Claim.actor_id, Claim.stance),
+        flt,
+    )
+    if verified_only:
+        stmt = stmt.where(Claim.speaker_evidence != ABSENT)
     out: dict[int, Counts] = defaultdict(Counts)
     for actor_id, stance, n in session.execute(stmt):
         out[actor_id].add(stance, n)
@@ -350,6 +432,7 @@ def stance_counts_by_article(
     target: str = DEFAULT_TARGET,
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
+    verified_only: bool = False,
 ) -> dict[tuple[int, int], Counts]:
     """{(actor_id, article_id): Counts}: the cells of the actor x article matrix."""
     stmt = (
@@ -357,6 +440,8 @@ def stance_counts_by_article(
         .where(Claim.target == target)
         .group_by(Claim.actor_id, Claim.article_id, Claim.stance)
     )
+    if verified_only:
+        stmt = stmt.where(Claim.speaker_evidence != ABSENT)
     if actor_ids:
         stmt = stmt.where(Claim.actor_id.in_(list(actor_ids)))
     if article_ids:
@@ -373,6 +458,7 @@ def stance_counts_by_outlet(
     target: str = DEFAULT_TARGET,
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
+    verified_only: bool = False,
 ) -> dict[tuple[int, str | None], Counts]:
     """{(actor_id, outlet): Counts}: claims per actor and outlet (None: articles without URL)."""
     stmt = (
@@ -381,6 +467,8 @@ def stance_counts_by_outlet(
         .where(Claim.target == target)
         .group_by(Claim.actor_id, Article.outlet, Claim.stance)
     )
+    if verified_only:
+        stmt = stmt.where(Claim.speaker_evidence != ABSENT)
     if actor_ids:
         stmt = stmt.where(Claim.actor_id.in_(list(actor_ids)))
     if article_ids:
@@ -407,6 +495,7 @@ def strongest_claims(
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
     by_article: bool = False,
+    verified_only: bool = False,
 ) -> dict[tuple[int, int | None, str], ClaimRow]:
     """The most confident claim per (actor, article or None, stance): a cell's evidence.
 
@@ -422,10 +511,13 @@ def strongest_claims(
         )
         .label("rank")
     )
-    ranked = _filtered(
+    candidates = _filtered(
         select(Claim.id.label("claim_id"), rank).join(Article, Article.id == Claim.article_id),
         flt,
-    ).subquery()
+    )
+    if verified_only:
+        candidates = candidates.where(Claim.speaker_evidence != ABSENT)
+    ranked = candidates.subquery()
     top = select(ranked.c.claim_id).where(ranked.c.rank == 1)
     stmt = (
         _claims_select(ClaimFilter(target=target))
@@ -453,6 +545,14 @@ class ActorSummary:
     claims: int = 0
     articles: int = 0
     counts: Counts = field(default_factory=Counts)
+
+
+def actor_ids_page(session: Session, *, after: str | None, limit: int) -> list[int]:
+    """The ids of up to `limit` actors after the name `after`, in name order (unique index)."""
+    stmt = select(Actor.id).order_by(Actor.name).limit(limit)
+    if after is not None:
+        stmt = stmt.where(Actor.name > after)
+    return list(session.scalars(stmt))
 
 
 def actor_summaries(

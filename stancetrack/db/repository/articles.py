@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from stancetrack.db.limits import check
 from stancetrack.db.models import Article, Claim
+from stancetrack.db.repository.paging import DatedKey, after_dated
 from stancetrack.errors import AmbiguousError, NotFoundError
 from stancetrack.ingest import ArticleInput, read_file
 from stancetrack.ingest.outlets import outlet_of
@@ -109,15 +110,32 @@ class ArticleRow:
             "claims": self.claims,
         }
 
+    @property
+    def key(self) -> DatedKey:
+        return DatedKey(self.published, (self.id,))
 
-def list_articles(session: Session, *, target: str = DEFAULT_TARGET) -> list[ArticleRow]:
-    """Every stored article with its number of claims toward `target`."""
-    counts = (
-        select(Claim.article_id, func.count().label("n"))
-        .where(Claim.target == target)
-        .group_by(Claim.article_id)
-        .subquery()
-    )
+
+def list_articles(
+    session: Session,
+    *,
+    target: str = DEFAULT_TARGET,
+    after: DatedKey | None = None,
+    limit: int | None = None,
+) -> list[ArticleRow]:
+    """Stored articles, oldest first (undated last), with their number of claims toward
+    `target`; a page of them with `after` (keyset) and `limit`."""
+    page = select(Article.id)
+    if after is not None:
+        page = page.where(after_dated(Article.published, (Article.id,), after))
+    if limit is not None:  # the page's ids first (published index), then count their claims
+        page = page.order_by(Article.published.is_(None), Article.published, Article.id).limit(
+            limit
+        )
+    ids = page.scalar_subquery() if limit is not None else None
+    counted = select(Claim.article_id, func.count().label("n")).where(Claim.target == target)
+    if ids is not None:
+        counted = counted.where(Claim.article_id.in_(ids))
+    counts = counted.group_by(Claim.article_id).subquery()
     stmt = (
         select(
             Article.id,
@@ -132,21 +150,48 @@ def list_articles(session: Session, *, target: str = DEFAULT_TARGET) -> list[Art
         .outerjoin(counts, counts.c.article_id == Article.id)
         .order_by(Article.published.is_(None), Article.published, Article.id)
     )
+    if after is not None:
+        stmt = stmt.where(after_dated(Article.published, (Article.id,), after))
+    if limit is not None:
+        stmt = stmt.limit(limit)
     return [ArticleRow(*row) for row in session.execute(stmt)]
 
 
-def find_article(session: Session, ref: str) -> Article:
+def article_row(session: Session, article_id: int, *, target: str) -> ArticleRow | None:
+    """One article as `list_articles` lists it."""
+    n = select(func.count()).where(Claim.article_id == article_id, Claim.target == target)
+    stmt = select(
+        Article.id,
+        Article.title,
+        Article.url,
+        Article.published,
+        Article.sha256,
+        Article.source,
+        n.scalar_subquery(),
+        Article.outlet,
+    ).where(Article.id == article_id)
+    row = session.execute(stmt).first()
+    return ArticleRow(*row) if row is not None else None
+
+
+def find_article(session: Session, ref: str, *, local_paths: bool = True) -> Article:
     """Resolve REF: an id, a unique sha256 prefix (4+ hex digits), a source path or a URL.
 
     A path that was stored under another name still resolves when its text is stored.
+    `local_paths=False` (the HTTP API) never looks at the filesystem: a remote caller's REF
+    must not make the server read its files.
     """
     ref = ref.strip()
-    if ref.isdigit():
+    if ref.isdigit() and len(ref) < 19:  # beyond any id: a 64-bit parameter would overflow
         found = session.get(Article, int(ref))
         if found is not None:
             return found
-    path = Path(ref).expanduser()
-    is_file = path.is_file()
+    path = Path(ref)
+    try:
+        path = path.expanduser() if local_paths else path
+        is_file = local_paths and path.is_file()
+    except (RuntimeError, OSError, ValueError):  # '~nobody', a name too long, a NUL
+        is_file = False
     candidates = [ref, str(path), str(path.resolve())] if is_file else [ref]
     found = session.scalar(
         select(Article)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select
+from sqlalchemy import Table, bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -53,6 +53,10 @@ class NewClaim:
     confidence: float
     rationale: str
     alignment: str
+    # Where the article names the speaker and how that ties to the quote (speaker_evidence).
+    speaker_start: int | None = None
+    speaker_end: int | None = None
+    speaker_evidence: str = "absent"
 
 
 @dataclass(slots=True)
@@ -129,6 +133,9 @@ def record_run(
                     "confidence": c.confidence,
                     "rationale": c.rationale,
                     "alignment": c.alignment,
+                    "speaker_start": c.speaker_start,
+                    "speaker_end": c.speaker_end,
+                    "speaker_evidence": c.speaker_evidence,
                     "created_at": now,
                 }
                 for c in claims
@@ -200,9 +207,13 @@ def list_runs(
     status: str | None = None,
     target: str | None = None,
     limit: int | None = None,
+    before_id: int | None = None,
 ) -> list[tuple[Run, Article]]:
-    """Runs, newest first, with their article (of one target, or of all: runs are audit)."""
+    """Runs, newest first, with their article (of one target, or of all: runs are audit);
+    `before_id` starts after that run (the keyset of a paged read)."""
     stmt = select(Run, Article).join(Article, Article.id == Run.article_id)
+    if before_id is not None:
+        stmt = stmt.where(Run.id < before_id)
     if article_id is not None:
         stmt = stmt.where(Run.article_id == article_id)
     if status is not None:
@@ -213,6 +224,26 @@ def list_runs(
     if limit is not None:
         stmt = stmt.limit(limit)
     return [(row[0], row[1]) for row in session.execute(stmt)]
+
+
+def run_speaker_evidence(session: Session, run_id: int) -> tuple[dict[str, int], list[Claim]]:
+    """The run's stored claims counted by speaker evidence, and those whose speaker is
+    `absent` (kept but flagged: the article does not name the speaker near the quote)."""
+    counts: dict[str, int] = dict.fromkeys(("cue", "nearby", "absent"), 0)
+    for evidence, n in session.execute(
+        select(Claim.speaker_evidence, func.count())
+        .where(Claim.run_id == run_id)
+        .group_by(Claim.speaker_evidence)
+    ):
+        counts[evidence] = n
+    absent = list(
+        session.scalars(
+            select(Claim)
+            .where(Claim.run_id == run_id, Claim.speaker_evidence == "absent")
+            .order_by(Claim.start, Claim.id)
+        )
+    )
+    return counts, absent
 
 
 def get_run(session: Session, run_id: int) -> tuple[Run, Article, list[RejectedClaim]] | None:

@@ -1,0 +1,207 @@
+"""The JSON API under /api/: each endpoint is one answer of stancetrack.analysis.answers,
+the same JSON as the CLI's --format json (lists wrapped as {"items", "next"} pages)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from stancetrack.analysis import answers
+from stancetrack.db.repository.articles import article_row, store_article
+from stancetrack.errors import InputError, UsageError
+from stancetrack.ingest.readers import ArticleInput, parse_bytes
+from stancetrack.service import schemas
+from stancetrack.service.deps import SessionDep, StateDep, TargetDep, require_token
+from stancetrack.service.jobs import QueueFullError
+from stancetrack.stances import Stance
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+LIMIT_MAX = 1000
+Limit = Annotated[int | None, Query(ge=1, le=LIMIT_MAX, description="Page size.")]
+Cursor = Annotated[
+    str | None, Query(max_length=200, description="The `next` of the previous page.")
+]
+Ref = Annotated[str, Query(min_length=1, max_length=2000, description="Article REF.")]
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": schemas.ErrorOut, "description": "Bad query (unknown name, bad cursor)"},
+    404: {"model": schemas.ErrorOut, "description": "No such actor or article"},
+    422: {"model": schemas.ErrorOut, "description": "Invalid parameter"},
+}
+
+
+def _json(data: object, status: int = 200) -> JSONResponse:
+    return JSONResponse(data, status_code=status)
+
+
+@router.get("/articles", response_model=schemas.ArticlesPage, responses=ERRORS)
+def get_articles(
+    session: SessionDep, target: TargetDep, limit: Limit = None, cursor: Cursor = None
+) -> JSONResponse:
+    """Stored articles, oldest first, with their claim counts toward the target."""
+    page = answers.articles_answer(session, target=target, limit=limit, cursor=cursor)
+    return _json(page.as_json())
+
+
+@router.get("/claims", response_model=schemas.ClaimsPage, responses=ERRORS)
+def get_claims(
+    session: SessionDep,
+    target: TargetDep,
+    actor: Annotated[list[str] | None, Query(description="Actor NAME; repeatable.")] = None,
+    article: Annotated[list[str] | None, Query(description="Article REF; repeatable.")] = None,
+    stance: Annotated[list[Stance] | None, Query()] = None,
+    since: date | None = None,
+    until: date | None = None,
+    q: Annotated[str | None, Query(max_length=500, description="Text in claim or quote.")] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> JSONResponse:
+    """One target's claims in reading order (date, article, offset), filtered and paged."""
+    query = answers.ClaimQuery(
+        target=target,
+        actors=actor or [],
+        articles=article or [],
+        stances=[s.value for s in stance or []],
+        since=since,
+        until=until,
+        search=q,
+        local_paths=False,
+    )
+    return _json(answers.claims_answer(session, query, limit=limit, cursor=cursor).as_json())
+
+
+@router.get("/actors", response_model=schemas.ActorsPage, responses=ERRORS)
+def get_actors(
+    session: SessionDep, target: TargetDep, limit: Limit = None, cursor: Cursor = None
+) -> JSONResponse:
+    """The actor registry in name order, with aliases and counts toward the target."""
+    page = answers.actors_answer(session, target=target, limit=limit, cursor=cursor)
+    return _json(page.as_json())
+
+
+@router.get("/compare", response_model=schemas.ComparePage, responses=ERRORS)
+def get_compare(
+    session: SessionDep,
+    target: TargetDep,
+    actor: Annotated[list[str] | None, Query(description="Actor NAME; repeatable.")] = None,
+    article: Annotated[list[str] | None, Query(description="Article REF; repeatable.")] = None,
+    by: Annotated[
+        Literal["actor", "article", "outlet"],
+        Query(description="Rows per actor, per actor and article, or per actor and outlet."),
+    ] = "actor",
+    evidence: bool = False,
+    include_unverified: Annotated[
+        bool, Query(description="Count claims whose speaker is not named near the quote.")
+    ] = False,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> JSONResponse:
+    """Claim counts per stance and the overall stance per actor (most claims first)."""
+    page = answers.compare_answer(
+        session,
+        target=target,
+        actors=actor or [],
+        articles=article or [],
+        by=by,
+        evidence=evidence,
+        include_unverified=include_unverified,
+        local_paths=False,
+        limit=limit,
+        cursor=cursor,
+    )
+    return _json(page.as_json())
+
+
+@router.get("/diff", response_model=schemas.DiffOut, responses=ERRORS)
+def get_diff(session: SessionDep, target: TargetDep, a: Ref, b: Ref) -> JSONResponse:
+    """How each actor's overall stance changed from article `a` to article `b`."""
+    return _json(answers.diff_answer(session, a, b, target=target, local_paths=False))
+
+
+@router.get("/timeline", response_model=schemas.TimelineOut, responses=ERRORS)
+def get_timeline(
+    session: SessionDep,
+    target: TargetDep,
+    actor: Annotated[str, Query(min_length=1, max_length=300, description="Actor NAME.")],
+) -> JSONResponse:
+    """An actor's overall stance article by article, oldest first, with evidence."""
+    return _json(answers.timeline_answer(session, actor, target=target))
+
+
+@router.get("/runs", response_model=schemas.RunsPage, responses=ERRORS)
+def get_runs(
+    session: SessionDep,
+    article: Annotated[str | None, Query(min_length=1, max_length=2000)] = None,
+    status: Annotated[str | None, Query(pattern="^(ok|failed)$")] = None,
+    target: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> JSONResponse:
+    """Extraction runs, newest first (of every target unless `target` is given)."""
+    page = answers.runs_answer(
+        session,
+        article=article,
+        status=status,
+        target=" ".join(target.split()) if target else None,
+        local_paths=False,
+        limit=limit,
+        cursor=cursor,
+    )
+    return _json(page.as_json())
+
+
+def _parse(body: schemas.ArticleIn) -> tuple[bytes, ArticleInput]:
+    record = {
+        "title": body.title,
+        "text": body.text,
+        "url": body.url,
+        "published": body.published.isoformat() if body.published else None,
+    }
+    data = json.dumps(record, ensure_ascii=False).encode()
+    items = list(parse_bytes("api", data, ".json"))
+    if len(items) != 1:
+        raise UsageError("the body must be one article")
+    item = items[0]
+    if isinstance(item, InputError):
+        raise UsageError(item.reason)
+    return data, item
+
+
+@router.post(
+    "/articles",
+    status_code=202,
+    response_model=schemas.Queued,
+    responses={
+        **ERRORS,
+        401: {"model": schemas.ErrorOut, "description": "No or wrong bearer token"},
+        413: {"model": schemas.ErrorOut, "description": "Body too large"},
+        503: {"model": schemas.ErrorOut, "description": "Extraction queue full"},
+    },
+    dependencies=[Depends(require_token)],
+)
+async def post_article(body: schemas.ArticleIn, state: StateDep) -> JSONResponse:
+    """Store an article and queue its extraction (configured backend); 202 with the article.
+
+    The run and its claims then appear under /api/runs and /api/claims.
+    """
+    data, item = _parse(body)
+
+    def store() -> dict[str, object]:
+        with state.database.session() as session:
+            article_id, _created = store_article(session, item)
+            session.flush()
+            row = article_row(session, article_id, target=state.settings.target)
+            assert row is not None
+            return row.as_json()
+
+    article = await run_in_threadpool(store)
+    try:
+        state.queue.put(data)
+    except QueueFullError as exc:
+        return _json({"error": str(exc)}, 503)
+    return _json({"article": article, "status": "queued"}, 202)

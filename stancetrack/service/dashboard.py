@@ -1,0 +1,244 @@
+"""The dashboard: server-rendered pages (Jinja2, autoescaped) over the same answers as the
+API, with local CSS and one small script (a strict CSP forbids anything inline or remote).
+
+Every stored string reaches the page through Jinja's escaping; the only pre-built markup is
+the report's highlighted text and timeline SVG (stancetrack.analysis.report), which escape
+every piece of text themselves.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from stancetrack.analysis import answers
+from stancetrack.analysis.compare import compare_by_article
+from stancetrack.analysis.report import highlight, timeline_svg
+from stancetrack.db.repository.actors import find_actor
+from stancetrack.db.repository.analysis import ClaimFilter, list_claims
+from stancetrack.db.repository.articles import find_article
+from stancetrack.db.repository.extraction import get_run, run_summary
+from stancetrack.errors import NotFoundError
+from stancetrack.schemas import STANCES
+from stancetrack.service.deps import SessionDep, TargetDep
+from stancetrack.stances import Overall, Stance
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+OVERALLS = [o.value for o in Overall]
+PAGE = 50  # rows per dashboard page
+
+
+def actor_url(name: str) -> str:
+    return "/actors/" + quote(name, safe="")
+
+
+def web_link(url: str | None) -> str | None:
+    """A stored URL fit for an href: http(s) only (never javascript: or data:)."""
+    return url if url and url.lower().startswith(("http://", "https://")) else None
+
+
+def page_url(path: str, **params: Any) -> str:
+    """A dashboard URL with the given (non-empty) query parameters."""
+    pairs = [
+        (k, v)
+        for k, vs in params.items()
+        for v in (vs if isinstance(vs, list) else [vs])
+        if v not in (None, "", [])
+    ]
+    return path + ("?" + urlencode(pairs) if pairs else "")
+
+
+templates.env.globals.update(
+    actor_url=actor_url, page_url=page_url, stances=STANCES, overalls=OVERALLS
+)
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    return render(request, "error.html", status, message=message, target=None)
+
+
+Day = Annotated[date | None, Query()]
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(
+    request: Request,
+    session: SessionDep,
+    target: TargetDep,
+    since: Day = None,
+    until: Day = None,
+    stance: Annotated[Overall | None, Query()] = None,
+    outlet: Annotated[str | None, Query(max_length=300)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = PAGE,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> HTMLResponse:
+    """Actors x stances: claim counts and the overall stance, most claims first."""
+    rows = answers.overview_rows(
+        session,
+        answers.ClaimQuery(
+            target=target,
+            since=since,
+            until=until,
+            outlets=[outlet.strip()] if outlet and outlet.strip() else [],
+            local_paths=False,
+        ),
+        overall=stance.value if stance else None,
+    ).items
+    start = int(cursor) if cursor and cursor.isdigit() else 0
+    shown = rows[start : start + limit]
+    nxt = str(start + limit) if start + limit < len(rows) else None
+    filters = {
+        "target": target,
+        "since": since,
+        "until": until,
+        "stance": stance,
+        "outlet": outlet,
+    }
+    return render(
+        request,
+        "overview.html",
+        rows=shown,
+        total=len(rows),
+        next=page_url("/", **filters, cursor=nxt) if nxt else None,
+        filters=filters,
+        target=target,
+    )
+
+
+@router.get("/actors/{name:path}", response_class=HTMLResponse)
+def actor_page(
+    request: Request,
+    session: SessionDep,
+    target: TargetDep,
+    name: str,
+    stance: Annotated[list[Stance] | None, Query()] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> HTMLResponse:
+    """One actor: the stance timeline as a chart, then the evidence claims, paged."""
+    actor = find_actor(session, name)
+    points = compare_by_article(session, target=target, actor_ids=[actor.id], evidence=True)
+    chart = Markup(timeline_svg(actor.name, points, width=720, link="/articles/{}".format))
+    query = answers.ClaimQuery(
+        target=target,
+        actors=[actor.name],
+        stances=[s.value for s in stance or []],
+        local_paths=False,
+    )
+    page = answers.claims_answer(session, query, limit=PAGE, cursor=cursor)
+    counts = answers.compare_answer(session, target=target, actors=[actor.name]).items
+    nxt = page_url(actor_url(actor.name), target=target, stance=stance, cursor=page.next)
+    return render(
+        request,
+        "actor.html",
+        actor=actor.name,
+        counts=counts[0] if counts else None,
+        chart=chart,
+        points=len(points),
+        claims=page.items,
+        next=nxt if page.next else None,
+        target=target,
+    )
+
+
+@router.get("/articles/{ref}", response_class=HTMLResponse)
+def article_page(
+    request: Request, session: SessionDep, target: TargetDep, ref: str
+) -> HTMLResponse:
+    """One article: its text with every claim's quote highlighted by stance."""
+    article = find_article(session, ref, local_paths=False)
+    rows = list_claims(session, ClaimFilter(target=target, article_ids=[article.id]))
+    body = Markup(highlight(article.text, rows))
+    return render(
+        request,
+        "article.html",
+        article=article,
+        body=body,
+        claims=rows,
+        target=target,
+        url=article.url
+        if (article.url or "").lower().startswith(("http://", "https://"))
+        else None,
+    )
+
+
+@router.get("/compare", response_class=HTMLResponse)
+def compare_page(
+    request: Request,
+    session: SessionDep,
+    target: TargetDep,
+    actor: Annotated[list[str] | None, Query()] = None,
+) -> HTMLResponse:
+    """Chosen actors side by side, with the strongest evidence for each."""
+    names = [a for a in actor or [] if a.strip()]
+    rows = (
+        answers.compare_answer(session, target=target, actors=names, evidence=True).items
+        if names
+        else []
+    )
+    return render(request, "compare.html", rows=rows, names=names, target=target)
+
+
+@router.get("/diff", response_class=HTMLResponse)
+def diff_page(
+    request: Request,
+    session: SessionDep,
+    target: TargetDep,
+    a: Annotated[str | None, Query(max_length=2000)] = None,
+    b: Annotated[str | None, Query(max_length=2000)] = None,
+) -> HTMLResponse:
+    """Two articles: each actor's overall stance in both, and the claims that changed."""
+    result = (
+        answers.diff_answer(session, a, b, target=target, local_paths=False) if a and b else None
+    )
+    return render(request, "diff.html", diff=result, a=a, b=b, target=target)
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    session: SessionDep,
+    target: TargetDep,
+    q: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> HTMLResponse:
+    """Claims whose text or quote contains `q`."""
+    page = (
+        answers.claims_answer(
+            session,
+            answers.ClaimQuery(target=target, search=q, local_paths=False),
+            limit=PAGE,
+            cursor=cursor,
+        )
+        if q
+        else answers.Page([])
+    )
+    nxt = page_url("/search", q=q, target=target, cursor=page.next) if page.next else None
+    return render(request, "search.html", q=q or "", claims=page.items, next=nxt, target=target)
+
+
+@router.get("/runs/{run_id}", response_class=HTMLResponse)
+def run_page(request: Request, session: SessionDep, run_id: int) -> HTMLResponse:
+    """One extraction run: provenance and the claims it rejected."""
+    found = get_run(session, run_id) if 0 < run_id < 2**63 else None
+    if found is None:
+        raise NotFoundError(f"no run with id {run_id}")
+    run, article, rejected = found
+    return render(
+        request,
+        "run.html",
+        run=run_summary(run, article),
+        rejected=rejected,
+        target=run.target,
+    )

@@ -1,0 +1,64 @@
+"""FastAPI dependencies: the server's state, a database session per request, the query's
+target, and the write guard (Bearer token, compared in constant time)."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+from sqlalchemy.orm import Session
+
+from stancetrack.errors import UsageError
+from stancetrack.service.state import TOKEN_VARIABLE, ServiceState
+from stancetrack.settings import one_spaced
+
+TARGET_MAX = 200  # the column's width (claims.target)
+
+
+class Unauthorized(Exception):
+    """A write without a valid token (401); the message never contains the token."""
+
+
+def get_state(request: Request) -> ServiceState:
+    state: ServiceState = request.app.state.service
+    return state
+
+
+StateDep = Annotated[ServiceState, Depends(get_state)]
+
+
+def get_session(state: StateDep) -> Iterator[Session]:
+    with state.database.session() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_target(
+    state: StateDep,
+    target: Annotated[
+        str | None,
+        Query(max_length=TARGET_MAX, description="Stance target (default: the configured one)."),
+    ] = None,
+) -> str:
+    if target is None:
+        return state.settings.target
+    cleaned = one_spaced(target)
+    if not cleaned:
+        raise UsageError("target must not be blank")
+    return cleaned
+
+
+TargetDep = Annotated[str, Depends(get_target)]
+
+
+def require_token(state: StateDep, authorization: Annotated[str | None, Header()] = None) -> None:
+    """Writes need `Authorization: Bearer $STANCETRACK_API_TOKEN`; refused when none is set."""
+    if state.token is None:
+        raise Unauthorized(f"writes are disabled: the server has no {TOKEN_VARIABLE}")
+    scheme, _, given = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), state.token):
+        raise Unauthorized("missing or wrong bearer token")

@@ -1,0 +1,345 @@
+"""The JSON API through a real uvicorn server on 127.0.0.1, on SQLite and PostgreSQL.
+
+Each answer is compared with the CLI's `--format json` for the same question (one code
+path); lists are walked page by page with their cursors; writes need the token; bad input
+gives JSON 4xx, never a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from service_site import EVIL_ACTOR, TOKEN, Site, running_site, site_database
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
+    folder = tmp_path_factory.mktemp("site")
+    with site_database(request.param, folder) as url, running_site(url) as served:
+        yield served
+
+
+def cli_json(cli: Any, args: list[str], db_url: str) -> Any:
+    result = cli([*args, "--db", db_url, "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def get(site: Site, path: str, **params: Any) -> Any:
+    with site.client() as client:
+        response = client.get(path, params=params)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    return response.json()
+
+
+def all_pages(site: Site, path: str, limit: int, **params: Any) -> list[Any]:
+    """Every item of a paged list, following `next` until it is null."""
+    items: list[Any] = []
+    cursor = None
+    pages = 0
+    while True:
+        page = get(site, path, **params, limit=limit, **({"cursor": cursor} if cursor else {}))
+        assert len(page["items"]) <= limit
+        items += page["items"]
+        pages += 1
+        cursor = page["next"]
+        if cursor is None:
+            return items
+        assert len(page["items"]) == limit  # only a full page promises more
+        assert pages < 1000
+
+
+QUESTIONS = [
+    (["articles"], "/api/articles", {}),
+    (["claims"], "/api/claims", {}),
+    (["claims", "--actor", "Erdogan"], "/api/claims", {"actor": "Erdogan"}),
+    (
+        ["claims", "--stance", "oppose", "--since", "2022-01-01", "--until", "2022-12-31"],
+        "/api/claims",
+        {"stance": "oppose", "since": "2022-01-01", "until": "2022-12-31"},
+    ),
+    (["claims", "--search", "sweden"], "/api/claims", {"q": "sweden"}),
+    (["claims", "--article", "3"], "/api/claims", {"article": "3"}),
+    (["actors"], "/api/actors", {}),
+    (["compare"], "/api/compare", {}),
+    (
+        ["compare", "Erdogan", "Putin", "Stoltenberg"],
+        "/api/compare",
+        {"actor": ["Erdogan", "Putin", "Stoltenberg"]},
+    ),
+    (["compare", "--article", "4"], "/api/compare", {"article": "4"}),
+    (["compare", "--include-unverified"], "/api/compare", {"include_unverified": "true"}),
+    (["runs"], "/api/runs", {}),
+]
+
+
+@pytest.mark.parametrize(("args", "path", "params"), QUESTIONS, ids=lambda v: str(v))
+def test_list_answers_equal_the_cli_json(
+    site: Site, cli: Any, args: list[str], path: str, params: dict[str, Any]
+) -> None:
+    expected = cli_json(cli, args, site.db_url)
+    assert expected, "the question must have an answer to compare"
+    whole = get(site, path, **params)
+    assert whole == {"items": expected, "next": None}
+    # The same rows, page by page, with cursors (small pages: several of them).
+    assert all_pages(site, path, 4, **params) == expected
+
+
+def test_documents_equal_the_cli_json(site: Site, cli: Any) -> None:
+    diff = cli_json(cli, ["diff", "3", "4"], site.db_url)
+    assert diff["actors"]
+    assert get(site, "/api/diff", a="3", b="4") == diff
+    timeline = cli_json(cli, ["timeline", "Erdogan"], site.db_url)
+    assert len(timeline["points"]) >= 2
+    assert get(site, "/api/timeline", actor="Erdogan") == timeline
+
+
+def test_claims_carry_the_article_text_offsets(site: Site) -> None:
+    """Each claim's quote is exactly the stored text at [start:end] (the v1 contract)."""
+    from stancetrack.db import Database
+    from stancetrack.db.models import Article
+
+    claims = get(site, "/api/claims")["items"]
+    db = Database(site.db_url)
+    try:
+        with db.session() as session:
+            for c in claims:
+                article = session.get(Article, c["article"]["id"])
+                assert article is not None
+                assert article.text[c["start"] : c["end"]] == c["quote"]
+    finally:
+        db.dispose()
+
+
+def test_other_target_is_empty_not_mixed(site: Site) -> None:
+    assert get(site, "/api/claims", target="EU enlargement") == {"items": [], "next": None}
+    assert get(site, "/api/compare", target="  NATO   expansion ")["items"]  # spaces normalised
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status"),
+    [
+        ("/api/claims", {"actor": "Nobody Atall"}, 404),
+        ("/api/claims", {"article": "999999"}, 404),
+        ("/api/claims", {"article": "9" * 40}, 404),
+        ("/api/claims", {"article": "/etc/passwd"}, 404),  # never read from the server's disk
+        ("/api/claims", {"stance": "angry"}, 422),
+        ("/api/claims", {"since": "yesterday"}, 422),
+        ("/api/claims", {"since": "2023-01-01", "until": "2022-01-01"}, 400),
+        ("/api/claims", {"limit": "0"}, 422),
+        ("/api/claims", {"limit": "-5"}, 422),
+        ("/api/claims", {"limit": "10000000000000000000000"}, 422),
+        ("/api/claims", {"cursor": "not-a-cursor"}, 400),
+        ("/api/claims", {"target": "   "}, 400),
+        ("/api/claims", {"target": "x" * 201}, 422),
+        ("/api/diff", {"a": "1"}, 422),
+        ("/api/diff", {"a": "1", "b": "nope"}, 404),
+        ("/api/timeline", {}, 422),
+        ("/api/timeline", {"actor": "\x00"}, 400),
+        ("/api/claims", {"q": "a\x00b"}, 400),
+        ("/api/runs", {"status": "weird"}, 422),
+        ("/api/nothing", {}, 404),
+    ],
+)
+def test_bad_queries_are_json_4xx(
+    site: Site, path: str, params: dict[str, str], status: int
+) -> None:
+    with site.client() as client:
+        response = client.get(path, params=params)
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"} and body["error"]
+
+
+def test_cursor_of_another_list_is_refused(site: Site) -> None:
+    page = get(site, "/api/articles", limit=1)
+    assert page["next"]
+    with site.client() as client:
+        response = client.get("/api/claims", params={"cursor": page["next"]})
+    assert response.status_code == 400
+    assert "cursor" in response.json()["error"]
+
+
+def test_unknown_actor_suggests_names(site: Site) -> None:
+    with site.client() as client:
+        response = client.get("/api/claims", params={"actor": "Erdogn"})
+    assert response.status_code == 404
+    assert "Erdo" in response.json()["error"]  # the closest name is offered
+
+
+def test_no_cors_and_security_headers(site: Site) -> None:
+    with site.client() as client:
+        pre = client.options(
+            "/api/claims",
+            headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
+        )
+        got = client.get("/api/articles", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in pre.headers
+    assert "access-control-allow-origin" not in got.headers
+    assert "default-src 'none'" in got.headers["content-security-policy"]
+    assert got.headers["x-content-type-options"] == "nosniff"
+
+
+def test_openapi_describes_every_endpoint(site: Site) -> None:
+    spec = get(site, "/api/openapi.json")
+    assert get(site, "/openapi.json") == spec
+    paths = spec["paths"]
+    for path in ("articles", "claims", "actors", "compare", "diff", "timeline", "runs"):
+        assert "get" in paths[f"/api/{path}"], path
+    assert "post" in paths["/api/articles"]
+    assert "202" in paths["/api/articles"]["post"]["responses"]
+    assert {"ClaimOut", "ClaimsPage", "DiffOut", "TimelineOut"} <= set(
+        spec["components"]["schemas"]
+    )
+
+
+def test_responses_match_their_openapi_schema(site: Site) -> None:
+    """What the handlers return (the answers' JSON) validates against the documented models."""
+    from stancetrack.service import schemas
+
+    schemas.ArticlesPage.model_validate(get(site, "/api/articles"))
+    schemas.ClaimsPage.model_validate(get(site, "/api/claims"))
+    schemas.ActorsPage.model_validate(get(site, "/api/actors"))
+    schemas.ComparePage.model_validate(get(site, "/api/compare", evidence="true"))
+    schemas.ComparePage.model_validate(get(site, "/api/compare", by="article"))
+    schemas.ComparePage.model_validate(get(site, "/api/compare", by="outlet"))
+    schemas.DiffOut.model_validate(get(site, "/api/diff", a="3", b="4"))
+    schemas.TimelineOut.model_validate(get(site, "/api/timeline", actor="Erdogan"))
+    schemas.RunsPage.model_validate(get(site, "/api/runs"))
+
+
+def test_evil_actor_is_plain_data_in_json(site: Site) -> None:
+    actors = [a["actor"] for a in get(site, "/api/actors")["items"]]
+    assert EVIL_ACTOR in actors
+
+
+# -- writes ------------------------------------------------------------------------------------
+
+ARTICLE = {
+    "title": "Erdogan sets terms for Sweden",
+    "text": (
+        "President Recep Tayyip Erdogan said on Monday that Turkey will not support Sweden "
+        "joining NATO while it harbours militants.\n"
+        "NATO Secretary General Jens Stoltenberg said Finland and Sweden should be welcomed "
+        "into the alliance quickly."
+    ),
+    "url": "https://news.example.org/erdogan-terms",
+    "published": "2023-05-02",
+}
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Site]:
+    url = (
+        f"sqlite:///{tmp_path / 'w.db'}"
+        if request.param == "sqlite"
+        else str(request.getfixturevalue("pg_url"))
+    )
+    with running_site(url) as served:
+        yield served
+
+
+def test_post_article_extracts_in_the_background(
+    empty_site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    with empty_site.client() as client:
+        refused = client.post("/api/articles", json=ARTICLE)
+        wrong = client.post("/api/articles", json=ARTICLE, headers={"Authorization": "Bearer no"})
+        accepted = client.post("/api/articles", json=ARTICLE, headers=auth)
+        assert refused.status_code == wrong.status_code == 401
+        assert accepted.status_code == 202, accepted.text
+        body = accepted.json()
+        assert body["status"] == "queued"
+        article = body["article"]
+        assert article["title"] == ARTICLE["title"] and article["published"] == "2023-05-02"
+        deadline = time.monotonic() + 60
+        runs: list[Any] = []
+        while time.monotonic() < deadline and not runs:
+            runs = client.get("/api/runs", params={"article": str(article["id"])}).json()["items"]
+            time.sleep(0.2)
+        assert runs and runs[0]["status"] == "ok" and runs[0]["backend"] == "rules"
+        claims = client.get("/api/claims", params={"article": article["sha256"][:12]}).json()
+        actors = {c["actor"] for c in claims["items"]}
+        assert any("Erdo" in a for a in actors), actors
+        # The same article again: stored once (same sha256), no duplicate.
+        again = client.post("/api/articles", json=ARTICLE, headers=auth)
+        assert again.status_code == 202 and again.json()["article"]["id"] == article["id"]
+        assert len(client.get("/api/articles").json()["items"]) == 1
+    assert TOKEN not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"title": "t"},
+        {"title": "", "text": "x"},
+        {"title": "t", "text": "x", "published": "someday"},
+        {"title": "t", "text": "x", "extra": 1},
+        {"title": "t", "text": "   \n  "},
+        [1, 2],
+    ],
+    ids=lambda b: json.dumps(b)[:30],
+)
+def test_bad_article_bodies_are_4xx(empty_site: Site, body: Any) -> None:
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    with empty_site.client() as client:
+        response = client.post("/api/articles", json=body, headers=auth)
+        broken = client.post(
+            "/api/articles",
+            content=b"{not json",
+            headers={**auth, "content-type": "application/json"},
+        )
+    assert 400 <= response.status_code < 500, response.text
+    assert 400 <= broken.status_code < 500 and "error" in broken.json()
+    assert "error" in response.json()
+
+
+def test_body_size_is_limited(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    with running_site(url, max_file_bytes=1000) as served, served.client() as client:
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        big = {"title": "t", "text": "word " * 40_000}
+        response = client.post("/api/articles", json=big, headers=auth)
+        assert response.status_code == 413
+        assert "larger" in response.json()["error"]
+
+        def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it streams
+            yield b'{"title": "t", "text": "'
+            for _ in range(100):
+                yield b"x" * 1000
+            yield b'"}'
+
+        streamed = client.post(
+            "/api/articles",
+            content=chunks(),
+            headers={**auth, "content-type": "application/json"},
+        )
+        assert streamed.status_code == 413
+
+
+def test_writes_refused_without_a_configured_token(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    with running_site(url, token=None) as served, served.client() as client:
+        response = client.post(
+            "/api/articles", json=ARTICLE, headers={"Authorization": "Bearer anything"}
+        )
+        assert response.status_code == 401
+        assert "STANCETRACK_API_TOKEN" in response.json()["error"]
+        assert client.get("/api/articles").json() == {"items": [], "next": None}
+
+
+def test_reads_do_not_need_a_token(site: Site) -> None:
+    with httpx.Client(base_url=site.url) as client:
+        assert client.get("/api/claims", params={"limit": 1}).status_code == 200

@@ -1,0 +1,69 @@
+"""`stancetrack serve` as users run it: a real process on 127.0.0.1 that logs one line per
+request to stderr (never the token), writes nothing to stdout, and stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+TOKEN = "process-token-7f3a9c"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_logs_requests_and_stops_on_sigterm(tmp_path: Path) -> None:
+    port = free_port()
+    exe = Path(sys.executable).with_name("stancetrack")
+    env = {**os.environ, "STANCETRACK_API_TOKEN": TOKEN}
+    err = (tmp_path / "stderr.log").open("w+")
+    proc = subprocess.Popen(
+        [str(exe), "serve", "--port", str(port), "--db", f"sqlite:///{tmp_path / 'p.db'}"],
+        stdout=subprocess.PIPE,
+        stderr=err,
+        env=env,
+        cwd=tmp_path,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"{base}/api/articles", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, "serve exited early"
+            assert time.monotonic() < deadline, "serve did not start"
+            time.sleep(0.3)
+        posted = httpx.post(
+            f"{base}/api/articles",
+            json={"title": "Short", "text": "Jens Stoltenberg said NATO's door is open."},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            timeout=30,
+        )
+        assert posted.status_code == 202
+        assert httpx.get(f"{base}/api/claims?limit=1", timeout=30).status_code == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+    out = proc.stdout.read() if proc.stdout else b""
+    err.seek(0)
+    log = err.read()
+    # uvicorn shuts down gracefully, then re-raises the signal so the exit status says so.
+    assert code in (0, -signal.SIGTERM), log
+    assert "Application shutdown complete" in log
+    assert out == b""  # stdout carries no result for a server: logs go to stderr
+    assert '"POST /api/articles" 202' in log
+    assert '"GET /api/claims?limit=1" 200' in log
+    assert TOKEN not in log
