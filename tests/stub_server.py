@@ -2,7 +2,8 @@
 
 openai 3.x sends requests through httpx2, which httpx mocks (respx) never see, so tests talk
 to a real server instead. It speaks just enough of the API for stancetrack:
-``POST /v1/chat/completions`` and ``GET /v1/models``.
+``POST /v1/chat/completions``, ``GET /v1/models``, and the Batch API's ``/v1/files`` and
+``/v1/batches`` (tests/batch_api_stub.py: each batched request is answered as a live one).
 
 Usage::
 
@@ -152,6 +153,9 @@ class StubServer:
         self._handlers: set[asyncio.Task[None]] = set()
         self._port = 0
         self._counter = 0
+        from batch_api_stub import BatchApi  # the /v1/files and /v1/batches half
+
+        self.batch_api = BatchApi(self.answer)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -257,14 +261,18 @@ class StubServer:
             headers[name.strip().lower()] = value.strip()
         length = int(headers.get("content-length") or 0)
         payload = await reader.readexactly(length) if length else b""
+        multipart = headers.get("content-type", "").startswith("multipart/")
         try:
-            body: Any = json.loads(payload) if payload else None
+            body: Any = json.loads(payload) if payload and not multipart else None
         except ValueError:
             body = {"_unparsed": payload.decode("utf-8", "replace")}
         with self._lock:
             self.requests.append(RecordedRequest(method, path, headers, body, time.monotonic()))
 
         route = path.split("?", 1)[0].rstrip("/")
+        if "/files" in route or "/batches" in route:
+            status, text = self.batch_api.handle(method, route, headers, payload, body)
+            return await _send(writer, status, text)
         if method == "GET" and route.endswith("/models"):
             listed = [
                 {"id": m, "object": "model", "created": 0, "owned_by": "stub"} for m in self.models
@@ -295,6 +303,23 @@ class StubServer:
         if not isinstance(item, Reply):
             raise TypeError(f"unknown stub item: {item!r}")
         return await _send(writer, 200, json.dumps(self._completion(item, request)))
+
+    def answer(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """What a chat request gets, as (status, JSON body), without waiting: the Batch API
+        half answers every request of a batch through here, as the live half would."""
+        item = self._next_item(body)
+        while isinstance(item, Delay):
+            item = item.then if item.then is not None else self.default(body)
+        if isinstance(item, HttpError):
+            text = item.body if item.body is not None else _error_body(item.message, item.status)
+            return item.status, json.loads(text)
+        if isinstance(item, dict):
+            item = Reply(json.dumps(item))
+        elif isinstance(item, str):
+            item = Reply(item)
+        if not isinstance(item, Reply):
+            raise TypeError(f"the Batch API stub cannot answer with {item!r}")
+        return 200, self._completion(item, body)
 
     def _next_item(self, body: dict[str, Any]) -> Any:
         fmt = body.get("response_format")

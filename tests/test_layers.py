@@ -21,7 +21,7 @@ ORDER = [
     {"grounding", "actors", "speaker_evidence"},
     {"db"},
     {"pipeline"},
-    {"analysis", "evaluation"},
+    {"analysis", "evaluation", "scaleout"},
     {"service"},
     {"cli"},
 ]

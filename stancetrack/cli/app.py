@@ -73,6 +73,8 @@ COMMAND_MODULES = (
     "export",
     "eval",
     "check",
+    "batches",
+    "worker",
     "serve",
 )
 

@@ -60,6 +60,22 @@ def extract_command(
         typer.Option("--temperature", min=0.0, max=2.0, help="Sampling temperature."),
     ] = None,
     timeout: TimeoutOption = None,
+    batch_api: Annotated[
+        bool,
+        typer.Option(
+            "--batch-api",
+            help="Submit the requests through the Batch API (half price, results within 24 h)"
+            " and return; store them later with `stancetrack batches collect`.",
+        ),
+    ] = False,
+    queue: Annotated[
+        bool,
+        typer.Option(
+            "--queue",
+            help="Enqueue one job per article (PostgreSQL) and return; `stancetrack worker`"
+            " processes them.",
+        ),
+    ] = False,
     db: DbOption = None,
     format: DocumentFormatOption = None,
     debug: DebugOption = False,
@@ -85,6 +101,13 @@ def extract_command(
         temperature=temperature,
     )
     fmt = resolve_format(format)
+    if batch_api and queue:
+        raise typer.BadParameter("choose one of --batch-api and --queue")
+    if batch_api or queue:
+        from stancetrack.cli.scaleout_faces import enqueue_articles, submit_batch
+
+        face = submit_batch if batch_api else enqueue_articles
+        raise typer.Exit(face(paths, settings, force=force, fmt=fmt))
 
     def input_failed(error: InputError) -> None:
         error_line(f"{error.source}: {error.reason}")

@@ -228,6 +228,77 @@ class ActorStanceCount(Base):
     claims: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class ApiBatch(Base):
+    """One Batch API job (one uploaded JSONL file) and what is known of it.
+
+    `status` is ours until the provider knows the batch ('preparing': items recorded, file
+    not uploaded; 'uploaded': file id known, batch not created), then the provider's
+    (validating, in_progress, finalizing, completed, failed, expired, cancelling,
+    cancelled), then 'collected' once every result is stored (docs/ARCHITECTURE.md).
+    The model, prompt and target are the batch's own: collecting stores runs with them.
+    """
+
+    __tablename__ = "api_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    input_file_id: Mapped[str | None] = mapped_column(String(200))
+    output_file_id: Mapped[str | None] = mapped_column(String(200))
+    error_file_id: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    endpoint_host: Mapped[str | None] = mapped_column(String(300))
+    model: Mapped[str] = mapped_column(String(200))
+    target: Mapped[str] = mapped_column(String(200))
+    prompt_name: Mapped[str] = mapped_column(String(100))
+    prompt_version: Mapped[str] = mapped_column(String(32))
+    prompt_sha256: Mapped[str] = mapped_column(String(64))
+    output_mode: Mapped[str] = mapped_column(String(32))
+    temperature: Mapped[float | None] = mapped_column(Float)
+    max_tokens: Mapped[int | None] = mapped_column(Integer)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    # The provider's request_counts (total, completed, failed) as last seen.
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    collected_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ApiBatchItem(Base):
+    """One article in a batch: `custom_id` of its request(s) is its cache key.
+
+    state: pending (waiting for the provider) | stored (a run was recorded) | live (to be
+    re-run live: an answer the live path would re-ask about, or a per-request error) |
+    unfinished (its batch failed, expired or was cancelled: resubmit) | resubmitted.
+    """
+
+    __tablename__ = "api_batch_items"
+    __table_args__ = (
+        UniqueConstraint("batch_id", "cache_key", name="uq_api_batch_items_batch_key"),
+        Index("ix_api_batch_items_batch_state", "batch_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("api_batches.id", ondelete="CASCADE"))
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    cache_key: Mapped[str] = mapped_column(String(64))
+    parts: Mapped[int] = mapped_column(Integer, default=1)
+    state: Mapped[str] = mapped_column(String(16))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class EndpointPause(Base):
+    """Until when every worker holds its requests to an endpoint (a shared 429 back-off)."""
+
+    __tablename__ = "endpoint_pauses"
+
+    endpoint: Mapped[str] = mapped_column(String(300), primary_key=True)
+    paused_until: Mapped[datetime] = mapped_column(DateTime)
+
+
 class Lease(Base):
     """An extraction in flight: the process `owner` holds `cache_key` until `expires_at`.
 

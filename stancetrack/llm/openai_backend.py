@@ -54,7 +54,14 @@ from stancetrack.llm.modes import (
     modes_from,
 )
 from stancetrack.llm.replies import ParsedReply, parse_reply, salvage
-from stancetrack.llm.retries import RetryPolicy, describe, is_transient, out_of_quota
+from stancetrack.llm.retries import (
+    RetryPolicy,
+    SharedPause,
+    describe,
+    is_transient,
+    out_of_quota,
+    retry_after_seconds,
+)
 from stancetrack.promptfiles import PromptTemplate, load_prompt
 from stancetrack.schemas import ReplyClaim, reply_json_schema
 from stancetrack.settings import Settings
@@ -102,6 +109,19 @@ class _Part:
     window: tuple[int, int] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RequestPart:
+    """One request of an article as first asked: its messages and, when chunked, the
+    character window of the article it covers."""
+
+    messages: list[dict[str, str]]
+    window: tuple[int, int] | None
+
+
+class NeedsReask(Exception):
+    """An answer the live path would ask again about; a batch cannot, so it goes live."""
+
+
 class _PartFailure(Exception):
     """One chunk gave up; extract() turns it into ExtractionError with the article's tally."""
 
@@ -124,6 +144,7 @@ class OpenAIBackend:
         prompt: PromptTemplate | None = None,
         retry: RetryPolicy | None = None,
         client: AsyncOpenAI | None = None,
+        pause: SharedPause | None = None,
     ) -> None:
         if not settings.endpoint_configured():
             raise ConfigError(
@@ -141,6 +162,7 @@ class OpenAIBackend:
         self._modes: ModeStore = mode_store if mode_store is not None else MemoryModeStore()
         self._mode: str | None = None
         self._retry = retry or RetryPolicy(max_retries=settings.max_retries)
+        self._pause = pause  # shared with other processes (workers); None: this one alone
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
         self._secret = key
 
@@ -174,21 +196,81 @@ class OpenAIBackend:
 
     # -- one article ----------------------------------------------------------------------
 
-    async def extract(self, request: ExtractionRequest) -> BackendReply:
-        started = time.perf_counter()
-        tally = _Tally()
+    def parts(self, request: ExtractionRequest) -> list[RequestPart]:
+        """The article's requests as first asked: one per chunk, the live and batch paths'
+        common start (same prompt rendering, same chunking)."""
         chunks = split_text(request.text, self.settings.chunk_tokens)
         count = len(chunks)
-        jobs = [
-            self._extract_part(
-                request,
-                chunk.text,
-                (index + 1, count) if count > 1 else None,
+        return [
+            RequestPart(
+                self._template.messages(
+                    title=request.title,
+                    text=chunk.text,
+                    target=request.target,
+                    published=request.published,
+                    part=(index + 1, count) if count > 1 else None,
+                ),
                 chunk.window if count > 1 else None,
-                tally,
             )
             for index, chunk in enumerate(chunks)
         ]
+
+    def request_body(self, messages: list[dict[str, str]], mode: str) -> dict[str, Any]:
+        """The chat-completions body for these messages in this output mode (live and batch)."""
+        body: dict[str, Any] = {"model": self.model, "messages": messages}
+        if self.temperature is not None:
+            body["temperature"] = self.temperature
+        if self.max_tokens is not None:
+            body[self._tokens_param] = self.max_tokens
+        response_format = self._response_formats.get(mode)
+        if response_format is not None:
+            body["response_format"] = response_format
+        return body
+
+    def preferred_mode(self) -> str:
+        """The output mode a request sent without negotiation uses (the Batch API cannot
+        negotiate): the one known to work for this endpoint and model, else json_schema."""
+        return self._known_mode() or JSON_SCHEMA
+
+    def reply_from_completions(
+        self, parts: list[RequestPart], completions: list[bytes], mode: str
+    ) -> BackendReply:
+        """The reply the live path would build from these first answers, without re-asks.
+
+        Raises NeedsReask when an answer is one the live path would ask again about (invalid
+        JSON, nothing valid, cut off), and ExtractionError for what the live path records as
+        failed without asking again (refusal, content filter, empty reply).
+        """
+        tally = _Tally(mode=mode)
+        done: list[_Part] = []
+        count = len(parts)
+        for index, (part, body) in enumerate(zip(parts, completions, strict=True)):
+            prefix = f"chunk {index + 1} of {count}: " if count > 1 else ""
+            tally.attempts += 1
+            try:
+                content, finish = self._content(body, tally)
+            except _PartFailure as exc:
+                raise ExtractionError(
+                    prefix + exc.message,
+                    attempts=tally.attempts,
+                    prompt_tokens=tally.prompt_tokens,
+                    completion_tokens=tally.completion_tokens,
+                    last_raw=tally.last_raw,
+                    output_mode=mode,
+                ) from None
+            parsed = parse_reply(content)
+            if parsed.error is not None:
+                cut = " (cut off at the token limit)" if finish == "length" else ""
+                raise NeedsReask(prefix + parsed.error + cut)
+            done.append(self._part(parsed, content, mode, part.window))
+        return self._reply(done, tally, 0.0, count)
+
+    async def extract(self, request: ExtractionRequest) -> BackendReply:
+        started = time.perf_counter()
+        tally = _Tally()
+        planned = self.parts(request)
+        count = len(planned)
+        jobs = [self._extract_part(part.messages, part.window, tally) for part in planned]
         outcomes = await asyncio.gather(*jobs, return_exceptions=True)
         failures = [o for o in outcomes if isinstance(o, BaseException)]
         for failure in failures:
@@ -210,37 +292,31 @@ class OpenAIBackend:
             )
 
         parts = [o for o in outcomes if isinstance(o, _Part)]
-        reply = BackendReply(
+        return self._reply(parts, tally, (time.perf_counter() - started) * 1000.0, count)
+
+    @staticmethod
+    def _reply(parts: list[_Part], tally: _Tally, latency_ms: float, count: int) -> BackendReply:
+        return BackendReply(
             claims=[claim for part in parts for claim in part.claims],
             raw_reply=parts[0].raw if count == 1 else _joined_raw(parts),
             output_mode=max((p.mode for p in parts), key=MODES.index),
             prompt_tokens=tally.prompt_tokens,
             completion_tokens=tally.completion_tokens,
             attempts=tally.attempts,
-            latency_ms=(time.perf_counter() - started) * 1000.0,
+            latency_ms=latency_ms,
             chunks=count,
             invalid_items=[item for part in parts for item in part.invalid],
             windows=[part.window for part in parts for _ in part.claims],
             reasks=tally.reasks,
             truncated=any(p.truncated for p in parts),
         )
-        return reply
 
     async def _extract_part(
         self,
-        request: ExtractionRequest,
-        text: str,
-        part: tuple[int, int] | None,
+        base: list[dict[str, str]],
         window: tuple[int, int] | None,
         tally: _Tally,
     ) -> _Part:
-        base = self._template.messages(
-            title=request.title,
-            text=text,
-            target=request.target,
-            published=request.published,
-            part=part,
-        )
         messages = base
         problem = ""
         for ask in range(self.settings.max_reasks + 1):
@@ -393,9 +469,22 @@ class OpenAIBackend:
         retrying = self._retry.retrying(should_retry, self._host)
         async for attempt in retrying:
             with attempt:
+                if self._pause is not None:
+                    await self._pause.wait()
                 tally.attempts += 1
-                async with self._clients.lend() as client:
-                    return await self._request(client, messages, mode)
+                try:
+                    async with self._clients.lend() as client:
+                        return await self._request(client, messages, mode)
+                except openai.RateLimitError as exc:
+                    if self._pause is not None and not out_of_quota(exc):
+                        hinted = retry_after_seconds(exc.response.headers)
+                        await self._pause.hold(
+                            min(
+                                hinted if hinted is not None else self._retry.initial * 2,
+                                self._retry.max_wait,
+                            )
+                        )
+                    raise
         raise AssertionError("unreachable: tenacity returns or re-raises")
 
     async def _request(
@@ -412,14 +501,7 @@ class OpenAIBackend:
         than the 5% that justifies a bypass. Everything else (status errors, timeouts, the
         auth header, the client) is still the SDK's.
         """
-        body: dict[str, object] = {"model": self.model, "messages": messages}
-        if self.temperature is not None:
-            body["temperature"] = self.temperature
-        if self.max_tokens is not None:
-            body[self._tokens_param] = self.max_tokens
-        response_format = self._response_formats.get(mode)
-        if response_format is not None:
-            body["response_format"] = response_format
+        body = self.request_body(messages, mode)  # the Batch API files carry the same body
         wire = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
         return await client.post(
             "/chat/completions",

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
+from typing import Protocol
 
 import openai
 from tenacity import (
@@ -26,6 +27,18 @@ from tenacity import (
 log = logging.getLogger("stancetrack.llm")
 
 RETRYABLE_STATUS = frozenset({408, 409, 429})
+
+
+class SharedPause(Protocol):
+    """A back-off shared by every process using one endpoint (workers on several machines):
+    after a 429 each of them holds its requests until the pause is over, instead of every
+    worker meeting the limit on its own (the scale-out package keeps it in the database)."""
+
+    async def wait(self) -> None:
+        """Return once no pause is in force."""
+
+    async def hold(self, seconds: float) -> None:
+        """Pause everyone's requests for `seconds` from now (never shortening a pause)."""
 
 
 def retry_after_seconds(headers: Mapping[str, str], *, now: float | None = None) -> float | None:

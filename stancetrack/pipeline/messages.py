@@ -27,7 +27,7 @@ class Skip:
 
 @dataclass(slots=True)
 class Outcome:
-    status: str  # ok | failed
+    status: str  # ok | failed | skipped (write_reply(once=True) found it done)
     claims: int = 0
     rejected: int = 0
     prompt_tokens: int = 0

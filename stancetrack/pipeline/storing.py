@@ -27,6 +27,7 @@ from stancetrack.db.models import utcnow
 from stancetrack.db.repository import leases
 from stancetrack.db.repository.articles import store_article
 from stancetrack.db.repository.extraction import (
+    claim_cache_key,
     done_cache_keys,
     record_run,
     set_endpoint_mode,
@@ -154,8 +155,20 @@ class Store:
         }
 
     def write_reply(
-        self, work: Work, reply: BackendReply, started: datetime, elapsed_ms: float
+        self,
+        work: Work,
+        reply: BackendReply,
+        started: datetime,
+        elapsed_ms: float,
+        *,
+        once: bool = False,
     ) -> Outcome:
+        """Store a reply's run, claims and rejections in one transaction.
+
+        `once`: store nothing (status "skipped") if a successful run with this cache key
+        was committed meanwhile, e.g. by another worker given the same job (the check and
+        the write are one step: extraction.claim_cache_key).
+        """
         fields: dict[str, Any] = dict(
             params={**self.params, "reasks": reply.reasks, "truncated": reply.truncated},
             status="ok",
@@ -170,6 +183,9 @@ class Store:
         for attempt in (1, 2):
             try:
                 with self.db.session() as session:
+                    if once and claim_cache_key(session, work.cache_key):
+                        leases.release(session, [work.cache_key], self.owner)
+                        return Outcome("skipped")
                     article_id, _created = store_article(session, work.item)
                     run = self._run(work, article_id, started, **fields)
                     actors = self._actors.for_article(session, article_id)

@@ -83,6 +83,20 @@ def done_cache_keys(
     return set(session.scalars(stmt.distinct()))
 
 
+def claim_cache_key(session: Session, cache_key: str) -> bool:
+    """Inside the caller's transaction: hold the cache key against concurrent writers and
+    tell whether a successful run with it exists already (then nothing should be stored).
+
+    Several processes may finish the same article at once (a queue delivers at least once);
+    on PostgreSQL a transaction-scoped advisory lock on the key makes the check and the
+    write that follows one step. SQLite has a single writer, so the check suffices there.
+    """
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(cache_key, 0))))
+    return bool(done_cache_keys(session, [cache_key]))
+
+
 def record_run(
     session: Session,
     run: dict[str, Any],

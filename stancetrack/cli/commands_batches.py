@@ -1,0 +1,172 @@
+"""`stancetrack batches`: Batch API jobs: list, collect, resubmit, cancel."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+import typer
+
+from stancetrack.cli.app import app
+from stancetrack.cli.context import endpoint_settings
+from stancetrack.cli.options import BaseUrlOption, DbOption, DebugOption, DocumentFormatOption
+from stancetrack.cli.render import Format, emit_json, err, resolve_format, stdout_console
+
+batches_app = typer.Typer(
+    help="Batch API jobs submitted by `extract --batch-api`.", invoke_without_command=True
+)
+app.add_typer(batches_app, name="batches")
+
+
+def _notify(text: str) -> None:
+    err.print(f"note: {text}", highlight=False, markup=False)
+
+
+@batches_app.callback()
+def batches_command(
+    ctx: typer.Context,
+    base_url: BaseUrlOption = None,
+    db: DbOption = None,
+    format: DocumentFormatOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """List Batch API jobs with their status and their articles' states.
+
+    Articles: pending (waiting), stored, live (to be re-run live), unfinished (the batch
+    failed, expired or was cancelled: `batches resubmit`), resubmitted.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from stancetrack.db import Database
+    from stancetrack.db.repository import batches as repo
+
+    settings = endpoint_settings(db, base_url=base_url)
+    database = Database(settings.database_url)
+    try:
+        with database.sessions() as session:
+            rows = repo.list_batches(session)
+            states = repo.item_states(session, [b.id for b in rows])
+            data: list[dict[str, Any]] = [
+                {
+                    "id": b.id,
+                    "batch": b.provider_id,
+                    "status": b.status,
+                    "collected": b.collected_at.isoformat() if b.collected_at else None,
+                    "model": b.model,
+                    "target": b.target,
+                    "requests": b.requests,
+                    "counts": b.counts,
+                    "articles": states[b.id],
+                    "created_at": b.created_at.isoformat(),
+                    "error": b.error,
+                }
+                for b in rows
+            ]
+    finally:
+        database.dispose()
+    if resolve_format(format) is Format.json:
+        emit_json(data)
+        return
+    from rich.table import Table
+
+    table = Table(title="Batches", header_style="bold")
+    for column in ("id", "batch", "status", "collected", "requests", "articles"):
+        table.add_column(column)
+    for row in data:
+        articles = ", ".join(f"{k} {v}" for k, v in sorted(row["articles"].items()))
+        table.add_row(
+            str(row["id"]),
+            row["batch"] or "-",
+            row["status"],
+            "yes" if row["collected"] else "no",
+            str(row["requests"]),
+            articles,
+        )
+    stdout_console().print(table)
+
+
+@batches_app.command("collect")
+def collect_command(
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Poll until every open batch is finished.")
+    ] = False,
+    poll: Annotated[
+        float, typer.Option("--poll", min=0.01, help="Seconds between polls with --wait.")
+    ] = 30.0,
+    base_url: BaseUrlOption = None,
+    db: DbOption = None,
+    format: DocumentFormatOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Store the results of finished batches (idempotent: run it as often as you like).
+
+    Answers the live path would re-ask about, and per-request errors, are re-run live.
+    """
+    from stancetrack.db import Database
+    from stancetrack.scaleout.batch_collect import collect
+
+    settings = endpoint_settings(db, base_url=base_url)
+    database = Database(settings.database_url)
+    try:
+        summary = asyncio.run(
+            collect(database, settings, wait=wait, poll_seconds=poll, notify=_notify)
+        )
+    finally:
+        database.dispose()
+    data = summary.as_json()
+    if resolve_format(format) is Format.json:
+        emit_json(data)
+    else:
+        from rich.table import Table
+
+        table = Table(title="Collected", header_style="bold")
+        for key in data:
+            table.add_column(key, justify="right")
+        table.add_row(*(str(v) for v in data.values()))
+        stdout_console().print(table)
+    if summary.waiting:
+        err.print(f"{len(summary.waiting)} batch(es) still running: collect again later")
+
+
+@batches_app.command("resubmit")
+def resubmit_command(
+    batch: Annotated[
+        str | None, typer.Argument(help="Batch id (ours or the provider's); default: all.")
+    ] = None,
+    base_url: BaseUrlOption = None,
+    db: DbOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Submit again, as a new batch, the articles a failed/expired/cancelled batch left."""
+    from stancetrack.db import Database
+    from stancetrack.scaleout.batch_collect import resubmit
+
+    settings = endpoint_settings(db, base_url=base_url)
+    database = Database(settings.database_url)
+    try:
+        created = asyncio.run(resubmit(database, settings, batch, notify=_notify))
+    finally:
+        database.dispose()
+    if not created:
+        err.print("nothing to resubmit")
+    emit_json({"batches": created})
+
+
+@batches_app.command("cancel")
+def cancel_command(
+    batch: Annotated[str, typer.Argument(help="Batch id (ours or the provider's).")],
+    base_url: BaseUrlOption = None,
+    db: DbOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Cancel a batch; `collect` then stores what it had finished."""
+    from stancetrack.db import Database
+    from stancetrack.scaleout.batch_collect import cancel
+
+    settings = endpoint_settings(db, base_url=base_url)
+    database = Database(settings.database_url)
+    try:
+        status = asyncio.run(cancel(database, settings, batch))
+    finally:
+        database.dispose()
+    emit_json({"batch": batch, "status": status})

@@ -1,0 +1,47 @@
+"""The inputs of `extract --batch-api` / `--queue`, decided as `extract` decides them.
+
+Read (ingest.iter_inputs, streamed) a chunk at a time, each article keyed by the live path's
+cache key and checked against the live path's skip (Store.done_keys, `--force` included).
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+from collections.abc import Iterable, Iterator
+
+from stancetrack.errors import InputError
+from stancetrack.ingest import iter_inputs
+from stancetrack.pipeline.messages import BadInput, Skip, Work
+from stancetrack.pipeline.storing import Store, cache_key
+
+
+def decided_inputs(
+    paths: Iterable[str],
+    store: Store,
+    *,
+    max_bytes: int,
+    stdin: bytes | None,
+    chunk: int,
+) -> Iterator[list[Work | Skip | BadInput]]:
+    prompt, model = store.backend.prompt.sha256, store.backend.model
+    items = iter_inputs(
+        paths, max_bytes=max_bytes, stdin=io.BytesIO(stdin) if stdin is not None else None
+    )
+    while batch := list(itertools.islice(items, chunk)):
+        keys = [
+            ""
+            if isinstance(item, InputError)
+            else cache_key(item.sha256, prompt, model, store.target)
+            for item in batch
+        ]
+        done = store.done_keys([k for k in keys if k])
+        out: list[Work | Skip | BadInput] = []
+        for item, key in zip(batch, keys, strict=True):
+            if isinstance(item, InputError):
+                out.append(BadInput(item.source, item.reason))
+            elif key in done:
+                out.append(Skip(item.sha256))
+            else:
+                out.append(Work(item, key))
+        yield out

@@ -1,0 +1,106 @@
+"""`extract --queue`: store each new article and queue one extraction job for it.
+
+The articles are stored here (so a worker on any machine reads them from the database, not
+from this machine's files); what is already extracted the same way, or already waiting in
+the queue (procrastinate's queueing lock on the cache key), is not queued again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import procrastinate
+
+from stancetrack.db import Database
+from stancetrack.db.models import utcnow
+from stancetrack.db.repository.articles import store_article
+from stancetrack.llm.factory import make_backend
+from stancetrack.pipeline.messages import BadInput, Provenance, Skip, StoreConfig, Work
+from stancetrack.pipeline.storing import Store
+from stancetrack.scaleout.inputs import decided_inputs
+from stancetrack.scaleout.queue_app import EXTRACT_TASK, ensure_schema, make_app
+from stancetrack.settings import Settings
+
+READ_AHEAD = 64
+
+
+@dataclass(slots=True)
+class EnqueueSummary:
+    articles: int = 0
+    queued: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "articles": self.articles,
+            "queued": self.queued,
+            "skipped": self.skipped,
+            "failed": self.failed,
+        }
+
+
+async def enqueue(
+    paths: Iterable[str],
+    settings: Settings,
+    *,
+    force: bool = False,
+    on_error: Callable[[str, str], None] | None = None,
+    stdin: bytes | None = None,
+) -> EnqueueSummary:
+    app = make_app(settings.database_url)
+    db = Database(settings.database_url)
+    backend = make_backend(settings)
+    started = utcnow()
+    store = Store(
+        StoreConfig(
+            database_url=db.url,
+            target=settings.target,
+            provenance=Provenance.of(backend),
+            force=force,
+            batch_started=started,
+        ),
+        db,
+    )
+    summary = EnqueueSummary()
+    try:
+        async with app.open_async():
+            await ensure_schema(app)
+            task = app.tasks[EXTRACT_TASK]
+            for chunk in decided_inputs(
+                paths, store, max_bytes=settings.max_file_bytes, stdin=stdin, chunk=READ_AHEAD
+            ):
+                works: list[Work] = []
+                for nxt in chunk:
+                    if isinstance(nxt, BadInput):
+                        summary.failed += 1
+                        if on_error is not None:
+                            on_error(nxt.source, nxt.reason)
+                        continue
+                    summary.articles += 1
+                    if isinstance(nxt, Skip):
+                        summary.skipped += 1
+                    else:
+                        works.append(nxt)
+                with db.session() as session:
+                    ids = [store_article(session, w.item)[0] for w in works]
+                for work, article_id in zip(works, ids, strict=True):
+                    try:
+                        await task.configure(
+                            lock=work.cache_key, queueing_lock=work.cache_key
+                        ).defer_async(
+                            article_id=article_id,
+                            model=backend.model,
+                            target=settings.target,
+                            force_since=started.isoformat() if force else None,
+                        )
+                    except procrastinate.exceptions.AlreadyEnqueued:
+                        summary.skipped += 1  # waiting in the queue already
+                    else:
+                        summary.queued += 1
+    finally:
+        await backend.aclose()
+        db.dispose()
+    return summary
