@@ -40,7 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 TESTS = REPO / "tests"
 sys.path.insert(0, str(TESTS))
 
-from generated_corpus import quote, write_corpus  # noqa: E402
+from generated_corpus import SPEAKERS, quote, write_corpus  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 PG_URL = os.environ.get(
@@ -191,7 +191,10 @@ def write_jsonl(folder: Path, m: int, per_file: int = 10_000) -> None:
             for i in range(start, min(start + per_file, m)):
                 record = {
                     "title": f"GEN-{i:05d} envoys on enlargement",
-                    "text": f"Envoy Maria Number{i} spoke in Brussels.\n{quote(i)}, she added.",
+                    "text": (
+                        f"Envoy Maria Number{i % SPEAKERS} spoke in Brussels.\n"
+                        f"{quote(i)}, she added."
+                    ),
                     "url": f"https://example.org/gen/{i}",
                     "published": "2024-03-01",
                 }

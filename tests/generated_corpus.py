@@ -1,5 +1,9 @@
 """A generated corpus for the worker tests and benchmark: N small seed-format articles, each
-with one quotable claim, and a stub responder answering each with that claim."""
+with one quotable claim, and a stub responder answering each with that claim.
+
+The speakers cycle through SPEAKERS envoys, as a news corpus repeats its sources (one new
+actor per article would make the benchmark measure actor resolution over a registry that
+grows with N instead of the scale-out path)."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import Any
 from extract_helpers import gold_responder
 
 _MARK = re.compile(r"GEN-(\d{5})")
+SPEAKERS = 25
 
 
 def quote(index: int) -> str:
@@ -23,7 +28,7 @@ def write_corpus(folder: Path, count: int) -> list[Path]:
         path = folder / f"gen_{i:05d}.txt"
         path.write_text(
             f"GEN-{i:05d} envoys on enlargement\n20240301\nhttps://example.org/gen/{i}\n"
-            f"Envoy Maria Number{i} spoke in Brussels on Friday.\n"
+            f"Envoy Maria Number{i % SPEAKERS} spoke in Brussels on Friday.\n"
             f"{quote(i)}, adding that the alliance was ready.\n",
             encoding="utf-8",
         )
@@ -44,8 +49,8 @@ def responder() -> Any:
         return {
             "claims": [
                 {
-                    "speaker": f"Maria Number{i}",
-                    "actor": f"Maria Number{i}",
+                    "speaker": f"Maria Number{i % SPEAKERS}",
+                    "actor": f"Maria Number{i % SPEAKERS}",
                     "actor_type": "person",
                     "quote": quote(i),
                     "claim": "NATO should admit Ukraine without delay.",

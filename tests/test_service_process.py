@@ -56,7 +56,12 @@ def test_serve_logs_requests_and_stops_on_sigterm(tmp_path: Path) -> None:
         assert httpx.get(f"{base}/api/claims?limit=1", timeout=30).status_code == 200
     finally:
         proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=60)
+        try:
+            code = proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # never leave a hung server behind; the test still fails
+            proc.wait(timeout=30)
+            raise
     out = proc.stdout.read() if proc.stdout else b""
     err.seek(0)
     log = err.read()

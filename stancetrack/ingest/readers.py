@@ -240,6 +240,8 @@ def _make(
     if not clean_title:
         first = next(line for line in body.splitlines() if line.strip())
         clean_title = " ".join(first.lstrip("#").split())[:120]
+    if not clean_title:  # a heading mark alone ("#"): named after its source, never blank
+        clean_title = " ".join(Path(source).name.split())[:120] or "untitled"
     return ArticleInput(
         source=source,
         title=clean_title,
@@ -318,7 +320,14 @@ def _from_json(source: str, text: str) -> Iterator[ArticleInput | InputError]:
 
 
 def _from_jsonl(source: str, text: str) -> Iterator[ArticleInput | InputError]:
-    """One object per line; a bad line is reported as `file:N` and the others still read."""
+    """One object per line; a bad line is reported as `file:N` and the others still read.
+
+    A file of blank lines (e.g. only Unicode spaces, which the empty-file check of bytes
+    does not see) is one error, never silently nothing.
+    """
+    if not any(line.strip() for line in text.split("\n")):
+        yield InputError(source, "no articles: every line is blank")
+        return
     for lineno, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
