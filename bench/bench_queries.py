@@ -34,6 +34,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, insert, text
 
+from stancetrack.actors import loose_key, surname_key
 from stancetrack.analysis.compare import compare
 from stancetrack.db import Database
 from stancetrack.db.models import Actor, ActorAlias, Article, Claim, Run
@@ -49,6 +50,10 @@ def generate(db: Database, *, articles: int, actors: int, per_article: int, seed
     rng = random.Random(seed)
     weights = [1.0 / (rank + 1) for rank in range(actors)]
     day0 = date(2015, 1, 1)
+    # Core inserts bypass the models' key validators: give the match keys (migration 0008)
+    # as the ORM would.
+    keys = [f"actor {i + 1:05d}" for i in range(actors)]
+    match = [{"loose_key": loose_key(k), "surname_key": surname_key(k)} for k in keys]
     with db.engine.begin() as conn:
         conn.execute(
             insert(Actor),
@@ -56,8 +61,9 @@ def generate(db: Database, *, articles: int, actors: int, per_article: int, seed
                 {
                     "id": i + 1,
                     "name": f"Actor {i + 1:05d}",
-                    "key": f"actor {i + 1:05d}",
+                    "key": keys[i],
                     "actor_type": "person",
+                    **match[i],
                 }
                 for i in range(actors)
             ],
@@ -68,8 +74,9 @@ def generate(db: Database, *, articles: int, actors: int, per_article: int, seed
                 {
                     "actor_id": i + 1,
                     "alias": f"Actor {i + 1:05d}",
-                    "key": f"actor {i + 1:05d}",
+                    "key": keys[i],
                     "origin": "model",
+                    **match[i],
                 }
                 for i in range(actors)
             ],

@@ -5,7 +5,9 @@ Pure functions (no database). The repository uses them to find or create actors:
 - `name_key` is the strict key: case, diacritics and punctuation folded, leading titles
   ("Russian President", "Kremlin spokesman") dropped. Institutions keep their whole name,
   so "Russian Foreign Ministry" and "Finnish Foreign Ministry" stay apart.
-- `loose_key` also forgives transliteration ("Zelenskiy" / "Zelenskyy", "Sergei" / "Sergey").
+- `loose_key` also forgives transliteration ("Zelenskiy" / "Zelenskyy", "Sergei" / "Sergey");
+  `surname_key` is the loose key of a full name's last word. Both are stored (indexed) beside
+  every actor and alias key, so resolution reads only the rows that match.
 - `full_names_in` finds the full names a text gives for a bare surname, so "Johnson" in an
   article resolves to the Johnson that article names.
 """
@@ -284,6 +286,7 @@ _LOOSE_RULES = (
 _DOUBLE = re.compile(r"(\w)\1")
 
 
+@lru_cache(maxsize=65_536)
 def loose_key(key: str) -> str:
     """A key that forgives transliteration: 'volodymyr zelenskiy' == 'volodymyr zelenskyy'."""
     words = []
@@ -295,6 +298,16 @@ def loose_key(key: str) -> str:
             word = word[:-1] + "y"
         words.append(word)
     return " ".join(words)
+
+
+def surname_key(key: str) -> str | None:
+    """The loose key of a name's last word, for names of two words or more, else None.
+
+    Stored beside each actor and alias key (indexed), so "a bare surname matching exactly one
+    actor" is a lookup, not a scan of the registry (see docs/ARCHITECTURE.md).
+    """
+    words = key.split()
+    return loose_key(words[-1]) if len(words) >= 2 else None
 
 
 def is_pronoun(mention: str) -> bool:

@@ -30,7 +30,8 @@ Items:
 Options: ``reject_formats={"json_schema": (500, "...")}`` answers every request whose
 ``response_format.type`` is listed with that error without consuming the queue (like
 llama-cpp-python's server, see ``LLAMA_CPP_JSON_SCHEMA_ERROR``); ``latency=0.2`` delays every
-chat reply by that many seconds without holding up other requests.
+chat reply by that many seconds without holding up other requests; ``record=False`` keeps
+no requests (long benchmarks).
 Every request, chat or not, is recorded in ``stub.requests`` (method, path, headers, json,
 time). ``match_responder`` builds a default responder that picks a reply by text found in the
 prompt (e.g. the gold claims of whichever fixture article is being asked about).
@@ -139,8 +140,10 @@ class StubServer:
         latency: float = 0.0,
         reject_formats: Mapping[str, tuple[int, str] | int] | None = None,
         models: Iterable[str] = ("stub-model",),
+        record: bool = True,
     ) -> None:
         self.default: Responder = default or _empty_reply
+        self.record = record  # False for long benchmarks: `requests` would grow without end
         self.latency = latency
         self.reject_formats = dict(reject_formats or {})
         self.models = list(models)
@@ -266,8 +269,9 @@ class StubServer:
             body: Any = json.loads(payload) if payload and not multipart else None
         except ValueError:
             body = {"_unparsed": payload.decode("utf-8", "replace")}
-        with self._lock:
-            self.requests.append(RecordedRequest(method, path, headers, body, time.monotonic()))
+        if self.record:
+            with self._lock:
+                self.requests.append(RecordedRequest(method, path, headers, body, time.monotonic()))
 
         route = path.split("?", 1)[0].rstrip("/")
         if "/files" in route or "/batches" in route:

@@ -24,7 +24,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import text as sql_text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+
+from stancetrack.actors import loose_key, surname_key
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -71,8 +74,18 @@ class Actor(Base):
     name: Mapped[str] = mapped_column(String(300), unique=True)
     # Normalised name (casefolded, no diacritics/punctuation/titles) used for matching.
     key: Mapped[str] = mapped_column(String(300), index=True)
+    # `key` up to transliteration, and that of its last word for a full name (else NULL):
+    # set with `key` (below), indexed, so resolution looks names up instead of scanning the
+    # registry. The server default only lets migration 0008 add the column to old rows.
+    loose_key: Mapped[str] = mapped_column(String(300), index=True, server_default=sql_text("''"))
+    surname_key: Mapped[str | None] = mapped_column(String(300), index=True)
     actor_type: Mapped[str] = mapped_column(String(16), default="unknown")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    @validates("key")
+    def _set_match_keys(self, _attribute: str, key: str) -> str:
+        self.loose_key, self.surname_key = loose_key(key), surname_key(key)
+        return key
 
     aliases: Mapped[list[ActorAlias]] = relationship(
         back_populates="actor", cascade="all, delete-orphan"
@@ -81,16 +94,32 @@ class Actor(Base):
 
 class ActorAlias(Base):
     __tablename__ = "actor_aliases"
-    __table_args__ = (UniqueConstraint("actor_id", "key", name="uq_actor_aliases_actor_key"),)
+    __table_args__ = (
+        UniqueConstraint("actor_id", "key", name="uq_actor_aliases_actor_key"),
+        # Lookups by key, and "the latest user alias with this key" without reading the
+        # model aliases that a common surname accumulates.
+        Index("ix_actor_aliases_key_origin", "key", "origin"),
+        # With the actor id, so "which distinct actors have this key" stops after two.
+        Index("ix_actor_aliases_loose_key_actor", "loose_key", "actor_id"),
+        Index("ix_actor_aliases_surname_key_actor", "surname_key", "actor_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
     alias: Mapped[str] = mapped_column(String(300))
-    key: Mapped[str] = mapped_column(String(300), index=True)
+    key: Mapped[str] = mapped_column(String(300))
+    # As on Actor: set with `key`.
+    loose_key: Mapped[str] = mapped_column(String(300), server_default=sql_text("''"))
+    surname_key: Mapped[str | None] = mapped_column(String(300))
     # 'model' (from an extraction) or 'user' (a fix: merge/alias/rename), which wins.
     origin: Mapped[str] = mapped_column(String(8), default="model")
 
     actor: Mapped[Actor] = relationship(back_populates="aliases")
+
+    @validates("key")
+    def _set_match_keys(self, _attribute: str, key: str) -> str:
+        self.loose_key, self.surname_key = loose_key(key), surname_key(key)
+        return key
 
 
 class Run(Base):

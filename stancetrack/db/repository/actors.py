@@ -13,11 +13,11 @@ Resolution order for one mention (see `ActorResolver.resolve`):
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import String, bindparam, delete, func, select, union, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.selectable import CompoundSelect
 
 from stancetrack.actors import (
     closest,
@@ -80,26 +80,70 @@ def add_alias(session: Session, actor: Actor, alias: str, origin: str = MODEL) -
         existing.origin = USER
 
 
-@dataclass
-class _Index:
-    """All names in the registry, loaded once per resolver for the fuzzy steps."""
+def _add_model_aliases(
+    session: Session, actor: Actor, aliases: list[str], *, created: bool
+) -> None:
+    """`add_alias` (origin model) for several names: one read of what exists, one flush.
 
-    loose: dict[str, set[int]]
-    surnames: dict[str, set[int]]
+    The first name given for a key is the one kept, as with one `add_alias` call each; a
+    just-created actor has no aliases yet, so nothing needs reading.
+    """
+    wanted: dict[str, str] = {}
+    for alias in aliases:
+        alias = _clean(alias)
+        key = name_key(alias)
+        if key and not is_pronoun(alias):
+            wanted.setdefault(key, alias)
+    if not wanted:
+        return
+    existing: set[str] = set()
+    if not created:
+        existing = set(
+            session.scalars(
+                select(ActorAlias.key).where(
+                    ActorAlias.actor_id == actor.id, ActorAlias.key.in_(list(wanted))
+                )
+            )
+        )
+    new = [
+        ActorAlias(actor_id=actor.id, alias=alias, key=key, origin=MODEL)
+        for key, alias in wanted.items()
+        if key not in existing
+    ]
+    if new:
+        session.add_all(new)
+        session.flush()
+
+
+# Up to two distinct actors whose actor row or an alias has a given match key: "exactly one"
+# is all resolution asks, so a common name costs two index rows, not all its bearers.
+# Built once (bound parameter `value`), per key kind.
+def _ids_statement(
+    actor_column: InstrumentedAttribute[Any], alias_column: InstrumentedAttribute[Any]
+) -> CompoundSelect[tuple[int]]:
+    value = bindparam("value", type_=String())
+    by_actor = select(Actor.id.label("actor_id")).where(actor_column == value).limit(2)
+    by_alias = select(ActorAlias.actor_id).where(alias_column == value).distinct().limit(2)
+    return union(select(by_actor.subquery()), select(by_alias.subquery()))
+
+
+_IDS_BY_KEY = _ids_statement(Actor.key, ActorAlias.key)
+_IDS_BY_LOOSE_KEY = _ids_statement(Actor.loose_key, ActorAlias.loose_key)
+_IDS_BY_SURNAME_KEY = _ids_statement(Actor.surname_key, ActorAlias.surname_key)
 
 
 class ActorResolver:
     """Resolves the mentions of one article (or of none) to canonical actors.
 
-    Create one per article and call `resolve` per claim; it reads the article text once
-    and the registry's names once, so a whole reply resolves in a few queries.
+    Create one per article and call `resolve` per claim. Every step is an indexed lookup of
+    the mention's keys (strict, loose, surname: see stancetrack.actors), so the work per
+    claim does not grow with the registry (docs/ARCHITECTURE.md, actor resolution).
     """
 
     def __init__(self, session: Session, article_id: int | None = None) -> None:
         self.session = session
         self.article_id = article_id
         self._text: str | None = None
-        self._index: _Index | None = None
 
     # -- context -------------------------------------------------------------------------
 
@@ -113,26 +157,11 @@ class ActorResolver:
             self._text = text or ""
         return self._text
 
-    def _registry(self) -> _Index:
-        if self._index is None:
-            loose: dict[str, set[int]] = defaultdict(set)
-            surnames: dict[str, set[int]] = defaultdict(set)
-            rows = list(self.session.execute(select(Actor.id, Actor.key)))
-            rows += list(self.session.execute(select(ActorAlias.actor_id, ActorAlias.key)))
-            for actor_id, key in rows:
-                loose[loose_key(key)].add(actor_id)
-                words = key.split()
-                if len(words) >= 2:
-                    surnames[loose_key(words[-1])].add(actor_id)
-            self._index = _Index(loose, surnames)
-        return self._index
-
-    def _remember(self, actor: Actor, key: str) -> None:
-        if self._index is not None:
-            self._index.loose[loose_key(key)].add(actor.id)
-            words = key.split()
-            if len(words) >= 2:
-                self._index.surnames[loose_key(words[-1])].add(actor.id)
+    def _ids(self, statement: CompoundSelect[tuple[int]], value: str | None) -> list[int]:
+        """At most two distinct actor ids with this match key (see `_ids_statement`)."""
+        if not value:
+            return []
+        return sorted(set(self.session.scalars(statement, {"value": value})))
 
     # -- resolution ----------------------------------------------------------------------
 
@@ -151,52 +180,62 @@ class ActorResolver:
                 key, name = next(iter(full.items()))
 
         actor = self._match(key, name)
+        created = actor is None
         if actor is None:
             actor = Actor(name=self._free_name(name), key=key, actor_type=actor_type or "unknown")
             self.session.add(actor)
             self.session.flush()
-            self._remember(actor, key)
         if actor.actor_type == "unknown" and actor_type and actor_type != "unknown":
             actor.actor_type = actor_type
 
-        for alias in (name, given):
-            if alias == actor.name or is_variant_of(name_key(alias), actor.key):
-                add_alias(self.session, actor, alias)
-        for part in name_parts(speaker):
-            if not is_pronoun(part) and is_variant_of(name_key(part), actor.key):
-                add_alias(self.session, actor, part)
+        aliases = [
+            alias
+            for alias in (name, given)
+            if alias == actor.name or is_variant_of(name_key(alias), actor.key)
+        ]
+        aliases += [
+            part
+            for part in name_parts(speaker)
+            if not is_pronoun(part) and is_variant_of(name_key(part), actor.key)
+        ]
+        _add_model_aliases(self.session, actor, aliases, created=created)
         return actor
 
     def _match(self, key: str, name: str) -> Actor | None:
         user = _user_alias_actor(self.session, key)
         if user is not None:
             return user
-        exact = find_actors_by_key(self.session, key)
+        exact = self._ids(_IDS_BY_KEY, key)
         if len(exact) == 1:
-            return exact[0]
+            return self.session.get(Actor, exact[0])
         if len(exact) > 1:
-            return self._disambiguate(exact, key, name)
-        index = self._registry()
-        loose_ids = index.loose.get(loose_key(key), set())
-        if len(loose_ids) == 1:
-            return self.session.get(Actor, next(iter(loose_ids)))
+            return self._disambiguate(key, name)
+        loose = self._ids(_IDS_BY_LOOSE_KEY, loose_key(key))
+        if len(loose) == 1:
+            return self.session.get(Actor, loose[0])
         words = key.split()
-        if len(words) == 1 and not loose_ids:
-            same_surname = index.surnames.get(loose_key(words[0]), set())
+        if len(words) == 1 and not loose:
+            same_surname = self._ids(_IDS_BY_SURNAME_KEY, loose_key(words[0]))
             if len(same_surname) == 1:
-                return self.session.get(Actor, next(iter(same_surname)))
+                return self.session.get(Actor, same_surname[0])
         return None
 
-    def _disambiguate(self, actors: list[Actor], key: str, name: str) -> Actor | None:
+    def _disambiguate(self, key: str, name: str) -> Actor | None:
         """Several actors share this key: only an exact canonical match is safe."""
-        for actor in actors:
-            if actor.name == name:
-                return actor
-        owners = [a for a in actors if a.key == key]
+        named = self.session.scalar(select(Actor).where(Actor.name == name))
+        if named is not None and (named.key == key or self._has_alias_key(named, key)):
+            return named
+        owners = list(self.session.scalars(select(Actor).where(Actor.key == key).limit(2)))
         if len(owners) == 1 and len(key.split()) > 1:
             return owners[0]
         # e.g. a bare "Johnson" that two people answer to: keep it apart.
-        return self.session.scalar(select(Actor).where(Actor.name == name))
+        return named
+
+    def _has_alias_key(self, actor: Actor, key: str) -> bool:
+        found = self.session.scalar(
+            select(ActorAlias.id).where(ActorAlias.actor_id == actor.id, ActorAlias.key == key)
+        )
+        return found is not None
 
     def _free_name(self, name: str) -> str:
         """`name`, or `name (2)`... if another actor already has that display name."""
