@@ -1,7 +1,7 @@
 """The layering of DESIGN.md holds: each layer imports only the layers before it.
 
 schemas/errors/settings -> ingest, prompts -> llm -> grounding, actors -> db -> pipeline
--> analysis, evaluation -> cli. (db sits before pipeline here: the pipeline orchestrates
+-> analysis, evaluation, tracking -> cli. (db sits before pipeline here: the pipeline orchestrates
 storage, so it must see the repository, not the other way round.)
 """
 
@@ -21,7 +21,7 @@ ORDER = [
     {"grounding", "actors", "speaker_evidence"},
     {"db"},
     {"pipeline"},
-    {"analysis", "evaluation", "scaleout"},
+    {"analysis", "evaluation", "scaleout", "tracking"},
     {"service"},
     {"cli"},
 ]

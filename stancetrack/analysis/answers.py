@@ -44,6 +44,7 @@ from stancetrack.errors import UsageError
 
 Json = dict[str, Any]
 CompareBy = Literal["actor", "article", "outlet"]
+Per = Literal["article", "story"]  # `--per story`: claims repeated across copies count once
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,12 +216,20 @@ def compare_rows(
     evidence: bool = False,
     include_unverified: bool = False,
     local_paths: bool = True,
+    per: Per = "article",
 ) -> list[CompareRow]:
     """The rows of `compare` (tables draw them; `compare_answer` pages their JSON): one per
-    actor, or per actor and article, or per actor and outlet."""
+    actor, or per actor and article, or per actor and outlet; with `per` "story", one per
+    actor with a claim carried by several copies of a story counted once."""
+    if per == "story" and by != "actor":
+        raise UsageError("--per story counts per actor: it takes no --by")
     ids = [a.id for a in find_actors(session, list(actors))]
     arts = article_ids(session, articles, local_paths=local_paths)
     runner = {"actor": compare, "article": compare_by_article, "outlet": compare_by_outlet}[by]
+    if per == "story":
+        from stancetrack.analysis.per_story import compare_per_story
+
+        runner = compare_per_story
     return runner(
         session,
         target=target,
@@ -294,8 +303,13 @@ def diff_answer(
     ).as_json()
 
 
-def timeline_result(session: Session, actor: str, *, target: str) -> Timeline:
-    """`timeline`: the actor's overall stance article by article, oldest first."""
+def timeline_result(session: Session, actor: str, *, target: str, per: Per = "article") -> Timeline:
+    """`timeline`: the actor's overall stance article by article (or story by story),
+    oldest first."""
+    if per == "story":
+        from stancetrack.analysis.per_story import timeline_per_story
+
+        return timeline_per_story(session, find_actor(session, actor), target=target)
     return timeline(session, find_actor(session, actor), target=target)
 
 

@@ -20,6 +20,7 @@ from stancetrack.db.repository.analysis import (
     stance_counts_by_outlet,
     strongest_claims,
 )
+from stancetrack.db.repository.stories import StoryRef
 from stancetrack.schemas import Overall, Stance
 from stancetrack.settings import DEFAULT_TARGET
 
@@ -37,6 +38,11 @@ class CompareRow:
     # Set by `compare_by_outlet` (`outlet` None there: articles without a URL).
     per_outlet: bool = False
     outlet: str | None = None
+    # Set with `--per story` (analysis/per_story.py): the story of a timeline point, the
+    # number of stories an actor's claims appear in, the outlets that carried them.
+    story: StoryRef | None = None
+    stories: int | None = None
+    outlets: tuple[str, ...] | None = None
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"actor": self.actor}
@@ -47,6 +53,13 @@ class CompareRow:
         out.update(self.counts.as_dict())
         out["stance"] = self.stance
         out["claims"] = self.counts.total
+        if self.stories is not None:
+            out["stories"] = self.stories
+        if self.story is not None:
+            out["story"] = self.story.id
+            out["copies"] = len(self.story.articles)
+        if self.outlets is not None:
+            out["outlets"] = list(self.outlets)
         if self.evidence is not None:
             out["evidence"] = evidence_json(self.evidence)
         return out

@@ -56,6 +56,10 @@ class Timeline:
                 "stance": p.stance,
                 "evidence": evidence_json(p.evidence) if p.evidence else None,
             }
+            if p.story is not None:  # --per story: the story, its copies and outlets
+                item["story"] = p.story.id
+                item["copies"] = len(p.story.articles)
+                item["outlets"] = list(p.story.outlets)
             points.append(item)
         return {
             "actor": self.actor,

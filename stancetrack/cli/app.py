@@ -73,6 +73,7 @@ COMMAND_MODULES = (
     "export",
     "eval",
     "check",
+    "watch",
     "batches",
     "worker",
     "serve",

@@ -21,6 +21,21 @@ from stancetrack.cli.selection import ActorArgument, ArticleOption
 DIFF_THRESHOLD = 60.0
 
 
+class Per(StrEnum):
+    article = "article"
+    story = "story"
+
+
+PerOption = Annotated[
+    Per,
+    typer.Option(
+        "--per",
+        help="'story': a claim carried by several copies of one wire story counts once "
+        "(and the outlets that carried it are listed).",
+    ),
+]
+
+
 class By(StrEnum):
     actor = "actor"
     article = "article"
@@ -53,6 +68,7 @@ def compare_command(
             "(speaker evidence 'absent'; left out by default).",
         ),
     ] = False,
+    per: PerOption = Per.article,
     target: TargetOption = None,
     db: DbOption = None,
     format: FormatOption = None,
@@ -61,7 +77,8 @@ def compare_command(
     """Count each actor's claims per stance toward one target and give the overall stance.
 
     Claims whose speaker is not named near the quote are left out unless
-    --include-unverified.
+    --include-unverified. With --per story, a claim repeated in copies of one story counts
+    once.
 
     Example: stancetrack compare Putin Stoltenberg --by article --evidence
     """
@@ -77,6 +94,7 @@ def compare_command(
             by=by.value,
             evidence=evidence,
             include_unverified=include_unverified,
+            per=per.value,
         )
     fmt = resolve_format(format)
     if fmt is Format.table:  # JSON rows keep DESIGN's shape; people are told the target
@@ -136,6 +154,7 @@ def diff_command(
 @app.command("timeline")
 def timeline_command(
     actor: ActorArgument,
+    per: PerOption = Per.article,
     target: TargetOption = None,
     db: DbOption = None,
     format: FormatOption = None,
@@ -143,13 +162,15 @@ def timeline_command(
 ) -> None:
     """Show an actor's overall stance article by article, in date order, with evidence.
 
+    With --per story, one point per story (claims repeated in its copies count once).
+
     Example: stancetrack timeline "Jens Stoltenberg"
     """
     from stancetrack.analysis.answers import timeline_result
 
     toward = query_target(target)
     with db_session(db) as session:
-        result = timeline_result(session, actor, target=toward)
+        result = timeline_result(session, actor, target=toward, per=per.value)
 
     def rows() -> list[dict[str, Any]]:
         flat = []

@@ -13,12 +13,14 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -57,6 +59,9 @@ class Article(Base):
     url: Mapped[str | None] = mapped_column(String(2000), index=True)
     # The URL's registrable domain (ingest/outlets.py); `compare --by outlet` groups on it.
     outlet: Mapped[str | None] = mapped_column(String(253), index=True)
+    # The story (near-identical copies of one wire story): the id of its first stored copy,
+    # set at ingestion (db/repository/stories.py).
+    story_id: Mapped[int | None] = mapped_column(Integer, index=True)
     published: Mapped[date | None] = mapped_column(Date, index=True)
     source: Mapped[str] = mapped_column(String(2000), index=True, info={"controls": True})
     format: Mapped[str] = mapped_column(String(16))
@@ -326,6 +331,70 @@ class EndpointPause(Base):
 
     endpoint: Mapped[str] = mapped_column(String(300), primary_key=True)
     paused_until: Mapped[datetime] = mapped_column(DateTime)
+
+
+class StorySignature(Base):
+    """An article's MinHash signature (ingest/fingerprint.py), compared with new articles
+    that share one of its bands."""
+
+    __tablename__ = "story_signatures"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class StoryBand(Base):
+    """One LSH band key of an article: the primary key (key, article_id) is the index that
+    finds the articles sharing a band with a new one."""
+
+    __tablename__ = "story_bands"
+
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class WatchSource(Base):
+    """A feed URL or directory that `watch` polls, and how polling it went."""
+
+    __tablename__ = "watch_sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(2000), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # feed | directory
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    last_poll_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_ok_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Consecutive failed polls; the source is next polled at `next_poll_at` (backoff).
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_poll_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class WatchItem(Base):
+    """An item seen in a source (feed entry or file), by key and content hash: fetched
+    once per content, its article extracted once (`extracted_at`)."""
+
+    __tablename__ = "watch_items"
+    __table_args__ = (UniqueConstraint("source_id", "key_sha256", name="uq_watch_items_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("watch_sources.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(Text)  # GUID, link or file path
+    key_sha256: Mapped[str] = mapped_column(String(64))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    link: Mapped[str | None] = mapped_column(String(2000))
+    article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL"), index=True
+    )
+    error: Mapped[str | None] = mapped_column(Text)
+    seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # NULL until the article's extraction batch finished: a restart extracts these.
+    extracted_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
 
 
 class Lease(Base):

@@ -111,7 +111,7 @@ def _fetch(url: str, *, max_bytes: int, timeout: float, stop: threading.Event) -
         raise InputError(url, too_big(max_bytes))
     if media not in MEDIA_SUFFIX:
         raise InputError(url, f"unsupported content type {media}")
-    return Fetched(url=final_url, data=_to_utf8(url, data, charset), suffix=MEDIA_SUFFIX[media])
+    return Fetched(url=final_url, data=to_utf8(url, data, charset), suffix=MEDIA_SUFFIX[media])
 
 
 def _read_body(response: Any, limit: int, stop: threading.Event) -> bytes:
@@ -129,7 +129,7 @@ def _read_body(response: Any, limit: int, stop: threading.Event) -> bytes:
     return b"".join(parts)
 
 
-def _to_utf8(url: str, data: bytes, charset: str | None) -> bytes:
+def to_utf8(url: str, data: bytes, charset: str | None) -> bytes:
     if charset is None or charset.lower().replace("_", "-") in {"utf-8", "utf8"}:
         return data
     try:

@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterable
 
 from stancetrack.db import Database
+from stancetrack.ingest import ArticleInput
 from stancetrack.llm.base import Backend
 from stancetrack.pipeline.batch import run_extraction
 from stancetrack.pipeline.modes import BatchModeStore
@@ -22,8 +23,11 @@ async def extract_async(
     observer: ExtractObserver | None = None,
     database: Database | None = None,
     backend: Backend | None = None,
+    inputs: Iterable[ArticleInput] = (),
 ) -> ExtractSummary:
-    """`extract` for callers already in an event loop; opens (and closes) what it is not given."""
+    """`extract` for callers already in an event loop; opens (and closes) what it is not given.
+
+    `inputs`: articles the caller has already read (`watch`'s pages), extracted first."""
     from stancetrack.llm.factory import backend_notice, make_backend
 
     # An unknown backend is refused before the database is opened (or created).
@@ -39,7 +43,14 @@ async def extract_async(
             backend = make_backend(settings, backend=settings.backend, mode_store=modes)
         try:
             return await run_extraction(
-                db, paths, settings, backend, force=force, observer=observer, modes=modes
+                db,
+                paths,
+                settings,
+                backend,
+                force=force,
+                observer=observer,
+                modes=modes,
+                inputs=inputs,
             )
         finally:
             if own_backend:

@@ -313,8 +313,10 @@ async def run_extraction(
     observer: ExtractObserver | None = None,
     db_process: bool | None = None,
     modes: BatchModeStore | None = None,
+    inputs: Iterable[ArticleInput] = (),
 ) -> ExtractSummary:
-    """Extract claims for every article in `paths` with `backend`; see the module doc.
+    """Extract claims for every article in `inputs` (already read, e.g. `watch`'s pages)
+    and `paths` with `backend`; see the module doc.
 
     `db_process`: do the database side in a separate process (default: yes, except for
     in-memory SQLite); False keeps it on a thread of this process. `modes`: the backend's
@@ -331,6 +333,7 @@ async def run_extraction(
         max_bytes=settings.max_file_bytes,
         stdin=stdin,
         capacity=4 * READ_AHEAD,
+        inputs=inputs,
         fetch_timeout=settings.fetch_timeout,
     )
     config = StoreConfig(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import io
+import itertools
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -41,9 +42,11 @@ class InputReader:
         max_bytes: int,
         stdin: bytes | None = None,
         capacity: int = 64,
+        inputs: Iterable[ArticleInput] = (),
         fetch_timeout: float = 30.0,
     ) -> None:
         self._paths = tuple(paths)
+        self._inputs = tuple(inputs)  # already read by the caller (`watch`): handed first
         self._fetch_timeout = fetch_timeout  # seconds per URL download, in total
         self._max_bytes = max_bytes
         self._stdin = stdin
@@ -88,13 +91,13 @@ class InputReader:
         end = _End()
         try:
             stdin = io.BytesIO(self._stdin) if self._stdin is not None else None
-            inputs = iter_inputs(
+            read = iter_inputs(
                 self._paths,
                 max_bytes=self._max_bytes,
                 stdin=stdin,
                 fetch_timeout=self._fetch_timeout,
             )
-            for item in inputs:
+            for item in itertools.chain(self._inputs, read):
                 if self._stopped.is_set() or not self._put(item):
                     return
         except BaseException as exc:  # a reader bug: raised in the batch, not lost here

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from stancetrack.db.limits import check
 from stancetrack.db.models import Article, Claim
 from stancetrack.db.repository.paging import DatedKey, after_dated
+from stancetrack.db.repository.stories import assign_story
 from stancetrack.errors import AmbiguousError, NotFoundError
 from stancetrack.ingest import ArticleInput, read_file
 from stancetrack.ingest.outlets import outlet_of
@@ -56,13 +57,15 @@ def store_article(session: Session, item: ArticleInput) -> tuple[int, bool]:
     Safe when several processes store the same text at once: the insert is
     `ON CONFLICT (sha256) DO NOTHING RETURNING id`, so the loser reads the winner's id
     instead of failing. A new article costs one statement (Core, no ORM object: this is the
-    hot path of `extract`), a known one two.
+    hot path of `extract`) plus its story's few indexed ones (repository/stories.py), a
+    known one two.
     """
     values = article_values(item)
     check(_ARTICLES, [values])
     conn = session.connection()
     created = conn.execute(_STORE[conn.dialect.name], values).scalar()
     if created is not None:
+        assign_story(conn, int(created), item.text)
         return int(created), True
     existing = conn.execute(
         select(_ARTICLES.c.id).where(_ARTICLES.c.sha256 == item.sha256)

@@ -1,0 +1,212 @@
+"""Stories: near-identical articles (one wire story in several outlets) grouped at ingestion,
+and the per-story counts of `compare`/`timeline --per story`.
+
+Grouping (see docs/ARCHITECTURE.md, stories): a new article's MinHash band keys
+(ingest/fingerprint.py) are looked up in `story_bands` (primary key (key, article_id): one
+index range per key), the few stored articles sharing the most bands are compared by their
+full signatures, and the article joins the story of the most similar one at or above
+THRESHOLD, else it founds its own story (`story_id` = its id). The cost is a handful of
+indexed statements, whatever the number of stored articles.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from stancetrack.db.models import Article, Claim, StoryBand, StorySignature
+from stancetrack.db.repository.analysis import ABSENT, AnySelect, ArticleRef, Counts
+from stancetrack.ingest.fingerprint import THRESHOLD, fingerprint, similarity
+from stancetrack.settings import DEFAULT_TARGET
+
+# Stored articles whose full signatures are compared with a new one (those sharing the most
+# bands): bounds the work when one story has been carried by hundreds of outlets.
+MAX_CANDIDATES = 20
+
+
+def assign_story(conn: Connection, article_id: int, text: str) -> int:
+    """Put a just-stored article in its story (joining a near-identical one's, or its own);
+    store its fingerprint for the articles after it. Returns the story id."""
+    found = fingerprint(text)
+    story = article_id
+    if found is not None:
+        hits = conn.execute(
+            select(StoryBand.article_id, func.count().label("n"))
+            .where(StoryBand.key.in_(sorted(set(found.bands))))
+            .where(StoryBand.article_id != article_id)
+            .group_by(StoryBand.article_id)
+            .order_by(func.count().desc(), StoryBand.article_id)
+            .limit(MAX_CANDIDATES)
+        ).all()
+        if hits:
+            rows = conn.execute(
+                select(StorySignature.article_id, StorySignature.signature, Article.story_id)
+                .join(Article, Article.id == StorySignature.article_id)
+                .where(StorySignature.article_id.in_([h[0] for h in hits]))
+            ).all()
+            scored = [
+                (similarity(found.signature, signature), -other, other_story)
+                for other, signature, other_story in rows
+            ]
+            best = max(scored, default=None)
+            if best is not None and best[0] >= THRESHOLD:
+                story = best[2] if best[2] is not None else -best[1]
+        conn.execute(
+            insert(StorySignature), {"article_id": article_id, "signature": found.signature}
+        )
+        conn.execute(
+            insert(StoryBand),
+            [{"key": key, "article_id": article_id} for key in sorted(set(found.bands))],
+        )
+    conn.execute(update(Article).where(Article.id == article_id).values(story_id=story))
+    return story
+
+
+# -- per-story counts -----------------------------------------------------------------------
+
+_STORY = func.coalesce(Article.story_id, Article.id)
+
+
+def _distinct_claims(
+    target: str,
+    actor_ids: Sequence[int],
+    article_ids: Sequence[int],
+    verified_only: bool = False,
+) -> AnySelect:
+    """One row per (story, actor, stance, quote): a quote repeated in copies counts once."""
+    stmt = (
+        select(
+            _STORY.label("story"),
+            Claim.actor_id.label("actor_id"),
+            Claim.stance.label("stance"),
+            func.lower(Claim.quote).label("quote"),
+        )
+        .join(Article, Article.id == Claim.article_id)
+        .where(Claim.target == target)
+        .distinct()
+    )
+    if actor_ids:
+        stmt = stmt.where(Claim.actor_id.in_(list(actor_ids)))
+    if article_ids:
+        stmt = stmt.where(Claim.article_id.in_(list(article_ids)))
+    if verified_only:  # as `compare`: claims whose speaker is not named are left out
+        stmt = stmt.where(Claim.speaker_evidence != ABSENT)
+    return stmt
+
+
+def story_counts(
+    session: Session,
+    *,
+    target: str = DEFAULT_TARGET,
+    actor_ids: Sequence[int] = (),
+    article_ids: Sequence[int] = (),
+    verified_only: bool = False,
+) -> dict[int, Counts]:
+    """{actor_id: Counts} with a claim carried by several copies of a story counted once."""
+    inner = _distinct_claims(target, actor_ids, article_ids, verified_only).subquery()
+    stmt = select(inner.c.actor_id, inner.c.stance, func.count()).group_by(
+        inner.c.actor_id, inner.c.stance
+    )
+    out: dict[int, Counts] = defaultdict(Counts)
+    for actor_id, stance, n in session.execute(stmt):
+        out[actor_id].add(stance, n)
+    return dict(out)
+
+
+def story_counts_by_story(
+    session: Session,
+    *,
+    target: str = DEFAULT_TARGET,
+    actor_ids: Sequence[int] = (),
+    article_ids: Sequence[int] = (),
+    verified_only: bool = False,
+) -> dict[tuple[int, int], Counts]:
+    """{(actor_id, story_id): Counts}, each claim once per story."""
+    inner = _distinct_claims(target, actor_ids, article_ids, verified_only).subquery()
+    stmt = select(inner.c.actor_id, inner.c.story, inner.c.stance, func.count()).group_by(
+        inner.c.actor_id, inner.c.story, inner.c.stance
+    )
+    out: dict[tuple[int, int], Counts] = defaultdict(Counts)
+    for actor_id, story, stance, n in session.execute(stmt):
+        out[(actor_id, story)].add(stance, n)
+    return dict(out)
+
+
+def actor_stories(
+    session: Session,
+    *,
+    target: str = DEFAULT_TARGET,
+    actor_ids: Sequence[int] = (),
+    article_ids: Sequence[int] = (),
+) -> dict[int, tuple[int, tuple[str, ...]]]:
+    """{actor_id: (stories, outlets)}: in how many stories the actor's claims appear, and
+    the outlets that carried them (sorted)."""
+    stmt = (
+        select(Claim.actor_id, _STORY, Article.outlet)
+        .join(Article, Article.id == Claim.article_id)
+        .where(Claim.target == target)
+        .distinct()
+    )
+    if actor_ids:
+        stmt = stmt.where(Claim.actor_id.in_(list(actor_ids)))
+    if article_ids:
+        stmt = stmt.where(Claim.article_id.in_(list(article_ids)))
+    stories: dict[int, set[int]] = defaultdict(set)
+    outlets: dict[int, set[str]] = defaultdict(set)
+    for actor_id, story, outlet in session.execute(stmt):
+        stories[actor_id].add(story)
+        if outlet:
+            outlets[actor_id].add(outlet)
+    return {a: (len(stories[a]), tuple(sorted(outlets[a]))) for a in stories}
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRef:
+    """A story: its earliest copy (date, then id) stands for it; every outlet that ran it."""
+
+    id: int
+    first: ArticleRef
+    articles: tuple[int, ...]
+    outlets: tuple[str, ...]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "article": self.first.as_json(),
+            "articles": list(self.articles),
+            "outlets": list(self.outlets),
+        }
+
+
+def story_refs(session: Session, story_ids: Sequence[int]) -> dict[int, StoryRef]:
+    if not story_ids:
+        return {}
+    stmt = (
+        select(_STORY, Article.id, Article.title, Article.url, Article.published, Article.outlet)
+        .where(Article.story_id.in_(list(story_ids)))
+        .order_by(Article.published.is_(None), Article.published, Article.id)
+    )
+    copies: dict[int, list[ArticleRef]] = defaultdict(list)
+    for story, id_, title, url, published, outlet in session.execute(stmt):
+        copies[story].append(ArticleRef(id_, title, url, published, outlet))
+    return {
+        story: StoryRef(
+            story,
+            refs[0],
+            tuple(sorted(r.id for r in refs)),
+            tuple(sorted({r.outlet for r in refs if r.outlet})),
+        )
+        for story, refs in copies.items()
+    }
+
+
+def stories_of(session: Session, article_ids: Sequence[int]) -> dict[int, int]:
+    """{article_id: story_id}."""
+    if not article_ids:
+        return {}
+    stmt = select(Article.id, _STORY).where(Article.id.in_(list(article_ids)))
+    return {a: s for a, s in session.execute(stmt)}

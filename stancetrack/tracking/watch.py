@@ -1,0 +1,192 @@
+"""`watch`: poll sources, store what is new, extract it; again every `interval` seconds.
+
+Each round: the poller stores new items with their articles (tracking/poller.py), then
+every stored item whose extraction has not finished goes through the same extraction as
+`extract` (pipeline.extract_async with the articles as already-read inputs: skip check,
+one transaction per article, grounding, actors). Items are marked extracted only after
+their batch finished, so a restart after Ctrl-C, SIGTERM or kill -9 extracts the rest and
+the skip check keeps anything from being requested or stored twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+from stancetrack.db import Database
+from stancetrack.db.repository.watch import mark_extracted, pending_articles
+from stancetrack.pipeline import ExtractObserver, ExtractSummary, extract_async
+from stancetrack.settings import Settings
+from stancetrack.tracking.poller import Poller, PollOptions, SourceReport
+from stancetrack.tracking.sources import Source
+
+# Stored articles extracted per batch: bounds memory (they cross to the database process).
+EXTRACT_CHUNK = 500
+
+
+@dataclass
+class PollSummary:
+    """One round: extract's counts plus each source's report (`watch --format json`)."""
+
+    extract: ExtractSummary = field(default_factory=ExtractSummary)
+    sources: list[SourceReport] = field(default_factory=list)
+    stopped: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {**self.extract.as_json(), "sources": [s.as_json() for s in self.sources]}
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.extract.ok
+            and not self.stopped
+            and all(
+                s.status in ("ok", "not_modified", "backoff") and not s.failed for s in self.sources
+            )
+        )
+
+
+@contextlib.contextmanager
+def stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """Ctrl-C and SIGTERM set `stop` (the round finishes what it committed, then ends)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, old in previous.items():
+            signal.signal(s, old)
+
+
+async def _extract(
+    inputs: list[Any],
+    settings: Settings,
+    db: Database,
+    observer: ExtractObserver,
+    stop: threading.Event,
+) -> ExtractSummary:
+    """extract_async, cancelled (cleanly: answered work is committed) when `stop` is set."""
+    task = asyncio.ensure_future(
+        extract_async([], settings, observer=observer, database=db, inputs=inputs)
+    )
+    while not task.done():
+        await asyncio.wait({task}, timeout=0.2)
+        if stop.is_set() and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait({task})
+            break
+    if task.cancelled():
+        summary = ExtractSummary()
+        summary.interrupted = True
+        return summary
+    return task.result()
+
+
+def extract_pending(
+    db: Database, settings: Settings, observer: ExtractObserver, stop: threading.Event
+) -> ExtractSummary:
+    """Extract every stored item not extracted yet, in chunks; mark each finished chunk."""
+    total = ExtractSummary()
+    while not stop.is_set():
+        with db.session() as session:
+            pending = pending_articles(session, limit=EXTRACT_CHUNK)
+        if not pending:
+            break
+        summary = asyncio.run(_extract([a for _, a in pending], settings, db, observer, stop))
+        _add(total, summary)
+        if summary.interrupted or summary.fatal is not None:
+            break
+        with db.session() as session:
+            mark_extracted(session, [item_id for item_id, _ in pending])
+    return total
+
+
+def _add(total: ExtractSummary, part: ExtractSummary) -> None:
+    for name in (
+        "articles",
+        "extracted",
+        "skipped",
+        "failed_articles",
+        "input_errors",
+        "claims",
+        "rejected",
+        "prompt_tokens",
+        "completion_tokens",
+    ):
+        setattr(total, name, getattr(total, name) + getattr(part, name))
+    total.interrupted = total.interrupted or part.interrupted
+    total.fatal = total.fatal or part.fatal
+
+
+def poll_once(
+    db: Database,
+    sources: list[Source],
+    settings: Settings,
+    options: PollOptions,
+    *,
+    stop: threading.Event,
+    observer: ExtractObserver | None = None,
+    on_error: Callable[[str], None] | None = None,
+    on_item: Callable[[SourceReport], None] | None = None,
+) -> PollSummary:
+    """Poll every source once, then extract what is stored and not yet extracted."""
+    observer = observer or ExtractObserver()
+    poller = Poller(db, options, stop=stop, on_error=on_error, on_item=on_item)
+    result = PollSummary(sources=poller.poll(sources))
+    result.extract = extract_pending(db, settings, observer, stop)
+    result.stopped = stop.is_set()
+    if result.stopped:
+        result.extract.interrupted = True
+    return result
+
+
+def watch(
+    sources: list[Source],
+    settings: Settings,
+    options: PollOptions,
+    *,
+    once: bool,
+    on_poll: Callable[[PollSummary], None],
+    observer: ExtractObserver | None = None,
+    on_error: Callable[[str], None] | None = None,
+    on_item: Callable[[SourceReport], None] | None = None,
+    stop: threading.Event | None = None,
+) -> PollSummary:
+    """Poll until stopped (or once); `on_poll` gets every round's summary. Returns the last."""
+    stop = stop or threading.Event()
+    db = Database(settings.database_url)
+    try:
+        with stop_on_signals(stop):
+            while True:
+                summary = poll_once(
+                    db,
+                    sources,
+                    settings,
+                    options,
+                    stop=stop,
+                    observer=observer,
+                    on_error=on_error,
+                    on_item=on_item,
+                )
+                on_poll(summary)
+                if not once and summary.extract.fatal is None:
+                    stop.wait(options.interval)  # a signal ends the wait at once
+                if stop.is_set():  # whenever it came: the run ends as stopped
+                    summary.stopped = True
+                if once or summary.stopped or summary.extract.fatal is not None:
+                    return summary
+    finally:
+        db.dispose()
