@@ -225,9 +225,16 @@ _INITIALS = re.compile(r"(?:[A-Z]\.)+")
 # meets the same few thousand names again and again; a miss costs ~25 µs).
 @lru_cache(maxsize=65_536)
 def fold(text: str) -> str:
-    """Casefold and strip diacritics, possessives and punctuation: 'Erdoğan’s,' -> 'erdogan'."""
+    """Casefold, strip diacritics, invisible characters, possessives and punctuation:
+    'Erdoğan’s,' -> 'erdogan'."""
     decomposed = unicodedata.normalize("NFKD", text)
-    no_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # Combining marks (diacritics) and invisible format characters (zero-width space, soft
+    # hyphen, bidi marks: category Cf) go: 'Stol\u00adtenberg' is 'stoltenberg'.
+    no_marks = "".join(
+        ch
+        for ch in decomposed
+        if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf"
+    )
     no_marks = _POSSESSIVE.sub(r"\1", no_marks)
     return _SPACES.sub(" ", _PUNCT.sub(" ", no_marks.casefold())).strip()
 

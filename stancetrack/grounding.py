@@ -27,11 +27,15 @@ words pass (real quotes like "no hurry" are that short) but only by exact or nor
 match.
 
 When the article has several matches, the one inside the claim's chunk window (the part of
-the text the model saw) wins, else the first.
+the text the model saw) wins, else the first; occurrences already `taken` (grounded for
+the same speaker by an earlier claim of the reply) are passed over, so a quote the article
+repeats N times grounds N claims at N places, and a claim beyond them is rejected as
+`DUPLICATE_QUOTE`, never dropped silently.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
@@ -47,6 +51,9 @@ MIN_QUOTE_WORDS = 2
 EMPTY_QUOTE = "empty quote"
 QUOTE_TOO_SHORT = "quote too short"
 QUOTE_NOT_FOUND = "quote not found in article"
+DUPLICATE_QUOTE = "duplicate claim"
+
+Span = tuple[int, int]
 
 _DOUBLE_QUOTES = '"“”„‟″〝〞＂«»'
 _SINGLE_QUOTES = "'‘’‚‛′`´‹›"
@@ -149,24 +156,35 @@ def _candidates(quote: str) -> list[str]:
     return found
 
 
-def _pick(positions: list[int], length: int, window: tuple[int, int] | None) -> int | None:
-    if not positions:
-        return None
-    if window is not None:
-        lo, hi = window
-        for pos in positions:
-            if pos >= lo and pos + length <= hi:
-                return pos
-    return positions[0]
+def _pick(spans: Iterator[Span], window: Span | None, taken: Collection[Span]) -> _Pick:
+    """The first free span inside the window, else the first free one; and whether any
+    span was passed over as taken. Reads the spans lazily: the first fit ends the scan
+    unless a window asks for a better one."""
+    first_free: Span | None = None
+    saw_taken = False
+    for span in spans:
+        if span in taken:
+            saw_taken = True
+            continue
+        if window is None or (span[0] >= window[0] and span[1] <= window[1]):
+            return _Pick(span, saw_taken)
+        if first_free is None:
+            first_free = span
+    return _Pick(first_free, saw_taken)
 
 
-def _find_all(haystack: str, needle: str, limit: int = 64) -> list[int]:
-    found: list[int] = []
+@dataclass(frozen=True, slots=True)
+class _Pick:
+    span: Span | None
+    saw_taken: bool
+
+
+def _find_all(haystack: str, needle: str) -> Iterator[int]:
+    """Every position of `needle` (no cap: an article may repeat a quote 100 times)."""
     pos = haystack.find(needle)
-    while pos != -1 and len(found) < limit:
-        found.append(pos)
+    while pos != -1:
+        yield pos
         pos = haystack.find(needle, pos + 1)
-    return found
 
 
 class ArticleText:
@@ -174,6 +192,7 @@ class ArticleText:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self._saw_taken = False  # set by the passes of one `ground` call
 
     @cached_property
     def normalized(self) -> Normalized:
@@ -181,9 +200,14 @@ class ArticleText:
         return normalize_with_map(self.text)
 
     def ground(
-        self, quote: str, *, window: tuple[int, int] | None = None
+        self,
+        quote: str,
+        *,
+        window: tuple[int, int] | None = None,
+        taken: Collection[Span] = (),
     ) -> GroundedSpan | Rejection:
-        """Locate `quote`; a span with `text[start:end]` the stored quote, or why not."""
+        """Locate `quote` outside the `taken` spans; a span with `text[start:end]` the
+        stored quote, or why not."""
         if not quote or not quote.strip():
             return Rejection(EMPTY_QUOTE, "the quote is empty")
         # Length in words and characters, marks and spacing aside (cheap: no normalising).
@@ -195,37 +219,49 @@ class ArticleText:
                 f"{words} word(s), {chars} character(s): at least"
                 f" {MIN_QUOTE_WORDS} words and {MIN_QUOTE_CHARS} characters are needed",
             )
-        return (
-            self._exact(quote, window)
-            or self._normalized(quote, window)
-            or self._fuzzy(quote, window)
+        self._saw_taken = False
+        found = (
+            self._exact(quote, window, taken)
+            or self._normalized(quote, window, taken)
+            or self._fuzzy(quote, window, taken)
         )
+        if isinstance(found, Rejection) and self._saw_taken:
+            return Rejection(
+                DUPLICATE_QUOTE,
+                "every occurrence of this quote is already grounded for this speaker",
+            )
+        return found
 
-    def _exact(self, quote: str, window: tuple[int, int] | None) -> GroundedSpan | None:
+    def _exact(
+        self, quote: str, window: Span | None, taken: Collection[Span]
+    ) -> GroundedSpan | None:
         for variant in _candidates(quote):
-            pos = _pick(_find_all(self.text, variant), len(variant), window)
-            if pos is not None:
-                return GroundedSpan(pos, pos + len(variant), "exact", 100.0)
+            n = len(variant)
+            pick = _pick(((p, p + n) for p in _find_all(self.text, variant)), window, taken)
+            self._saw_taken |= pick.saw_taken
+            if pick.span is not None:
+                return GroundedSpan(pick.span[0], pick.span[1], "exact", 100.0)
         return None
 
-    def _normalized(self, quote: str, window: tuple[int, int] | None) -> GroundedSpan | None:
+    def _normalized(
+        self, quote: str, window: Span | None, taken: Collection[Span]
+    ) -> GroundedSpan | None:
         norm = self.normalized
         for variant in _candidates(quote):
             needle = _normalize_plain(variant)
             if not needle:
                 continue
-            positions = _find_all(norm.text, needle)
-            if not positions:
-                continue
-            spans = [(norm.starts[p], norm.ends[p + len(needle) - 1]) for p in positions]
-            chosen = spans[0]
-            if window is not None:
-                lo, hi = window
-                chosen = next((s for s in spans if s[0] >= lo and s[1] <= hi), chosen)
-            return GroundedSpan(chosen[0], chosen[1], "normalized", 100.0)
+            last = len(needle) - 1
+            spans = ((norm.starts[p], norm.ends[p + last]) for p in _find_all(norm.text, needle))
+            pick = _pick(spans, window, taken)
+            self._saw_taken |= pick.saw_taken
+            if pick.span is not None:
+                return GroundedSpan(pick.span[0], pick.span[1], "normalized", 100.0)
         return None
 
-    def _fuzzy(self, quote: str, window: tuple[int, int] | None) -> GroundedSpan | Rejection:
+    def _fuzzy(
+        self, quote: str, window: Span | None, taken: Collection[Span]
+    ) -> GroundedSpan | Rejection:
         needle = _normalize_plain(quote.strip(_WRAPPERS)).rstrip(_TRAILING_PUNCT).strip()
         if len(needle) < FUZZY_MIN_CHARS:
             return Rejection(
@@ -249,6 +285,9 @@ class ArticleText:
                 QUOTE_NOT_FOUND,
                 f"best fuzzy match {best_score:.0f} is below the threshold {FUZZY_THRESHOLD:.0f}",
             )
+        if (best.start, best.end) in taken:
+            self._saw_taken = True
+            return Rejection(QUOTE_NOT_FOUND, "the best fuzzy match is already grounded")
         return best
 
     def _align(

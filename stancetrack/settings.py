@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     # Stored on every run and claim (String(200)); spaces normalised, never blank.
     target: str = Field(default=DEFAULT_TARGET, min_length=1, max_length=200)
     max_file_bytes: int = Field(default=5_000_000, ge=1)
+    # Seconds for one URL's whole download (connect, headers, body), not per read.
+    fetch_timeout: float = Field(default=30.0, gt=0)
     request_timeout: float = Field(default=120.0, gt=0)
     max_retries: int = Field(default=5, ge=0)
     max_reasks: int = Field(default=2, ge=0)

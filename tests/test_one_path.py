@@ -44,7 +44,7 @@ def tricky_reply() -> dict[str, Any]:
         long_quote[:middle] + ("x" if long_quote[middle] != "x" else "y") + long_quote[middle + 1 :]
     )
     extra = [
-        dict(first),  # the same claim twice: stored once
+        dict(first),  # the same claim twice: stored once, the repeat rejected as a duplicate
         {  # spacing and a curly quote mark; another speaker, so not a repeat
             **second,
             "quote": "  " + spaced.replace(" ", "  ", 2),
@@ -53,7 +53,8 @@ def tricky_reply() -> dict[str, Any]:
         },
         {**third, "quote": typo, "actor": "Sergey Lavrov", "speaker": "Lavrov"},  # fuzzy
         {**first, "quote": "words that appear nowhere in this article at all"},  # rejected
-        {**first, "actor": "Putin", "speaker": "Putin"},  # a bare surname: same actor
+        # a bare surname: the same actor at the same span, rejected as a duplicate
+        {**first, "actor": "Putin", "speaker": "Putin"},
     ]
     return {"claims": claims + extra}
 
@@ -99,7 +100,7 @@ def test_eval_import_gold_and_extract_agree(
     # The reply exercised every step: grounding variants, dedup, rejection, actor resolution.
     n_gold = len(gold(STEM))
     assert len(extracted) == n_gold + 2  # +spaced, +typo; the repeat and the surname merge
-    assert extract_rejected == 1
+    assert extract_rejected == 3  # not in the text; the repeat and the surname: duplicates
     assert "Putin" not in {r[3] for r in extracted}
     db = Database(db_url)
     try:
@@ -119,9 +120,9 @@ def test_eval_import_gold_and_extract_agree(
     imported = cli(
         ["import-gold", gold_dir, "--articles", articles, "--target", GOLD_TARGET, "--db", db_url]
     )
-    assert imported.exit_code == 1  # one rejected quote is reported
-    assert "1 rejected" in imported.stderr
-    assert stored(db_url, GOLD_TARGET) == (extracted, 1)
+    assert imported.exit_code == 1  # rejected quotes are reported
+    assert "3 rejected" in imported.stderr
+    assert stored(db_url, GOLD_TARGET) == (extracted, 3)
 
     # eval: the runner's placement of the very reply the backend returns.
     settings = load_settings(openai_base_url=stub.base_url, model="stub-model")

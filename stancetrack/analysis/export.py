@@ -12,6 +12,7 @@ from typing import TextIO
 
 from sqlalchemy.orm import Session
 
+from stancetrack.analysis.cells import spreadsheet_safe
 from stancetrack.db.repository.analysis import EXPORT_COLUMNS, ClaimFilter, iter_export_rows
 
 FORMATS = ("csv", "jsonl")
@@ -30,7 +31,7 @@ def export_claims(
         writer.writeheader()
     for row in iter_export_rows(session, flt):
         if writer is not None:
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+            writer.writerow({k: "" if v is None else spreadsheet_safe(v) for k, v in row.items()})
         else:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
         n += 1

@@ -5,14 +5,13 @@ Imported only when a table is printed, so JSON output and `--help` skip rich's s
 
 from __future__ import annotations
 
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from stancetrack.analysis.compare import CompareRow
 from stancetrack.analysis.diff import Diff
 from stancetrack.analysis.timeline import LANES, Timeline
-from stancetrack.cli.render import STANCE_STYLE, err, stdout_console
+from stancetrack.cli.render import STANCE_STYLE, err, shown, stdout_console, visible
 from stancetrack.db.repository.analysis import STANCE_NAMES
 from stancetrack.stances import Overall
 
@@ -32,7 +31,8 @@ def _stance(text: str | None) -> Text:
 
 
 def _short(text: str, width: int = 90) -> str:
-    text = " ".join(text.split())
+    """One line of at most `width` characters, control characters shown escaped."""
+    text = " ".join(visible(text).split())
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -50,9 +50,9 @@ def compare_table(rows: list[CompareRow], evidence: bool) -> None:
     if evidence:
         table.add_column("evidence", overflow="fold")
     for r in rows:
-        cells: list[Text | str] = [escape(r.actor)]
+        cells: list[Text | str] = [shown(r.actor)]
         if per_outlet:
-            cells.append(escape(r.outlet) if r.outlet else Text("(no URL)", style="dim"))
+            cells.append(shown(r.outlet) if r.outlet else Text("(no URL)", style="dim"))
         cells += [str(n) if n else Text("0", style="dim") for n in r.counts.as_dict().values()]
         cells.append(_stance(r.stance))
         if evidence:
@@ -81,7 +81,7 @@ def matrix_table(rows: list[CompareRow], evidence: bool) -> None:
     for a in articles:
         table.add_column(f"#{a.id}", justify="center", no_wrap=True)
     for actor in actors:
-        line: list[Text | str] = [escape(actor)]
+        line: list[Text | str] = [shown(actor)]
         for a in articles:
             cell = cells.get((actor, a.id))
             line.append(Text(MARK[cell.stance], style=STANCE_STYLE[cell.stance]) if cell else "")
@@ -91,7 +91,7 @@ def matrix_table(rows: list[CompareRow], evidence: bool) -> None:
     console.print(Text.assemble(*(Text(f"{MARK[s]} {s}  ", style=STANCE_STYLE[s]) for s in MARK)))
     for a in articles:
         console.print(
-            f"[dim]#{a.id}[/dim] {a.published or 'undated'} {escape(a.title)}", highlight=False
+            f"[dim]#{a.id}[/dim] {a.published or 'undated'} {shown(a.title)}", highlight=False
         )
     if evidence:
         console.print()
@@ -99,7 +99,10 @@ def matrix_table(rows: list[CompareRow], evidence: bool) -> None:
             if r.evidence is not None and r.article is not None:
                 console.print(
                     Text.assemble(
-                        f"{r.actor} #{r.article.id} ", _stance(r.stance), " ", _evidence_text(r)
+                        f"{visible(r.actor)} #{r.article.id} ",
+                        _stance(r.stance),
+                        " ",
+                        _evidence_text(r),
                     )
                 )
 
@@ -108,7 +111,7 @@ def diff_table(d: Diff) -> None:
     console = stdout_console()
     for label, ref in (("A", d.a), ("B", d.b)):
         console.print(
-            f"[bold]{label}[/bold] #{ref.id} {ref.published or 'undated'}  {escape(ref.title)}"
+            f"[bold]{label}[/bold] #{ref.id} {ref.published or 'undated'}  {shown(ref.title)}"
         )
     if not d.actors:
         err.print("[dim]neither article has claims[/dim]")
@@ -119,7 +122,7 @@ def diff_table(d: Diff) -> None:
     change_style = {"shifted": "bold magenta", "appeared": "cyan", "disappeared": "dim cyan"}
     for c in d.actors:
         table.add_row(
-            escape(c.actor),
+            shown(c.actor),
             _stance(c.a),
             _stance(c.b),
             Text(c.change, style=change_style.get(c.change, "")),
@@ -132,7 +135,7 @@ def diff_table(d: Diff) -> None:
         for m in d.matched:
             flag = Text(" stance changed", style="bold magenta") if m.stance_changed else ""
             pairs.add_row(
-                escape(m.actor),
+                shown(m.actor),
                 _stance(m.a.stance),
                 _stance(m.b.stance),
                 f"{m.similarity:.0f}",
@@ -147,7 +150,7 @@ def diff_table(d: Diff) -> None:
             table.add_column(col, overflow="fold")
         for claim in claims:
             table.add_row(
-                escape(claim.actor), _stance(claim.stance), escape(_short(claim.claim, 110))
+                shown(claim.actor), _stance(claim.stance), shown(_short(claim.claim, 110))
             )
         console.print(table)
 
@@ -174,9 +177,9 @@ def chart_lines(t: Timeline) -> list[Text]:
 def timeline_table(t: Timeline) -> None:
     console = stdout_console()
     if not t.points:
-        err.print(f"[dim]{escape(t.actor)} has no claims[/dim]")
+        err.print(f"[dim]{shown(t.actor)} has no claims[/dim]")
         return
-    console.print(f"[bold]{escape(t.actor)}[/bold]: {len(t.points)} article(s)")
+    console.print(f"[bold]{shown(t.actor)}[/bold]: {len(t.points)} article(s)")
     for line in chart_lines(t):
         console.print(line)
     table = Table(header_style="bold")
@@ -188,7 +191,7 @@ def timeline_table(t: Timeline) -> None:
         table.add_row(
             str(i),
             str(p.article.published or "undated"),
-            escape(_short(p.article.title, 50)),
+            shown(_short(p.article.title, 50)),
             _stance(p.stance),
             counts,
             _evidence_text(p),

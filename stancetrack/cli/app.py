@@ -7,6 +7,7 @@ one line on stderr here, at the edge; `--debug` (or STANCETRACK_DEBUG=1) shows t
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import traceback
 from typing import Annotated
@@ -142,4 +143,12 @@ def _usage_error(exc: typer.TyperException, args: list[str]) -> int:
 
 
 def run() -> None:
-    sys.exit(main())
+    code = main()
+    if code == 130:
+        # Interrupted, and everything is already closed: what was answered is committed,
+        # the database side has ended. Skip the interpreter's teardown (over a second on a
+        # busy machine) so that Ctrl-C is prompt.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

@@ -88,25 +88,26 @@ def check_command(
 
 
 def _print_table(report: ProbeReport, saved: bool) -> None:
-    from rich.markup import escape
     from rich.table import Table
+
+    from stancetrack.cli.render import shown
 
     out = stdout_console()
     head = Table(show_header=False, title="Endpoint", title_justify="left")
     head.add_column("field", style="bold")
     head.add_column("value", overflow="fold")
     reach = "[green]yes[/green]" if report.reachable else "[red]no[/red]"
-    head.add_row("endpoint", escape(report.endpoint))
-    head.add_row("model", escape(report.model))
+    head.add_row("endpoint", shown(report.endpoint))
+    head.add_row("model", shown(report.model))
     head.add_row("reachable", reach)
     if report.reason:
-        head.add_row("reason", escape(report.reason))
+        head.add_row("reason", shown(report.reason))
     if report.latency_ms is not None:
         head.add_row("latency", f"{report.latency_ms:.1f} ms (GET /models)")
     listed = ", ".join(report.models) if report.models else "(none listed)"
     if report.model_listed is False:
-        listed += f"  [yellow]({escape(report.model)} is not among them)[/yellow]"
-    head.add_row("models", listed if report.model_listed is False else escape(listed))
+        listed += f"  [yellow]({shown(report.model)} is not among them)[/yellow]"
+    head.add_row("models", listed if report.model_listed is False else shown(listed))
     best = report.best_mode or "none"
     head.add_row("best mode", best + ("  (saved)" if saved else ""))
     out.print(head)
@@ -121,6 +122,6 @@ def _print_table(report: ProbeReport, saved: bool) -> None:
             "[green]yes[/green]" if result.ok else "[red]no[/red]",
             "" if result.status is None else str(result.status),
             f"{result.latency_ms:.0f}",
-            escape(result.detail or ""),
+            shown(result.detail or ""),
         )
     out.print(modes)

@@ -144,8 +144,9 @@ def show_command(
 
 
 def _print_run(data: dict[str, Any]) -> None:
-    from rich.markup import escape
     from rich.table import Table
+
+    from stancetrack.cli.render import shown
 
     out = stdout_console()
     table = Table(show_header=False, title=f"Run {data['id']}", title_justify="left")
@@ -157,7 +158,7 @@ def _print_run(data: dict[str, Any]) -> None:
             continue
         if isinstance(value, dict):
             value = ", ".join(f"{k}={v}" for k, v in value.items())
-        table.add_row(key, escape("" if value is None else str(value)))
+        table.add_row(key, shown("" if value is None else str(value)))
     out.print(table)
     rejected = data["rejected_claims"]
     if rejected:
@@ -165,7 +166,7 @@ def _print_run(data: dict[str, Any]) -> None:
         for header in ("reason", "detail", "actor", "quote"):
             rt.add_column(header, overflow="fold")
         for r in rejected:
-            rt.add_row(*(escape(str(r[k] or "")) for k in ("reason", "detail", "actor", "quote")))
+            rt.add_row(*(shown(str(r[k] or "")) for k in ("reason", "detail", "actor", "quote")))
         out.print(rt)
     unverified = data["unverified_claims"]
     if unverified:
@@ -177,7 +178,7 @@ def _print_run(data: dict[str, Any]) -> None:
         for header in ("id", "speaker", "stance", "quote"):
             ut.add_column(header, overflow="fold")
         for c in unverified:
-            ut.add_row(*(escape(str(c[k])) for k in ("id", "speaker", "stance", "quote")))
+            ut.add_row(*(shown(str(c[k])) for k in ("id", "speaker", "stance", "quote")))
         out.print(ut)
     out.print("[bold]Raw reply[/bold]")
-    out.print(escape(data["raw_reply"] or "(none)"), soft_wrap=True)
+    out.print(shown(data["raw_reply"] or "(none)"), soft_wrap=True)

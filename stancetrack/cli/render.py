@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
@@ -62,6 +63,28 @@ STANCE_STYLE: dict[str, str] = {
 }
 
 
+# Control characters (C0 but newline, DEL, C1) and the bidi controls that reorder what a
+# terminal shows: article text must never drive the terminal.
+_CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """`text` with control characters shown as escapes (`\\x1b`), for a terminal."""
+    return _CONTROLS.sub(_escaped, text)
+
+
+def shown(value: object) -> str:
+    """A value as rich markup that prints exactly as `visible(str(value))`."""
+    from rich.markup import escape
+
+    return escape(visible(str(value)))
+
+
 def stdout_console() -> Console:
     from rich.console import Console
 
@@ -107,13 +130,16 @@ def flatten(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def emit_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> None:
+    """CSV with every formula-like cell neutralised (see analysis/cells.py, README)."""
+    from stancetrack.analysis.cells import spreadsheet_safe
+
     flat = [flatten(r) for r in rows]
     if columns is None:
         columns = list(flat[0]) if flat else []
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(flat)
+    writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in flat)
     sys.stdout.write(buf.getvalue())
     sys.stdout.flush()
 
@@ -146,7 +172,7 @@ def emit_table(
             if len(column) == 3:
                 text = text[: column[2]]
             style = STANCE_STYLE.get(text) if key in {"stance", "a", "b"} else None
-            cells.append(f"[{style}]{text}[/{style}]" if style else text.replace("[", r"\["))
+            cells.append(f"[{style}]{text}[/{style}]" if style else shown(text))
         table.add_row(*cells)
     stdout_console().print(table)
 
@@ -197,6 +223,4 @@ def emit_rows(
 
 def error_line(message: str) -> None:
     """One `error: ...` line on stderr (the message is shown as is, not as markup)."""
-    from rich.markup import escape
-
-    err.print(f"[red]error:[/red] {escape(message)}", markup=True, highlight=False)
+    err.print(f"[red]error:[/red] {shown(message)}", markup=True, highlight=False)

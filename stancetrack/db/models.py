@@ -54,7 +54,8 @@ class Article(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    title: Mapped[str] = mapped_column(String(300))
+    # A title or a path may carry control characters (shown escaped): see db/limits.py.
+    title: Mapped[str] = mapped_column(String(300), info={"controls": True})
     url: Mapped[str | None] = mapped_column(String(2000), index=True)
     # The URL's registrable domain (ingest/outlets.py); `compare --by outlet` groups on it.
     outlet: Mapped[str | None] = mapped_column(String(253), index=True)
@@ -62,7 +63,7 @@ class Article(Base):
     # set at ingestion (db/repository/stories.py).
     story_id: Mapped[int | None] = mapped_column(Integer, index=True)
     published: Mapped[date | None] = mapped_column(Date, index=True)
-    source: Mapped[str] = mapped_column(String(2000), index=True)
+    source: Mapped[str] = mapped_column(String(2000), index=True, info={"controls": True})
     format: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     chars: Mapped[int] = mapped_column(Integer)
@@ -394,3 +395,20 @@ class WatchItem(Base):
     seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # NULL until the article's extraction batch finished: a restart extracts these.
     extracted_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+
+
+class Lease(Base):
+    """An extraction in flight: the process `owner` holds `cache_key` until `expires_at`.
+
+    Taken before the request and released in the transaction that stores the run, so two
+    `extract` processes on one database never request the same article at once. A lease
+    of a crashed process is reclaimed when it expires, or at once when its owner was a
+    process on the same host that no longer exists (see db/repository/leases.py).
+    """
+
+    __tablename__ = "leases"
+
+    cache_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # host:pid:token of the holding process
+    owner: Mapped[str] = mapped_column(String(300))
+    expires_at: Mapped[datetime] = mapped_column(DateTime)

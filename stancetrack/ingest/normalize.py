@@ -8,15 +8,24 @@ import unicodedata
 from datetime import date, datetime
 
 _TRAILING_WS = re.compile(r"[ \t\f\v]+\n")
+# Invisible characters that split words without showing: soft hyphen, zero-width space,
+# word joiner, byte-order mark, and the bidirectional marks, embeddings, overrides and
+# isolates. Dropped so that names and quotes match as they read. Zero-width (non-)joiners
+# are kept: Persian and Indic scripts, and emoji, need them.
+INVISIBLE = "\u00ad\u200b\u2060\ufeff\u200e\u200f\u061c" + "".join(
+    map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+)
+_DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
 _MANY_BLANK = re.compile(r"\n{3,}")
 
 
 def normalize_text(text: str) -> str:
-    """Unicode NFC, LF line endings, no trailing spaces, at most one blank line in a row.
+    """Unicode NFC, LF line endings, no trailing spaces, at most one blank line in a row,
+    no invisible word-splitting characters (`INVISIBLE`).
 
     Quotes and dashes are kept as written: offsets must point at the article's own words.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_DROP_INVISIBLE)
     text = unicodedata.normalize("NFC", text)
     text = _TRAILING_WS.sub("\n", text)
     text = _MANY_BLANK.sub("\n\n", text)

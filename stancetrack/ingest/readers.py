@@ -11,6 +11,7 @@ import codecs
 import json
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -31,6 +32,8 @@ _URL = re.compile(r"^https?://\S+$")
 _MD_TITLE = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _TITLE_MAX = 300
 _SNIFF_BYTES = 8192
+# json's parser recurses per level: a hostile file nested 100k deep must be one error line.
+TOO_DEEP = "JSON nested too deeply to read"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +67,7 @@ def iter_inputs(
             if path.is_dir():
                 for file in walk(path):
                     yield from read_file(file, max_bytes=max_bytes)
-            elif path.exists():
+            elif path.exists() or path.is_symlink():
                 yield from read_file(path, max_bytes=max_bytes)
             else:
                 yield InputError(raw, "no such file or directory")
@@ -83,7 +86,12 @@ def read_file(path: Path, *, max_bytes: int) -> Iterator[ArticleInput | InputErr
     """Articles in one file; an unknown suffix is read by sniffing the content."""
     source = str(path)
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            # Never opened: a FIFO or a device would block or never end.
+            yield InputError(source, f"not a regular file ({_kind(info.st_mode)}), skipped")
+            return
+        size = info.st_size
         if size > max_bytes:
             yield InputError(source, too_big(max_bytes, size))
             return
@@ -97,6 +105,16 @@ def read_file(path: Path, *, max_bytes: int) -> Iterator[ArticleInput | InputErr
         return
     suffix = path.suffix.lower()
     yield from parse_bytes(source, data, suffix if suffix in SUPPORTED_SUFFIXES else None)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file"
 
 
 def read_bytes(source: str, data: bytes, suffix: str | None = None) -> list[ArticleInput]:
@@ -189,6 +207,8 @@ def sniff(text: str) -> str:
                 json.loads(stripped)
             except json.JSONDecodeError:
                 return ".jsonl"
+            except RecursionError:
+                return ".json"  # reported as too deep when read
         return ".json"
     if head.startswith(("<!doctype html", "<html")) or "<body" in head:
         return ".html"
@@ -209,6 +229,13 @@ def _make(
     body = normalize_text(text)
     if not body.strip():
         raise InputError(source, "no article text")
+    for field, value in (("text", body), ("title", title), ("url", url)):
+        if value and "\x00" in value:
+            # PostgreSQL cannot store U+0000, SQLite can: refuse it on every backend alike.
+            where = value.index("\x00")
+            raise InputError(
+                source, f"{field} contains a NUL character (U+0000) at offset {where}: not stored"
+            )
     clean_title = " ".join((title or "").split())[:_TITLE_MAX]
     if not clean_title:
         first = next(line for line in body.splitlines() if line.strip())
@@ -278,6 +305,9 @@ def _from_json(source: str, text: str) -> Iterator[ArticleInput | InputError]:
     except json.JSONDecodeError as exc:
         yield InputError(source, f"invalid JSON ({exc.msg} at line {exc.lineno})")
         return
+    except RecursionError:
+        yield InputError(source, TOO_DEEP)
+        return
     if not isinstance(data, list):
         yield _guard(source, partial(_from_record, source, data, "json"))
         return
@@ -306,6 +336,9 @@ def _from_jsonl(source: str, text: str) -> Iterator[ArticleInput | InputError]:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             yield InputError(where, f"invalid JSON ({exc.msg})")
+            continue
+        except RecursionError:
+            yield InputError(where, TOO_DEEP)
             continue
         yield _guard(where, partial(_from_record, where, record, "jsonl"))
 

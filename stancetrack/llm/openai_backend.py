@@ -366,7 +366,7 @@ class OpenAIBackend:
         try:
             completion = json.loads(body)
         except ValueError:
-            start = _clip(body.decode("utf-8", errors="replace"), 120)
+            start = self._redact(_clip(body.decode("utf-8", errors="replace"), 120))
             raise _PartFailure(
                 f"{self._host} answered with a body that is not JSON: {start}"
             ) from None
@@ -385,11 +385,12 @@ class OpenAIBackend:
             raise _PartFailure(f"{self._host} returned a choice without a message")
         finish = choice.get("finish_reason")
         content = message.get("content")
-        content = content if isinstance(content, str) else ""
+        # A model may echo the key: it never reaches a run record, a claim or a message.
+        content = self._unkeyed(content) if isinstance(content, str) else ""
         tally.last_raw = content
         refusal = message.get("refusal")
         if refusal:
-            raise _PartFailure(f"the model refused: {_clip(refusal)}")
+            raise _PartFailure(f"the model refused: {self._redact(_clip(str(refusal)))}")
         if finish == "content_filter":
             raise _PartFailure("the reply was withheld by the provider's content filter")
         if not content.strip():
@@ -547,6 +548,13 @@ class OpenAIBackend:
 
     def _server_message(self, exc: openai.APIStatusError) -> str:
         return _clip(self._redact(str(exc.message or "").strip() or "no message"))
+
+    def _unkeyed(self, text: str) -> str:
+        """Model text with the API key (as sent, or JSON-escaped) replaced by ***."""
+        if not self._secret:
+            return text
+        escaped = json.dumps(self._secret)[1:-1]
+        return text.replace(self._secret, "***").replace(escaped, "***")
 
     def _redact(self, text: str) -> str:
         if self._secret:

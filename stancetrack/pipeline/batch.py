@@ -21,9 +21,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
+from typing import cast
 
-from stancetrack.db import Database
-from stancetrack.db.models import utcnow
+from sqlalchemy import Table
+
+from stancetrack.db import Database, limits
+from stancetrack.db.models import Article, utcnow
+from stancetrack.db.repository.articles import article_values
 from stancetrack.errors import InputError
 from stancetrack.ingest import ArticleInput
 from stancetrack.llm.base import Backend, BackendReply, ExtractionError, ExtractionRequest
@@ -45,6 +49,7 @@ from stancetrack.settings import Settings
 
 # Inputs skip-checked per round trip to the writer (at most; fewer when reading is slow).
 READ_AHEAD = 16
+_ARTICLES = cast(Table, Article.__table__)
 
 # A write handed to the writer, started when a slot is free.
 PendingWrite = Callable[[], Awaitable[Outcome]]
@@ -104,13 +109,22 @@ class Batch:
             else ""
             for item in chunk
         ]
-        wanted = [key for key in keys if key]
-        done = await self.writer.done_keys(wanted) if wanted else set()
+        invalid = [
+            limits.problems(_ARTICLES, article_values(item))
+            if isinstance(item, ArticleInput)
+            else []
+            for item in chunk
+        ]
+        wanted = [key for key, bad in zip(keys, invalid, strict=True) if key and not bad]
+        # Leased for this batch, or skipped: done, or in flight in another process.
+        held, done = await self.writer.claim_keys(wanted) if wanted else (set(), set())
         out: list[Work | Skip | BadInput] = []
-        for item, key in zip(chunk, keys, strict=True):
+        for item, key, bad in zip(chunk, keys, invalid, strict=True):
             if isinstance(item, InputError):
                 out.append(BadInput(item.source, item.reason))
-            elif key in done:
+            elif bad:  # refused before it costs a request: it could not be stored
+                out.append(BadInput(item.source, "; ".join(bad)))
+            elif key in done or key not in held:
                 out.append(Skip(item.sha256))
             else:
                 out.append(Work(item, key))
@@ -321,6 +335,7 @@ async def run_extraction(
         stdin=stdin,
         capacity=READ_AHEAD,
         inputs=inputs,
+        fetch_timeout=settings.fetch_timeout,
     )
     config = StoreConfig(
         database_url=db.url,

@@ -1,23 +1,32 @@
 """From a reply to the claims to store: THE one path, for `extract`, `import-gold`, `eval`.
 
 `claims_from_reply` grounds each claim's quote in the article (exact, normalised, fuzzy:
-`grounding.py`), locates its speaker's mention and how it ties to the quote
-(`speaker_evidence.py`: cue, nearby or absent), resolves its actor in the article's
-context, and drops repeats of the same span by the same actor; what cannot be grounded
-becomes a rejection saying why. `extract` stores its result, `import-gold` stores it for
-gold replies, and `eval` scores it, so eval measures exactly what extract would store.
+`grounding.py`; a speaker's repeats of a quote take its next occurrences), locates its
+speaker's mention and how it ties to the quote (`speaker_evidence.py`: cue, nearby or
+absent), resolves its actor in the article's context, and keeps one claim per span and
+actor; what cannot be grounded or stored (db/limits.py) becomes a rejection saying why.
+`extract` stores its result, `import-gold` stores it for gold replies, and `eval` scores
+it, so eval measures exactly what extract would store.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
+
+from sqlalchemy import Table
 
 from stancetrack import grounding, speaker_evidence
+from stancetrack.actors import fold
+from stancetrack.db import limits
+from stancetrack.db.models import Actor, Claim
 from stancetrack.db.repository.extraction import NewClaim, NewRejection
 from stancetrack.llm.base import BackendReply
 from stancetrack.schemas import ReplyClaim
 
 INVALID_ITEM = "invalid item"
+INVALID_VALUE = "invalid value"
+_CLAIMS = cast(Table, Claim.__table__)
+_ACTORS = cast(Table, Actor.__table__)
 
 
 class Grounded:
@@ -37,27 +46,52 @@ class Grounded:
         self.speaker = speaker
 
 
+def _rejection(claim: ReplyClaim, reason: str, detail: str) -> NewRejection:
+    return NewRejection(
+        reason=reason,
+        speaker=claim.speaker,
+        actor=claim.actor,
+        quote=claim.quote,
+        payload={"detail": detail, "item": claim.model_dump(mode="json")},
+    )
+
+
+def value_problems(claim: ReplyClaim) -> list[str]:
+    """What of a claim its rows cannot hold (db/limits.py: lengths, NULs, controls)."""
+    return limits.problems(
+        _CLAIMS,
+        {
+            "speaker": claim.speaker,
+            "claim": claim.claim,
+            "rationale": claim.rationale,
+            "confidence": claim.confidence,
+        },
+    ) + limits.problems(_ACTORS, {"name": " ".join(claim.actor.split())})
+
+
 def ground_reply(text: str, reply: BackendReply) -> tuple[list[Grounded], list[NewRejection]]:
-    """Locate every claim's quote; the ungroundable and invalid ones become rejections."""
+    """Locate every claim's quote; the ungroundable and invalid ones become rejections.
+
+    A speaker's claims take distinct occurrences of a repeated quote, in reply order.
+    """
     article = grounding.ArticleText(text)
     speakers = speaker_evidence.ArticleSpeakers(article)
     found: list[Grounded] = []
     rejected: list[NewRejection] = []
+    taken: dict[str, set[grounding.Span]] = {}  # by speaker (folded actor name)
     windows = reply.windows if len(reply.windows) == len(reply.claims) else []
     for index, claim in enumerate(reply.claims):
+        problems = value_problems(claim)
+        if problems:
+            rejected.append(_rejection(claim, INVALID_VALUE, "; ".join(problems)))
+            continue
         window = windows[index] if windows else None
-        result = article.ground(claim.quote, window=window)
+        spans = taken.setdefault(fold(claim.actor or claim.speaker), set())
+        result = article.ground(claim.quote, window=window, taken=spans)
         if isinstance(result, grounding.Rejection):
-            rejected.append(
-                NewRejection(
-                    reason=result.reason,
-                    speaker=claim.speaker,
-                    actor=claim.actor,
-                    quote=claim.quote,
-                    payload={"detail": result.detail, "item": claim.model_dump(mode="json")},
-                )
-            )
+            rejected.append(_rejection(claim, result.reason, result.detail))
         else:
+            spans.add((result.start, result.end))
             speaker = speakers.locate(
                 (result.start, result.end), claim.speaker, claim.actor, claim.actor_type.value
             )
@@ -95,7 +129,10 @@ def claims_from_reply(
         c = g.claim
         actor_id = actors.actor_id(c)
         key = (actor_id, g.span.start, g.span.end)
-        if key in seen:  # the same span from the same actor (e.g. overlapping chunks)
+        if key in seen:  # the same span from the same actor under another name
+            rejected.append(
+                _rejection(c, grounding.DUPLICATE_QUOTE, "the same span by the same actor")
+            )
             continue
         seen.add(key)
         claims.append(

@@ -43,9 +43,11 @@ class InputReader:
         stdin: bytes | None = None,
         capacity: int = 64,
         inputs: Iterable[ArticleInput] = (),
+        fetch_timeout: float = 30.0,
     ) -> None:
         self._paths = tuple(paths)
         self._inputs = tuple(inputs)  # already read by the caller (`watch`): handed first
+        self._fetch_timeout = fetch_timeout  # seconds per URL download, in total
         self._max_bytes = max_bytes
         self._stdin = stdin
         self._capacity = capacity
@@ -89,7 +91,12 @@ class InputReader:
         end = _End()
         try:
             stdin = io.BytesIO(self._stdin) if self._stdin is not None else None
-            read = iter_inputs(self._paths, max_bytes=self._max_bytes, stdin=stdin)
+            read = iter_inputs(
+                self._paths,
+                max_bytes=self._max_bytes,
+                stdin=stdin,
+                fetch_timeout=self._fetch_timeout,
+            )
             for item in itertools.chain(self._inputs, read):
                 if self._stopped.is_set() or not self._put(item):
                     return

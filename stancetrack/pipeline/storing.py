@@ -5,19 +5,26 @@
 - Crash-safe: the article row, its run, its claims and its rejections are written in ONE
   transaction, so after `kill -9` the committed articles are skipped and only the
   unfinished ones are requested again; nothing is stored twice.
+- One request per article across processes: an article is leased (db/repository/
+  leases.py) before it is requested and released when its run is stored, so another
+  `extract` on the same database skips it meanwhile.
+- A database error is its article's: recorded on a failed run, never the batch's end.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 
 from stancetrack import grounding
 from stancetrack.db import Database
+from stancetrack.db.limits import InvalidValue
 from stancetrack.db.models import utcnow
+from stancetrack.db.repository import leases
 from stancetrack.db.repository.articles import store_article
 from stancetrack.db.repository.extraction import (
     claim_cache_key,
@@ -66,6 +73,8 @@ class Store:
             **config.provenance.params,
         }
         self._actors = BatchActors()
+        # Made here, in the process that runs the database side: its pid is the owner's.
+        self.owner = leases.Owner()
 
     # skip check
 
@@ -79,6 +88,36 @@ class Store:
         since = self.batch_started if self.force else None
         with self.db.sessions() as session:
             return done_cache_keys(session, keys, since=since)
+
+    def claim_keys(self, keys: list[str]) -> tuple[set[str], set[str]]:
+        """Lease these keys, then see which are done: (held, done); done ones released.
+
+        The lease comes first: a process that finishes an article commits its run and
+        gives its lease up in one transaction, so whoever leases next sees the run. A key
+        not held is in flight in another process: the batch skips it.
+        """
+        unique = set(keys)
+        held = unique  # if leasing keeps failing: request anyway (stored once regardless)
+        for _attempt in range(3):
+            try:
+                with self.db.session() as session:
+                    held = leases.take(session, unique, self.owner)
+                break
+            except DBAPIError:  # a deadlock or a lost connection: the transaction is gone
+                continue
+        done = self.done_keys(sorted(held)) if held else set()
+        if done:
+            with contextlib.suppress(SQLAlchemyError), self.db.session() as session:
+                leases.release(session, done, self.owner)
+        return held, done
+
+    def release_leases(self) -> None:
+        """Give up every lease this batch still holds (articles it did not get to).
+
+        Best effort: a lease not given up expires (db/repository/leases.py).
+        """
+        with contextlib.suppress(SQLAlchemyError), self.db.session() as session:
+            leases.release_all(session, self.owner)
 
     def remember_mode(self, endpoint: str, model: str, mode: str) -> None:
         """Keep the structured-output mode that worked (read by later runs' mode stores)."""
@@ -141,31 +180,41 @@ class Store:
             chunks=reply.chunks,
             raw_reply=_clip(reply.raw_reply),
         )
-        try:
-            with self.db.session() as session:
-                if once and claim_cache_key(session, work.cache_key):
-                    return Outcome("skipped")
-                article_id, _created = store_article(session, work.item)
-                run = self._run(work, article_id, started, **fields)
-                actors = self._actors.for_article(session, article_id)
-                claims, rejected = claims_from_reply(work.item.text, reply, actors)
-                record_run(session, run, claims, rejected)
-            actors.commit()
-        except IntegrityError as exc:  # e.g. another process changed these actors meanwhile
-            self._actors.clear()
-            return self.write_failure(
-                work,
-                started,
-                elapsed_ms,
-                Failure(
-                    f"could not store the claims: {_first_line(exc)}",
-                    attempts=reply.attempts,
-                    prompt_tokens=reply.prompt_tokens,
-                    completion_tokens=reply.completion_tokens,
-                    last_raw=reply.raw_reply,
-                    output_mode=reply.output_mode,
-                ),
-            )
+        for attempt in (1, 2):
+            try:
+                with self.db.session() as session:
+                    if once and claim_cache_key(session, work.cache_key):
+                        leases.release(session, [work.cache_key], self.owner)
+                        return Outcome("skipped")
+                    article_id, _created = store_article(session, work.item)
+                    run = self._run(work, article_id, started, **fields)
+                    actors = self._actors.for_article(session, article_id)
+                    claims, rejected = claims_from_reply(work.item.text, reply, actors)
+                    record_run(session, run, claims, rejected)
+                    leases.release(session, [work.cache_key], self.owner)
+                actors.commit()
+                break
+            except (InvalidValue, SQLAlchemyError) as exc:
+                # Confined to this article: the transaction rolled back whole, the batch
+                # goes on, and the failure is recorded on a run of its own. A transient
+                # failure (lost connection, deadlock, a unique actor name another process
+                # inserted first) is tried once more.
+                self._actors.clear()
+                if attempt == 1 and _transient(exc):
+                    continue
+                return self.write_failure(
+                    work,
+                    started,
+                    elapsed_ms,
+                    Failure(
+                        f"could not store the claims: {_describe(exc)}",
+                        attempts=reply.attempts,
+                        prompt_tokens=reply.prompt_tokens,
+                        completion_tokens=reply.completion_tokens,
+                        last_raw=reply.raw_reply,
+                        output_mode=reply.output_mode,
+                    ),
+                )
         return Outcome(
             "ok",
             claims=len(claims),
@@ -188,19 +237,41 @@ class Store:
             chunks=0,
             raw_reply=_clip(exc.last_raw),
         )
-        with self.db.session() as session:
-            article_id, _created = store_article(session, work.item)
-            run = self._run(work, article_id, started, **fields)
-            record_run(session, run)
+        error = exc.message
+        for attempt in (1, 2):
+            try:
+                with self.db.session() as session:
+                    article_id, _created = store_article(session, work.item)
+                    run = self._run(work, article_id, started, **fields)
+                    record_run(session, run)
+                    leases.release(session, [work.cache_key], self.owner)
+                break
+            except (InvalidValue, SQLAlchemyError) as failed:
+                if attempt == 1 and _transient(failed):
+                    continue
+                # Not even the failure could be stored: still this article's line only.
+                error = f"{exc.message} (not recorded: {_describe(failed)})"
         return Outcome(
             "failed",
             prompt_tokens=exc.prompt_tokens,
             completion_tokens=exc.completion_tokens,
-            error=run["error"],
+            error=error,
             fatal=exc.fatal,
         )
 
 
-def _first_line(exc: BaseException) -> str:
+def _transient(exc: BaseException) -> bool:
+    """Worth one more try: the connection was lost, or another transaction got in the way
+    (deadlock, lock timeout, a row it inserted first); not a value the database refuses."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    return exc.connection_invalidated or isinstance(exc, OperationalError | IntegrityError)
+
+
+def _describe(exc: BaseException) -> str:
+    """One line: the driver's message for a database error, the checks' for a bad value."""
+    if isinstance(exc, InvalidValue):
+        return str(exc)
     text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    first = text.splitlines()[0] if text else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__

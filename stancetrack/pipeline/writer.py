@@ -115,6 +115,9 @@ class Writer:
     async def done_keys(self, keys: list[str]) -> set[str]:
         return await self._run(Store.done_keys, keys)
 
+    async def claim_keys(self, keys: list[str]) -> tuple[set[str], set[str]]:
+        return await self._run(Store.claim_keys, keys)
+
     async def write_reply(
         self, work: Work, reply: BackendReply, started: datetime, elapsed_ms: float
     ) -> Outcome:
@@ -146,6 +149,10 @@ class Writer:
         try:
             while self._background:
                 await asyncio.wait(set(self._background))
+            try:  # best effort: leases not given up expire (db/repository/leases.py)
+                await self._run(Store.release_leases)
+            except Exception as exc:  # e.g. a broken worker process
+                log.warning("could not release the batch's leases: %s", exc)
         finally:
             self._pool.shutdown(wait=True)
 

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from stancetrack.db.limits import check
 from stancetrack.db.models import Article, Claim
 from stancetrack.db.repository.paging import DatedKey, after_dated
 from stancetrack.db.repository.stories import assign_story
@@ -35,16 +36,9 @@ def add_article(session: Session, item: ArticleInput) -> tuple[Article, bool]:
     return article, created
 
 
-def store_article(session: Session, item: ArticleInput) -> tuple[int, bool]:
-    """Store an article unless its text is already stored; returns (id, created).
-
-    Safe when several processes store the same text at once: the insert is
-    `ON CONFLICT (sha256) DO NOTHING RETURNING id`, so the loser reads the winner's id
-    instead of failing. A new article costs one statement (Core, no ORM object: this is the
-    hot path of `extract`) plus its story's few indexed ones (repository/stories.py), a
-    known one two.
-    """
-    values = {
+def article_values(item: ArticleInput) -> dict[str, Any]:
+    """The `articles` row of an input (what `store_article` inserts, and `limits` checks)."""
+    return {
         "sha256": item.sha256,
         "title": item.title,
         "url": item.url,
@@ -55,6 +49,19 @@ def store_article(session: Session, item: ArticleInput) -> tuple[int, bool]:
         "text": item.text,
         "chars": len(item.text),
     }
+
+
+def store_article(session: Session, item: ArticleInput) -> tuple[int, bool]:
+    """Store an article unless its text is already stored; returns (id, created).
+
+    Safe when several processes store the same text at once: the insert is
+    `ON CONFLICT (sha256) DO NOTHING RETURNING id`, so the loser reads the winner's id
+    instead of failing. A new article costs one statement (Core, no ORM object: this is the
+    hot path of `extract`) plus its story's few indexed ones (repository/stories.py), a
+    known one two.
+    """
+    values = article_values(item)
+    check(_ARTICLES, [values])
     conn = session.connection()
     created = conn.execute(_STORE[conn.dialect.name], values).scalar()
     if created is not None:

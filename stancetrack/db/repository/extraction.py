@@ -18,6 +18,7 @@ from sqlalchemy import Table, bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from stancetrack.db.limits import check, fit
 from stancetrack.db.models import Article, Claim, EndpointMode, RejectedClaim, Run, utcnow
 
 if TYPE_CHECKING:
@@ -116,6 +117,10 @@ def record_run(
         "finished_at": utcnow(),
         **run,
     }
+    # The audit text keeps whatever came, made storable; everything else must fit as is.
+    for column in ("raw_reply", "error"):
+        values[column] = fit(_RUNS, column, values.get(column))
+    check(_RUNS, [values])
     # Core statements on the session's connection: the ORM's bulk path costs more than the
     # SQL itself here, and nothing below needs ORM objects.
     conn = session.connection()
@@ -126,50 +131,49 @@ def record_run(
         conn.execute(_DELETE_CLAIMS, {"article": article_id, "target": target})
         if claims:
             now = utcnow()
-            conn.execute(
-                _INSERT_CLAIMS,
-                [
-                    {
-                        "article_id": article_id,
-                        "run_id": run_id,
-                        "target": target,
-                        "actor_id": c.actor_id,
-                        "speaker": c.speaker[:300],
-                        "quote": c.quote,
-                        "start": c.start,
-                        "end": c.end,
-                        "claim": c.claim,
-                        "attribution": c.attribution,
-                        "stance": c.stance,
-                        "confidence": c.confidence,
-                        "rationale": c.rationale,
-                        "alignment": c.alignment,
-                        "speaker_start": c.speaker_start,
-                        "speaker_end": c.speaker_end,
-                        "speaker_evidence": c.speaker_evidence,
-                        "created_at": now,
-                    }
-                    for c in claims
-                ],
-            )
-    if rejected:
-        now = utcnow()
-        conn.execute(
-            _INSERT_REJECTED,
-            [
+            claim_rows = [
                 {
-                    "run_id": run_id,
                     "article_id": article_id,
-                    "reason": r.reason,
-                    "speaker": r.speaker[:300] if r.speaker else r.speaker,
-                    "actor": r.actor[:300] if r.actor else r.actor,
-                    "quote": r.quote,
-                    "payload": r.payload,
+                    "run_id": run_id,
+                    "target": target,
+                    "actor_id": c.actor_id,
+                    "speaker": c.speaker,
+                    "quote": c.quote,
+                    "start": c.start,
+                    "end": c.end,
+                    "claim": c.claim,
+                    "attribution": c.attribution,
+                    "stance": c.stance,
+                    "confidence": c.confidence,
+                    "rationale": c.rationale,
+                    "alignment": c.alignment,
+                    "speaker_start": c.speaker_start,
+                    "speaker_end": c.speaker_end,
+                    "speaker_evidence": c.speaker_evidence,
                     "created_at": now,
                 }
-                for r in rejected
-            ],
-        )
+                for c in claims
+            ]
+            check(_CLAIMS, claim_rows)
+            conn.execute(_INSERT_CLAIMS, claim_rows)
+    if rejected:
+        now = utcnow()
+        # A rejection records what the model sent, however bad: fitted, never refused.
+        rejected_rows = [
+            {
+                "run_id": run_id,
+                "article_id": article_id,
+                "reason": fit(_REJECTED, "reason", r.reason),
+                "speaker": fit(_REJECTED, "speaker", r.speaker),
+                "actor": fit(_REJECTED, "actor", r.actor),
+                "quote": fit(_REJECTED, "quote", r.quote),
+                "payload": r.payload,
+                "created_at": now,
+            }
+            for r in rejected
+        ]
+        check(_REJECTED, rejected_rows)
+        conn.execute(_INSERT_REJECTED, rejected_rows)
     return run_id
 
 
