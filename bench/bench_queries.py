@@ -87,13 +87,14 @@ def generate(db: Database, *, articles: int, actors: int, per_article: int, seed
         art_rows, run_rows, claim_rows = [], [], []
         for a in range(lo + 1, hi + 1):
             body = f"Article {a} body. " * 12
+            published = day0 + timedelta(days=rng.randrange(3650))
             art_rows.append(
                 {
                     "id": a,
                     "sha256": f"{a:064x}",
                     "title": f"Article {a}",
                     "url": None,
-                    "published": day0 + timedelta(days=rng.randrange(3650)),
+                    "published": published,
                     "source": f"bench/{a}.txt",
                     "format": "seed",
                     "text": body,
@@ -125,6 +126,7 @@ def generate(db: Database, *, articles: int, actors: int, per_article: int, seed
                         "article_id": a,
                         "run_id": a,
                         "target": "NATO expansion",
+                        "published": published,  # the article's (migration 0011)
                         "actor_id": actor_id,
                         "speaker": "he",
                         "quote": f"quote {n}",

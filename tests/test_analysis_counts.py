@@ -17,29 +17,30 @@ ARTICLES = Path(__file__).resolve().parents[1] / "fixtures" / "articles"
 GOLD = ARTICLES.parent / "gold"
 
 
-def _state(db: Database) -> tuple[Counter[tuple[int, str]], Counter[tuple[int, str]]]:
+Key = tuple[int, str, bool]  # actor, stance, absent speaker (kept apart since 0011)
+
+
+def _state(db: Database) -> tuple[Counter[Key], Counter[Key]]:
     with db.session() as s:
-        grouped = Counter(
-            {
-                (a, st): n
-                for a, st, n in s.execute(
-                    select(Claim.actor_id, Claim.stance, func.count()).group_by(
-                        Claim.actor_id, Claim.stance
-                    )
-                )
-            }
-        )
-        kept = Counter(
-            {
-                (a, st): n
-                for a, st, n in s.execute(
-                    select(
-                        ActorStanceCount.actor_id, ActorStanceCount.stance, ActorStanceCount.claims
-                    ).where(ActorStanceCount.claims != 0)
-                )
-            }
-        )
-    return grouped, kept
+        grouped: Counter[Key] = Counter()
+        for a, st, evidence, n in s.execute(
+            select(Claim.actor_id, Claim.stance, Claim.speaker_evidence, func.count()).group_by(
+                Claim.actor_id, Claim.stance, Claim.speaker_evidence
+            )
+        ):
+            grouped[(a, st, evidence == "absent")] += n
+        kept: Counter[Key] = Counter()
+        for a, st, n, absent in s.execute(
+            select(
+                ActorStanceCount.actor_id,
+                ActorStanceCount.stance,
+                ActorStanceCount.claims,
+                ActorStanceCount.absent,
+            ).where(ActorStanceCount.claims != 0)
+        ):
+            kept[(a, st, True)] += absent
+            kept[(a, st, False)] += n - absent
+    return +grouped, +kept
 
 
 def test_counts_follow_every_write(database: Database) -> None:
@@ -62,7 +63,14 @@ def test_counts_follow_every_write(database: Database) -> None:
         s.execute(update(Claim).where(Claim.stance == "neutral").values(stance="support"))
         s.execute(delete(Claim).where(Claim.stance == "unrelated"))
     grouped, kept = _state(database)
-    assert grouped == kept and not any(st in ("neutral", "unrelated") for _, st in kept)
+    assert grouped == kept and not any(st in ("neutral", "unrelated") for _, st, _a in kept)
+
+    with database.session() as s:  # speaker evidence regraded both ways
+        first = s.scalar(select(func.min(Claim.id)))
+        s.execute(update(Claim).where(Claim.id != first).values(speaker_evidence="absent"))
+        s.execute(update(Claim).where(Claim.id == first).values(speaker_evidence="cue"))
+    grouped, kept = _state(database)
+    assert grouped == kept and any(absent for *_, absent in kept)
 
     with database.session() as s:  # a merge moves claims and deletes the source actor
         merge_actors(s, find_actor(s, "Sanna Marin"), find_actor(s, "Sauli Niinisto"))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +17,7 @@ from stancetrack.db.repository.analysis import (
     Counts,
     actor_names,
     article_refs,
+    data_stamp,
     stance_counts,
     stance_counts_by_article,
     stance_counts_by_outlet,
@@ -101,6 +104,34 @@ def _pick(
     return max(candidates, key=lambda c: c.confidence, default=None)
 
 
+class _Overviews:
+    """Every actor's compare rows per (data stamp, target, include_unverified): the
+    overview (`/api/compare?limit=50`, the dashboard) pages through thousands of rows that
+    change only when data does. Keyed by `data_stamp`, read from the database per request,
+    so several server processes never serve rows older than a commit they can see."""
+
+    def __init__(self, size: int = 8) -> None:
+        self._rows: OrderedDict[Hashable, list[CompareRow]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> list[CompareRow] | None:
+        with self._lock:
+            rows = self._rows.get(key)
+            if rows is not None:
+                self._rows.move_to_end(key)
+            return rows
+
+    def put(self, key: Hashable, rows: list[CompareRow]) -> None:
+        with self._lock:
+            self._rows[key] = rows
+            while len(self._rows) > self._size:
+                self._rows.popitem(last=False)
+
+
+_OVERVIEWS = _Overviews()
+
+
 def compare(
     session: Session,
     *,
@@ -112,7 +143,31 @@ def compare(
 ) -> list[CompareRow]:
     """Per actor: claim counts per stance toward `target` and the overall stance; most
     claims first. Claims whose speaker the article does not name near the quote (speaker
-    evidence `absent`) are left out unless `include_unverified`."""
+    evidence `absent`) are left out unless `include_unverified`.
+
+    Over every actor (no actors, articles or evidence asked for) the rows come from a cache
+    keyed by the database's change stamp (`_Overviews`)."""
+    if actor_ids or article_ids or evidence:
+        return _compare(session, target, actor_ids, article_ids, evidence, include_unverified)
+    stamp = data_stamp(session)
+    if stamp is None:
+        return _compare(session, target, (), (), False, include_unverified)
+    key = (stamp, target, include_unverified)
+    rows = _OVERVIEWS.get(key)
+    if rows is None:
+        rows = _compare(session, target, (), (), False, include_unverified)
+        _OVERVIEWS.put(key, rows)
+    return list(rows)
+
+
+def _compare(
+    session: Session,
+    target: str,
+    actor_ids: Sequence[int],
+    article_ids: Sequence[int],
+    evidence: bool,
+    include_unverified: bool,
+) -> list[CompareRow]:
     verified = not include_unverified
     counts = stance_counts(
         session,

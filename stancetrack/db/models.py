@@ -177,9 +177,18 @@ class Claim(Base):
         UniqueConstraint("article_id", "target", "actor_id", "start", "end", name="uq_claims_span"),
         # `claims --actor`, `actors` and evidence lookups within a target.
         Index("ix_claims_target_actor_stance", "target", "actor_id", "stance"),
-        # `compare` leaves out claims whose speaker is absent: it subtracts them from the
-        # trigger-kept counts, found through this index (a small share of the claims).
-        Index("ix_claims_target_speaker_evidence", "target", "speaker_evidence"),
+        # A page of claims in reading order (an actor's, or all of a target's) is a range
+        # scan of these, whatever the number of claims (docs/ARCHITECTURE.md, service).
+        Index(
+            "ix_claims_target_actor_published",
+            "target",
+            "actor_id",
+            "published",
+            "article_id",
+            "start",
+            "id",
+        ),
+        Index("ix_claims_target_published", "target", "published", "article_id", "start", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -189,6 +198,9 @@ class Claim(Base):
     # What the stance is toward (the run's target): claims of one target never replace or
     # mix with another's (see docs/ARCHITECTURE.md, targets).
     target: Mapped[str] = mapped_column(String(200))
+    # The article's date, copied so a page in reading order is one index range (migration
+    # 0011): written with the claims (record_run), followed by a trigger if it changes.
+    published: Mapped[date | None] = mapped_column(Date)
     speaker: Mapped[str] = mapped_column(String(300))
     quote: Mapped[str] = mapped_column(Text)
     start: Mapped[int] = mapped_column(Integer)
@@ -249,7 +261,7 @@ class ActorStanceCount(Base):
     """Claims per (target, actor, stance), kept current by database triggers on `claims`.
 
     Lets `compare` over every actor read a few thousand rows instead of grouping a
-    million claims (see migrations 0002, 0004 and BENCHMARKS.md). Rows may hold 0.
+    million claims (see migrations 0002, 0004, 0011 and BENCHMARKS.md). Rows may hold 0.
     """
 
     __tablename__ = "actor_stance_counts"
@@ -260,6 +272,9 @@ class ActorStanceCount(Base):
     )
     stance: Mapped[str] = mapped_column(String(16), primary_key=True)
     claims: Mapped[int] = mapped_column(Integer, default=0)
+    # Of those, claims whose speaker the article does not name near the quote (evidence
+    # `absent`), which `compare` leaves out by default (migration 0011).
+    absent: Mapped[int] = mapped_column(Integer, default=0, server_default=sql_text("0"))
 
 
 class ApiBatch(Base):

@@ -9,13 +9,14 @@ Every query reads ONE target's claims (a claim's stance is toward its target): t
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Date, Select, String, case, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from stancetrack.db.models import Actor, ActorAlias, ActorStanceCount, Article, Claim, Run
@@ -140,9 +141,9 @@ def _filtered(stmt: AnySelect, flt: ClaimFilter) -> AnySelect:
     if flt.outlets:
         stmt = stmt.where(Article.outlet.in_(list(flt.outlets)))
     if flt.since is not None:
-        stmt = stmt.where(Article.published >= flt.since)
+        stmt = stmt.where(Claim.published >= flt.since)
     if flt.until is not None:
-        stmt = stmt.where(Article.published <= flt.until)
+        stmt = stmt.where(Claim.published <= flt.until)
     if flt.search:
         needle = flt.search.lower()
         stmt = stmt.where(
@@ -153,18 +154,14 @@ def _filtered(stmt: AnySelect, flt: ClaimFilter) -> AnySelect:
         )
     if flt.after is not None:
         stmt = stmt.where(
-            after_dated(Article.published, (Claim.article_id, Claim.start, Claim.id), flt.after)
+            after_dated(Claim.published, (Claim.article_id, Claim.start, Claim.id), flt.after)
         )
     return stmt
 
 
-_ORDER = (
-    Article.published.is_(None),
-    Article.published,
-    Claim.article_id,
-    Claim.start,
-    Claim.id,
-)
+# Reading order. `claims.published` is the article's date (migration 0011).
+_TIES = (Claim.article_id, Claim.start, Claim.id)
+_ORDER = (Claim.published.is_(None), Claim.published, *_TIES)
 
 
 def _claims_select(flt: ClaimFilter) -> AnySelect:
@@ -224,7 +221,37 @@ def _row(r: Sequence[Any]) -> ClaimRow:
 
 
 def list_claims(session: Session, flt: ClaimFilter = ClaimFilter()) -> list[ClaimRow]:
-    return [_row(r) for r in session.execute(_claims_select(flt))]
+    """The selected claims in reading order: dated claims by date, then undated ones.
+
+    Two queries, one per part, each ordered exactly as ix_claims_target_actor_published
+    (or ix_claims_target_published) is, with the cursor as a row-value bound: a page is
+    an index range scan wherever it starts. One ORDER BY `published IS NULL, ...` would
+    sort every selected claim before the LIMIT (BENCHMARKS.md, the service under load).
+    """
+    plain = replace(flt, after=None)
+    after = flt.after
+    rows: list[ClaimRow] = []
+    if after is None or after.published is not None:
+        dated = _claims_select(replace(plain, limit=None)).where(Claim.published.is_not(None))
+        if after is not None:
+            dated = dated.where(
+                tuple_(Claim.published, *_TIES)
+                > tuple_(literal(after.published, Date()), *after.ties)
+            )
+        dated = dated.order_by(None).order_by(Claim.published, *_TIES)
+        if flt.limit is not None:
+            dated = dated.limit(flt.limit)
+        rows += (_row(r) for r in session.execute(dated))
+    if flt.limit is not None and len(rows) >= flt.limit:
+        return rows
+    undated = _claims_select(replace(plain, limit=None)).where(Claim.published.is_(None))
+    if after is not None and after.published is None:
+        undated = undated.where(tuple_(*_TIES) > tuple_(*after.ties))
+    undated = undated.order_by(None).order_by(*_TIES)
+    if flt.limit is not None:
+        undated = undated.limit(flt.limit - len(rows))
+    rows += (_row(r) for r in session.execute(undated))
+    return rows
 
 
 EXPORT_COLUMNS = (
@@ -354,14 +381,18 @@ def stance_counts(
     those whose speaker the article does not name near the quote: evidence `absent`).
 
     Over all articles this reads the trigger-maintained `actor_stance_counts` (a few rows
-    per actor) less the absent claims (ix_claims_target_speaker_evidence); within given
-    articles it groups their claims (article index).
+    per actor, which also count the absent claims: migration 0011), never a claim; within
+    given articles it groups their claims (article index).
     """
     if not article_ids:
         # One row per actor, pivoted in SQL: 4x fewer rows to carry into Python.
+        kept = (
+            ActorStanceCount.claims - ActorStanceCount.absent
+            if verified_only
+            else ActorStanceCount.claims
+        )
         pivot = [
-            func.sum(case((ActorStanceCount.stance == st, ActorStanceCount.claims), else_=0))
-            for st in STANCE_NAMES
+            func.sum(case((ActorStanceCount.stance == st, kept), else_=0)) for st in STANCE_NAMES
         ]
         summary = (
             select(ActorStanceCount.actor_id, *pivot)
@@ -370,23 +401,9 @@ def stance_counts(
         )
         if actor_ids:
             summary = summary.where(ActorStanceCount.actor_id.in_(list(actor_ids)))
-        unverified: dict[int, Counts] = defaultdict(Counts)
-        if verified_only:
-            absent = (
-                select(Claim.actor_id, Claim.stance, func.count())
-                .where(Claim.target == target, Claim.speaker_evidence == ABSENT)
-                .group_by(Claim.actor_id, Claim.stance)
-            )
-            if actor_ids:
-                absent = absent.where(Claim.actor_id.in_(list(actor_ids)))
-            for actor_id, stance, n in session.execute(absent):
-                unverified[actor_id].add(stance, n)
         totals: dict[int, Counts] = {}
         for actor_id, *numbers in session.execute(summary):
             counts = Counts(dict(zip(STANCES, (int(n or 0) for n in numbers), strict=True)))
-            if actor_id in unverified:
-                for stance, n in unverified[actor_id].by_stance.items():
-                    counts.add(stance, -n)
             if counts.total:
                 totals[actor_id] = counts
         return totals
@@ -632,3 +649,36 @@ def articles_with_claims(session: Session, flt: ClaimFilter = ClaimFilter()) -> 
         ArticleText(_article_ref(r[0], r[1], r[2], r[3], r[6]), r[4], r[5])
         for r in session.execute(stmt)
     ]
+
+
+# -- change stamps ---------------------------------------------------------------------------
+
+_STAMP_TOKEN = "stancetrack_stamp_token"
+_stamp_tokens = itertools.count(1)
+
+
+def data_stamp(session: Session) -> Hashable | None:
+    """A value that changes whenever data committed by anyone may have changed: the key of
+    caches of whole answers (the compare overview), correct across processes because it is
+    read from the database (docs/ARCHITECTURE.md, service). None: do not cache.
+
+    PostgreSQL: the statement's snapshot (`pg_current_snapshot()`): two reads under the same
+    snapshot see the same data, and snapshots never repeat once a transaction has begun or
+    ended since. It moves with any write in the cluster (a miss, never a stale hit).
+    SQLite: per connection, `PRAGMA data_version` (moves when another connection commits)
+    with `total_changes()` (this connection's own writes); a connection inside a write
+    transaction (uncommitted rows of its own) gets None.
+    """
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        return ("pg", conn.execute(select(func.pg_current_snapshot().cast(String))).scalar_one())
+    if conn.dialect.name != "sqlite":
+        return None
+    pooled = conn.connection
+    dbapi = pooled.dbapi_connection
+    if dbapi is None or getattr(dbapi, "in_transaction", True):
+        return None
+    token = pooled.info.setdefault(_STAMP_TOKEN, next(_stamp_tokens))
+    version = conn.exec_driver_sql("PRAGMA data_version").scalar_one()
+    changes = conn.execute(select(func.total_changes())).scalar_one()
+    return ("sqlite", token, version, changes)

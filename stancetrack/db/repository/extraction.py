@@ -35,6 +35,7 @@ _DELETE_CLAIMS = delete(_CLAIMS).where(
     _CLAIMS.c.article_id == bindparam("article"), _CLAIMS.c.target == bindparam("target")
 )
 _INSERT_CLAIMS = insert(_CLAIMS)
+_ARTICLE_DATE = select(Article.published).where(Article.id == bindparam("article"))
 _INSERT_REJECTED = insert(_REJECTED)
 
 
@@ -131,11 +132,14 @@ def record_run(
         conn.execute(_DELETE_CLAIMS, {"article": article_id, "target": target})
         if claims:
             now = utcnow()
+            # Claims carry their article's date: pages in reading order are index ranges.
+            published = conn.execute(_ARTICLE_DATE, {"article": article_id}).scalar()
             claim_rows = [
                 {
                     "article_id": article_id,
                     "run_id": run_id,
                     "target": target,
+                    "published": published,
                     "actor_id": c.actor_id,
                     "speaker": c.speaker,
                     "quote": c.quote,
