@@ -35,6 +35,7 @@ repeats N times grounds N claims at N places, and a claim beyond them is rejecte
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -98,35 +99,64 @@ class Normalized:
     ends: list[int]  # original index just past that source
 
 
+# Characters the canonical form changes other than by plain lower-casing: whitespace runs,
+# dropped and mapped characters, and capital sigma (whose lower case depends on its
+# neighbours in `str.lower`, so it is mapped one character at a time like the others).
+_SPECIAL = re.compile(r"\s+|[" + re.escape(_DROPPED + "".join(_CHAR_MAP) + "\u03a3") + "]")
+
+
 def normalize_with_map(text: str) -> Normalized:
-    """The canonical form of `text` plus, per output character, its span in `text`."""
+    """The canonical form of `text` plus, per output character, its span in `text`.
+
+    Runs of ordinary characters are lower-cased and mapped a run at a time (C speed); only
+    the special characters between them are handled one by one. The result is the same as
+    mapping every character on its own (tests/test_grounding.py checks this).
+    """
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    i, n = 0, len(text)
-    while i < n:
+    pos = 0
+    for found in _SPECIAL.finditer(text):
+        i, j = found.span()
+        if i > pos:
+            _plain_run(text, pos, i, out, starts, ends)
         ch = text[i]
         if ch.isspace():
-            j = i + 1
-            while j < n and text[j].isspace():
-                j += 1
             out.append(" ")
             starts.append(i)
             ends.append(j)
-            i = j
-            continue
-        if ch in _DROPPED:
-            i += 1
-            continue
-        mapped = _CHAR_MAP.get(ch)
-        if mapped is None:
-            mapped = ch.lower()
-        for m in mapped:
-            out.append(m)
-            starts.append(i)
-            ends.append(i + 1)
-        i += 1
+        elif ch not in _DROPPED:
+            _one_char(ch, i, out, starts, ends)
+        pos = j
+    if pos < len(text):
+        _plain_run(text, pos, len(text), out, starts, ends)
     return Normalized("".join(out), starts, ends)
+
+
+def _plain_run(
+    text: str, i: int, j: int, out: list[str], starts: list[int], ends: list[int]
+) -> None:
+    """Characters i..j, none special: lower-cased, one output character each (else one
+    by one: a few letters, such as dotted capital I, lower-case to two characters)."""
+    run = text[i:j]
+    lowered = run.lower()
+    if len(lowered) == len(run):
+        out.append(lowered)
+        starts.extend(range(i, j))
+        ends.extend(range(i + 1, j + 1))
+        return
+    for k in range(i, j):
+        _one_char(text[k], k, out, starts, ends)
+
+
+def _one_char(ch: str, i: int, out: list[str], starts: list[int], ends: list[int]) -> None:
+    mapped = _CHAR_MAP.get(ch)
+    if mapped is None:
+        mapped = ch.lower()
+    for m in mapped:
+        out.append(m)
+        starts.append(i)
+        ends.append(i + 1)
 
 
 def _normalize_plain(text: str) -> str:

@@ -131,12 +131,43 @@ def name_forms(speaker: str, actor: str, actor_type: str) -> list[str]:
     return names
 
 
+def _is_word(ch: str) -> bool:
+    """What `\\w` matches in a str pattern."""
+    return ch.isalnum() or ch == "_"
+
+
+def word_occurrences(text: str, forms: tuple[str, ...]) -> list[Span]:
+    """Non-overlapping whole-word occurrences of the forms in `text`, scanned left to right,
+    the longest form winning at a position: what the regex `(?<!\\w)(?:f1|f2...)(?!\\w)`
+    (longest alternative first) finds, by `str.find` (the regex tried every alternative at
+    every position, the costliest step of speaker evidence)."""
+    found: list[Span] = []
+    for form in forms:
+        pos = text.find(form)
+        while pos != -1:
+            end = pos + len(form)
+            if (pos == 0 or not _is_word(text[pos - 1])) and (
+                end == len(text) or not _is_word(text[end])
+            ):
+                found.append((pos, end))
+            pos = text.find(form, pos + 1)
+    found.sort(key=lambda span: (span[0], -span[1]))
+    spans: list[Span] = []
+    last = 0
+    for start, end in found:
+        if start >= last:
+            spans.append((start, end))
+            last = end
+    return spans
+
+
 class ArticleSpeakers:
     """One article prepared for locating many claims' speakers (sentences, cues: once)."""
 
     def __init__(self, article: ArticleText, cues: SpeakerCues | None = None) -> None:
         self.article = article
         self.cues = cues or default_cues()
+        self._mention_spans: dict[tuple[str, ...], list[Span]] = {}
 
     @cached_property
     def _sentence_starts(self) -> list[int]:
@@ -171,11 +202,18 @@ class ArticleSpeakers:
         ]
 
     def _mentions(self, names: list[str]) -> list[Span]:
-        forms = sorted({normalize_with_map(n).text.strip() for n in names} - {""}, key=len)
-        if not forms:
-            return []
-        body = "|".join(re.escape(f) for f in reversed(forms))
-        return self._find(re.compile(rf"(?<!\w)(?:{body})(?!\w)"))
+        """Whole-word occurrences of any of the names (longest first where they overlap),
+        as spans of the original text; remembered per set of names for the article."""
+        forms = tuple(sorted({normalize_with_map(n).text.strip() for n in names} - {""}))
+        known = self._mention_spans.get(forms)
+        if known is None:
+            norm = self.article.normalized
+            known = [
+                (norm.starts[start], norm.ends[end - 1])
+                for start, end in word_occurrences(norm.text, forms)
+            ]
+            self._mention_spans[forms] = known
+        return known
 
     def _sentence(self, pos: int) -> int:
         return bisect_right(self._sentence_starts, pos) - 1

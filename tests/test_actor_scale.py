@@ -26,7 +26,8 @@ from stancetrack.db.engine import alembic_config, normalize_url
 from stancetrack.db.models import Actor, ActorAlias, Article
 from stancetrack.db.repository.actors import (
     ActorResolver,
-    _user_alias_actor,
+    ActorRow,
+    _row_of,
     add_user_alias,
     find_actor,
     find_actors_by_key,
@@ -126,30 +127,31 @@ class ScanResolver(ActorResolver):
                 surnames[loose_key(words[-1])].add(actor_id)
         return loose, surnames
 
-    def _match(self, key: str, name: str) -> Actor | None:
-        user = _user_alias_actor(self.session, key)
+    def _match(self, key: str, name: str) -> ActorRow | None:
+        user = self._user_alias(key)
         if user is not None:
             return user
         exact = find_actors_by_key(self.session, key)
         if len(exact) == 1:
-            return exact[0]
+            return _row_of(exact[0])
         if len(exact) > 1:
             for actor in exact:
                 if actor.name == name:
-                    return actor
+                    return _row_of(actor)
             owners = [a for a in exact if a.key == key]
             if len(owners) == 1 and len(key.split()) > 1:
-                return owners[0]
-            return self.session.scalar(select(Actor).where(Actor.name == name))
+                return _row_of(owners[0])
+            named = self.session.scalar(select(Actor).where(Actor.name == name))
+            return _row_of(named) if named is not None else None
         loose, surnames = self._scan()
         loose_ids = loose.get(loose_key(key), set())
         if len(loose_ids) == 1:
-            return self.session.get(Actor, next(iter(loose_ids)))
+            return self._row(next(iter(loose_ids)))
         words = key.split()
         if len(words) == 1 and not loose_ids:
             same = surnames.get(loose_key(words[0]), set())
             if len(same) == 1:
-                return self.session.get(Actor, next(iter(same)))
+                return self._row(next(iter(same)))
         return None
 
 

@@ -7,8 +7,12 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from stancetrack.grounding import (
+    _CHAR_MAP,
+    _DROPPED,
     EMPTY_QUOTE,
     FUZZY_THRESHOLD,
     QUOTE_NOT_FOUND,
@@ -118,6 +122,43 @@ def test_normalize_map_points_back_into_the_original() -> None:
     for i, ch in enumerate(norm.text):
         source = text[norm.starts[i] : norm.ends[i]]
         assert source, (i, ch)
+
+
+def _normalize_char_by_char(text: str) -> tuple[str, list[int], list[int]]:
+    """The canonical form by its definition, one character at a time (the module's
+    run-at-a-time version must agree with it everywhere)."""
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    i = 0
+    while i < len(text):
+        if text[i].isspace():
+            j = i
+            while j < len(text) and text[j].isspace():
+                j += 1
+            out.append(" ")
+            starts.append(i)
+            ends.append(j)
+            i = j
+            continue
+        if text[i] not in _DROPPED:
+            for m in _CHAR_MAP.get(text[i]) or text[i].lower():
+                out.append(m)
+                starts.append(i)
+                ends.append(i + 1)
+        i += 1
+    return "".join(out), starts, ends
+
+
+_ODD = "ΣΟΔΟΣ İstanbul \u00ad\u200b\ufeff\u2028\x1c\xa0\u3000ß ǅ ﬁ “”‘’…–—−«»"
+
+
+@settings(max_examples=400, deadline=None)
+@example("ΟΔΟΣ ΣΑΣ. İstanbul\u00ad “x”…")
+@given(st.text(alphabet=st.sampled_from(list(_ODD) + list("abc XYZ.\n\t")) | st.characters()))
+def test_normalize_agrees_with_the_char_by_char_definition(text: str) -> None:
+    norm = normalize_with_map(text)
+    assert (norm.text, norm.starts, norm.ends) == _normalize_char_by_char(text)
 
 
 _ALPHABET = [*"abcdefghij ABC", "“", "”", "’", "'", '"', "—", "-", "…", "  ", "\n", "."]

@@ -17,11 +17,18 @@ from typing import Any
 
 import pytest
 from alembic import command
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 
 from stancetrack.db.engine import alembic_config, normalize_url
 from stancetrack.grounding import ArticleText
-from stancetrack.speaker_evidence import ArticleSpeakers, SpeakerSpan, name_forms
+from stancetrack.speaker_evidence import (
+    ArticleSpeakers,
+    SpeakerSpan,
+    name_forms,
+    word_occurrences,
+)
 
 ARTICLE = (
     "NATO leaders met in Vilnius on Tuesday.\n"
@@ -297,3 +304,20 @@ def test_migration_backfills_speaker_evidence(db_url: str) -> None:
         ]
     finally:
         engine.dispose()
+
+
+_PIECES = ["putin", "vladimir putin", "put", "in", "u.s.", "he", "_", "é", " ", ".", "x", "'"]
+
+
+@settings(max_examples=300, deadline=None)
+@example("vladimir putin putin_ u.s.x put in", ("putin", "vladimir putin", "u.s."))
+@given(
+    st.lists(st.sampled_from(_PIECES), max_size=30).map("".join),
+    st.lists(st.sampled_from(_PIECES[:6]), min_size=1, max_size=4, unique=True).map(tuple),
+)
+def test_word_occurrences_match_the_whole_word_regex(text: str, forms: tuple[str, ...]) -> None:
+    """The str.find scan finds what the whole-word alternation (longest first) finds."""
+    body = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    pattern = re.compile(rf"(?<!\w)(?:{body})(?!\w)")
+    expected = [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
+    assert word_occurrences(text, tuple(sorted(forms))) == expected

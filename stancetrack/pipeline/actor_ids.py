@@ -76,7 +76,7 @@ class ArticleActors:
             independent = article_independent(claim)
             known = self.batch.known.get(mention) if independent else None
             if known is None:
-                known = self.resolver.resolve(*mention).id
+                known = self.resolver.resolve_id(*mention)
                 if independent:
                     self.shareable[mention] = known
             self.local[mention] = known

@@ -13,9 +13,9 @@ Resolution order for one mention (see `ActorResolver.resolve`):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import String, bindparam, delete, func, select, union, update
+from sqlalchemy import String, Table, bindparam, delete, func, insert, select, union, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.selectable import CompoundSelect
 
@@ -27,8 +27,10 @@ from stancetrack.actors import (
     loose_key,
     name_key,
     name_parts,
+    surname_key,
 )
-from stancetrack.db.models import Actor, ActorAlias, Article, Claim
+from stancetrack.db.limits import check
+from stancetrack.db.models import Actor, ActorAlias, Article, Claim, utcnow
 from stancetrack.errors import AmbiguousError, NotFoundError, UsageError
 
 USER = "user"
@@ -54,16 +56,6 @@ def find_actors_by_key(session: Session, key: str) -> list[Actor]:
     return found
 
 
-def _user_alias_actor(session: Session, key: str) -> Actor | None:
-    return session.scalar(
-        select(Actor)
-        .join(ActorAlias, ActorAlias.actor_id == Actor.id)
-        .where(ActorAlias.key == key, ActorAlias.origin == USER)
-        .order_by(ActorAlias.id.desc())
-        .limit(1)
-    )
-
-
 def add_alias(session: Session, actor: Actor, alias: str, origin: str = MODEL) -> None:
     """Record `alias` for `actor` (a user alias upgrades an existing model alias)."""
     alias = _clean(alias)
@@ -78,41 +70,6 @@ def add_alias(session: Session, actor: Actor, alias: str, origin: str = MODEL) -
         session.flush()
     elif origin == USER and existing.origin != USER:
         existing.origin = USER
-
-
-def _add_model_aliases(
-    session: Session, actor: Actor, aliases: list[str], *, created: bool
-) -> None:
-    """`add_alias` (origin model) for several names: one read of what exists, one flush.
-
-    The first name given for a key is the one kept, as with one `add_alias` call each; a
-    just-created actor has no aliases yet, so nothing needs reading.
-    """
-    wanted: dict[str, str] = {}
-    for alias in aliases:
-        alias = _clean(alias)
-        key = name_key(alias)
-        if key and not is_pronoun(alias):
-            wanted.setdefault(key, alias)
-    if not wanted:
-        return
-    existing: set[str] = set()
-    if not created:
-        existing = set(
-            session.scalars(
-                select(ActorAlias.key).where(
-                    ActorAlias.actor_id == actor.id, ActorAlias.key.in_(list(wanted))
-                )
-            )
-        )
-    new = [
-        ActorAlias(actor_id=actor.id, alias=alias, key=key, origin=MODEL)
-        for key, alias in wanted.items()
-        if key not in existing
-    ]
-    if new:
-        session.add_all(new)
-        session.flush()
 
 
 # Up to two distinct actors whose actor row or an alias has a given match key: "exactly one"
@@ -130,6 +87,45 @@ def _ids_statement(
 _IDS_BY_KEY = _ids_statement(Actor.key, ActorAlias.key)
 _IDS_BY_LOOSE_KEY = _ids_statement(Actor.loose_key, ActorAlias.loose_key)
 _IDS_BY_SURNAME_KEY = _ids_statement(Actor.surname_key, ActorAlias.surname_key)
+
+_ACTORS = cast(Table, Actor.__table__)
+_ALIASES = cast(Table, ActorAlias.__table__)
+# The rest of resolution's statements, also built once: constructing them per mention cost
+# more than running them (BENCHMARKS.md, corpus scale).
+_USER_ALIAS_ID = (
+    select(ActorAlias.actor_id)
+    .where(ActorAlias.key == bindparam("value", type_=String()), ActorAlias.origin == USER)
+    .order_by(ActorAlias.id.desc())
+    .limit(1)
+)
+_ROW_BY_ID = select(Actor.id, Actor.name, Actor.key, Actor.actor_type).where(
+    Actor.id == bindparam("id")
+)
+_NAME_TAKEN = select(Actor.id).where(Actor.name == bindparam("name", type_=String())).limit(1)
+_ALIAS_KEYS_OF = select(ActorAlias.key).where(
+    ActorAlias.actor_id == bindparam("actor"),
+    ActorAlias.key.in_(bindparam("keys", expanding=True)),
+)
+_INSERT_ACTOR = insert(_ACTORS).returning(_ACTORS.c.id)
+_INSERT_ALIASES = insert(_ALIASES)
+_SET_TYPE = (
+    update(_ACTORS)
+    .where(_ACTORS.c.id == bindparam("actor_id"), _ACTORS.c.actor_type == "unknown")
+    .values(actor_type=bindparam("new_type"))
+)
+
+
+class ActorRow(NamedTuple):
+    """What resolution needs of an actor (a row, not an ORM object: the hot path)."""
+
+    id: int
+    name: str
+    key: str
+    actor_type: str
+
+
+def _row_of(actor: Actor) -> ActorRow:
+    return ActorRow(actor.id, actor.name, actor.key, actor.actor_type)
 
 
 class ActorResolver:
@@ -167,6 +163,13 @@ class ActorResolver:
 
     def resolve(self, name: str, speaker: str = "", actor_type: str = "unknown") -> Actor:
         """The canonical actor for a claim's `name` (the model's), recording name variants."""
+        actor_id = self.resolve_id(name, speaker, actor_type)
+        found = self.session.get(Actor, actor_id, populate_existing=True)
+        assert found is not None  # just found or inserted in this transaction
+        return found
+
+    def resolve_id(self, name: str, speaker: str = "", actor_type: str = "unknown") -> int:
+        """`resolve`, answering the actor's id: the one rule path, in Core statements."""
         speaker = _clean(speaker)
         name = _clean(name)
         if not name or is_pronoun(name):
@@ -179,57 +182,110 @@ class ActorResolver:
             if len(full) == 1:
                 key, name = next(iter(full.items()))
 
-        actor = self._match(key, name)
-        created = actor is None
-        if actor is None:
-            actor = Actor(name=self._free_name(name), key=key, actor_type=actor_type or "unknown")
-            self.session.add(actor)
-            self.session.flush()
-        if actor.actor_type == "unknown" and actor_type and actor_type != "unknown":
-            actor.actor_type = actor_type
+        actor_type = actor_type or "unknown"
+        found = self._match(key, name)
+        created = found is None
+        if found is None:
+            found = self._create(self._free_name(name), key, actor_type)
+        elif found.actor_type == "unknown" and actor_type != "unknown":
+            self.session.execute(_SET_TYPE, {"actor_id": found.id, "new_type": actor_type})
 
         aliases = [
             alias
             for alias in (name, given)
-            if alias == actor.name or is_variant_of(name_key(alias), actor.key)
+            if alias == found.name or is_variant_of(name_key(alias), found.key)
         ]
         aliases += [
             part
             for part in name_parts(speaker)
-            if not is_pronoun(part) and is_variant_of(name_key(part), actor.key)
+            if not is_pronoun(part) and is_variant_of(name_key(part), found.key)
         ]
-        _add_model_aliases(self.session, actor, aliases, created=created)
-        return actor
+        self._add_aliases(found.id, aliases, created=created)
+        return found.id
 
-    def _match(self, key: str, name: str) -> Actor | None:
-        user = _user_alias_actor(self.session, key)
+    def _row(self, actor_id: int) -> ActorRow:
+        row = self.session.execute(_ROW_BY_ID, {"id": actor_id}).one()
+        return ActorRow(*row)
+
+    def _create(self, name: str, key: str, actor_type: str) -> ActorRow:
+        values = {
+            "name": name,
+            "key": key,
+            "loose_key": loose_key(key),
+            "surname_key": surname_key(key),
+            "actor_type": actor_type,
+            "created_at": utcnow(),
+        }
+        check(_ACTORS, [values])
+        actor_id = self.session.execute(_INSERT_ACTOR, [values]).scalar_one()
+        return ActorRow(actor_id, name, key, actor_type)
+
+    def _add_aliases(self, actor_id: int, aliases: list[str], *, created: bool) -> None:
+        """Record model aliases (the first name given for a key is kept): one read of what
+        exists (none for a just-created actor), one insert."""
+        wanted: dict[str, str] = {}
+        for alias in aliases:
+            alias = _clean(alias)
+            key = name_key(alias)
+            if key and not is_pronoun(alias):
+                wanted.setdefault(key, alias)
+        if not wanted:
+            return
+        if not created:
+            existing = self.session.scalars(
+                _ALIAS_KEYS_OF, {"actor": actor_id, "keys": list(wanted)}
+            )
+            for key in existing:
+                wanted.pop(key, None)
+        rows = [
+            {
+                "actor_id": actor_id,
+                "alias": alias,
+                "key": key,
+                "loose_key": loose_key(key),
+                "surname_key": surname_key(key),
+                "origin": MODEL,
+            }
+            for key, alias in wanted.items()
+        ]
+        if rows:
+            check(_ALIASES, rows)
+            self.session.execute(_INSERT_ALIASES, rows)
+
+    def _user_alias(self, key: str) -> ActorRow | None:
+        """The actor a user's fix gave this key (the latest), if any: it wins."""
+        actor_id = self.session.scalar(_USER_ALIAS_ID, {"value": key})
+        return self._row(actor_id) if actor_id is not None else None
+
+    def _match(self, key: str, name: str) -> ActorRow | None:
+        user = self._user_alias(key)
         if user is not None:
             return user
         exact = self._ids(_IDS_BY_KEY, key)
         if len(exact) == 1:
-            return self.session.get(Actor, exact[0])
+            return self._row(exact[0])
         if len(exact) > 1:
             return self._disambiguate(key, name)
         loose = self._ids(_IDS_BY_LOOSE_KEY, loose_key(key))
         if len(loose) == 1:
-            return self.session.get(Actor, loose[0])
+            return self._row(loose[0])
         words = key.split()
         if len(words) == 1 and not loose:
             same_surname = self._ids(_IDS_BY_SURNAME_KEY, loose_key(words[0]))
             if len(same_surname) == 1:
-                return self.session.get(Actor, same_surname[0])
+                return self._row(same_surname[0])
         return None
 
-    def _disambiguate(self, key: str, name: str) -> Actor | None:
+    def _disambiguate(self, key: str, name: str) -> ActorRow | None:
         """Several actors share this key: only an exact canonical match is safe."""
         named = self.session.scalar(select(Actor).where(Actor.name == name))
         if named is not None and (named.key == key or self._has_alias_key(named, key)):
-            return named
+            return _row_of(named)
         owners = list(self.session.scalars(select(Actor).where(Actor.key == key).limit(2)))
         if len(owners) == 1 and len(key.split()) > 1:
-            return owners[0]
+            return _row_of(owners[0])
         # e.g. a bare "Johnson" that two people answer to: keep it apart.
-        return named
+        return _row_of(named) if named is not None else None
 
     def _has_alias_key(self, actor: Actor, key: str) -> bool:
         found = self.session.scalar(
@@ -240,7 +296,7 @@ class ActorResolver:
     def _free_name(self, name: str) -> str:
         """`name`, or `name (2)`... if another actor already has that display name."""
         candidate, n = name, 1
-        while self.session.scalar(select(Actor.id).where(Actor.name == candidate)) is not None:
+        while self.session.scalar(_NAME_TAKEN, {"name": candidate}) is not None:
             n += 1
             candidate = f"{name} ({n})"
         return candidate
