@@ -99,10 +99,13 @@ class Normalized:
     ends: list[int]  # original index just past that source
 
 
-# Characters the canonical form changes other than by plain lower-casing: whitespace runs,
-# dropped and mapped characters, and capital sigma (whose lower case depends on its
-# neighbours in `str.lower`, so it is mapped one character at a time like the others).
-_SPECIAL = re.compile(r"\s+|[" + re.escape(_DROPPED + "".join(_CHAR_MAP) + "\u03a3") + "]")
+# Characters the canonical form changes other than by plain lower-casing: whitespace runs
+# (but a lone space, which stays itself), dropped and mapped characters, and capital sigma
+# (whose lower case depends on its neighbours in `str.lower`, so it is mapped one character
+# at a time like the others).
+_SPECIAL = re.compile(
+    r"[^\S ]\s*| \s+|[" + re.escape(_DROPPED + "".join(_CHAR_MAP) + "\u03a3") + "]"
+)
 
 
 def normalize_with_map(text: str) -> Normalized:

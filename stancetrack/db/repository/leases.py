@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -74,37 +74,54 @@ def take(
         return set()
     now = now or utcnow()
     conn = session.connection()
-    holders = conn.execute(
-        select(_LEASES.c.owner).where(_LEASES.c.cache_key.in_(set(keys))).distinct()
-    ).scalars()
+    holders = conn.execute(_HOLDERS, {"keys": sorted(set(keys))}).scalars()
     dead = [h for h in holders if h != owner.id and _dead_here(h, owner)]
-    insert = _INSERT[conn.dialect.name]
     # Sorted: two processes leasing overlapping sets lock rows in one order (no deadlock).
     rows = [{"cache_key": k, "owner": owner.id, "expires_at": now + timedelta(seconds=seconds)}
             for k in sorted(keys)]  # fmt: skip
     check(_LEASES, rows)
     held: set[str] = set()
+    stmt = _TAKE[conn.dialect.name]
     for row in rows:
-        stmt = insert(_LEASES).values(row)
-        free = (_LEASES.c.expires_at < now) | (_LEASES.c.owner == owner.id)
-        if dead:
-            free = free | _LEASES.c.owner.in_(dead)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[_LEASES.c.cache_key],
-            set_={"owner": stmt.excluded.owner, "expires_at": stmt.excluded.expires_at},
-            where=free,
-        ).returning(_LEASES.c.cache_key)
-        if conn.execute(stmt).scalar() is not None:
+        params = {**row, "now": now, "me": owner.id, "dead": dead}
+        if conn.execute(stmt, params).scalar() is not None:
             held.add(str(row["cache_key"]))
     return held
+
+
+def _take_statement(insert: Any) -> Any:
+    """The conditional upsert of one lease, built once per dialect (bound parameters)."""
+    stmt = insert(_LEASES).values(
+        cache_key=bindparam("cache_key"),
+        owner=bindparam("owner"),
+        expires_at=bindparam("expires_at"),
+    )
+    free = (
+        (_LEASES.c.expires_at < bindparam("now"))
+        | (_LEASES.c.owner == bindparam("me"))
+        | _LEASES.c.owner.in_(bindparam("dead", expanding=True))
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[_LEASES.c.cache_key],
+        set_={"owner": stmt.excluded.owner, "expires_at": stmt.excluded.expires_at},
+        where=free,
+    ).returning(_LEASES.c.cache_key)
+
+
+_TAKE: dict[str, Any] = {name: _take_statement(insert) for name, insert in _INSERT.items()}
+_HOLDERS = (
+    select(_LEASES.c.owner).where(_LEASES.c.cache_key.in_(bindparam("keys", expanding=True)))
+).distinct()
+_RELEASE = delete(_LEASES).where(
+    _LEASES.c.cache_key.in_(bindparam("keys", expanding=True)),
+    _LEASES.c.owner == bindparam("me"),
+)
 
 
 def release(session: Session, keys: Collection[str], owner: Owner) -> None:
     """Give these leases up (only the ones `owner` holds)."""
     if keys:
-        session.connection().execute(
-            delete(_LEASES).where(_LEASES.c.cache_key.in_(set(keys)), _LEASES.c.owner == owner.id)
-        )
+        session.connection().execute(_RELEASE, {"keys": sorted(set(keys)), "me": owner.id})
 
 
 def release_all(session: Session, owner: Owner) -> None:

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from stancetrack.db.models import Article, Claim, StoryBand, StorySignature
@@ -28,26 +28,37 @@ from stancetrack.settings import DEFAULT_TARGET
 MAX_CANDIDATES = 20
 
 
+# Built once: constructing them per article cost about as much as running them.
+_BAND_HITS = (
+    select(StoryBand.article_id, func.count().label("n"))
+    .where(StoryBand.key.in_(bindparam("keys", expanding=True)))
+    .where(StoryBand.article_id != bindparam("article"))
+    .group_by(StoryBand.article_id)
+    .order_by(func.count().desc(), StoryBand.article_id)
+    .limit(MAX_CANDIDATES)
+)
+_SIGNATURES = (
+    select(StorySignature.article_id, StorySignature.signature, Article.story_id)
+    .join(Article, Article.id == StorySignature.article_id)
+    .where(StorySignature.article_id.in_(bindparam("ids", expanding=True)))
+)
+_INSERT_SIGNATURE = insert(StorySignature)
+_INSERT_BANDS = insert(StoryBand)
+_SET_STORY = (
+    update(Article).where(Article.id == bindparam("article")).values(story_id=bindparam("story"))
+)
+
+
 def assign_story(conn: Connection, article_id: int, text: str) -> int:
     """Put a just-stored article in its story (joining a near-identical one's, or its own);
     store its fingerprint for the articles after it. Returns the story id."""
     found = fingerprint(text)
     story = article_id
     if found is not None:
-        hits = conn.execute(
-            select(StoryBand.article_id, func.count().label("n"))
-            .where(StoryBand.key.in_(sorted(set(found.bands))))
-            .where(StoryBand.article_id != article_id)
-            .group_by(StoryBand.article_id)
-            .order_by(func.count().desc(), StoryBand.article_id)
-            .limit(MAX_CANDIDATES)
-        ).all()
+        keys = sorted(set(found.bands))
+        hits = conn.execute(_BAND_HITS, {"keys": keys, "article": article_id}).all()
         if hits:
-            rows = conn.execute(
-                select(StorySignature.article_id, StorySignature.signature, Article.story_id)
-                .join(Article, Article.id == StorySignature.article_id)
-                .where(StorySignature.article_id.in_([h[0] for h in hits]))
-            ).all()
+            rows = conn.execute(_SIGNATURES, {"ids": [h[0] for h in hits]}).all()
             scored = [
                 (similarity(found.signature, signature), -other, other_story)
                 for other, signature, other_story in rows
@@ -55,14 +66,9 @@ def assign_story(conn: Connection, article_id: int, text: str) -> int:
             best = max(scored, default=None)
             if best is not None and best[0] >= THRESHOLD:
                 story = best[2] if best[2] is not None else -best[1]
-        conn.execute(
-            insert(StorySignature), {"article_id": article_id, "signature": found.signature}
-        )
-        conn.execute(
-            insert(StoryBand),
-            [{"key": key, "article_id": article_id} for key in sorted(set(found.bands))],
-        )
-    conn.execute(update(Article).where(Article.id == article_id).values(story_id=story))
+        conn.execute(_INSERT_SIGNATURE, {"article_id": article_id, "signature": found.signature})
+        conn.execute(_INSERT_BANDS, [{"key": key, "article_id": article_id} for key in keys])
+    conn.execute(_SET_STORY, {"article": article_id, "story": story})
     return story
 
 
