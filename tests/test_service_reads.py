@@ -172,16 +172,28 @@ def test_claims_pages_are_index_ranges_on_sqlite(sqlite_url: str) -> None:
         assert len(queries) >= 4
         with db.engine.connect() as conn:
             for statement, params in queries:
-                plan = " | ".join(
-                    row[3]
-                    for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)
-                )
+                plan = _plan(conn, statement, params)
                 assert "TEMP B-TREE" not in plan, plan
                 assert "ix_claims_target_actor_published" in plan or (
                     "ix_claims_target_published" in plan
                 ), plan
+        # Two articles' claims (diff): found by article, never by walking the date order.
+        seen.clear()
+        with db.session() as s:
+            answers.diff_answer(s, "1", "2", target=TARGET)
+        queries = [(q, p) for q, p in seen if "FROM claims" in q and "ORDER BY" in q]
+        assert queries
+        with db.engine.connect() as conn:
+            for statement, params in queries:
+                plan = _plan(conn, statement, params)
+                assert "published" not in plan and "SCAN claims" not in plan, plan
     finally:
         db.dispose()
+
+
+def _plan(conn: Any, statement: str, params: Any) -> str:
+    rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)
+    return " | ".join(row[3] for row in rows)
 
 
 def _overview(db: Database, **kwargs: Any) -> list[dict[str, Any]]:

@@ -227,7 +227,13 @@ def list_claims(session: Session, flt: ClaimFilter = ClaimFilter()) -> list[Clai
     (or ix_claims_target_published) is, with the cursor as a row-value bound: a page is
     an index range scan wherever it starts. One ORDER BY `published IS NULL, ...` would
     sort every selected claim before the LIMIT (BENCHMARKS.md, the service under load).
+
+    Claims of given articles are a few rows found by article (uq_claims_span): that one
+    sorted query, which no reading-order index can serve, keeps the planner from walking a
+    whole target in date order to find them.
     """
+    if flt.article_ids:
+        return [_row(r) for r in session.execute(_claims_select(flt))]
     plain = replace(flt, after=None)
     after = flt.after
     rows: list[ClaimRow] = []

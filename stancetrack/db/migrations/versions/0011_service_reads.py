@@ -146,6 +146,22 @@ def upgrade() -> None:
         op.execute(statement)
     for statement in _PG_DATE if dialect == "postgresql" else (_SQLITE_DATE,):
         op.execute(statement)
+    _refresh_statistics(dialect)
+
+
+def _refresh_statistics(dialect: str) -> None:
+    """Plan with statistics for the new indexes where the database keeps statistics: a
+    SQLite database analysed before (and PostgreSQL, sampled) would otherwise know the old
+    indexes' selectivity and guess the new ones', and may walk a whole target in date order
+    to find a few rows."""
+    if dialect == "postgresql":
+        op.execute("ANALYZE claims")
+        return
+    bind = op.get_bind()
+    if bind.execute(
+        sa.text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'")
+    ).first():
+        op.execute("ANALYZE claims")
 
 
 def downgrade() -> None:
