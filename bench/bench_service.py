@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,10 +45,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
+def start_server(url: str, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     exe = Path(sys.executable).with_name("stancetrack")
     proc = subprocess.Popen(
-        [str(exe), "serve", "--port", str(port), "--db", url],
+        [str(exe), "serve", "--port", str(port), "--db", url, "--workers", str(workers)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,  # one log line per request: not what is measured here
     )
@@ -62,27 +63,29 @@ def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the server did not start")
 
 
-async def load(base: str, path: str, clients: int, seconds: float) -> tuple[int, list[float], int]:
-    """CLIENTS tasks request `path` back to back for SECONDS: (ok, latencies ms, errors)."""
+async def load(
+    base: str, path: str, clients: int, seconds: float
+) -> tuple[int, list[float], Counter[str]]:
+    """CLIENTS tasks request `path` back to back for SECONDS: (ok, latencies ms, errors by
+    kind: HTTP status or exception class)."""
     latencies: list[float] = []
-    errors = 0
+    errors: Counter[str] = Counter()
     stop = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
 
         async def one() -> None:
-            nonlocal errors
             while time.monotonic() < stop:
                 t0 = time.perf_counter()
                 try:
                     response = await client.get(path)
-                    ok = response.status_code == 200
-                except httpx.HTTPError:
-                    ok = False
-                if ok:
+                    kind = str(response.status_code)
+                except httpx.HTTPError as exc:
+                    kind = type(exc).__name__
+                if kind == "200":
                     latencies.append((time.perf_counter() - t0) * 1000)
                 else:
-                    errors += 1
+                    errors[kind] += 1
 
         await asyncio.gather(*(one() for _ in range(clients)))
     return len(latencies), latencies, errors
@@ -131,6 +134,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--only", default=None, help="Run only reads whose label contains this")
+    parser.add_argument("--workers", type=int, default=1, help="`serve --workers N`")
     args = parser.parse_args()
 
     articles = max(10, int(100_000 * args.scale))
@@ -176,11 +180,12 @@ def main() -> int:
             db.dispose()
             print(f"generated {n:,} claims in {time.perf_counter() - t0:.0f} s", flush=True)
         port = free_port()
-        server = start_server(url, port)
+        server = start_server(url, port, args.workers)
         base = f"http://127.0.0.1:{port}"
         print(
             f"{'read':52} {'req/s':>7} {'x floor':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}"
-            f"   ({args.clients} clients, {args.seconds:.0f} s each, {os.cpu_count()} cores)",
+            f"   ({args.clients} clients, {args.seconds:.0f} s each, {os.cpu_count()} cores, "
+            f"{args.workers} server process(es))",
             flush=True,
         )
         floor = None
@@ -191,9 +196,10 @@ def main() -> int:
             ok, lat, errors = asyncio.run(load(base, path, args.clients, args.seconds))
             rate = ok / args.seconds
             floor = floor or rate
+            kinds = ", ".join(f"{k} x{n}" for k, n in errors.most_common())
             print(
                 f"{label:52} {rate:7.1f} {rate / floor:7.2f} {pct(lat, 0.50):7.1f} "
-                f"{pct(lat, 0.99):7.1f} {errors:6d}",
+                f"{pct(lat, 0.99):7.1f} {errors.total():6d}" + (f"  ({kinds})" if kinds else ""),
                 flush=True,
             )
     finally:

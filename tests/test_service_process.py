@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 TOKEN = "process-token-7f3a9c"
 
@@ -22,13 +23,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_serve_logs_requests_and_stops_on_sigterm(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])  # 2: uvicorn's supervisor and two processes
+def test_serve_logs_requests_and_stops_on_sigterm(tmp_path: Path, workers: int) -> None:
     port = free_port()
     exe = Path(sys.executable).with_name("stancetrack")
     env = {**os.environ, "STANCETRACK_API_TOKEN": TOKEN}
     err = (tmp_path / "stderr.log").open("w+")
+    db = f"sqlite:///{tmp_path / 'p.db'}"
     proc = subprocess.Popen(
-        [str(exe), "serve", "--port", str(port), "--db", f"sqlite:///{tmp_path / 'p.db'}"],
+        [str(exe), "serve", "--port", str(port), "--db", db, "--workers", str(workers)],
         stdout=subprocess.PIPE,
         stderr=err,
         env=env,

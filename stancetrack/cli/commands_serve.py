@@ -21,6 +21,9 @@ def serve_command(
     target: TargetOption = None,
     db: DbOption = None,
     debug: DebugOption = False,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Server processes sharing the port.")
+    ] = 1,
 ) -> None:
     """Serve the JSON API under /api/ and the dashboard at / (Ctrl-C stops it).
 
@@ -41,4 +44,4 @@ def serve_command(
     )
     if host not in ("127.0.0.1", "localhost", "::1"):
         err.print("[yellow]note[/yellow]: listening beyond loopback: reads are open to all")
-    serve(settings, host=host, port=port)
+    serve(settings, host=host, port=port, workers=workers)
