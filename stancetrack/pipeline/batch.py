@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import sys
 import time
 from collections import OrderedDict
@@ -32,6 +33,7 @@ from stancetrack.errors import InputError
 from stancetrack.ingest import ArticleInput
 from stancetrack.llm.base import Backend, BackendReply, ExtractionError, ExtractionRequest
 from stancetrack.pipeline.messages import (
+    Answered,
     BadInput,
     Failure,
     Outcome,
@@ -47,9 +49,19 @@ from stancetrack.pipeline.summary import ExtractObserver, ExtractSummary
 from stancetrack.pipeline.writer import Writer, process_by_default
 from stancetrack.settings import Settings
 
-# Inputs skip-checked per round trip to the writer (at most; fewer when reading is slow).
+# Inputs skip-checked per round trip to the writer (at most; fewer when reading is slow):
+# at least this many, and at least the concurrency, so the slots stay fed.
 READ_AHEAD = 16
+
+
+def read_ahead(concurrency: int) -> int:
+    return max(READ_AHEAD, concurrency)
+
+
 _ARTICLES = cast(Table, Article.__table__)
+
+# Replies stored in one transaction at most (Store.write_replies).
+MAX_GROUP = 64
 
 # A write handed to the writer, started when a slot is free.
 PendingWrite = Callable[[], Awaitable[Outcome]]
@@ -85,20 +97,40 @@ class Batch:
         self.error: Exception | None = None
         self.writes: set[asyncio.Task[None]] = set()
         self.write_slots = asyncio.Semaphore(concurrency)
+        self.read_ahead = read_ahead(concurrency)
+        self.answered: list[Answered] = []  # replies waiting for the writer
+        self.flusher: asyncio.Task[None] | None = None
 
     def progress(self) -> None:
         if self.observer.on_progress is not None:
             self.observer.on_progress(self.summary)
 
     async def produce(self) -> None:
-        while not self.stopping:
-            chunk = await self.reader.next_chunk(READ_AHEAD)
-            if not chunk:
-                break
-            for nxt in await self.decide(chunk):
-                if self.stopping:
-                    return
-                await self.dispatch(nxt)
+        """Decide the next chunk while this one is dispatched: the skip check is a round
+        trip to the writer, queued behind the writes handed over before it, so one chunk
+        at a time would leave the request slots idle when writes queue up (BENCHMARKS.md,
+        corpus scale)."""
+        ahead = asyncio.ensure_future(self.next_decided())
+        try:
+            while not self.stopping:
+                decided = await ahead
+                if decided is None:
+                    break
+                ahead = asyncio.ensure_future(self.next_decided())
+                for nxt in decided:
+                    if self.stopping:
+                        return
+                    await self.dispatch(nxt)
+        finally:
+            if not ahead.done():
+                ahead.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ahead
+
+    async def next_decided(self) -> list[Work | Skip | BadInput] | None:
+        """The next chunk of inputs, decided; None when the inputs are exhausted."""
+        chunk = await self.reader.next_chunk(self.read_ahead)
+        return await self.decide(chunk) if chunk else None
 
     async def decide(self, chunk: list[Input]) -> list[Work | Skip | BadInput]:
         """Each input as work, a skip (already extracted this way) or a bad input."""
@@ -169,7 +201,7 @@ class Batch:
         (inputs already checked against the database before this one was committed)."""
         self.in_flight.discard(sha)
         self.recent[sha] = None
-        while len(self.recent) > 4 * READ_AHEAD + 4 * self.concurrency:
+        while len(self.recent) > 4 * self.read_ahead + 4 * self.concurrency:
             self.recent.popitem(last=False)
 
     async def extract_one(self, work: Work) -> None:
@@ -194,26 +226,51 @@ class Batch:
             self.in_flight.discard(item.sha256)
             return
         exc = task.exception()
-        pending: PendingWrite
-        if exc is None:
-            pending = partial(self.writer.write_reply, work, task.result(), started, elapsed_ms)
-        else:
-            if isinstance(exc, ExtractionError):
-                failure = Failure.of(exc)
-                if failure.fatal and self.summary.fatal is None:
-                    # No later article can succeed: stop dispatching now, not after the write.
-                    self.summary.fatal = failure.message
-                    self.stop()
-            else:  # a backend bug must not take the batch down: record it like any failure
-                failure = Failure(f"unexpected {type(exc).__name__}: {exc}")
-            pending = partial(self.writer.write_failure, work, started, elapsed_ms, failure)
         # Hand the write over and take the next article at once: replies arrive in bursts
         # and the single writer would otherwise hold up up to `concurrency` requests. The
         # slots bound how many finished replies may wait for the writer (memory).
         await self.write_slots.acquire()
+        if exc is None:
+            self.queue_reply(Answered(work, task.result(), started, elapsed_ms))
+            return
+        if isinstance(exc, ExtractionError):
+            failure = Failure.of(exc)
+            if failure.fatal and self.summary.fatal is None:
+                # No later article can succeed: stop dispatching now, not after the write.
+                self.summary.fatal = failure.message
+                self.stop()
+        else:  # a backend bug must not take the batch down: record it like any failure
+            failure = Failure(f"unexpected {type(exc).__name__}: {exc}")
+        pending: PendingWrite = partial(
+            self.writer.write_failure, work, started, elapsed_ms, failure
+        )
         write = asyncio.ensure_future(self.write(work, pending))
         self.writes.add(write)
         write.add_done_callback(self.writes.discard)
+
+    def queue_reply(self, answered: Answered) -> None:
+        """Hand a reply to the writer: replies waiting while it writes go over together,
+        in one transaction (Store.write_replies)."""
+        self.answered.append(answered)
+        if self.flusher is None or self.flusher.done():
+            self.flusher = asyncio.ensure_future(self.flush_replies())
+            self.writes.add(self.flusher)
+            self.flusher.add_done_callback(self.writes.discard)
+
+    async def flush_replies(self) -> None:
+        while self.answered:
+            group = self.answered[:MAX_GROUP]
+            del self.answered[:MAX_GROUP]
+            outcomes: list[Outcome] = []
+            try:
+                outcomes = await self.writer.write_replies(group)
+            except Exception as exc:
+                self.failed_write(exc)
+            for answered, outcome in itertools.zip_longest(group, outcomes):
+                if outcome is not None:
+                    self.count(answered.work, outcome)
+                self.write_slots.release()
+                self.finished(answered.work.item.sha256)
 
     async def write(self, work: Work, pending: PendingWrite) -> None:
         try:
@@ -333,7 +390,7 @@ async def run_extraction(
         items,
         max_bytes=settings.max_file_bytes,
         stdin=stdin,
-        capacity=READ_AHEAD,
+        capacity=2 * read_ahead(limit),
         inputs=inputs,
         fetch_timeout=settings.fetch_timeout,
     )

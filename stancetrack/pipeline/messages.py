@@ -11,13 +11,29 @@ from datetime import datetime
 from typing import Any
 
 from stancetrack.ingest import ArticleInput
-from stancetrack.llm.base import Backend, ExtractionError, PromptInfo, RecordsParams
+from stancetrack.llm.base import (
+    Backend,
+    BackendReply,
+    ExtractionError,
+    PromptInfo,
+    RecordsParams,
+)
 
 
 @dataclass(slots=True)
 class Work:
     item: ArticleInput
     cache_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """A reply to store, with when its request started and how long it took."""
+
+    work: Work
+    reply: BackendReply
+    started: datetime
+    elapsed_ms: float
 
 
 @dataclass(slots=True)

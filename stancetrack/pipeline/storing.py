@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from stancetrack import grounding
 from stancetrack.db import Database
@@ -33,9 +34,9 @@ from stancetrack.db.repository.extraction import (
     set_endpoint_mode,
 )
 from stancetrack.llm.base import BackendReply
-from stancetrack.pipeline.actor_ids import BatchActors
+from stancetrack.pipeline.actor_ids import ArticleActors, BatchActors
 from stancetrack.pipeline.grounded import claims_from_reply
-from stancetrack.pipeline.messages import Failure, Outcome, StoreConfig, Work
+from stancetrack.pipeline.messages import Answered, Failure, Outcome, StoreConfig, Work
 
 # Raw replies beyond this are cut on the run record (with a marker): audit, not archive.
 MAX_RAW_CHARS = 1_000_000
@@ -169,31 +170,15 @@ class Store:
         was committed meanwhile, e.g. by another worker given the same job (the check and
         the write are one step: extraction.claim_cache_key).
         """
-        fields: dict[str, Any] = dict(
-            params={**self.params, "reasks": reply.reasks, "truncated": reply.truncated},
-            status="ok",
-            output_mode=reply.output_mode,
-            prompt_tokens=reply.prompt_tokens,
-            completion_tokens=reply.completion_tokens,
-            latency_ms=reply.latency_ms or elapsed_ms,
-            attempts=reply.attempts,
-            chunks=reply.chunks,
-            raw_reply=_clip(reply.raw_reply),
-        )
         for attempt in (1, 2):
             try:
                 with self.db.session() as session:
-                    if once and claim_cache_key(session, work.cache_key):
-                        leases.release(session, [work.cache_key], self.owner)
-                        return Outcome("skipped")
-                    article_id, _created = store_article(session, work.item)
-                    run = self._run(work, article_id, started, **fields)
-                    actors = self._actors.for_article(session, article_id)
-                    claims, rejected = claims_from_reply(work.item.text, reply, actors)
-                    record_run(session, run, claims, rejected)
-                    leases.release(session, [work.cache_key], self.owner)
-                actors.commit()
-                break
+                    outcome, actors = self._store_reply(
+                        session, work, reply, started, elapsed_ms, once=once
+                    )
+                if actors is not None:
+                    actors.commit()
+                return outcome
             except (InvalidValue, SQLAlchemyError) as exc:
                 # Confined to this article: the transaction rolled back whole, the batch
                 # goes on, and the failure is recorded on a run of its own. A transient
@@ -215,13 +200,74 @@ class Store:
                         output_mode=reply.output_mode,
                     ),
                 )
-        return Outcome(
+        raise AssertionError("unreachable: the second attempt returns")
+
+    def write_replies(self, answered: list[Answered]) -> list[Outcome]:
+        """Store several replies in ONE transaction (each article still whole or not at
+        all); if anything goes wrong, none of them is kept and each is stored on its own
+        by `write_reply`, which confines the error to its article.
+
+        Why: a commit costs more than an article's statements (SQLite writes every page
+        the transaction touched to its log), and a batch's replies arrive faster than
+        they can be committed one by one (BENCHMARKS.md, corpus scale).
+        """
+        if len(answered) > 1:
+            try:
+                done: list[tuple[Outcome, ArticleActors | None]] = []
+                with self.db.session() as session:
+                    for a in answered:
+                        done.append(
+                            self._store_reply(session, a.work, a.reply, a.started, a.elapsed_ms)
+                        )
+            except (InvalidValue, SQLAlchemyError):
+                self._actors.clear()
+            else:
+                for _outcome, actors in done:
+                    if actors is not None:
+                        actors.commit()
+                return [outcome for outcome, _actors in done]
+        return [self.write_reply(a.work, a.reply, a.started, a.elapsed_ms) for a in answered]
+
+    def _store_reply(
+        self,
+        session: Session,
+        work: Work,
+        reply: BackendReply,
+        started: datetime,
+        elapsed_ms: float,
+        *,
+        once: bool = False,
+    ) -> tuple[Outcome, ArticleActors | None]:
+        """One article's rows in the caller's transaction; the actors it resolved join the
+        batch cache once the caller has committed (`ArticleActors.commit`)."""
+        if once and claim_cache_key(session, work.cache_key):
+            leases.release(session, [work.cache_key], self.owner)
+            return Outcome("skipped"), None
+        fields: dict[str, Any] = dict(
+            params={**self.params, "reasks": reply.reasks, "truncated": reply.truncated},
+            status="ok",
+            output_mode=reply.output_mode,
+            prompt_tokens=reply.prompt_tokens,
+            completion_tokens=reply.completion_tokens,
+            latency_ms=reply.latency_ms or elapsed_ms,
+            attempts=reply.attempts,
+            chunks=reply.chunks,
+            raw_reply=_clip(reply.raw_reply),
+        )
+        article_id, _created = store_article(session, work.item)
+        run = self._run(work, article_id, started, **fields)
+        actors = self._actors.for_article(session, article_id)
+        claims, rejected = claims_from_reply(work.item.text, reply, actors)
+        record_run(session, run, claims, rejected)
+        leases.release(session, [work.cache_key], self.owner)
+        outcome = Outcome(
             "ok",
             claims=len(claims),
             rejected=len(rejected),
             prompt_tokens=reply.prompt_tokens,
             completion_tokens=reply.completion_tokens,
         )
+        return outcome, actors
 
     def write_failure(
         self, work: Work, started: datetime, elapsed_ms: float, exc: Failure

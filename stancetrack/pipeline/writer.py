@@ -29,7 +29,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 from stancetrack.db import Database
 from stancetrack.llm.base import BackendReply
-from stancetrack.pipeline.messages import Failure, Outcome, StoreConfig, Work
+from stancetrack.pipeline.messages import Answered, Failure, Outcome, StoreConfig, Work
 from stancetrack.pipeline.storing import Store
 
 P = ParamSpec("P")
@@ -122,6 +122,9 @@ class Writer:
         self, work: Work, reply: BackendReply, started: datetime, elapsed_ms: float
     ) -> Outcome:
         return await self._run(Store.write_reply, work, reply, started, elapsed_ms)
+
+    async def write_replies(self, answered: list[Answered]) -> list[Outcome]:
+        return await self._run(Store.write_replies, answered)
 
     async def write_failure(
         self, work: Work, started: datetime, elapsed_ms: float, failure: Failure

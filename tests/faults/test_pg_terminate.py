@@ -65,12 +65,6 @@ class Killer(threading.Thread):
         self.engine.dispose()
 
 
-@pytest.mark.xfail(
-    reason="the store step's retry of a lost connection lands with the harden branch (issue 11"
-    " items 1-2); until then the batch ends with 'unexpected OperationalError'. Remove this"
-    " mark when it lands.",
-    strict=False,
-)
 def test_writer_killed_mid_transaction_retries_the_article(cli: Any, pg_url: str) -> None:
     from conftest import PG_URL
 

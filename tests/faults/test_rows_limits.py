@@ -9,6 +9,7 @@ PostgreSQL alike.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date, datetime
 from pathlib import Path
@@ -16,11 +17,17 @@ from typing import Any, cast
 
 import pytest
 from rows_support import SECRET, claim, copy_good, error_lines, extract_args, rows, scalar, summary
-from sqlalchemy import Table, create_engine, text
+from sqlalchemy import Table, create_engine, event, text
 
 from stancetrack.db import Database
 from stancetrack.db.limits import InvalidValue, check, fit, problems
-from stancetrack.db.models import Actor, Article, Claim, RejectedClaim
+from stancetrack.db.models import Actor, Article, Claim, RejectedClaim, utcnow
+from stancetrack.ingest import ArticleInput
+from stancetrack.llm.base import BackendReply, PromptInfo
+from stancetrack.pipeline.messages import Answered, Provenance, StoreConfig, Work
+from stancetrack.pipeline.storing import Store, cache_key
+from stancetrack.schemas import ReplyClaim
+from stancetrack.settings import DEFAULT_TARGET
 
 pytestmark = pytest.mark.faults
 
@@ -79,10 +86,8 @@ def test_model_actor_over_300_characters_rejects_that_claim(
     assert rows(db_url, "SELECT name FROM actors") == [("Jens Stoltenberg",)]
 
 
-def test_a_database_error_is_confined_to_its_article(
-    cli: Any, stub: Any, db_url: str, tmp_path: Path
-) -> None:
-    """A failure no check foresees (a trigger raising here) fails that article only."""
+def _boom_trigger(db_url: str) -> None:
+    """A trigger refusing claims whose quote has BOOM: an error no check foresees."""
     Database(db_url).dispose()  # the schema
     engine = create_engine(db_url)
     with engine.begin() as conn:
@@ -109,6 +114,13 @@ def test_a_database_error_is_confined_to_its_article(
                 )
             )
     engine.dispose()
+
+
+def test_a_database_error_is_confined_to_its_article(
+    cli: Any, stub: Any, db_url: str, tmp_path: Path
+) -> None:
+    """A failure no check foresees (a trigger raising here) fails that article only."""
+    _boom_trigger(db_url)
     paths = []
     for index, words in enumerate(("first", "BOOM goes", "third")):
         path = tmp_path / f"{index}.json"
@@ -191,3 +203,56 @@ def test_ingest_alone_reports_an_article_it_cannot_store(
     assert result.new == 2
     assert [e.source for e in result.errors] == [str(root / "long.json")]
     assert "over the limit of 2000" in result.errors[0].reason
+
+
+def test_a_database_error_in_a_grouped_write_is_confined_to_its_article(db_url: str) -> None:
+    """Replies written together (one transaction) fall back to one transaction each when
+    one of them fails: the others are stored once, the failing one gets its failed run."""
+    _boom_trigger(db_url)
+    db = Database(db_url)
+    prompt = PromptInfo(name="t", version="1", sha256="0" * 64)
+    config = StoreConfig(
+        database_url=db_url,
+        target=DEFAULT_TARGET,
+        provenance=Provenance("openai", "m", "127.0.0.1", prompt, None, None, {}),
+        force=False,
+        batch_started=utcnow(),
+    )
+    store = Store(config, db)
+    answered = []
+    for words in ("first", "BOOM goes", "third"):
+        quote = f"{words} {QUOTE}"
+        text_ = f"Jens Stoltenberg said {quote}."
+        sha = hashlib.sha256(text_.encode()).hexdigest()
+        item = ArticleInput(f"{words}.txt", words, text_, None, None, "txt", sha)
+        reply = BackendReply(claims=[ReplyClaim.model_validate(claim(quote))], raw_reply="{}")
+        answered.append(
+            Answered(Work(item, cache_key(item.sha256, "p", "m", "t")), reply, utcnow(), 1.0)
+        )
+    try:
+        outcomes = store.write_replies(answered)
+        assert [o.status for o in outcomes] == ["ok", "failed", "ok"], outcomes
+        assert "could not store the claims" in (outcomes[1].error or "")
+        assert scalar(db_url, "SELECT count(*) FROM claims") == 2
+        assert scalar(db_url, "SELECT count(*) FROM articles") == 3
+        assert rows(
+            db_url, "SELECT status, count(*) FROM runs GROUP BY status ORDER BY status"
+        ) == [
+            ("failed", 1),
+            ("ok", 2),
+        ]
+        # Grouped for real when nothing fails: two more replies, one transaction, no run lost.
+        again = [Answered(a.work, a.reply, utcnow(), 1.0) for a in (answered[0], answered[2])]
+        commits: list[object] = []
+
+        def committed(conn: object) -> None:
+            commits.append(conn)
+
+        event.listen(db.engine, "commit", committed)
+        assert [o.status for o in store.write_replies(again)] == ["ok", "ok"]
+        event.remove(db.engine, "commit", committed)
+        assert len(commits) == 1
+        assert scalar(db_url, "SELECT count(*) FROM claims") == 2  # replaced, not added
+        assert scalar(db_url, "SELECT count(*) FROM runs WHERE status = 'ok'") == 4
+    finally:
+        db.dispose()
