@@ -28,7 +28,6 @@ from functools import partial
 from typing import Concatenate, ParamSpec, TypeVar
 
 from stancetrack.db import Database
-from stancetrack.llm.base import BackendReply
 from stancetrack.pipeline.messages import Answered, Failure, Outcome, StoreConfig, Work
 from stancetrack.pipeline.storing import Store
 
@@ -112,16 +111,8 @@ class Writer:
 
     # one method per operation
 
-    async def done_keys(self, keys: list[str]) -> set[str]:
-        return await self._run(Store.done_keys, keys)
-
     async def claim_keys(self, keys: list[str]) -> tuple[set[str], set[str]]:
         return await self._run(Store.claim_keys, keys)
-
-    async def write_reply(
-        self, work: Work, reply: BackendReply, started: datetime, elapsed_ms: float
-    ) -> Outcome:
-        return await self._run(Store.write_reply, work, reply, started, elapsed_ms)
 
     async def write_replies(self, answered: list[Answered]) -> list[Outcome]:
         return await self._run(Store.write_replies, answered)
