@@ -17,6 +17,7 @@ from story_corpus import generate, pairs
 
 from stancetrack.db import Database
 from stancetrack.db.models import Article, StoryBand
+from stancetrack.db.repository.stories import PER_BAND
 from stancetrack.ingest.fingerprint import BANDS
 from stancetrack.pipeline import ingest
 from stancetrack.settings import load_settings
@@ -206,3 +207,23 @@ def test_trimmed_copy_joins(cut: float, sqlite_url: str, tmp_path: Path) -> None
     ingest(Database(sqlite_url), [str(root)], load_settings(database_url=sqlite_url))
     got = _stories(sqlite_url)
     assert got["a"] == got["b"]
+
+
+def test_a_story_with_more_copies_than_a_band_reads_still_groups(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """Each band key reads only its newest PER_BAND articles (bounded work per copy): the
+    copies after that many still join the story, and an unrelated text stays apart."""
+    docs = generate(events=2, copies=1, reports=0, seed=5)
+    body = docs[0].text
+    root = tmp_path / "in"
+    root.mkdir()
+    for n in range(PER_BAND + 6):
+        (root / f"copy{n:03d}.json").write_text(
+            json.dumps({"title": f"Copy {n}", "text": f"Outlet {n} reports. {body}"}), "utf-8"
+        )
+    (root / "other.json").write_text(json.dumps({"title": "x", "text": docs[-1].text}), "utf-8")
+    ingest(Database(sqlite_url), [str(root)], load_settings(database_url=sqlite_url))
+    got = _stories(sqlite_url)
+    copies = {story for name, story in got.items() if name.startswith("copy")}
+    assert len(copies) == 1 and got["other"] not in copies

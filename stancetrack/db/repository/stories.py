@@ -11,12 +11,14 @@ indexed statements, whatever the number of stored articles.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, union_all, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import CompoundSelect
 
 from stancetrack.db.models import Article, Claim, StoryBand, StorySignature
 from stancetrack.db.repository.analysis import ABSENT, AnySelect, ArticleRef, Counts
@@ -29,14 +31,30 @@ MAX_CANDIDATES = 20
 
 
 # Built once: constructing them per article cost about as much as running them.
-_BAND_HITS = (
-    select(StoryBand.article_id, func.count().label("n"))
-    .where(StoryBand.key.in_(bindparam("keys", expanding=True)))
-    .where(StoryBand.article_id != bindparam("article"))
-    .group_by(StoryBand.article_id)
-    .order_by(func.count().desc(), StoryBand.article_id)
-    .limit(MAX_CANDIDATES)
-)
+# Stored articles read per band key: the newest ones. A story carried by hundreds of outlets
+# (or boilerplate every article of a feed shares) would otherwise make every new copy read
+# all of them; its newest copies are in the story already.
+PER_BAND = 64
+
+
+@cache
+def _band_hits(n_keys: int) -> CompoundSelect[tuple[int]]:
+    """Article ids sharing each of `n_keys` band keys (bound `k0`...), newest first, at most
+    PER_BAND per key; one UNION ALL of index range scans, built once per key count."""
+    parts = [
+        select(
+            select(StoryBand.article_id)
+            .where(StoryBand.key == bindparam(f"k{i}"))
+            .where(StoryBand.article_id != bindparam("article"))
+            .order_by(StoryBand.article_id.desc())
+            .limit(PER_BAND)
+            .subquery()
+        )
+        for i in range(n_keys)
+    ]
+    return union_all(*parts)
+
+
 _SIGNATURES = (
     select(StorySignature.article_id, StorySignature.signature, Article.story_id)
     .join(Article, Article.id == StorySignature.article_id)
@@ -56,9 +74,13 @@ def assign_story(conn: Connection, article_id: int, text: str) -> int:
     story = article_id
     if found is not None:
         keys = sorted(set(found.bands))
-        hits = conn.execute(_BAND_HITS, {"keys": keys, "article": article_id}).all()
+        params: dict[str, int] = {f"k{i}": key for i, key in enumerate(keys)}
+        shared = Counter(
+            conn.execute(_band_hits(len(keys)), {**params, "article": article_id}).scalars()
+        )
+        hits = sorted(shared, key=lambda other: (-shared[other], other))[:MAX_CANDIDATES]
         if hits:
-            rows = conn.execute(_SIGNATURES, {"ids": [h[0] for h in hits]}).all()
+            rows = conn.execute(_SIGNATURES, {"ids": hits}).all()
             scored = [
                 (similarity(found.signature, signature), -other, other_story)
                 for other, signature, other_story in rows
