@@ -219,6 +219,9 @@ def test_the_overview_cache_follows_every_commit(db_url: str, unverified: bool) 
 
         seen = _statements(db)  # a second read of unchanged data: a cache hit
         assert _overview(db, include_unverified=unverified) == first
+        with db.session() as held:  # ... on another pooled connection too
+            held.connection()
+            assert _overview(db, include_unverified=unverified) == first
         assert not [q for q, _ in seen if "actor_stance_counts" in q]
 
         # Written by the other engine, then by this one: each shows at once.

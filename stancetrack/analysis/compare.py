@@ -110,7 +110,7 @@ class _Overviews:
     change only when data does. Keyed by `data_stamp`, read from the database per request,
     so several server processes never serve rows older than a commit they can see."""
 
-    def __init__(self, size: int = 8) -> None:
+    def __init__(self, size: int = 16) -> None:
         self._rows: OrderedDict[Hashable, list[CompareRow]] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()

@@ -10,13 +10,16 @@ Every query reads ONE target's claims (a claim's stance is toward its target): t
 from __future__ import annotations
 
 import itertools
+import sqlite3
+import threading
+import weakref
 from collections import defaultdict
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Select, String, case, func, literal, or_, select, tuple_
+from sqlalchemy import Date, Engine, Select, String, case, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from stancetrack.db.models import Actor, ActorAlias, ActorStanceCount, Article, Claim, Run
@@ -659,8 +662,33 @@ def articles_with_claims(session: Session, flt: ClaimFilter = ClaimFilter()) -> 
 
 # -- change stamps ---------------------------------------------------------------------------
 
-_STAMP_TOKEN = "stancetrack_stamp_token"
-_stamp_tokens = itertools.count(1)
+
+class _SqliteWatcher:
+    """A connection of its own that never writes, so its `PRAGMA data_version` moves
+    whenever any other connection (of any process, or of this process's pool) commits."""
+
+    def __init__(self, path: str) -> None:
+        self.token = next(_watcher_tokens)
+        self._conn = sqlite3.connect(path, check_same_thread=False)
+        self._lock = threading.Lock()
+
+    def version(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
+
+_watcher_tokens = itertools.count(1)
+_watchers: weakref.WeakKeyDictionary[Engine, _SqliteWatcher | None] = weakref.WeakKeyDictionary()
+_watchers_lock = threading.Lock()
+
+
+def _sqlite_watcher(engine: Engine) -> _SqliteWatcher | None:
+    with _watchers_lock:
+        if engine not in _watchers:
+            path = engine.url.database
+            memory = not path or path == ":memory:" or "mode=memory" in str(engine.url)
+            _watchers[engine] = None if memory else _SqliteWatcher(str(path))
+        return _watchers[engine]
 
 
 def data_stamp(session: Session) -> Hashable | None:
@@ -671,20 +699,17 @@ def data_stamp(session: Session) -> Hashable | None:
     PostgreSQL: the statement's snapshot (`pg_current_snapshot()`): two reads under the same
     snapshot see the same data, and snapshots never repeat once a transaction has begun or
     ended since. It moves with any write in the cluster (a miss, never a stale hit).
-    SQLite: per connection, `PRAGMA data_version` (moves when another connection commits)
-    with `total_changes()` (this connection's own writes); a connection inside a write
-    transaction (uncommitted rows of its own) gets None.
+    SQLite: `PRAGMA data_version` of a connection kept for this (`_SqliteWatcher`), which
+    moves with every commit of any other connection; a session inside a write transaction
+    (rows of its own not committed) gets None.
     """
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         return ("pg", conn.execute(select(func.pg_current_snapshot().cast(String))).scalar_one())
     if conn.dialect.name != "sqlite":
         return None
-    pooled = conn.connection
-    dbapi = pooled.dbapi_connection
+    dbapi = conn.connection.dbapi_connection
     if dbapi is None or getattr(dbapi, "in_transaction", True):
         return None
-    token = pooled.info.setdefault(_STAMP_TOKEN, next(_stamp_tokens))
-    version = conn.exec_driver_sql("PRAGMA data_version").scalar_one()
-    changes = conn.execute(select(func.total_changes())).scalar_one()
-    return ("sqlite", token, version, changes)
+    watcher = _sqlite_watcher(conn.engine)
+    return None if watcher is None else ("sqlite", watcher.token, watcher.version())

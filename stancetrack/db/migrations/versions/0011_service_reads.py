@@ -17,6 +17,11 @@ service under load):
   the article's date (written with the claims by `record_run`, kept by a trigger if an
   article's date is ever updated), indexed as (target, actor_id, published, article_id,
   start, id) and (target, published, article_id, start, id), so a page is a range scan.
+
+The backfill rewrites every claim: on PostgreSQL the old row versions (published NULL) stay
+in the new indexes until vacuumed, and an undated-claims lookup walks them (18 ms instead of
+0.3 at 1M claims). Autovacuum clears them; where it is off, run `VACUUM ANALYZE claims`
+once after upgrading (VACUUM cannot run inside the migration's transaction).
 """
 
 from __future__ import annotations
