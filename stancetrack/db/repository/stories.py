@@ -11,14 +11,14 @@ indexed statements, whatever the number of stored articles.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import Connection, bindparam, func, insert, select, union_all, update
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.selectable import CompoundSelect
+from sqlalchemy.sql.selectable import Select
 
 from stancetrack.db.models import Article, Claim, StoryBand, StorySignature
 from stancetrack.db.repository.analysis import ABSENT, AnySelect, ArticleRef, Counts
@@ -38,9 +38,10 @@ PER_BAND = 64
 
 
 @cache
-def _band_hits(n_keys: int) -> CompoundSelect[tuple[int]]:
-    """Article ids sharing each of `n_keys` band keys (bound `k0`...), newest first, at most
-    PER_BAND per key; one UNION ALL of index range scans, built once per key count."""
+def _band_hits(n_keys: int) -> Select[tuple[int, int]]:
+    """The stored articles sharing the most of `n_keys` band keys (bound `k0`...), at most
+    MAX_CANDIDATES, reading at most PER_BAND (the newest) per key: one UNION ALL of index
+    range scans, counted in SQL; built once per key count."""
     parts = [
         select(
             select(StoryBand.article_id)
@@ -52,7 +53,14 @@ def _band_hits(n_keys: int) -> CompoundSelect[tuple[int]]:
         )
         for i in range(n_keys)
     ]
-    return union_all(*parts)
+    shared = union_all(*parts).subquery()
+    n = func.count().label("n")
+    return (
+        select(shared.c.article_id, n)
+        .group_by(shared.c.article_id)
+        .order_by(n.desc(), shared.c.article_id)
+        .limit(MAX_CANDIDATES)
+    )
 
 
 _SIGNATURES = (
@@ -75,10 +83,8 @@ def assign_story(conn: Connection, article_id: int, text: str) -> int:
     if found is not None:
         keys = sorted(set(found.bands))
         params: dict[str, int] = {f"k{i}": key for i, key in enumerate(keys)}
-        shared = Counter(
-            conn.execute(_band_hits(len(keys)), {**params, "article": article_id}).scalars()
-        )
-        hits = sorted(shared, key=lambda other: (-shared[other], other))[:MAX_CANDIDATES]
+        params["article"] = article_id
+        hits = [row[0] for row in conn.execute(_band_hits(len(keys)), params)]
         if hits:
             rows = conn.execute(_SIGNATURES, {"ids": hits}).all()
             scored = [
