@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import random
+import threading
+import time
 from datetime import date, timedelta
 from typing import Any
 
@@ -243,4 +245,41 @@ def test_the_overview_cache_follows_every_commit(db_url: str, unverified: bool) 
         assert any(r["actor"] == "Renamed" for r in _overview(db, include_unverified=unverified))
     finally:
         other.dispose()
+        db.dispose()
+
+
+def test_a_missed_overview_is_computed_once_for_concurrent_requests(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a commit every request in flight misses together: one computes, the rest wait."""
+    from stancetrack.analysis import compare as module
+
+    db = Database(sqlite_url)
+    try:
+        _fill(db)
+        real = module._compare
+        calls: list[int] = []
+
+        def slow(*args: Any) -> Any:
+            calls.append(1)
+            time.sleep(0.3)  # long enough for every thread to arrive and miss
+            return real(*args)
+
+        monkeypatch.setattr(module, "_compare", slow)
+        start = threading.Barrier(6)
+        results: list[list[dict[str, Any]]] = []
+
+        def request() -> None:
+            start.wait()
+            results.append(_overview(db, include_unverified=True))
+
+        threads = [threading.Thread(target=request) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        assert len(calls) == 1
+        assert len(results) == 6 and all(r == results[0] for r in results)
+        assert results[0] == _uncached(db, include_unverified=True)
+    finally:
         db.dispose()

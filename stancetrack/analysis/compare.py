@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,6 +114,7 @@ class _Overviews:
         self._rows: OrderedDict[Hashable, list[CompareRow]] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
+        self._gates: dict[Hashable, threading.Lock] = {}
 
     def get(self, key: Hashable) -> list[CompareRow] | None:
         with self._lock:
@@ -127,6 +128,26 @@ class _Overviews:
             self._rows[key] = rows
             while len(self._rows) > self._size:
                 self._rows.popitem(last=False)
+
+    def rows(self, key: Hashable, compute: Callable[[], list[CompareRow]]) -> list[CompareRow]:
+        """The cached rows, or `compute()`d once: after a commit every request in flight
+        misses at once, and one computes while the others wait for its rows."""
+        rows = self.get(key)
+        if rows is not None:
+            return rows
+        with self._lock:
+            gate = self._gates.setdefault(key, threading.Lock())
+        try:
+            with gate:
+                rows = self.get(key)
+                if rows is None:
+                    rows = compute()
+                    self.put(key, rows)
+                return rows
+        finally:
+            with self._lock:
+                if self._gates.get(key) is gate:
+                    del self._gates[key]
 
 
 _OVERVIEWS = _Overviews()
@@ -153,10 +174,9 @@ def compare(
     if stamp is None:
         return _compare(session, target, (), (), False, include_unverified)
     key = (stamp, target, include_unverified)
-    rows = _OVERVIEWS.get(key)
-    if rows is None:
-        rows = _compare(session, target, (), (), False, include_unverified)
-        _OVERVIEWS.put(key, rows)
+    rows = _OVERVIEWS.rows(
+        key, lambda: _compare(session, target, (), (), False, include_unverified)
+    )
     return list(rows)
 
 
