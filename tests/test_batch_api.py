@@ -294,7 +294,9 @@ def test_crash_mid_collect_stores_nothing_twice(
                             session, self.batch.id, [key]
                         )
                     item, article = found[key]
-                    self.store_answers(item, article, [result])
+                    answer = self.answer_of(item, article, [result])
+                    assert isinstance(answer, batch_collect.Answered)
+                    self.store.write_replies([answer])
                 raise KeyboardInterrupt
             real(self, results)
 

@@ -33,7 +33,7 @@ from stancetrack.db.repository.extraction import done_cache_keys
 from stancetrack.errors import StancetrackError
 from stancetrack.llm.base import ExtractionError
 from stancetrack.llm.openai_backend import NeedsReask, OpenAIBackend
-from stancetrack.pipeline.messages import Failure, Outcome, Work
+from stancetrack.pipeline.messages import Answered, Failure, Outcome, Work
 from stancetrack.scaleout.batch_files import Limits, Result, parse_result, split_custom_id
 from stancetrack.scaleout.batch_jobs import (
     article_input,
@@ -265,6 +265,7 @@ class _Harvest:
         stored: list[int] = []
         live: list[tuple[int, str]] = []
         unfinished: list[int] = []
+        answered: list[tuple[int, Answered]] = []
         for key, results_of in complete.items():
             item, article = items[key]
             if item.state != "pending":
@@ -279,12 +280,20 @@ class _Harvest:
             if reason is not None:
                 live.append((item.id, reason or "no answer"))
                 continue
-            outcome = self.store_answers(item, article, results_of)
-            if outcome is None:
+            answer = self.answer_of(item, article, results_of)
+            if answer is None:
                 live.append((item.id, "needs a re-ask"))
+            elif isinstance(answer, Answered):
+                answered.append((item.id, answer))
             else:
-                self.summary.count(outcome)
+                self.summary.count(answer)
                 stored.append(item.id)
+        # The group's replies in one transaction, as `extract` stores them (each article
+        # still whole; one transaction each if any of them fails).
+        outcomes = self.store.write_replies([answer for _id, answer in answered])
+        for (item_id, _answer), outcome in zip(answered, outcomes, strict=True):
+            self.summary.count(outcome)
+            stored.append(item_id)
         self.summary.unfinished += len(unfinished)
         with self.db.session() as session:
             repo.set_item_state(session, stored, "stored")
@@ -292,10 +301,11 @@ class _Harvest:
             for item_id, reason in live:
                 repo.set_item_state(session, [item_id], "live", reason)
 
-    def store_answers(
+    def answer_of(
         self, item: ApiBatchItem, article: Article, results: list[Result]
-    ) -> Outcome | None:
-        """Store an article's answers as the live path would; None if it would re-ask."""
+    ) -> Answered | Outcome | None:
+        """An article's answers as the live path reads them: the reply to store, or the
+        outcome of a failure already stored, or None if the live path would re-ask."""
         request = extraction_request(article, self.batch.target)
         parts = self.backend.parts(request)
         if len(parts) != len(results):
@@ -309,7 +319,7 @@ class _Harvest:
             return None
         except ExtractionError as exc:
             return self.store.write_failure(work, started, 0.0, Failure.of(exc))
-        return self.store.write_reply(work, reply, started, 0.0)
+        return Answered(work, reply, started, 0.0)
 
     def close_pending(self) -> None:
         """Articles without an answer: re-run live if the batch completed, else unfinished."""
