@@ -79,6 +79,7 @@ QUESTIONS = [
     ),
     (["compare", "--article", "4"], "/api/compare", {"article": "4"}),
     (["compare", "--include-unverified"], "/api/compare", {"include_unverified": "true"}),
+    (["compare", "--per", "story"], "/api/compare", {"per": "story"}),
     (["runs"], "/api/runs", {}),
 ]
 
@@ -102,6 +103,11 @@ def test_documents_equal_the_cli_json(site: Site, cli: Any) -> None:
     timeline = cli_json(cli, ["timeline", "Erdogan"], site.db_url)
     assert len(timeline["points"]) >= 2
     assert get(site, "/api/timeline", actor="Erdogan") == timeline
+    per_story = cli_json(cli, ["timeline", "Erdogan", "--per", "story"], site.db_url)
+    assert per_story["points"]
+    assert get(site, "/api/timeline", actor="Erdogan", per="story") == per_story
+    by_story = get(site, "/api/compare", per="story")["items"]
+    assert by_story and all("stories" in row and "outlets" in row for row in by_story)
 
 
 def test_claims_carry_the_article_text_offsets(site: Site) -> None:

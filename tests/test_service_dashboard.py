@@ -65,6 +65,7 @@ def _pages(site: Site) -> list[str]:
         f"/articles/{article_id}",
         "/articles/3",
         f"/compare?actor={evil}&actor=Erdogan",
+        f"/compare?actor={evil}&actor=Erdogan&per=story",
         f"/diff?a={article_id}&b=3",
         "/search?q=%3Cscript%3E",
         "/search?q=loudly",
@@ -108,6 +109,19 @@ def test_article_page_highlights_each_quote(site: Site) -> None:
     for c in claims:
         assert re.search(rf'<mark class="ev st-\w+" data-claims="[^"]*\b{c["id"]}\b', html), c
         assert f'id="claim-{c["id"]}"' in html
+
+
+def test_compare_page_counts_wire_copies_once_when_asked(site: Site) -> None:
+    """`per=story` on the compare page: the API's per-story rows, with stories and outlets."""
+    with site.client() as client:
+        rows = client.get("/api/compare", params={"actor": "Erdogan", "per": "story"})
+        row = rows.json()["items"][0]
+        html = client.get("/compare", params={"actor": "Erdogan", "per": "story"}).text
+        plain = client.get("/compare", params={"actor": "Erdogan"}).text
+    assert row["stories"] >= 1
+    assert '<th class="num">Stories</th>' in html and "Stories" not in plain
+    assert 'value="story" checked' in html and 'value="story" checked' not in plain
+    assert f'<td class="num">{row["stories"]}</td>' in html
 
 
 def _chromium() -> str:

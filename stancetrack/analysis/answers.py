@@ -252,6 +252,7 @@ def compare_answer(
     local_paths: bool = True,
     limit: int | None = None,
     cursor: str | None = None,
+    per: Per = "article",
 ) -> Page:
     """`compare`: per actor (or actor and article) claim counts per stance and the overall
     stance. Rows come from the per-actor totals the database keeps (one small read), so
@@ -266,6 +267,7 @@ def compare_answer(
         evidence=evidence,
         include_unverified=include_unverified,
         local_paths=local_paths,
+        per=per,
     )
     start = _int(_decode("compare", cursor)[0]) if cursor else 0
     stop = start + limit if limit is not None else len(rows)
@@ -313,8 +315,8 @@ def timeline_result(session: Session, actor: str, *, target: str, per: Per = "ar
     return timeline(session, find_actor(session, actor), target=target)
 
 
-def timeline_answer(session: Session, actor: str, *, target: str) -> Json:
-    return timeline_result(session, actor, target=target).as_json()
+def timeline_answer(session: Session, actor: str, *, target: str, per: Per = "article") -> Json:
+    return timeline_result(session, actor, target=target, per=per).as_json()
 
 
 def runs_answer(

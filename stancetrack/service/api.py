@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from stancetrack.analysis import answers
+from stancetrack.analysis.answers import Per
 from stancetrack.db.repository.articles import article_row, store_article
 from stancetrack.errors import InputError, UsageError
 from stancetrack.ingest.readers import ArticleInput, parse_bytes
@@ -84,6 +85,13 @@ def get_actors(
     return _json(page.as_json())
 
 
+# `--per story`: a claim repeated in copies of one wire story counts once (docs/ARCHITECTURE.md).
+PerQuery = Annotated[
+    Per,
+    Query(description="'story': a claim repeated in copies of one story counts once."),
+]
+
+
 @router.get("/compare", response_model=schemas.ComparePage, responses=ERRORS)
 def get_compare(
     session: SessionDep,
@@ -98,6 +106,7 @@ def get_compare(
     include_unverified: Annotated[
         bool, Query(description="Count claims whose speaker is not named near the quote.")
     ] = False,
+    per: PerQuery = "article",
     limit: Limit = None,
     cursor: Cursor = None,
 ) -> JSONResponse:
@@ -113,6 +122,7 @@ def get_compare(
         local_paths=False,
         limit=limit,
         cursor=cursor,
+        per=per,
     )
     return _json(page.as_json())
 
@@ -128,9 +138,11 @@ def get_timeline(
     session: SessionDep,
     target: TargetDep,
     actor: Annotated[str, Query(min_length=1, max_length=300, description="Actor NAME.")],
+    per: PerQuery = "article",
 ) -> JSONResponse:
-    """An actor's overall stance article by article, oldest first, with evidence."""
-    return _json(answers.timeline_answer(session, actor, target=target))
+    """An actor's overall stance article by article (or story by story), oldest first,
+    with evidence."""
+    return _json(answers.timeline_answer(session, actor, target=target, per=per))
 
 
 @router.get("/runs", response_model=schemas.RunsPage, responses=ERRORS)

@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from stancetrack.analysis import answers
+from stancetrack.analysis.answers import Per
 from stancetrack.analysis.compare import compare_by_article
 from stancetrack.analysis.report import highlight, timeline_svg
 from stancetrack.db.repository.actors import find_actor
@@ -179,15 +180,17 @@ def compare_page(
     session: SessionDep,
     target: TargetDep,
     actor: Annotated[list[str] | None, Query()] = None,
+    per: Annotated[Per, Query()] = "article",
 ) -> HTMLResponse:
-    """Chosen actors side by side, with the strongest evidence for each."""
+    """Chosen actors side by side, with the strongest evidence for each; with `per=story`
+    a claim repeated in copies of one wire story counts once, and the outlets are listed."""
     names = [a for a in actor or [] if a.strip()]
     rows = (
-        answers.compare_answer(session, target=target, actors=names, evidence=True).items
+        answers.compare_answer(session, target=target, actors=names, evidence=True, per=per).items
         if names
         else []
     )
-    return render(request, "compare.html", rows=rows, names=names, target=target)
+    return render(request, "compare.html", rows=rows, names=names, target=target, per=per)
 
 
 @router.get("/diff", response_class=HTMLResponse)
