@@ -333,7 +333,11 @@ def find_actor(session: Session, name: str) -> Actor:
     fits several actors (e.g. a bare surname two people share).
     """
     cleaned = _clean(name)
-    exact = session.scalar(select(Actor).where(func.lower(Actor.name) == cleaned.lower()))
+    # The exact name first (the unique index; the dashboard's links give it), then the name
+    # in any case (a scan of the names: only for names typed by hand).
+    exact = session.scalar(select(Actor).where(Actor.name == cleaned))
+    if exact is None:
+        exact = session.scalar(select(Actor).where(func.lower(Actor.name) == cleaned.lower()))
     if exact is not None:
         return exact
     key = name_key(cleaned) if cleaned else ""
