@@ -34,7 +34,7 @@ MAX_CANDIDATES = 20
 # Stored articles read per band key: the newest ones. A story carried by hundreds of outlets
 # (or boilerplate every article of a feed shares) would otherwise make every new copy read
 # all of them; its newest copies are in the story already.
-PER_BAND = 64
+PER_BAND = 16
 
 
 @cache
