@@ -56,9 +56,9 @@ _WORD_BEFORE = re.compile(r"([\w.]+)\.[\"'”’)\]]*\s+$")
 
 @dataclass(frozen=True, slots=True)
 class SpeakerCues:
-    """The data file, parsed: cue pattern (normalised text), window, abbreviations."""
+    """The data file, parsed: cue forms (normalised text), window, abbreviations."""
 
-    pattern: re.Pattern[str]
+    forms: tuple[str, ...]
     window: int
     abbreviations: frozenset[str]
 
@@ -78,10 +78,8 @@ def parse_cues(raw: bytes) -> SpeakerCues:
         raise ConfigError(f"{CUES_FILE}: 'abbreviations' must be a list of strings")
     if not isinstance(window, int) or window < 0:
         raise ConfigError(f"{CUES_FILE}: 'cue_window' must be a non-negative integer")
-    forms = sorted({normalize_with_map(c).text.strip() for c in cues} - {""}, key=len)
-    body = "|".join(re.escape(f).replace(r"\ ", " ") for f in reversed(forms))
     return SpeakerCues(
-        re.compile(rf"(?<!\w)(?:{body})(?!\w)"),
+        _normal_forms(cues),
         window,
         frozenset(a.strip().lower() for a in abbreviations),
     )
@@ -129,6 +127,11 @@ def name_forms(speaker: str, actor: str, actor_type: str) -> list[str]:
             ):
                 names.append(last)
     return names
+
+
+def _normal_forms(names: list[str]) -> tuple[str, ...]:
+    """Names as grounding normalises text (case, marks, spacing), distinct, sorted."""
+    return tuple(sorted({normalize_with_map(n).text.strip() for n in names} - {""}))
 
 
 def _is_word(ch: str) -> bool:
@@ -190,30 +193,24 @@ class ArticleSpeakers:
 
     @cached_property
     def _cue_spans(self) -> list[Span]:
-        return self._find(self.cues.pattern)
-
-    def _find(self, pattern: re.Pattern[str]) -> list[Span]:
-        """Matches in the normalised text, as spans of the original text."""
-        norm = self.article.normalized
-        return [
-            (norm.starts[m.start()], norm.ends[m.end() - 1])
-            for m in pattern.finditer(norm.text)
-            if m.end() > m.start()
-        ]
+        return self._spans(self.cues.forms)
 
     def _mentions(self, names: list[str]) -> list[Span]:
         """Whole-word occurrences of any of the names (longest first where they overlap),
         as spans of the original text; remembered per set of names for the article."""
-        forms = tuple(sorted({normalize_with_map(n).text.strip() for n in names} - {""}))
+        forms = _normal_forms(names)
         known = self._mention_spans.get(forms)
         if known is None:
-            norm = self.article.normalized
-            known = [
-                (norm.starts[start], norm.ends[end - 1])
-                for start, end in word_occurrences(norm.text, forms)
-            ]
-            self._mention_spans[forms] = known
+            known = self._mention_spans[forms] = self._spans(forms)
         return known
+
+    def _spans(self, forms: tuple[str, ...]) -> list[Span]:
+        """Whole-word occurrences in the normalised text, as spans of the original text."""
+        norm = self.article.normalized
+        return [
+            (norm.starts[start], norm.ends[end - 1])
+            for start, end in word_occurrences(norm.text, forms)
+        ]
 
     def _sentence(self, pos: int) -> int:
         return bisect_right(self._sentence_starts, pos) - 1
