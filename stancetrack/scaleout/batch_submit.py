@@ -16,7 +16,7 @@ from stancetrack.db import Database
 from stancetrack.db.models import utcnow
 from stancetrack.db.repository import batches as repo
 from stancetrack.db.repository.articles import store_article
-from stancetrack.pipeline.messages import BadInput, Provenance, Skip, StoreConfig, Work
+from stancetrack.pipeline.messages import Provenance, StoreConfig
 from stancetrack.pipeline.storing import Store
 from stancetrack.scaleout.batch_files import Limits, RequestFile
 from stancetrack.scaleout.batch_jobs import (
@@ -27,7 +27,7 @@ from stancetrack.scaleout.batch_jobs import (
     openai_backend,
 )
 from stancetrack.scaleout.batch_provider import Provider
-from stancetrack.scaleout.inputs import decided_inputs
+from stancetrack.scaleout.inputs import decided_inputs, works_of
 from stancetrack.settings import Settings
 
 READ_AHEAD = 64
@@ -100,18 +100,7 @@ async def submit(
         for chunk in decided_inputs(
             paths, store, max_bytes=settings.max_file_bytes, stdin=stdin, chunk=READ_AHEAD
         ):
-            works: list[Work] = []
-            for nxt in chunk:
-                if isinstance(nxt, BadInput):
-                    summary.failed += 1
-                    if on_error is not None:
-                        on_error(nxt.source, nxt.reason)
-                    continue
-                summary.articles += 1
-                if isinstance(nxt, Skip) or nxt.cache_key in queued:
-                    summary.skipped += 1
-                else:
-                    works.append(nxt)
+            works = works_of(chunk, summary, on_error, taken=queued)
             if not works:
                 continue
             with db.session() as session:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import io
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
+from typing import Protocol
 
 from stancetrack.errors import InputError
 from stancetrack.ingest import iter_inputs
@@ -45,3 +46,35 @@ def decided_inputs(
             else:
                 out.append(Work(item, key))
         yield out
+
+
+class InputCounts(Protocol):
+    """What a command counts of its inputs (`extract --batch-api`'s and `--queue`'s summaries)."""
+
+    articles: int
+    skipped: int
+    failed: int
+
+
+def works_of(
+    chunk: list[Work | Skip | BadInput],
+    counts: InputCounts,
+    on_error: Callable[[str, str], None] | None,
+    *,
+    taken: Collection[str] = (),
+) -> list[Work]:
+    """The chunk's articles still to send: bad inputs reported and counted as failed,
+    skips (and articles whose cache key is in `taken`) counted as skipped."""
+    works: list[Work] = []
+    for nxt in chunk:
+        if isinstance(nxt, BadInput):
+            counts.failed += 1
+            if on_error is not None:
+                on_error(nxt.source, nxt.reason)
+            continue
+        counts.articles += 1
+        if isinstance(nxt, Skip) or nxt.cache_key in taken:
+            counts.skipped += 1
+        else:
+            works.append(nxt)
+    return works

@@ -17,9 +17,9 @@ from stancetrack.db import Database
 from stancetrack.db.models import utcnow
 from stancetrack.db.repository.articles import store_article
 from stancetrack.llm.factory import make_backend
-from stancetrack.pipeline.messages import BadInput, Provenance, Skip, StoreConfig, Work
+from stancetrack.pipeline.messages import Provenance, StoreConfig
 from stancetrack.pipeline.storing import Store
-from stancetrack.scaleout.inputs import decided_inputs
+from stancetrack.scaleout.inputs import decided_inputs, works_of
 from stancetrack.scaleout.queue_app import EXTRACT_TASK, ensure_schema, make_app
 from stancetrack.settings import Settings
 
@@ -72,18 +72,7 @@ async def enqueue(
             for chunk in decided_inputs(
                 paths, store, max_bytes=settings.max_file_bytes, stdin=stdin, chunk=READ_AHEAD
             ):
-                works: list[Work] = []
-                for nxt in chunk:
-                    if isinstance(nxt, BadInput):
-                        summary.failed += 1
-                        if on_error is not None:
-                            on_error(nxt.source, nxt.reason)
-                        continue
-                    summary.articles += 1
-                    if isinstance(nxt, Skip):
-                        summary.skipped += 1
-                    else:
-                        works.append(nxt)
+                works = works_of(chunk, summary, on_error)
                 with db.session() as session:
                     ids = [store_article(session, w.item)[0] for w in works]
                 for work, article_id in zip(works, ids, strict=True):
