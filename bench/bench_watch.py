@@ -26,9 +26,11 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+FILLER_PER_DAY = 700  # stored articles a day before the timed ones (a large newsroom's feeds)
 sys.path.insert(0, str(REPO / "tests"))
 
 
@@ -70,11 +72,18 @@ def poll(sources: list[str], db_url: str, per_host: int) -> tuple[float, dict[st
 
 def _bulk_load(db: object, stored: int) -> None:
     """`stored` filler articles with signatures and band keys (random: all different
-    stories, the most band rows an index of this size can hold)."""
+    stories, the most band rows an index of this size can hold), dated back from today at
+    FILLER_PER_DAY articles a day (band keys are filed by their article's week)."""
     from sqlalchemy import insert
 
     from stancetrack.db.models import Article, StoryBand, StorySignature
+    from stancetrack.db.repository.stories import week_of
     from stancetrack.ingest.fingerprint import BANDS, NUM_PERM
+
+    today = datetime.now(UTC).date()
+
+    def day(k: int) -> date:
+        return today - timedelta(days=(stored - k) // FILLER_PER_DAY)
 
     rng = random.Random(5)
     done = 0
@@ -93,6 +102,7 @@ def _bulk_load(db: object, stored: int) -> None:
                         "url": f"https://filler{k % 50}.example.com/{first + k}",
                         "outlet": f"filler{k % 50}.example.com",
                         "story_id": first + k,
+                        "published": day(done + k),
                         "source": f"filler/{first + k}",
                         "format": "json",
                         "text": "filler",
@@ -111,7 +121,11 @@ def _bulk_load(db: object, stored: int) -> None:
             conn.execute(
                 insert(StoryBand),
                 [
-                    {"key": rng.getrandbits(63), "article_id": first + k}
+                    {
+                        "week": week_of(day(done + k)),
+                        "key": rng.getrandbits(63),
+                        "article_id": first + k,
+                    }
                     for k in range(n)
                     for _ in range(BANDS)
                 ],

@@ -64,6 +64,55 @@ def test_copies_grouped_reports_apart(db_url: str, tmp_path: Path) -> None:
     assert all(story == min(members) for story, members in by_story.items())
 
 
+@pytest.mark.parametrize(
+    ("first", "later", "joins"),
+    [
+        ("2026-01-05", "2026-01-11", True),  # same week (Monday, Sunday)
+        ("2026-01-11", "2026-01-18", True),  # 7 days: the next week
+        ("2026-01-05", "2026-01-18", True),  # 13 days, the next week
+        ("2026-01-18", "2026-01-05", True),  # stored first, published later
+        ("2026-01-05", "2026-01-19", False),  # two weeks on
+        ("2026-01-05", "2026-03-02", False),
+    ],
+)
+def test_copies_join_within_a_week_either_side(
+    first: str, later: str, joins: bool, db_url: str, tmp_path: Path
+) -> None:
+    """Band keys are filed by week: a copy is compared with those of its week and the weeks
+    either side (repository/stories.WEEKS_APART), whichever of them was stored first."""
+    agency, copy = generate(events=1, copies=1, reports=0, seed=4)
+    root = tmp_path / "in"
+    root.mkdir()
+    for name, doc, day in (("a", agency, first), ("b", copy, later)):
+        record = {"title": doc.title, "text": doc.text, "url": doc.url, "published": day}
+        (root / f"{name}.json").write_text(json.dumps(record), encoding="utf-8")
+    db = Database(db_url)
+    settings = load_settings(database_url=db_url)
+    assert ingest(db, [str(root / "a.json")], settings).new == 1
+    assert ingest(db, [str(root / "b.json")], settings).new == 1
+    got = _stories(db_url)
+    assert (got["a"] == got["b"]) is joins
+
+
+def test_undated_copy_joins_by_the_day_it_is_stored(db_url: str, tmp_path: Path) -> None:
+    """An article without a date is filed under the week it is stored in."""
+    from stancetrack.db.models import utcnow
+
+    agency, copy = generate(events=1, copies=1, reports=0, seed=6)
+    root = tmp_path / "in"
+    root.mkdir()
+    today = utcnow().date().isoformat()
+    records = {
+        "a": {"title": agency.title, "text": agency.text, "url": agency.url, "published": today},
+        "b": {"title": copy.title, "text": copy.text, "url": copy.url},
+    }
+    for name, record in records.items():
+        (root / f"{name}.json").write_text(json.dumps(record), encoding="utf-8")
+    ingest(Database(db_url), [str(root)], load_settings(database_url=db_url))
+    got = _stories(db_url)
+    assert got["a"] == got["b"]
+
+
 def test_too_short_texts_are_their_own_story(db_url: str, tmp_path: Path) -> None:
     root = tmp_path / "in"
     root.mkdir()
@@ -151,7 +200,8 @@ def test_compare_and_timeline_per_story(cli: Any, db_url: str, tmp_path: Path) -
     assert refused.exit_code == 2 and "--per story" in refused.stderr
 
 
-def test_migration_0009_groups_stored_articles(db_url: str) -> None:
+def test_upgrade_groups_articles_stored_before_stories(db_url: str) -> None:
+    """Articles stored at 0008 (no stories yet) are grouped by `upgrade head` (0012)."""
     from alembic import command
     from sqlalchemy import create_engine, text
 
@@ -183,9 +233,11 @@ def test_migration_0009_groups_stored_articles(db_url: str) -> None:
                 )
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "0009")
+            command.upgrade(cfg, "head")
         with engine.begin() as conn:
             got = dict(conn.execute(text("SELECT source, story_id FROM articles")).all())
+            bands = conn.execute(text("SELECT count(*) FROM story_bands")).scalar()
+        assert bands == BANDS * len(docs)
         assert pairs({k: str(v) for k, v in got.items()}) == pairs({d.name: d.story for d in docs})
     finally:
         engine.dispose()

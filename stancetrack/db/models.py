@@ -361,11 +361,20 @@ class StorySignature(Base):
 
 
 class StoryBand(Base):
-    """One LSH band key of an article: the primary key (key, article_id) is the index that
-    finds the articles sharing a band with a new one."""
+    """One LSH band key of an article, filed under the article's week (migration 0012).
+
+    The primary key (week, key, article_id) is the index that finds the articles of nearby
+    weeks sharing a band with a new one. The week comes first so that the keys of the
+    articles being stored now land in a few recent pages of the index, not at random pages
+    of the whole of it: what keeps the cost of storing an article flat as the database grows
+    (docs/ARCHITECTURE.md, outlets and stories). On SQLite the table is the index itself
+    (WITHOUT ROWID): one B-tree per insert instead of two.
+    """
 
     __tablename__ = "story_bands"
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
+    week: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     article_id: Mapped[int] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True

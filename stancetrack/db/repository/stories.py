@@ -2,11 +2,12 @@
 and the per-story counts of `compare`/`timeline --per story`.
 
 Grouping (see docs/ARCHITECTURE.md, stories): a new article's MinHash band keys
-(ingest/fingerprint.py) are looked up in `story_bands` (primary key (key, article_id): one
-index range per key), the few stored articles sharing the most bands are compared by their
-full signatures, and the article joins the story of the most similar one at or above
-THRESHOLD, else it founds its own story (`story_id` = its id). The cost is a handful of
-indexed statements, whatever the number of stored articles.
+(ingest/fingerprint.py) are looked up in `story_bands` among the articles of its own week
+and the weeks either side (primary key (week, key, article_id): one index range per week and
+key), the few stored articles sharing the most bands are compared by their full signatures,
+and the article joins the story of the most similar one at or above THRESHOLD, else it
+founds its own story (`story_id` = its id). The cost is a handful of indexed statements on
+the recent part of the index, whatever the number of stored articles.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 
-from sqlalchemy import Connection, bindparam, func, insert, select, union_all, update
+from sqlalchemy import Connection, Integer, bindparam, func, insert, select, union_all, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Select
 
@@ -30,6 +32,20 @@ from stancetrack.settings import DEFAULT_TARGET
 MAX_CANDIDATES = 20
 
 
+# Copies of one wire story run within days of each other: an article is compared with those
+# of its week and of WEEKS_APART weeks either side (so always with those published up to 7
+# days from it, and never with those more than 7 * (WEEKS_APART + 1) days away). An article
+# without a date is filed under the week it was stored in. Bounding the lookup in time is what
+# lets the keys of new articles share the recent pages of the index (models.StoryBand).
+WEEKS_APART = 1
+_MONDAY = date(1970, 1, 5).toordinal()  # weeks run Monday to Sunday
+
+
+def week_of(day: date) -> int:
+    """The week an article's band keys are filed under (weeks since 1970-01-05)."""
+    return (day.toordinal() - _MONDAY) // 7
+
+
 # Built once: constructing them per article cost about as much as running them.
 # Stored articles read per band key: the newest ones. A story carried by hundreds of outlets
 # (or boilerplate every article of a feed shares) would otherwise make every new copy read
@@ -39,12 +55,15 @@ PER_BAND = 16
 
 @cache
 def _band_hits(n_keys: int) -> Select[tuple[int, int]]:
-    """The stored articles sharing the most of `n_keys` band keys (bound `k0`...), at most
-    MAX_CANDIDATES, reading at most PER_BAND (the newest) per key: one UNION ALL of index
-    range scans, counted in SQL; built once per key count."""
+    """The stored articles of nearby weeks (bound `w0`...) sharing the most of `n_keys` band
+    keys (bound `k0`...), at most MAX_CANDIDATES, reading at most PER_BAND (the newest) per
+    key: one UNION ALL of index range scans, counted in SQL; built once per key count.
+    The weeks are an IN list, not a range, so each (week, key) is one index seek."""
+    weeks = [bindparam(f"w{i}", type_=Integer) for i in range(2 * WEEKS_APART + 1)]
     parts = [
         select(
             select(StoryBand.article_id)
+            .where(StoryBand.week.in_(weeks))
             .where(StoryBand.key == bindparam(f"k{i}"))
             .where(StoryBand.article_id != bindparam("article"))
             .order_by(StoryBand.article_id.desc())
@@ -75,14 +94,18 @@ _SET_STORY = (
 )
 
 
-def assign_story(conn: Connection, article_id: int, text: str) -> int:
-    """Put a just-stored article in its story (joining a near-identical one's, or its own);
-    store its fingerprint for the articles after it. Returns the story id."""
+def assign_story(conn: Connection, article_id: int, text: str, day: date) -> int:
+    """Put a just-stored article in its story (joining a near-identical one's of nearby
+    weeks, or its own); store its fingerprint for the articles after it. `day` is the
+    article's date (the day it was stored when it has none). Returns the story id."""
     found = fingerprint(text)
     story = article_id
     if found is not None:
+        week = week_of(day)
         keys = sorted(set(found.bands))
         params: dict[str, int] = {f"k{i}": key for i, key in enumerate(keys)}
+        for i in range(2 * WEEKS_APART + 1):
+            params[f"w{i}"] = week - WEEKS_APART + i
         params["article"] = article_id
         hits = [row[0] for row in conn.execute(_band_hits(len(keys)), params)]
         if hits:
@@ -95,7 +118,9 @@ def assign_story(conn: Connection, article_id: int, text: str) -> int:
             if best is not None and best[0] >= THRESHOLD:
                 story = best[2] if best[2] is not None else -best[1]
         conn.execute(_INSERT_SIGNATURE, {"article_id": article_id, "signature": found.signature})
-        conn.execute(_INSERT_BANDS, [{"key": key, "article_id": article_id} for key in keys])
+        conn.execute(
+            _INSERT_BANDS, [{"week": week, "key": key, "article_id": article_id} for key in keys]
+        )
     conn.execute(_SET_STORY, {"article": article_id, "story": story})
     return story
 

@@ -7,7 +7,9 @@ Create Date: 2026-12-04 00:10:00
 Stories: `articles.story_id` (the id of the story's first stored copy), each article's
 MinHash signature (`story_signatures`) and LSH band keys (`story_bands`, primary key
 (key, article_id): the indexed lookup that keeps grouping flat in the number of stored
-articles). Existing articles are grouped here in id order, as ingestion would have done.
+articles; 0012 files the keys by week). Existing articles are grouped by 0012, in id order as
+ingestion would have done, once the tables have their final layout: this migration used to
+group them with the live `assign_story`, which writes the layout of the newest migration.
 
 Watch: `watch_sources` (conditional-GET validators, error count, next poll for backoff)
 and `watch_items` (key and content hash per source, the article stored for it, whether
@@ -25,8 +27,6 @@ revision: str = "0009"
 down_revision: str | Sequence[str] | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-_BATCH = 500
 
 
 def upgrade() -> None:
@@ -101,25 +101,6 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_watch_items_article_id"), "watch_items", ["article_id"])
     op.create_index(op.f("ix_watch_items_extracted_at"), "watch_items", ["extracted_at"])
-    _group_existing()
-
-
-def _group_existing() -> None:
-    """Group the stored articles into stories, oldest first (as ingestion would have)."""
-    from stancetrack.db.repository.stories import assign_story
-
-    bind = op.get_bind()
-    last = 0
-    while True:
-        rows = bind.execute(
-            sa.text("SELECT id, text FROM articles WHERE id > :last ORDER BY id LIMIT :n"),
-            {"last": last, "n": _BATCH},
-        ).all()
-        if not rows:
-            break
-        for article_id, text in rows:
-            assign_story(bind, article_id, text)
-        last = rows[-1][0]
 
 
 def downgrade() -> None:
