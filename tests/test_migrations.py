@@ -83,3 +83,59 @@ def test_the_comparison_does_see_drift(sqlite_url: str) -> None:
         assert any(d[0] == "add_index" for d in diffs)
     finally:
         engine.dispose()
+
+
+def test_0012_files_stored_band_keys_by_week_and_back(db_url: str) -> None:
+    """Keys stored under (key, article_id) keep their articles across 0012, each filed under
+    its article's week (its date, else the day it was stored), and come back on downgrade;
+    on SQLite the new table is WITHOUT ROWID."""
+    from datetime import date, datetime
+
+    from sqlalchemy import text
+
+    from stancetrack.db.repository.stories import week_of
+
+    engine = create_engine(normalize_url(db_url))
+    articles = [
+        (1, date(2026, 1, 5), datetime(2026, 11, 30, 12)),
+        (2, None, datetime(2026, 11, 30, 23, 59)),
+        (3, date(1969, 12, 31), datetime(2026, 11, 30)),
+    ]
+    keys = {(k * 7919 - 2**62, a) for a, _, _ in articles for k in range(1, 5)}
+    try:
+        _upgrade(engine, "0011")
+        with engine.begin() as conn:
+            for id_, published, created in articles:
+                conn.execute(
+                    text(
+                        "INSERT INTO articles (id, sha256, title, source, format, text, chars, "
+                        "created_at, published, story_id) VALUES (:id, :sha, 't', 's', 'json', "
+                        "'x', 1, :created, :published, :id)"
+                    ),
+                    {"id": id_, "sha": f"s{id_}", "created": created, "published": published},
+                )
+                conn.execute(
+                    text("INSERT INTO story_signatures (article_id, signature) VALUES (:a, :s)"),
+                    {"a": id_, "s": b"\0" * 8},
+                )
+            conn.execute(
+                text("INSERT INTO story_bands (key, article_id) VALUES (:k, :a)"),
+                [{"k": k, "a": a} for k, a in keys],
+            )
+        _upgrade(engine)
+        weeks = {a: week_of(p or c.date()) for a, p, c in articles}
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT week, key, article_id FROM story_bands")).all()
+            if engine.dialect.name == "sqlite":
+                ddl = conn.execute(
+                    text("SELECT sql FROM sqlite_master WHERE name = 'story_bands'")
+                ).scalar()
+                assert "WITHOUT ROWID" in str(ddl)
+        assert sorted(rows) == sorted((weeks[a], k, a) for k, a in keys)
+        assert weeks[3] == -1 and weeks[1] != weeks[2]
+        _downgrade(engine, "0011")
+        with engine.connect() as conn:
+            back = conn.execute(text("SELECT key, article_id FROM story_bands")).all()
+        assert sorted(back) == sorted(keys)
+    finally:
+        engine.dispose()
