@@ -21,6 +21,8 @@ Usage (from the repository root)::
     .venv/bin/python bench/bench_scale.py --sizes 0 2000 --window 500 --throughput-n 500
     .venv/bin/python bench/bench_scale.py --skip-windows  # throughput only
     .venv/bin/python bench/bench_scale.py --json          # machine-readable
+    .venv/bin/python bench/bench_scale.py --against /tmp/s/100k.db --stored 100000
+        # the window on an empty database and on copies of a kept one, alternated 5 times
 
 On a shared machine wall times swing with the load; CPU per article (this process, the
 database process, the stub) is the steadier figure, and is reported beside them.
@@ -597,6 +599,47 @@ def throughput(args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
     return results
 
 
+def _checkpointed(db: Path) -> None:
+    """Fold the WAL into the file, so that copying the file copies the database."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def interleaved(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """The same window (corpus articles [stored, stored + window)) on an empty database and
+    on a fresh copy of `args.against` (holding articles [0, stored)), alternated
+    `args.interleave_rounds` times so that the load of a shared machine weighs on both."""
+    source = Path(args.against)
+    _checkpointed(source)
+    stored, n, c = args.stored, args.window, args.concurrency
+    rounds: list[dict[str, Any]] = []
+    for round_ in range(args.interleave_rounds):
+        pair: dict[str, Any] = {"round": round_ + 1}
+        for label in ("empty", "stored"):
+            db = workdir / f"interleave-{label}.db"
+            for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+                path.unlink(missing_ok=True)
+            if label == "stored":
+                shutil.copyfile(source, db)
+            step = ["window", str(db), str(args.seed), str(stored), str(stored + n), "0", str(c)]
+            pair[label] = in_child(*step)
+        for what in ("wall_s", "db_process_cpu_ms_per_article"):
+            pair[f"ratio_{what}"] = round(pair["stored"][what] / pair["empty"][what], 3)
+        rounds.append(pair)
+        print(json.dumps(pair), file=sys.stderr, flush=True)
+    walls = sorted(r["ratio_wall_s"] for r in rounds)
+    cpus = sorted(r["ratio_db_process_cpu_ms_per_article"] for r in rounds)
+    return {
+        "stored": stored,
+        "window": n,
+        "rounds": rounds,
+        "median_wall_ratio": walls[len(walls) // 2],
+        "median_db_cpu_ratio": cpus[len(cpus) // 2],
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[0, 10_000, 100_000])
@@ -616,6 +659,14 @@ def main() -> int:
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--workdir", help="keep the databases here (default: a temp dir)")
+    parser.add_argument(
+        "--against",
+        metavar="DB",
+        help="instead of the steps above: the window on an empty database and on copies of "
+        "this SQLite file (holding corpus articles [0, --stored)), alternated",
+    )
+    parser.add_argument("--stored", type=int, default=100_000, help="articles in --against")
+    parser.add_argument("--interleave-rounds", type=int, default=5)
     parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -629,6 +680,9 @@ def main() -> int:
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="bench-scale-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:
+        if args.against:
+            report["interleaved"] = interleaved(args, workdir)
+            args.skip_windows = args.skip_throughput = True
         if not args.skip_windows:
             report["windows"] = windows(args, workdir)
         if not args.skip_throughput:
@@ -646,6 +700,21 @@ def main() -> int:
 
 def print_report(report: dict[str, Any]) -> None:
     print(f"machine: {report['machine']} (load after: {report['load_after']})")
+    if "interleaved" in report:
+        inter = report["interleaved"]
+        for r in inter["rounds"]:
+            e, s = r["empty"], r["stored"]
+            print(
+                f"round {r['round']}: window of {inter['window']:,} on an empty database"
+                f" {e['wall_s']:.2f}s (database CPU {e['db_process_cpu_ms_per_article']:.2f}"
+                f" ms/article), after {inter['stored']:,} {s['wall_s']:.2f}s"
+                f" ({s['db_process_cpu_ms_per_article']:.2f}): ratio {r['ratio_wall_s']:.2f}"
+                f" wall, {r['ratio_db_process_cpu_ms_per_article']:.2f} database CPU"
+            )
+        print(
+            f"median: {inter['median_wall_ratio']:.2f}x wall,"
+            f" {inter['median_db_cpu_ratio']:.2f}x database CPU"
+        )
     for step in report.get("windows", []):
         if step["kind"] == "preload":
             print(
