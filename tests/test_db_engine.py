@@ -10,6 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from stancetrack.db import Database
 from stancetrack.db.engine import (
+    CACHE_SPILL_PAGES,
+    WAL_AUTOCHECKPOINT_PAGES,
     DatabaseUnavailableError,
     current_heads,
     migrate,
@@ -43,6 +45,10 @@ def test_sqlite_pragmas_are_on(sqlite_url: str) -> None:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+            autocheckpoint = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+            assert autocheckpoint == WAL_AUTOCHECKPOINT_PAGES
+            assert conn.exec_driver_sql("PRAGMA cache_spill").scalar() == CACHE_SPILL_PAGES
     finally:
         db.dispose()
 

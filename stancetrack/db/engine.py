@@ -87,6 +87,18 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
 # disk (BENCHMARKS.md, corpus scale). The log file then stays up to about 40 MB.
 WAL_AUTOCHECKPOINT_PAGES = 10_000
 
+# Dirty pages a transaction may hold in memory before SQLite writes them to the log ahead of
+# the commit (by default it spills once they exceed its page cache, about 500 pages).
+# `extract` stores a group of replies per transaction; on a large database their index
+# inserts dirty more pages than that, the spilled pages were written again at the commit,
+# and the log took 47% more frames (28,993 instead of 42,742 for a 1,000-article window
+# after 100,000 articles; BENCHMARKS.md, corpus scale). A larger page cache would do the
+# same but slowed every query that builds a temporary table (the story lookup: 6x). Up to
+# about 64 MB of a transaction stays in memory; bigger ones (migrations) still spill.
+# SQLite also reads this number as on/off from its low byte: a multiple of 256 would turn
+# spilling off altogether (the test checks the value reads back).
+CACHE_SPILL_PAGES = 16_000
+
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
@@ -95,6 +107,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+    cur.execute(f"PRAGMA cache_spill={CACHE_SPILL_PAGES}")
     cur.close()
 
 
