@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -87,6 +89,28 @@ def test_leases_are_exclusive_released_and_reclaimed(database: Database) -> None
         leases.release_all(s, me)
     with database.session() as s:
         assert sorted(leases.take(s, {"a", "b", "c", "d"}, gone, now=now)) == ["d"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_an_unreaped_owner_counts_as_dead(database: Database) -> None:
+    """A lease owner that has exited but was not reaped (a zombie: what an orphaned
+    database process becomes under a parent that does not reap) still answers signal 0;
+    its leases are taken at once all the same."""
+    child = subprocess.Popen(["true"])
+    try:
+        deadline = time.monotonic() + 10
+        stat = Path(f"/proc/{child.pid}/stat")
+        while stat.read_text().rsplit(")", 1)[1].split()[0] != "Z":
+            assert time.monotonic() < deadline, "the child did not exit"
+            time.sleep(0.01)
+        zombie = leases.Owner(pid=child.pid)
+        me = leases.Owner()
+        now = utcnow()
+        with database.session() as s:
+            assert leases.take(s, {"z"}, zombie, now=now) == {"z"}
+            assert leases.take(s, {"z"}, me, now=now) == {"z"}
+    finally:
+        child.wait()
 
 
 def test_a_leased_article_is_skipped_not_requested(

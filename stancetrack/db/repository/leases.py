@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, select
@@ -52,13 +53,29 @@ def _dead_here(owner_id: str, me: Owner) -> bool:
     parts = owner_id.rsplit(":", 2)
     if len(parts) != 3 or parts[0] != me.host or not parts[1].isdigit():
         return False
+    pid = int(parts[1])
     try:
-        os.kill(int(parts[1]), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return True
     except PermissionError:  # alive, another user's
         return False
-    return False
+    return _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """True when `pid` has exited but was not reaped. Signal 0 still reaches such a
+    process. An orphaned database process ends up like this when its parent was killed and
+    the new parent does not reap it, as a container's first process may not, and its
+    leases would then be held until they expire (/proc: Linux; elsewhere signal 0 is all
+    we know)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return Path("/proc/self").exists()  # gone between the two checks, or no /proc
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[:1] in (["Z"], ["X"])
 
 
 def take(
