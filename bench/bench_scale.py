@@ -41,6 +41,7 @@ import os
 import platform
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -629,14 +630,14 @@ def interleaved(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             pair[f"ratio_{what}"] = round(pair["stored"][what] / pair["empty"][what], 3)
         rounds.append(pair)
         print(json.dumps(pair), file=sys.stderr, flush=True)
-    walls = sorted(r["ratio_wall_s"] for r in rounds)
-    cpus = sorted(r["ratio_db_process_cpu_ms_per_article"] for r in rounds)
     return {
         "stored": stored,
         "window": n,
         "rounds": rounds,
-        "median_wall_ratio": walls[len(walls) // 2],
-        "median_db_cpu_ratio": cpus[len(cpus) // 2],
+        "median_wall_ratio": statistics.median(r["ratio_wall_s"] for r in rounds),
+        "median_db_cpu_ratio": statistics.median(
+            r["ratio_db_process_cpu_ms_per_article"] for r in rounds
+        ),
     }
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from stancetrack.db.limits import check
 from stancetrack.db.models import Article, Claim, utcnow
 from stancetrack.db.repository.paging import DatedKey, after_dated
-from stancetrack.db.repository.stories import assign_story
+from stancetrack.db.repository.stories import assign_story, story_day
 from stancetrack.errors import AmbiguousError, NotFoundError
 from stancetrack.ingest import ArticleInput, read_file
 from stancetrack.ingest.outlets import outlet_of
@@ -65,7 +65,8 @@ def store_article(session: Session, item: ArticleInput) -> tuple[int, bool]:
     conn = session.connection()
     created = conn.execute(_STORE[conn.dialect.name], values).scalar()
     if created is not None:
-        assign_story(conn, int(created), item.text, item.published or utcnow().date())
+        day = story_day(item.published, utcnow())
+        assign_story(conn, int(created), item.text, day)
         return int(created), True
     existing = conn.execute(
         select(_ARTICLES.c.id).where(_ARTICLES.c.sha256 == item.sha256)

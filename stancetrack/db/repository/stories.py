@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 
 from sqlalchemy import Connection, Integer, bindparam, func, insert, select, union_all, update
@@ -38,12 +38,18 @@ MAX_CANDIDATES = 20
 # without a date is filed under the week it was stored in. Bounding the lookup in time is what
 # lets the keys of new articles share the recent pages of the index (models.StoryBand).
 WEEKS_APART = 1
+_NEARBY = range(-WEEKS_APART, WEEKS_APART + 1)  # the weeks looked up, relative to the article's
 _MONDAY = date(1970, 1, 5).toordinal()  # weeks run Monday to Sunday
 
 
 def week_of(day: date) -> int:
     """The week an article's band keys are filed under (weeks since 1970-01-05)."""
     return (day.toordinal() - _MONDAY) // 7
+
+
+def story_day(published: date | None, stored_at: datetime) -> date:
+    """The day an article is grouped by: its date, else the day it was stored."""
+    return published or stored_at.date()
 
 
 # Built once: constructing them per article cost about as much as running them.
@@ -59,7 +65,7 @@ def _band_hits(n_keys: int) -> Select[tuple[int, int]]:
     keys (bound `k0`...), at most MAX_CANDIDATES, reading at most PER_BAND (the newest) per
     key: one UNION ALL of index range scans, counted in SQL; built once per key count.
     The weeks are an IN list, not a range, so each (week, key) is one index seek."""
-    weeks = [bindparam(f"w{i}", type_=Integer) for i in range(2 * WEEKS_APART + 1)]
+    weeks = [bindparam(f"w{i}", type_=Integer) for i, _ in enumerate(_NEARBY)]
     parts = [
         select(
             select(StoryBand.article_id)
@@ -97,15 +103,14 @@ _SET_STORY = (
 def assign_story(conn: Connection, article_id: int, text: str, day: date) -> int:
     """Put a just-stored article in its story (joining a near-identical one's of nearby
     weeks, or its own); store its fingerprint for the articles after it. `day` is the
-    article's date (the day it was stored when it has none). Returns the story id."""
+    article's `story_day`. Returns the story id."""
     found = fingerprint(text)
     story = article_id
     if found is not None:
         week = week_of(day)
         keys = sorted(set(found.bands))
         params: dict[str, int] = {f"k{i}": key for i, key in enumerate(keys)}
-        for i in range(2 * WEEKS_APART + 1):
-            params[f"w{i}"] = week - WEEKS_APART + i
+        params.update({f"w{i}": week + offset for i, offset in enumerate(_NEARBY)})
         params["article"] = article_id
         hits = [row[0] for row in conn.execute(_band_hits(len(keys)), params)]
         if hits:

@@ -21,8 +21,8 @@ must move this step after it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -47,8 +47,13 @@ _ARTICLES = sa.table(
 _SIGNATURES = sa.table("story_signatures", sa.column("article_id", sa.Integer))
 
 
-def _day(published: date | None, created_at: datetime) -> date:
-    return published or created_at.date()
+def _in_id_order(stmt: sa.Select[Any]) -> Iterator[Sequence[Sequence[Any]]]:
+    """The rows of `stmt` (articles, id first) in batches of _BATCH, by id (keyset)."""
+    bind = op.get_bind()
+    last = 0
+    while rows := bind.execute(stmt.where(_ARTICLES.c.id > last).limit(_BATCH)).all():
+        yield rows
+        last = rows[-1][0]
 
 
 def _create_bands(by_week: bool) -> None:
@@ -81,9 +86,8 @@ def _set_keys_aside() -> None:
 
 def _weeks() -> None:
     """{article id: week} of every fingerprinted article, in a scratch table."""
-    from stancetrack.db.repository.stories import week_of
+    from stancetrack.db.repository.stories import story_day, week_of
 
-    bind = op.get_bind()
     op.create_table(
         _WEEKS,
         sa.Column("article_id", sa.Integer(), primary_key=True, autoincrement=False),
@@ -91,43 +95,31 @@ def _weeks() -> None:
     )
     weeks = sa.table(_WEEKS, sa.column("article_id", sa.Integer), sa.column("week", sa.Integer))
     a = _ARTICLES.c
-    last = 0
-    while True:
-        rows = bind.execute(
-            sa.select(a.id, a.published, a.created_at)
-            .join(_SIGNATURES, _SIGNATURES.c.article_id == a.id)
-            .where(a.id > last)
-            .order_by(a.id)
-            .limit(_BATCH)
-        ).all()
-        if not rows:
-            break
-        bind.execute(
+    fingerprinted = (
+        sa.select(a.id, a.published, a.created_at)
+        .join(_SIGNATURES, _SIGNATURES.c.article_id == a.id)
+        .order_by(a.id)
+    )
+    for rows in _in_id_order(fingerprinted):
+        op.get_bind().execute(
             sa.insert(weeks),
-            [{"article_id": i, "week": week_of(_day(p, c))} for i, p, c in rows],
+            [{"article_id": i, "week": week_of(story_day(p, c))} for i, p, c in rows],
         )
-        last = rows[-1][0]
 
 
 def _group_ungrouped() -> None:
     """Articles stored before 0009 have no story: group them, oldest first."""
-    from stancetrack.db.repository.stories import assign_story
+    from stancetrack.db.repository.stories import assign_story, story_day
 
-    bind = op.get_bind()
     a = _ARTICLES.c
-    last = 0
-    while True:
-        rows = bind.execute(
-            sa.select(a.id, a.text, a.published, a.created_at)
-            .where(a.story_id.is_(None), a.id > last)
-            .order_by(a.id)
-            .limit(_BATCH)
-        ).all()
-        if not rows:
-            break
+    ungrouped = (
+        sa.select(a.id, a.text, a.published, a.created_at)
+        .where(a.story_id.is_(None))
+        .order_by(a.id)
+    )
+    for rows in _in_id_order(ungrouped):
         for article_id, text, published, created_at in rows:
-            assign_story(bind, article_id, text, _day(published, created_at))
-        last = rows[-1][0]
+            assign_story(op.get_bind(), article_id, text, story_day(published, created_at))
 
 
 def upgrade() -> None:
