@@ -36,3 +36,8 @@ class ConfigError(StancetrackError):
     """Settings that cannot work (bad URL, unknown backend...)."""
 
     exit_code = 2
+
+
+class UnknownTargetError(ConfigError):
+    """A target nothing knows: no stored claims for a query, no lexicon for the rules
+    backend (exit 2; the message names the known targets)."""

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from stancetrack.errors import ConfigError
 from stancetrack.schemas import Reply
+from stancetrack.targets import definition_of
 
 DEFAULT_PROMPT = "extract_claims"
 REQUIRED_SECTIONS = ("system", "user", "part", "reask", "truncated")
@@ -53,7 +54,6 @@ class PromptTemplate:
     version: str
     sha256: str
     sections: dict[str, str]
-    targets: dict[str, str]
     examples_target: str | None
     examples: tuple[PromptExample, ...]
     # target -> the fixed messages before the article (system and worked examples): the same
@@ -78,7 +78,7 @@ class PromptTemplate:
         return [*prefix, {"role": "user", "content": self._user(title, published, text, part)}]
 
     def _prefix(self, target: str) -> list[Message]:
-        definition = self._target_definition(target)
+        definition = definition_of(target)
         out: list[Message] = [
             {
                 "role": "system",
@@ -105,12 +105,6 @@ class PromptTemplate:
 
     def truncated_note(self) -> str:
         return self.sections["truncated"].strip()
-
-    def _target_definition(self, target: str) -> str:
-        for known, definition in self.targets.items():
-            if known.casefold() == target.casefold():
-                return " ".join(definition.split())
-        return target
 
     def _user(
         self,
@@ -185,7 +179,6 @@ def load_prompt(
         version=str(meta.get("version", version)),
         sha256=digest.hexdigest(),
         sections=sections,
-        targets={str(k): str(v) for k, v in (meta.get("targets") or {}).items()},
         examples_target=meta.get("examples_target"),
         examples=tuple(examples),
     )

@@ -9,14 +9,10 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_vali
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from stancetrack.errors import ConfigError
+from stancetrack.targets import TARGET_MAX_CHARS, canonical_target, one_spaced
 
 DEFAULT_DATABASE_URL = "sqlite:///stancetrack.db"
 DEFAULT_TARGET = "NATO expansion"
-
-
-def one_spaced(target: str) -> str:
-    """A target as stored and queried: runs of whitespace become one space, ends trimmed."""
-    return " ".join(target.split())
 
 
 class Settings(BaseSettings):
@@ -42,8 +38,9 @@ class Settings(BaseSettings):
     # "auto" or an installed backend plugin (checked when it is built: llm/registry.py)
     backend: str = Field(default="auto", min_length=1)
     concurrency: int = Field(default=8, ge=1, le=512)
-    # Stored on every run and claim (String(200)); spaces normalised, never blank.
-    target: str = Field(default=DEFAULT_TARGET, min_length=1, max_length=200)
+    # Stored on every run and claim (String(200)); spaces normalised, never blank, and a
+    # defined target's own spelling whatever the case typed (stancetrack/targets.py).
+    target: str = Field(default=DEFAULT_TARGET, min_length=1, max_length=TARGET_MAX_CHARS)
     max_file_bytes: int = Field(default=5_000_000, ge=1)
     # Seconds for one URL's whole download (connect, headers, body), not per read.
     fetch_timeout: float = Field(default=30.0, gt=0)
@@ -57,8 +54,10 @@ class Settings(BaseSettings):
 
     @field_validator("target", mode="before")
     @classmethod
-    def _one_spaced(cls, value: object) -> object:
-        return one_spaced(value) if isinstance(value, str) else value
+    def _canonical_target(cls, value: object) -> object:
+        if isinstance(value, str) and one_spaced(value):
+            return canonical_target(value)
+        return value
 
     def endpoint_configured(self) -> bool:
         """True when an LLM endpoint is configured (the rule of `--backend auto`)."""

@@ -183,6 +183,7 @@ def test_explicit_formats(cli, sqlite_url: str) -> None:  # type: ignore[no-unty
 
 
 def test_notices_go_to_stderr_results_to_stdout(cli, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+    Database(sqlite_url).dispose()  # an empty database (read commands never create one)
     empty_table = cli(["articles", "--db", sqlite_url, "--format", "table"])
     assert (empty_table.exit_code, empty_table.stdout) == (0, "")
     assert "no articles stored yet" in empty_table.stderr
@@ -203,8 +204,10 @@ def test_db_option_beats_environment_beats_dotenv(  # type: ignore[no-untyped-de
         assert result.exit_code == 0, result.stderr
         return len(json.loads(result.stdout))
 
-    assert count() == 0  # default: ./stancetrack.db, created on first use
-    assert (tmp_path / "stancetrack.db").exists()
+    # default: ./stancetrack.db, which a read command does not create
+    missing = cli(["articles", "--format", "json"])
+    assert missing.exit_code == 2 and "no database at stancetrack.db" in missing.stderr
+    assert not (tmp_path / "stancetrack.db").exists()
     (tmp_path / ".env").write_text(f"STANCETRACK_DATABASE_URL={urls['dotenv']}\n", "utf-8")
     assert count() == 3
     monkeypatch.setenv("STANCETRACK_DATABASE_URL", urls["env"])

@@ -15,7 +15,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "stancetrack"
 
 ORDER = [
-    {"errors", "stances", "schemas", "settings"},
+    {"errors", "stances", "schemas", "settings", "targets"},
     {"ingest", "promptfiles"},
     {"llm"},
     {"grounding", "actors", "speaker_evidence"},

@@ -78,12 +78,12 @@ def test_sha256_is_stable_and_covers_every_file(tmp_path: Path) -> None:
 def test_latest_version_is_default_and_versions_are_explicit(tmp_path: Path) -> None:
     copy = tmp_path / "prompts"
     shutil.copytree(PROMPTS / "extract_claims", copy / "extract_claims")
-    text = (copy / "extract_claims" / "v1.md").read_text(encoding="utf-8")
-    (copy / "extract_claims" / "v2.md").write_text(
-        text.replace("version: v1", "version: v2"), encoding="utf-8"
+    text = (copy / "extract_claims" / "v2.md").read_text(encoding="utf-8")
+    (copy / "extract_claims" / "v3.md").write_text(
+        text.replace("version: v2", "version: v3"), encoding="utf-8"
     )
-    assert available_versions(root=copy) == ["v1", "v2"]
-    assert load_prompt(root=copy).version == "v2"
+    assert available_versions(root=copy) == ["v1", "v2", "v3"]
+    assert load_prompt(root=copy).version == "v3"
     assert load_prompt(version="1", root=copy).version == "v1"
     with pytest.raises(ConfigError, match="no version v9"):
         load_prompt(version="v9", root=copy)
@@ -92,8 +92,8 @@ def test_latest_version_is_default_and_versions_are_explicit(tmp_path: Path) -> 
 def test_broken_prompt_files_are_config_errors(tmp_path: Path) -> None:
     folder = tmp_path / "extract_claims"
     shutil.copytree(PROMPTS / "extract_claims", folder)
-    v1 = folder / "v1.md"
-    v1.write_text(v1.read_text().replace("<!-- section: reask -->", ""), encoding="utf-8")
+    latest = folder / "v2.md"
+    latest.write_text(latest.read_text().replace("<!-- section: reask -->", ""), encoding="utf-8")
     with pytest.raises(ConfigError, match="missing sections reask"):
         load_prompt(root=tmp_path)
 

@@ -25,7 +25,6 @@ from stancetrack.db.repository.analysis import (
 )
 from stancetrack.db.repository.stories import StoryRef
 from stancetrack.schemas import Overall, Stance
-from stancetrack.settings import DEFAULT_TARGET
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,12 +89,14 @@ def evidence_stance(overall: str) -> tuple[str, ...]:
     }[Overall(overall)]
 
 
-def _pick(
+def pick_evidence(
     strongest: dict[tuple[int, int | None, str], ClaimRow],
     actor_id: int,
     article_id: int | None,
     overall: str,
 ) -> ClaimRow | None:
+    """The most confident claim that can stand as evidence for `overall` (one actor, and
+    one article when `article_id` is given)."""
     candidates = [
         strongest[key]
         for stance in evidence_stance(overall)
@@ -156,7 +157,7 @@ _OVERVIEWS = _Overviews()
 def compare(
     session: Session,
     *,
-    target: str = DEFAULT_TARGET,
+    target: str,
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
     evidence: bool = False,
@@ -217,7 +218,7 @@ def _compare(
                 actor=names[actor_id],
                 counts=c,
                 stance=overall,
-                evidence=_pick(strongest, actor_id, None, overall) if evidence else None,
+                evidence=pick_evidence(strongest, actor_id, None, overall) if evidence else None,
             )
         )
     rows.sort(key=lambda r: (-r.counts.total, r.actor.casefold()))
@@ -227,7 +228,7 @@ def _compare(
 def compare_by_article(
     session: Session,
     *,
-    target: str = DEFAULT_TARGET,
+    target: str,
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
     evidence: bool = False,
@@ -266,7 +267,9 @@ def compare_by_article(
                 counts=c,
                 stance=overall,
                 article=refs[article_id],
-                evidence=_pick(strongest, actor_id, article_id, overall) if evidence else None,
+                evidence=pick_evidence(strongest, actor_id, article_id, overall)
+                if evidence
+                else None,
             )
         )
     rows.sort(key=lambda r: (r.actor.casefold(), r.article.sort_key if r.article else ()))
@@ -276,7 +279,7 @@ def compare_by_article(
 def compare_by_outlet(
     session: Session,
     *,
-    target: str = DEFAULT_TARGET,
+    target: str,
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
     evidence: bool = False,
@@ -313,7 +316,7 @@ def compare_by_outlet(
                 actor=names[actor_id],
                 counts=c,
                 stance=overall,
-                evidence=_pick(strongest, actor_id, None, overall) if evidence else None,
+                evidence=pick_evidence(strongest, actor_id, None, overall) if evidence else None,
                 per_outlet=True,
                 outlet=outlet,
             )

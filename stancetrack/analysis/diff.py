@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from stancetrack.analysis.stance import change_between, overall_stance
 from stancetrack.db.models import Article
 from stancetrack.db.repository.analysis import ArticleRef, ClaimRow, claims_in_articles
-from stancetrack.settings import DEFAULT_TARGET
 
 MATCH_THRESHOLD = 60.0
 CHANGE_ORDER = {"shifted": 0, "appeared": 1, "disappeared": 2, "unchanged": 3}
@@ -125,7 +124,7 @@ def diff_articles(
     a: Article,
     b: Article,
     *,
-    target: str = DEFAULT_TARGET,
+    target: str,
     threshold: float = MATCH_THRESHOLD,
 ) -> Diff:
     """Compare two stored articles' claims toward `target`; works when they share no actor

@@ -18,9 +18,7 @@ from stancetrack.db.repository.analysis import EXPORT_COLUMNS, ClaimFilter, iter
 FORMATS = ("csv", "jsonl")
 
 
-def export_claims(
-    session: Session, out: TextIO, fmt: str = "csv", flt: ClaimFilter = ClaimFilter()
-) -> int:
+def export_claims(session: Session, out: TextIO, fmt: str, flt: ClaimFilter) -> int:
     """Write the selected claims to `out`; returns how many were written."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")

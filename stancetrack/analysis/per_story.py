@@ -7,11 +7,11 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from stancetrack.analysis.compare import CompareRow
+from stancetrack.analysis.compare import CompareRow, pick_evidence
 from stancetrack.analysis.stance import overall_from_counts
 from stancetrack.analysis.timeline import Timeline
 from stancetrack.db.models import Actor
-from stancetrack.db.repository.analysis import actor_names
+from stancetrack.db.repository.analysis import actor_names, strongest_claims
 from stancetrack.db.repository.stories import (
     actor_stories,
     stories_of,
@@ -19,7 +19,6 @@ from stancetrack.db.repository.stories import (
     story_counts_by_story,
     story_refs,
 )
-from stancetrack.settings import DEFAULT_TARGET
 
 
 def _story_ids(session: Session, article_ids: Sequence[int]) -> list[int]:
@@ -29,14 +28,15 @@ def _story_ids(session: Session, article_ids: Sequence[int]) -> list[int]:
 def compare_per_story(
     session: Session,
     *,
-    target: str = DEFAULT_TARGET,
+    target: str,
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
     evidence: bool = False,
     include_unverified: bool = False,
 ) -> list[CompareRow]:
     """Per actor: claims counted once per story, the number of stories, the outlets
-    (claims whose speaker is not named left out unless `include_unverified`, as `compare`)."""
+    (claims whose speaker is not named left out unless `include_unverified`, as `compare`),
+    and with `evidence` the most confident claim for the overall stance, as `compare`."""
     counts = story_counts(
         session,
         target=target,
@@ -46,23 +46,36 @@ def compare_per_story(
     )
     names = actor_names(session, sorted(counts))
     carried = actor_stories(session, target=target, actor_ids=actor_ids, article_ids=article_ids)
+    strongest = (
+        strongest_claims(
+            session,
+            target=target,
+            actor_ids=list(counts),
+            article_ids=article_ids,
+            verified_only=not include_unverified,
+        )
+        if evidence and counts
+        else {}
+    )
     rows = []
     for actor_id, c in counts.items():
         stories, outlets = carried.get(actor_id, (0, ()))
+        overall = overall_from_counts(c.as_dict())
         rows.append(
             CompareRow(
                 actor=names[actor_id],
                 counts=c,
-                stance=overall_from_counts(c.as_dict()),
+                stance=overall,
                 stories=stories,
                 outlets=outlets,
+                evidence=pick_evidence(strongest, actor_id, None, overall) if evidence else None,
             )
         )
     rows.sort(key=lambda r: (-r.counts.total, r.actor.casefold()))
     return rows
 
 
-def timeline_per_story(session: Session, actor: Actor, *, target: str = DEFAULT_TARGET) -> Timeline:
+def timeline_per_story(session: Session, actor: Actor, *, target: str) -> Timeline:
     """One point per story in which the actor makes claims, at the story's first copy."""
     cells = story_counts_by_story(
         session,

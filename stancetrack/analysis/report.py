@@ -168,7 +168,7 @@ class ReportData:
     target: str
 
 
-def gather(session: Session, flt: ClaimFilter = ClaimFilter()) -> ReportData:
+def gather(session: Session, flt: ClaimFilter) -> ReportData:
     claims = list_claims(session, flt)
     articles = articles_with_claims(session, flt)
     article_ids = [a.ref.id for a in articles] if flt.article_ids else []
@@ -370,7 +370,7 @@ the quote (flagged, not in the counts)</span> ·
 """
 
 
-def build_report(session: Session, flt: ClaimFilter = ClaimFilter(), **kw: Any) -> str:
+def build_report(session: Session, flt: ClaimFilter, **kw: Any) -> str:
     return render_report(gather(session, flt), **kw)
 
 

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from stancetrack.analysis.compare import CompareRow, compare_by_article, evidence_json
 from stancetrack.db.models import Actor
 from stancetrack.schemas import Overall
-from stancetrack.settings import DEFAULT_TARGET
 
 # Vertical position of each overall stance in charts (top to bottom).
 LANES: tuple[str, ...] = tuple(
@@ -69,7 +68,7 @@ class Timeline:
         }
 
 
-def timeline(session: Session, actor: Actor, *, target: str = DEFAULT_TARGET) -> Timeline:
+def timeline(session: Session, actor: Actor, *, target: str) -> Timeline:
     """One point per article in which the actor makes claims toward `target`, oldest first
     (undated last)."""
     rows = compare_by_article(session, target=target, actor_ids=[actor.id], evidence=True)

@@ -11,7 +11,7 @@ from rich.text import Text
 from stancetrack.analysis.compare import CompareRow
 from stancetrack.analysis.diff import Diff
 from stancetrack.analysis.timeline import LANES, Timeline
-from stancetrack.cli.render import STANCE_STYLE, err, shown, stdout_console, visible
+from stancetrack.cli.render import STANCE_STYLE, shown, stderr, stdout_console, visible
 from stancetrack.db.repository.analysis import STANCE_NAMES
 from stancetrack.stances import Overall
 
@@ -47,6 +47,11 @@ def compare_table(rows: list[CompareRow], evidence: bool) -> None:
     for stance in STANCE_NAMES:
         table.add_column(stance, justify="right", style=STANCE_STYLE[stance])
     table.add_column("overall")
+    per_story = any(r.stories is not None for r in rows)
+    if per_story:  # `--per story`: claims counted once per story
+        table.title = "Stance by actor (claims counted once per story)"
+        table.add_column("stories", justify="right")
+        table.add_column("outlets", overflow="fold")
     if evidence:
         table.add_column("evidence", overflow="fold")
     for r in rows:
@@ -55,6 +60,8 @@ def compare_table(rows: list[CompareRow], evidence: bool) -> None:
             cells.append(shown(r.outlet) if r.outlet else Text("(no URL)", style="dim"))
         cells += [str(n) if n else Text("0", style="dim") for n in r.counts.as_dict().values()]
         cells.append(_stance(r.stance))
+        if per_story:
+            cells += [str(r.stories or 0), shown(", ".join(r.outlets or ()))]
         if evidence:
             cells.append(_evidence_text(r))
         table.add_row(*cells)
@@ -114,7 +121,7 @@ def diff_table(d: Diff) -> None:
             f"[bold]{label}[/bold] #{ref.id} {ref.published or 'undated'}  {shown(ref.title)}"
         )
     if not d.actors:
-        err.print("[dim]neither article has claims[/dim]")
+        stderr().print("[dim]neither article has claims[/dim]")
         return
     table = Table(header_style="bold", title="Actors")
     for col in ("actor", "A", "B", "change"):
@@ -177,7 +184,7 @@ def chart_lines(t: Timeline) -> list[Text]:
 def timeline_table(t: Timeline) -> None:
     console = stdout_console()
     if not t.points:
-        err.print(f"[dim]{shown(t.actor)} has no claims[/dim]")
+        stderr().print(f"[dim]{shown(t.actor)} has no claims[/dim]")
         return
     console.print(f"[bold]{shown(t.actor)}[/bold]: {len(t.points)} article(s)")
     for line in chart_lines(t):

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from stancetrack import __version__
-from stancetrack.cli.render import err, error_line
+from stancetrack.cli.render import error_line, stderr
 from stancetrack.errors import StancetrackError
 
 app = typer.Typer(
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     except typer.TyperException as exc:  # click's usage errors and other parse failures
         return _usage_error(exc, args)
     except typer.Abort:
-        err.print("aborted")
+        stderr().print("aborted")
         return 1
     except SystemExit as exc:  # e.g. a broken pipe handled inside click
         code = exc.code
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         error_line(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
-        err.print("interrupted")
+        stderr().print("interrupted")
         return 130
     except Exception as exc:
         debug = _debug_requested(args)
@@ -138,7 +138,7 @@ def _usage_error(exc: typer.TyperException, args: list[str]) -> int:
         where = f"stancetrack {command}" if command in commands else "stancetrack"
     # typer's parameter adapters prefix pydantic's "Value error, "; the rest says it all
     error_line(exc.format_message().replace("Value error, ", "", 1))
-    err.print(f"Try '{where} --help' for help.", markup=False)
+    stderr().print(f"Try '{where} --help' for help.", markup=False)
     return code
 
 

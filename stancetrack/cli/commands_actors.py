@@ -15,7 +15,7 @@ import typer
 from stancetrack.cli.app import app
 from stancetrack.cli.context import db_session, query_target
 from stancetrack.cli.options import DbOption, DebugOption, FormatOption, TargetOption
-from stancetrack.cli.render import emit, err
+from stancetrack.cli.render import emit, stderr
 from stancetrack.cli.selection import ActorArgument
 from stancetrack.errors import NotFoundError
 
@@ -39,7 +39,7 @@ def list_actors_json(db: str | None, target: str | None = None) -> list[dict[str
     from stancetrack.analysis.answers import actors_answer
 
     with db_session(db) as session:
-        return actors_answer(session, target=query_target(target)).items
+        return actors_answer(session, target=query_target(session, target)).items
 
 
 @actors_app.callback()
@@ -98,7 +98,7 @@ def merge_command(
         dst = find_actor(session, target)
         src_name, dst_name = src.name, dst.name
         moved = merge_actors(session, src, dst)
-    err.print(f"merged {src_name!r} into {dst_name!r}: {moved} claim(s) moved")
+    stderr().print(f"merged {src_name!r} into {dst_name!r}: {moved} claim(s) moved")
 
 
 @actors_app.command("rename")
@@ -115,7 +115,7 @@ def rename_command(
     with _actor(ctx, db, old) as (session, actor):
         before = actor.name
         rename_actor(session, actor, new)
-    err.print(f"renamed {before!r} to {new!r}")
+    stderr().print(f"renamed {before!r} to {new!r}")
 
 
 @alias_app.command("add")
@@ -132,7 +132,7 @@ def alias_add_command(
     with _actor(ctx, db, actor) as (session, found):
         add_user_alias(session, found, alias)
         name = found.name
-    err.print(f"{alias!r} now means {name!r}")
+    stderr().print(f"{alias!r} now means {name!r}")
 
 
 @alias_app.command("remove")
@@ -151,4 +151,4 @@ def alias_remove_command(
         name = found.name
     if not removed:
         raise NotFoundError(f"{name!r} has no alias {alias!r}")
-    err.print(f"removed alias {alias!r} from {name!r}")
+    stderr().print(f"removed alias {alias!r} from {name!r}")

@@ -13,7 +13,7 @@ import typer
 from stancetrack.cli.app import app
 from stancetrack.cli.context import db_session, query_target
 from stancetrack.cli.options import DbOption, DebugOption, FormatOption, TargetOption
-from stancetrack.cli.render import Format, emit_document, emit_rows, err, resolve_format
+from stancetrack.cli.render import Format, emit_document, emit_rows, resolve_format, stderr
 from stancetrack.cli.selection import ActorArgument, ArticleOption
 
 # The default of `diff --threshold`; a test keeps it equal to analysis.diff.MATCH_THRESHOLD,
@@ -84,8 +84,8 @@ def compare_command(
     """
     from stancetrack.analysis.answers import compare_rows
 
-    toward = query_target(target)
     with db_session(db) as session:
+        toward = query_target(session, target)
         rows = compare_rows(
             session,
             target=toward,
@@ -98,12 +98,12 @@ def compare_command(
         )
     fmt = resolve_format(format)
     if fmt is Format.table:  # JSON rows keep DESIGN's shape; people are told the target
-        err.print(f"stance toward: {toward}", highlight=False)
+        stderr().print(f"stance toward: {toward}", highlight=False)
     if fmt is not Format.table:
         emit_rows([r.as_json() for r in rows], fmt)  # = compare_answer's rows
         return
     if not rows:
-        err.print("[dim]no claims to compare[/dim]")
+        stderr().print("[dim]no claims to compare[/dim]")
         return
     from stancetrack.cli.analysis_tables import compare_table, matrix_table
 
@@ -131,8 +131,8 @@ def diff_command(
     """
     from stancetrack.analysis.answers import diff_result
 
-    toward = query_target(target)
     with db_session(db) as session:
+        toward = query_target(session, target)
         result = diff_result(session, ref_a, ref_b, target=toward, threshold=threshold)
 
     def table() -> None:
@@ -168,8 +168,8 @@ def timeline_command(
     """
     from stancetrack.analysis.answers import timeline_result
 
-    toward = query_target(target)
     with db_session(db) as session:
+        toward = query_target(session, target)
         result = timeline_result(session, actor, target=toward, per=per.value)
 
     def rows() -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ def articles_command(
     from stancetrack.analysis.answers import articles_answer
 
     with db_session(db) as session:
-        rows = articles_answer(session, target=query_target(target)).items
+        rows = articles_answer(session, target=query_target(session, target)).items
     emit(
         rows,
         format,

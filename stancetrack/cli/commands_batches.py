@@ -10,7 +10,7 @@ import typer
 from stancetrack.cli.app import app
 from stancetrack.cli.context import endpoint_settings
 from stancetrack.cli.options import BaseUrlOption, DbOption, DebugOption, DocumentFormatOption
-from stancetrack.cli.render import Format, emit_json, err, resolve_format, stdout_console
+from stancetrack.cli.render import Format, emit_json, resolve_format, stderr, stdout_console
 
 batches_app = typer.Typer(
     help="Batch API jobs submitted by `extract --batch-api`.", invoke_without_command=True
@@ -19,7 +19,7 @@ app.add_typer(batches_app, name="batches")
 
 
 def _notify(text: str) -> None:
-    err.print(f"note: {text}", highlight=False, markup=False)
+    stderr().print(f"note: {text}", highlight=False, markup=False)
 
 
 @batches_app.callback()
@@ -125,7 +125,7 @@ def collect_command(
         table.add_row(*(str(v) for v in data.values()))
         stdout_console().print(table)
     if summary.waiting:
-        err.print(f"{len(summary.waiting)} batch(es) still running: collect again later")
+        stderr().print(f"{len(summary.waiting)} batch(es) still running: collect again later")
 
 
 @batches_app.command("resubmit")
@@ -148,7 +148,7 @@ def resubmit_command(
     finally:
         database.dispose()
     if not created:
-        err.print("nothing to resubmit")
+        stderr().print("nothing to resubmit")
     emit_json({"batches": created})
 
 

@@ -9,7 +9,7 @@ import typer
 from stancetrack.cli.app import app
 from stancetrack.cli.context import db_session, open_db, query_target, settings_for
 from stancetrack.cli.options import DbOption, DebugOption, FormatOption, TargetOption
-from stancetrack.cli.render import Format, emit, err, resolve_format
+from stancetrack.cli.render import Format, emit, resolve_format, stderr
 from stancetrack.cli.selection import (
     ActorOption,
     ArticleOption,
@@ -77,16 +77,17 @@ def claims_command(
     """
     from stancetrack.analysis.answers import ClaimQuery, claims_answer
 
-    query = ClaimQuery(
-        target=query_target(target),
-        actors=actor or [],
-        articles=article or [],
-        stances=[s.value for s in stance or []],
-        since=parse_day(since, "--since"),
-        until=parse_day(until, "--until"),
-        search=search,
-    )
+    since_day, until_day = parse_day(since, "--since"), parse_day(until, "--until")
     with db_session(db) as session:
+        query = ClaimQuery(
+            target=query_target(session, target),
+            actors=actor or [],
+            articles=article or [],
+            stances=[s.value for s in stance or []],
+            since=since_day,
+            until=until_day,
+            search=search,
+        )
         rows = claims_answer(session, query, limit=limit).items
     fmt = resolve_format(format)
     if fmt is Format.table:  # a flat date column for people; JSON keeps DESIGN's shape
@@ -130,6 +131,6 @@ def import_gold_command(
     results = import_gold(open_db(settings), gold, articles=articles or [], settings=settings)
     claims = sum(r.claims for r in results)
     rejected = sum(r.rejected for r in results)
-    err.print(f"imported {claims} claim(s) for {len(results)} article(s); {rejected} rejected")
+    stderr().print(f"imported {claims} claim(s) for {len(results)} article(s); {rejected} rejected")
     if rejected:
         raise typer.Exit(1)

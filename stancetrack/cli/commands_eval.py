@@ -18,7 +18,7 @@ from stancetrack.cli.options import (
     ModelOption,
     TargetOption,
 )
-from stancetrack.cli.render import Format, emit_json, emit_table, err, resolve_format
+from stancetrack.cli.render import Format, emit_json, emit_table, resolve_format, stderr
 from stancetrack.errors import UsageError
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def eval_command(
     )
     name, notice = resolve_backend_name(settings, backend or "rules")
     if notice:
-        err.print(notice)
+        stderr().print(notice)
     gold_set = load_gold(gold, annotators=annotators)
     chosen = make_backend(settings, backend=name)
 
@@ -91,7 +91,7 @@ def eval_command(
 
     result = asyncio.run(run())
     for note in gold_set.notes:
-        err.print(f"[dim]{note}[/dim]", markup=True)
+        stderr().print(f"[dim]{note}[/dim]", markup=True)
     if fmt is Format.json:
         emit_json(result.as_dict())
         return
@@ -101,6 +101,6 @@ def eval_command(
     )
     emit_table(table_rows(result), TABLE_COLUMNS, title=title)
     if result.ungrounded:
-        err.print(f"{result.ungrounded} predicted quotes could not be grounded (not scored)")
+        stderr().print(f"{result.ungrounded} predicted quotes could not be grounded (not scored)")
     if result.failed:
-        err.print(f"{len(result.failed)} documents failed: {result.failed[0]}")
+        stderr().print(f"{len(result.failed)} documents failed: {result.failed[0]}")

@@ -11,7 +11,7 @@ import typer
 
 from stancetrack.cli.app import app
 from stancetrack.cli.options import DbOption, DebugOption, TargetOption
-from stancetrack.cli.render import err
+from stancetrack.cli.render import stderr
 from stancetrack.cli.selection import ActorOption, ArticleOption, StanceOption, claim_selection
 from stancetrack.errors import InputError
 
@@ -60,7 +60,7 @@ def export_command(
                     n = export_claims(session, out, format.value, flt)
             except OSError as exc:
                 raise InputError(str(path), exc.strerror or str(exc)) from exc
-            err.print(f"wrote {n} claim(s) to {path}")
+            stderr().print(f"wrote {n} claim(s) to {path}")
 
 
 @app.command("report")
@@ -92,4 +92,4 @@ def report_command(
         path.write_text(html, encoding="utf-8")
     except OSError as exc:
         raise InputError(str(path), exc.strerror or str(exc)) from exc
-    err.print(f"wrote {path} ({len(html) // 1024} KiB)")
+    stderr().print(f"wrote {path} ({len(html) // 1024} KiB)")

@@ -23,9 +23,9 @@ from stancetrack.cli.options import (
 from stancetrack.cli.render import (
     Format,
     emit_json,
-    err,
     error_line,
     resolve_format,
+    stderr,
     stdout_console,
 )
 
@@ -120,7 +120,7 @@ def extract_command(
             on_input_error=input_failed,
             on_article_failed=article_failed,
             on_progress=on_progress,
-            on_notice=lambda text: err.print(f"note: {text}", highlight=False),
+            on_notice=lambda text: stderr().print(f"note: {text}", highlight=False),
         )
         summary = extract(paths, settings=settings, force=force, observer=observer)
     _render(summary, fmt)
@@ -147,13 +147,13 @@ def _finish(summary: ExtractSummary) -> int:
         error_line(f"stopped: {summary.fatal}")
         return 1
     if summary.interrupted:
-        err.print(
+        stderr().print(
             f"interrupted: {summary.extracted + summary.failed_articles} article(s) committed;"
             " run the same command again to finish the rest"
         )
         return 130
     if summary.failed:
-        err.print(f"{summary.failed} input(s) or article(s) failed; the rest were processed")
+        stderr().print(f"{summary.failed} input(s) or article(s) failed; the rest were processed")
         return 1
     return 0
 
@@ -161,7 +161,7 @@ def _finish(summary: ExtractSummary) -> int:
 @contextmanager
 def _progress() -> Iterator[Callable[[ExtractSummary], None] | None]:
     """A live progress line on stderr, only when stderr is a terminal."""
-    if not err.is_terminal:
+    if not stderr().is_terminal:
         yield None
         return
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -170,7 +170,7 @@ def _progress() -> Iterator[Callable[[ExtractSummary], None] | None]:
         SpinnerColumn(),
         TextColumn("{task.description}"),
         TimeElapsedColumn(),
-        console=err,
+        console=stderr(),
         transient=True,
     )
     task = progress.add_task("starting")

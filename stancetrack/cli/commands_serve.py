@@ -9,7 +9,7 @@ import typer
 from stancetrack.cli.app import app
 from stancetrack.cli.context import settings_for
 from stancetrack.cli.options import DbOption, DebugOption, TargetOption
-from stancetrack.cli.render import err
+from stancetrack.cli.render import stderr
 
 
 @app.command("serve")
@@ -37,11 +37,11 @@ def serve_command(
 
     settings = settings_for(db, target=target)
     Database(settings.database_url).dispose()  # fail fast (one line) on a bad database
-    err.print(
+    stderr().print(
         f"serving {redact_url(settings.database_url)} on http://{host}:{port}/ "
         f"(API: /api/, OpenAPI: /api/openapi.json)",
         highlight=False,
     )
     if host not in ("127.0.0.1", "localhost", "::1"):
-        err.print("[yellow]note[/yellow]: listening beyond loopback: reads are open to all")
+        stderr().print("[yellow]note[/yellow]: listening beyond loopback: reads are open to all")
     serve(settings, host=host, port=port, workers=workers)

@@ -24,9 +24,9 @@ from stancetrack.cli.render import (
     Format,
     emit_json,
     emit_jsonl,
-    err,
     error_line,
     resolve_format,
+    stderr,
 )
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def watch_command(
     def notice(text: str) -> None:
         if text not in notices:  # once per run, not once per poll
             notices.add(text)
-            err.print(f"note: {text}", highlight=False)
+            stderr().print(f"note: {text}", highlight=False)
 
     with _status() as show:
         fetched: dict[str, SourceReport] = {}
@@ -144,7 +144,7 @@ def watch_command(
             on_item=item_done if show is not _quiet else None,
         )
     if last.stopped:
-        err.print("stopped: what was fetched and extracted is committed; run again to go on")
+        stderr().print("stopped: what was fetched and extracted is committed; run again to go on")
         raise typer.Exit(130)
     raise typer.Exit(0 if last.ok else 1)
 
@@ -156,10 +156,10 @@ def _quiet(text: str) -> None:
 @contextmanager
 def _status() -> Iterator[Callable[[str], None]]:
     """A live status line on stderr, only when stderr is a terminal."""
-    if not err.is_terminal:
+    if not stderr().is_terminal:
         yield _quiet
         return
-    with err.status("polling") as status:
+    with stderr().status("polling") as status:
         yield lambda text: status.update(text)
 
 

@@ -46,21 +46,28 @@ def endpoint_settings(
     )
 
 
-def query_target(target: str | None) -> str:
-    """The target a query reads: `--target`, else the configured one (env, `.env`)."""
-    return settings_for(None, target=target).target
+def query_target(session: Session, target: str | None) -> str:
+    """The target a query reads, as stored: `--target`, else the configured one (env,
+    `.env`), matched to the stored targets ignoring case and spacing; an explicit target
+    with no claims is an error naming those that have some (exit 2)."""
+    from stancetrack.db.repository.targets import stored_targets
+    from stancetrack.targets import resolve_query_target
+
+    configured = settings_for(None).target
+    return resolve_query_target(target, configured, stored_targets(session))
 
 
-def open_db(settings: Settings) -> Database:
+def open_db(settings: Settings, *, create: bool = True) -> Database:
     from stancetrack.db import Database
 
-    return Database(settings.database_url)
+    return Database(settings.database_url, create=create)
 
 
 @contextmanager
 def db_session(db: str | None) -> Iterator[Session]:
-    """One transaction on the database `--db` names; the engine is closed afterwards."""
-    database = open_db(settings_for(db))
+    """One transaction on the existing database `--db` names (never a new one: these are
+    queries and fixes of stored rows); the engine is closed afterwards."""
+    database = open_db(settings_for(db), create=False)
     try:
         with database.session() as session:
             yield session

@@ -79,10 +79,24 @@ ConcurrencyOption = Annotated[
 ]
 # The stance target (DESIGN v2): extract stores claims for it, every query reads only its
 # claims. The default comes from settings (STANCETRACK_TARGET, `.env`), see `query_target`.
+
+
+def _target_option(value: str | None) -> str | None:
+    """Blank and overlong targets are refused before any database is opened."""
+    from stancetrack.targets import TARGET_MAX_CHARS, one_spaced
+
+    if value is not None and not one_spaced(value):
+        raise typer.BadParameter("a target must not be blank")
+    if value is not None and len(one_spaced(value)) > TARGET_MAX_CHARS:
+        raise typer.BadParameter(f"a target has at most {TARGET_MAX_CHARS} characters")
+    return value
+
+
 TargetOption = Annotated[
     str | None,
     typer.Option(
         "--target",
+        callback=_target_option,
         help="The stance target whose claims to use (default: STANCETRACK_TARGET, "
         "else NATO expansion).",
         show_default=False,

@@ -1,18 +1,19 @@
 """Output rendering: table (rich) for people, json/jsonl/csv for programs.
 
-Only results go to stdout; notices and errors go to `err` (stderr).
+Only results go to stdout; notices and errors go to `stderr()`.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from stancetrack.stances import Overall, Stance
 
@@ -20,21 +21,14 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
-class _StderrConsole:
+@functools.cache
+def stderr() -> Console:
     """The stderr console, built on first use: importing rich costs start-up time that
-    `--version`, `--help` and JSON output do not need."""
+    `--version`, `--help` and JSON output do not need. A real `Console`, so it can be
+    handed to rich's `Progress` and `status` (a stand-in object broke both on a terminal)."""
+    from rich.console import Console
 
-    _console: Console | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._console is None:
-            from rich.console import Console
-
-            self._console = Console(stderr=True, highlight=False, soft_wrap=True)
-        return getattr(self._console, name)
-
-
-err = cast("Console", _StderrConsole())
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class Format(StrEnum):
@@ -157,7 +151,7 @@ def emit_table(
 ) -> None:
     """One row per item; a 'stance' column (or diff's 'a'/'b') is coloured by stance."""
     if not rows:
-        err.print(f"[dim]{empty}[/dim]")
+        stderr().print(f"[dim]{empty}[/dim]")
         return
     from rich.table import Table
 
@@ -223,4 +217,4 @@ def emit_rows(
 
 def error_line(message: str) -> None:
     """One `error: ...` line on stderr (the message is shown as is, not as markup)."""
-    err.print(f"[red]error:[/red] {shown(message)}", markup=True, highlight=False)
+    stderr().print(f"[red]error:[/red] {shown(message)}", markup=True, highlight=False)

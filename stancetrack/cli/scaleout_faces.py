@@ -6,7 +6,7 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING
 
-from stancetrack.cli.render import Format, emit_json, err, error_line, stdout_console
+from stancetrack.cli.render import Format, emit_json, error_line, stderr, stdout_console
 
 if TYPE_CHECKING:
     from stancetrack.settings import Settings
@@ -52,7 +52,7 @@ def submit_batch(paths: list[str], settings: Settings, *, force: bool, fmt: Form
     else:
         _table("Batch API submission", data)
     if summary.batches:
-        err.print("submitted; store the results with: stancetrack batches collect [--wait]")
+        stderr().print("submitted; store the results with: stancetrack batches collect [--wait]")
     return 1 if summary.failed else 0
 
 
@@ -74,5 +74,5 @@ def enqueue_articles(paths: list[str], settings: Settings, *, force: bool, fmt: 
     else:
         _table("Queued", data)
     if summary.queued:
-        err.print("queued; run the jobs with: stancetrack worker")
+        stderr().print("queued; run the jobs with: stancetrack worker")
     return 1 if summary.failed else 0

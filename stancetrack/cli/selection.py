@@ -125,7 +125,7 @@ def claim_selection(
         yield (
             session,
             ClaimFilter(
-                target=query_target(target),
+                target=query_target(session, target),
                 actor_ids=actor_ids(session, actors),
                 article_ids=article_ids(session, articles),
                 stances=[s.value for s in stances or []],

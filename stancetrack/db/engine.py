@@ -43,7 +43,10 @@ def redact_url(url: str) -> str:
         return "<invalid database URL>"
 
 
-def create_db_engine(url: str, *, echo: bool = False) -> Engine:
+def create_db_engine(url: str, *, echo: bool = False, create: bool = True) -> Engine:
+    """An engine for `url`; with `create=False` a SQLite file that does not exist is an
+    error instead of a new empty database (read commands: a mistyped `--db` must not
+    leave folders and an empty database behind and answer "nothing")."""
     url = normalize_url(url)
     try:
         parsed = make_url(url)
@@ -57,6 +60,11 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
+            if not create and not Path(database).expanduser().is_file():
+                raise ConfigError(
+                    f"no database at {database}: nothing was extracted there (check --db or "
+                    "STANCETRACK_DATABASE_URL, or run `stancetrack extract` first)"
+                )
             folder = Path(database).expanduser().parent
             try:
                 folder.mkdir(parents=True, exist_ok=True)
@@ -201,10 +209,12 @@ def migrate(engine: Engine) -> None:
 class Database:
     """An engine plus a session factory; the object the library passes around."""
 
-    def __init__(self, url: str, *, auto_migrate: bool = True, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, auto_migrate: bool = True, echo: bool = False, create: bool = True
+    ) -> None:
         self.url = normalize_url(url)
         self.display_url = redact_url(url)
-        self.engine = create_db_engine(self.url, echo=echo)
+        self.engine = create_db_engine(self.url, echo=echo, create=create)
         if auto_migrate:
             try:
                 migrate(self.engine)

@@ -37,14 +37,16 @@ from stancetrack.llm.base import BackendReply
 from stancetrack.pipeline.actor_ids import ArticleActors, BatchActors
 from stancetrack.pipeline.grounded import claims_from_reply
 from stancetrack.pipeline.messages import Answered, Failure, Outcome, StoreConfig, Work
+from stancetrack.targets import definition_key
 
 # Raw replies beyond this are cut on the run record (with a marker): audit, not archive.
 MAX_RAW_CHARS = 1_000_000
 
 
 def cache_key(text_sha256: str, prompt_sha256: str, model: str, target: str) -> str:
-    """The skip key: same text, same prompt, same model, same target -> same answer."""
-    joined = "\x1f".join((text_sha256, prompt_sha256, model, target))
+    """The skip key: same text, same prompt, same model, same target (and the same
+    definition of it, prompts/targets/) -> same answer."""
+    joined = "\x1f".join((text_sha256, prompt_sha256, model, target, definition_key(target)))
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from stancetrack.errors import UsageError
 from stancetrack.service.state import TOKEN_VARIABLE, ServiceState
-from stancetrack.settings import one_spaced
+from stancetrack.targets import one_spaced
 
 TARGET_MAX = 200  # the column's width (claims.target)
 

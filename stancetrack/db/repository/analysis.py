@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 from stancetrack.db.models import Actor, ActorAlias, ActorStanceCount, Article, Claim, Run
 from stancetrack.db.repository.paging import DatedKey, after_dated
 from stancetrack.schemas import STANCES
-from stancetrack.settings import DEFAULT_TARGET
 
 STANCE_NAMES = STANCES  # the schema's vocabulary, in its order
 # A claim whose speaker the article does not name near the quote (speaker_evidence.py).
@@ -114,7 +113,7 @@ class ClaimFilter:
     """What `claims`, `export` and `report` select: one target's claims, narrowed by the rest
     (empty means every claim of the target)."""
 
-    target: str = DEFAULT_TARGET
+    target: str
     actor_ids: Sequence[int] = ()
     article_ids: Sequence[int] = ()
     stances: Sequence[str] = ()
@@ -223,7 +222,7 @@ def _row(r: Sequence[Any]) -> ClaimRow:
     )
 
 
-def list_claims(session: Session, flt: ClaimFilter = ClaimFilter()) -> list[ClaimRow]:
+def list_claims(session: Session, flt: ClaimFilter) -> list[ClaimRow]:
     """The selected claims in reading order: dated claims by date, then undated ones.
 
     Two queries, one per part, each ordered exactly as ix_claims_target_actor_published
@@ -297,7 +296,7 @@ EXPORT_COLUMNS = (
 
 
 def iter_export_rows(
-    session: Session, flt: ClaimFilter = ClaimFilter(), *, batch: int = 5000
+    session: Session, flt: ClaimFilter, *, batch: int = 5000
 ) -> Iterator[dict[str, Any]]:
     """Every selected claim with its article, actor and run fields, streamed in batches."""
     stmt: AnySelect = (
@@ -381,7 +380,7 @@ def actor_names(session: Session, ids: Sequence[int] | None = None) -> dict[int,
 def stance_counts(
     session: Session,
     *,
-    target: str = DEFAULT_TARGET,
+    target: str,
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
     verified_only: bool = False,
@@ -455,7 +454,7 @@ def filtered_stance_counts(
 def stance_counts_by_article(
     session: Session,
     *,
-    target: str = DEFAULT_TARGET,
+    target: str,
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
     verified_only: bool = False,
@@ -481,7 +480,7 @@ def stance_counts_by_article(
 def stance_counts_by_outlet(
     session: Session,
     *,
-    target: str = DEFAULT_TARGET,
+    target: str,
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
     verified_only: bool = False,
@@ -517,7 +516,7 @@ def article_refs(session: Session, ids: Sequence[int]) -> dict[int, ArticleRef]:
 def strongest_claims(
     session: Session,
     *,
-    target: str = DEFAULT_TARGET,
+    target: str,
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
     by_article: bool = False,
@@ -582,7 +581,7 @@ def actor_ids_page(session: Session, *, after: str | None, limit: int) -> list[i
 
 
 def actor_summaries(
-    session: Session, ids: Sequence[int] = (), *, target: str = DEFAULT_TARGET
+    session: Session, ids: Sequence[int] = (), *, target: str
 ) -> list[ActorSummary]:
     """Every actor (or the given ones) with aliases, and claim/article/stance counts in
     `target` (the registry is shared by all targets; the counts are one target's)."""
@@ -624,7 +623,7 @@ def actor_summaries(
 
 
 def claims_in_articles(
-    session: Session, article_ids: Sequence[int], *, target: str = DEFAULT_TARGET
+    session: Session, article_ids: Sequence[int], *, target: str
 ) -> list[ClaimRow]:
     return list_claims(session, ClaimFilter(target=target, article_ids=article_ids))
 
@@ -636,7 +635,7 @@ class ArticleText:
     text: str
 
 
-def articles_with_claims(session: Session, flt: ClaimFilter = ClaimFilter()) -> list[ArticleText]:
+def articles_with_claims(session: Session, flt: ClaimFilter) -> list[ArticleText]:
     """Articles holding at least one selected claim, with their full text, oldest first."""
     ids = _filtered(
         select(Claim.article_id).join(Article, Article.id == Claim.article_id), flt

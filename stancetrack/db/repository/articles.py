@@ -20,7 +20,6 @@ from stancetrack.db.repository.stories import assign_story, story_day
 from stancetrack.errors import AmbiguousError, NotFoundError
 from stancetrack.ingest import ArticleInput, read_file
 from stancetrack.ingest.outlets import outlet_of
-from stancetrack.settings import DEFAULT_TARGET
 
 _HEX = re.compile(r"^[0-9a-f]{4,64}$")
 # Reading a file to match it by content: bigger than any article, small enough to be quick.
@@ -122,7 +121,7 @@ class ArticleRow:
 def list_articles(
     session: Session,
     *,
-    target: str = DEFAULT_TARGET,
+    target: str,
     after: DatedKey | None = None,
     limit: int | None = None,
 ) -> list[ArticleRow]:

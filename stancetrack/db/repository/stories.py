@@ -25,7 +25,6 @@ from sqlalchemy.sql.selectable import Select
 from stancetrack.db.models import Article, Claim, StoryBand, StorySignature
 from stancetrack.db.repository.analysis import ABSENT, AnySelect, ArticleRef, Counts
 from stancetrack.ingest.fingerprint import THRESHOLD, fingerprint, similarity
-from stancetrack.settings import DEFAULT_TARGET
 
 # Stored articles whose full signatures are compared with a new one (those sharing the most
 # bands): bounds the work when one story has been carried by hundreds of outlets.
@@ -165,7 +164,7 @@ def _distinct_claims(
 def story_counts(
     session: Session,
     *,
-    target: str = DEFAULT_TARGET,
+    target: str,
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
     verified_only: bool = False,
@@ -184,7 +183,7 @@ def story_counts(
 def story_counts_by_story(
     session: Session,
     *,
-    target: str = DEFAULT_TARGET,
+    target: str,
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
     verified_only: bool = False,
@@ -203,7 +202,7 @@ def story_counts_by_story(
 def actor_stories(
     session: Session,
     *,
-    target: str = DEFAULT_TARGET,
+    target: str,
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
 ) -> dict[int, tuple[int, tuple[str, ...]]]:

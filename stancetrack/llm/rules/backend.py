@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import time
 
+from stancetrack.errors import UnknownTargetError
 from stancetrack.llm.base import BackendReply, ExtractionError, ExtractionRequest, PromptInfo
 from stancetrack.llm.modes import ModeStore
 from stancetrack.llm.rules.extractor import extract_claims
-from stancetrack.llm.rules.lexicon import Lexicon, UnknownTargetError, lexicon_for
+from stancetrack.llm.rules.lexicon import Lexicon, lexicon_for
 from stancetrack.settings import DEFAULT_TARGET, Settings
 
 MODEL = "rules-v1"

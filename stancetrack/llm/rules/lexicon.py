@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from stancetrack.errors import ConfigError
+from stancetrack.errors import ConfigError, UnknownTargetError
 from stancetrack.settings import DEFAULT_TARGET
 from stancetrack.stances import Stance
 
@@ -28,10 +28,6 @@ from stancetrack.stances import Stance
 CODE_VERSION = "rules-code-6"
 ATTRIBUTION_FILE = "lexicon.yaml"
 TARGETS_DIR = "targets"
-
-
-class UnknownTargetError(ConfigError):
-    """The rules backend has no stance lexicon for the requested target (exit 2)."""
 
 
 @dataclass(frozen=True, slots=True)
