@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from stancetrack.llm.rules.attribution import Attribution, AttributionFinder
 from stancetrack.llm.rules.lexicon import Lexicon, default_lexicon
 from stancetrack.llm.rules.speakers import SpeakerFinder
-from stancetrack.llm.rules.stance import read_stance
+from stancetrack.llm.rules.stance import article_on_target, read_stance
 from stancetrack.llm.rules.text import layout
 from stancetrack.llm.rules.tokens import headline_lines, mentions, tokenize
 from stancetrack.schemas import Attribution as AttributionKind
@@ -33,11 +33,15 @@ def extract_claims(text: str, lexicon: Lexicon | None = None) -> list[RuleClaim]
     headlines = headline_lines(text)
     finder = SpeakerFinder(text, tokens, mentions(text, lex, headlines), lex)
     found = AttributionFinder(lay, tokens, finder, lex, headlines).find()
+    on_topic = article_on_target(text, lex)
     out: list[RuleClaim] = []
     for item in _dedupe(found):
         quote = text[item.start : item.end]
         p_start, p_end = lay.paragraphs[lay.paragraph_of(item.start)]
-        reading = read_stance(quote, text[p_start:p_end], lex)
+        rejected = item.cue if not item.direct and item.cue in lex.grammar.rejecting_verbs else ""
+        reading = read_stance(
+            quote, text[p_start:p_end], lex, on_topic=on_topic, rejected_by=rejected
+        )
         confidence = reading.confidence
         if item.speaker.pronoun or item.carried:
             confidence = max(0.05, confidence - lex.pronoun_penalty)

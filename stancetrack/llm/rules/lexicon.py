@@ -21,11 +21,12 @@ from typing import Any
 import yaml
 
 from stancetrack.errors import ConfigError
+from stancetrack.llm.rules.stance_rules import StanceGrammar, build_grammar
 from stancetrack.settings import DEFAULT_TARGET
 from stancetrack.stances import Stance
 
 # Bump when the extraction code changes behaviour: it is part of the prompt hash.
-CODE_VERSION = "rules-code-6"
+CODE_VERSION = "rules-code-7"
 ATTRIBUTION_FILE = "lexicon.yaml"
 TARGETS_DIR = "targets"
 
@@ -80,6 +81,7 @@ class Lexicon:
     margin: float
     target_name: str  # the target these stance lists judge
     unrelated_rationale: str
+    grammar: StanceGrammar
     sha256: str
     version: str
 
@@ -89,6 +91,13 @@ def _words(data: dict[str, Any], key: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"rules lexicon: {key!r} must be a list of strings")
     return [v.strip().lower() for v in value if v.strip()]
+
+
+def _mapping(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"rules lexicon: {key!r} must be a mapping")
+    return value
 
 
 def _term_body(term: str) -> str:
@@ -216,6 +225,9 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
         unrelated_rationale=str(
             stance.get("unrelated_rationale")
             or f"No mention of {target_name.strip()}: unrelated to the target."
+        ),
+        grammar=build_grammar(
+            _mapping(lex, "stance_grammar"), _mapping(stance, "composition"), term_regex, terms_regex
         ),
         sha256=digest.hexdigest(),
         version=f"{CODE_VERSION}+lexicon-{lex.get('version', '?')}.{stance.get('version', '?')}",
