@@ -82,6 +82,9 @@ class Lexicon:
     target_name: str  # the target these stance lists judge
     unrelated_rationale: str
     grammar: StanceGrammar
+    demonyms: dict[str, str]  # country -> nationality adjective, lower case
+    generic_nouns: frozenset[str]  # plural / generic speaker nouns that are no actor
+    generic_modifiers: frozenset[str]  # 'Western', 'senior': not an affiliation
     sha256: str
     version: str
 
@@ -98,6 +101,13 @@ def _mapping(data: dict[str, Any], key: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(f"rules lexicon: {key!r} must be a mapping")
     return value
+
+
+def _demonyms(actors: dict[str, Any]) -> dict[str, str]:
+    table = actors.get("demonyms") or {}
+    if not isinstance(table, dict):
+        raise ConfigError("rules lexicon: actors.demonyms must map country -> adjective")
+    return {str(k).strip().lower(): str(v).strip().lower() for k, v in table.items()}
 
 
 def _term_body(term: str) -> str:
@@ -227,8 +237,14 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
             or f"No mention of {target_name.strip()}: unrelated to the target."
         ),
         grammar=build_grammar(
-            _mapping(lex, "stance_grammar"), _mapping(stance, "composition"), term_regex, terms_regex
+            _mapping(lex, "stance_grammar"),
+            _mapping(stance, "composition"),
+            term_regex,
+            terms_regex,
         ),
+        demonyms=_demonyms(_mapping(lex, "actors")),
+        generic_nouns=frozenset(_words(_mapping(lex, "actors"), "generic_nouns")),
+        generic_modifiers=frozenset(_words(_mapping(lex, "actors"), "generic_modifiers")),
         sha256=digest.hexdigest(),
         version=f"{CODE_VERSION}+lexicon-{lex.get('version', '?')}.{stance.get('version', '?')}",
     )

@@ -66,9 +66,7 @@ class _Hit:
 def article_on_target(article: str, lexicon: Lexicon) -> bool:
     """Is the article about the target (at least `topic_mentions` target terms)?"""
     wanted = lexicon.grammar.topic_mentions
-    found = 0
-    for _ in lexicon.target.finditer(article.lower()):
-        found += 1
+    for found, _ in enumerate(lexicon.target.finditer(article.lower()), start=1):
         if found >= wanted:
             return True
     return False
@@ -163,7 +161,11 @@ def _hits(low: str, lexicon: Lexicon) -> list[_Hit]:
                 continue
             obj = _object_near(low, match.start(), match.end(), lexicon)
             weight = pred.weight if obj else pred.weight * grammar.bare_scale
-            out.append(_polarise(low, match, pred.side, weight, pred.text, "predicate", obj, False, lexicon))
+            out.append(
+                _polarise(
+                    low, match, pred.side, weight, pred.text, "predicate", obj, False, lexicon
+                )
+            )
     return out
 
 
@@ -188,7 +190,9 @@ def _polarise(
     question = side is not Stance.NEUTRAL and _rhetorical(low, match.start(), lexicon)
     if question:
         side = lexicon.grammar.question_turns.get(side, side)
-    return _Hit(side, weight, match.group(0), kind, match.start(), target_object, negation, question)
+    return _Hit(
+        side, weight, match.group(0), kind, match.start(), target_object, negation, question
+    )
 
 
 def _object_near(low: str, start: int, end: int, lexicon: Lexicon) -> str:
@@ -207,10 +211,8 @@ def _object_near(low: str, start: int, end: int, lexicon: Lexicon) -> str:
     before = re.split(r"[.!?;]", low[:start])[-1]
     words = list(re.finditer(r"\S+", before))
     begin = words[-window].start() if len(words) >= window else 0
-    found = None
-    for found in objects.finditer(before[begin:]):
-        pass
-    return found.group(0) if found is not None else ""
+    last = [m.group(0) for m in objects.finditer(before[begin:])]
+    return last[-1] if last else ""
 
 
 def _negation(low: str, start: int, cue: str, lexicon: Lexicon) -> str:
