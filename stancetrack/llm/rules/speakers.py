@@ -10,9 +10,9 @@ pronoun is resolved to the most recent fitting name before it.
 from __future__ import annotations
 
 from bisect import bisect_left
-from itertools import pairwise
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 
 from stancetrack.llm.rules.lexicon import Lexicon
 from stancetrack.llm.rules.tokens import (
