@@ -103,12 +103,16 @@ def test_compound_speaker_gives_one_claim_per_person() -> None:
 
 
 @pytest.mark.parametrize(
-    "speaker",
-    ["Analysts", "Western leaders", "Diplomats"],
+    ("speaker", "actor"),
+    [("Analysts", "unnamed analysts"), ("Western leaders", "unnamed leaders")],
 )
-def test_generic_plurals_are_no_actor(speaker: str) -> None:
+def test_generic_plurals_are_an_anonymous_group(speaker: str, actor: str) -> None:
     text = f"{speaker} said the alliance would admit Sweden within the year.\n"
-    assert _actors(text) == []
+    assert _actors(text) == [actor]
+
+
+def test_dateline_and_nationality_word_are_no_actor() -> None:
+    assert _actors("Russian said the alliance would admit Sweden within the year.\n") == []
 
 
 def test_affiliated_plural_is_its_government() -> None:

@@ -3,9 +3,9 @@
 A speaker as read at the cue is not always an actor. The rules, in order (data in
 prompts/rules/lexicon.yaml, `actors`):
 
-1. A dateline ("MADRID (AP)"), a bare nationality word ("Russian") or a generic plural
-   with no affiliation ("analysts", "leaders", "Western allies") is no actor: the claim is
-   dropped rather than stored under a noun.
+1. A dateline ("MADRID (AP)") or a bare nationality word ("Russian") is no actor: the
+   claim is dropped. A generic plural with no affiliation ("analysts", "Western allies")
+   is one anonymous group, `unnamed analysts` (the gold's convention), never a name.
 2. An affiliated plural is its institution: "Finnish officials" -> "Finnish government",
    "Senior State Department officials" -> "State Department".
 3. "X's office / ministry / government" is X's organisation, named after X's canonical
@@ -56,14 +56,14 @@ class ActorResolver:
         low = [w.lower().strip(",") for w in words]
         if _DATELINE.match(written) and len(written) > 3 and written.upper() == written:
             return []
-        if len(low) == 1 and (low[0] in self.countries or low[0] in self.lex.generic_nouns):
+        if len(low) == 1 and low[0] in self.countries:
             return []
         pair = self._pair(speaker)
         if pair is not None:
             return pair
         head = low[-1]
         if head in self.lex.generic_nouns:
-            return self._affiliated(words[:-1])
+            return self._affiliated(words[:-1]) or [Actor(f"unnamed {head}", ActorType.GROUP)]
         owned = _POSSESSIVE.match(" ".join(words))
         if owned is not None:
             return [self._owned(owned.group("owner"), owned.group("head"), speaker)]
