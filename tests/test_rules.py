@@ -12,7 +12,7 @@ from stancetrack.llm.rules import RulesBackend, extract_claims
 from stancetrack.llm.rules.extractor import RuleClaim
 from stancetrack.llm.rules.lexicon import ATTRIBUTION_FILE, build_lexicon, default_lexicon
 
-PROMPTS = Path(__file__).resolve().parents[1] / "prompts" / "rules"
+PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
 
 
 def claims(text: str) -> list[RuleClaim]:
@@ -150,6 +150,6 @@ def test_lexicon_change_changes_the_prompt_hash() -> None:
     base = build_lexicon(files)
     assert base.sha256 == default_lexicon().sha256
     edited = dict(files)
-    edited[nato] = files[nato].replace(b"negation_window: 3", b"negation_window: 4")
+    edited[nato] = files[nato].replace(b"negation_window: 4", b"negation_window: 5")
     assert build_lexicon(edited).sha256 != base.sha256
     assert RulesBackend(lexicon=build_lexicon(edited)).prompt.sha256 != RulesBackend().prompt.sha256

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from stancetrack.llm.rules.attribution import Attribution, AttributionFinder
 from stancetrack.llm.rules.lexicon import Lexicon, default_lexicon
+from stancetrack.llm.rules.roles import ActorResolver
 from stancetrack.llm.rules.speakers import SpeakerFinder
-from stancetrack.llm.rules.stance import read_stance
+from stancetrack.llm.rules.stance import article_on_target, read_stance
 from stancetrack.llm.rules.text import layout
 from stancetrack.llm.rules.tokens import headline_lines, mentions, tokenize
 from stancetrack.schemas import Attribution as AttributionKind
@@ -31,42 +32,49 @@ def extract_claims(text: str, lexicon: Lexicon | None = None) -> list[RuleClaim]
     lay = layout(text, lex.abbreviations)
     tokens = tokenize(text, lex)
     headlines = headline_lines(text)
-    finder = SpeakerFinder(text, tokens, mentions(text, lex, headlines), lex)
+    found_mentions = mentions(text, lex, headlines)
+    finder = SpeakerFinder(text, tokens, found_mentions, lex)
+    resolver = ActorResolver(found_mentions, lex)
     found = AttributionFinder(lay, tokens, finder, lex, headlines).find()
+    on_topic = article_on_target(text, lex)
     out: list[RuleClaim] = []
     for item in _dedupe(found):
         quote = text[item.start : item.end]
         p_start, p_end = lay.paragraphs[lay.paragraph_of(item.start)]
-        reading = read_stance(quote, text[p_start:p_end], lex)
+        rejected = item.cue if not item.direct and item.cue in lex.grammar.rejecting_verbs else ""
+        reading = read_stance(
+            quote, text[p_start:p_end], lex, on_topic=on_topic, rejected_by=rejected
+        )
         confidence = reading.confidence
         if item.speaker.pronoun or item.carried:
             confidence = max(0.05, confidence - lex.pronoun_penalty)
         kind = AttributionKind.DIRECT if item.direct else AttributionKind.INDIRECT
         how = "quoted" if item.direct else "reported"
         rationale = f'{reading.rationale} Attribution: {how} via "{item.cue}".'
-        claim = ReplyClaim(
-            speaker=item.speaker.text,
-            actor=item.speaker.actor,
-            actor_type=item.speaker.actor_type,
-            quote=quote,
-            claim=_restate(item, quote),
-            attribution=kind,
-            rationale=rationale,
-            stance=reading.stance,
-            confidence=round(confidence * (0.7 + 0.3 * item.strength), 2),
-        )
-        out.append(RuleClaim(claim, item.start, item.end, item.speaker.start, item.speaker.end))
+        for actor in resolver.resolve(item.speaker):  # none, one, or one per person
+            claim = ReplyClaim(
+                speaker=item.speaker.text,
+                actor=actor.actor,
+                actor_type=actor.actor_type,
+                quote=quote,
+                claim=_restate(item, quote, actor.actor),
+                attribution=kind,
+                rationale=rationale,
+                stance=reading.stance,
+                confidence=round(confidence * (0.7 + 0.3 * item.strength), 2),
+            )
+            out.append(RuleClaim(claim, item.start, item.end, item.speaker.start, item.speaker.end))
     return out
 
 
-def _restate(item: Attribution, quote: str) -> str:
+def _restate(item: Attribution, quote: str, actor: str) -> str:
     body = " ".join(quote.split())
     if item.direct:
-        return f'{item.speaker.actor} said: "{body}"'
+        return f'{actor} said: "{body}"'
     verb = "said" if item.cue in ("according to",) or item.strength < 1.0 else item.cue
     if verb.endswith("ing"):
         verb = "said"
-    return f"{item.speaker.actor} {verb}: {body}"
+    return f"{actor} {verb}: {body}"
 
 
 def _dedupe(found: list[Attribution]) -> list[Attribution]:

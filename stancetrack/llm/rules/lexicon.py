@@ -1,11 +1,11 @@
-"""The rules extractor's word lists, loaded from `prompts/rules/` (data, not code).
+"""The rules extractor's word lists, loaded from the prompts package (data, not code).
 
-`lexicon.yaml` (how attribution is found) is shared; the stance lists are per target, one
-file per target in `prompts/rules/targets/` naming its target. A target without a file
-cannot be judged: `lexicon_for` refuses it (exit 2) rather than label claims by another
-target's cues. The lists are versioned with the prompts: the sha256 of the files (plus the
-code version) is the rules backend's prompt hash, so editing a list invalidates cached
-extractions.
+`rules/lexicon.yaml` (how attribution is found) is shared; the stance lists are per target,
+the `rules` section of the target's one file (`targets/<slug>.yaml`, stancetrack/targets.py).
+A target without one cannot be judged: `lexicon_for` refuses it (exit 2) rather than label
+claims by another target's cues. The lists are versioned with the prompts: the sha256 of the
+files (plus the code version) is the rules backend's prompt hash, so editing a list
+invalidates cached extractions.
 """
 
 from __future__ import annotations
@@ -21,13 +21,16 @@ from typing import Any
 import yaml
 
 from stancetrack.errors import ConfigError, UnknownTargetError
+from stancetrack.llm.rules.stance_rules import StanceGrammar, build_grammar
 from stancetrack.settings import DEFAULT_TARGET
 from stancetrack.stances import Stance
+from stancetrack.targets import defined_targets, find_target
 
 # Bump when the extraction code changes behaviour: it is part of the prompt hash.
-CODE_VERSION = "rules-code-6"
-ATTRIBUTION_FILE = "lexicon.yaml"
-TARGETS_DIR = "targets"
+CODE_VERSION = "rules-code-7"
+# Paths inside the prompts package: the language lexicon, and each target's one file
+# (prompts/targets/, stancetrack/targets.py) whose `rules` section is its stance lexicon.
+ATTRIBUTION_FILE = "rules/lexicon.yaml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,10 @@ class Lexicon:
     margin: float
     target_name: str  # the target these stance lists judge
     unrelated_rationale: str
+    grammar: StanceGrammar
+    demonyms: dict[str, str]  # country -> nationality adjective, lower case
+    generic_nouns: frozenset[str]  # plural / generic speaker nouns that are no actor
+    generic_modifiers: frozenset[str]  # 'Western', 'senior': not an affiliation
     sha256: str
     version: str
 
@@ -85,6 +92,20 @@ def _words(data: dict[str, Any], key: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"rules lexicon: {key!r} must be a list of strings")
     return [v.strip().lower() for v in value if v.strip()]
+
+
+def _mapping(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"rules lexicon: {key!r} must be a mapping")
+    return value
+
+
+def _demonyms(actors: dict[str, Any]) -> dict[str, str]:
+    table = actors.get("demonyms") or {}
+    if not isinstance(table, dict):
+        raise ConfigError("rules lexicon: actors.demonyms must map country -> adjective")
+    return {str(k).strip().lower(): str(v).strip().lower() for k, v in table.items()}
 
 
 def _term_body(term: str) -> str:
@@ -107,12 +128,9 @@ def terms_regex(terms: list[str]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])(?:" + "|".join(_term_body(t) for t in terms) + ")")
 
 
-def _rules_dir() -> Traversable:
-    return resources.files("stancetrack.prompts").joinpath("rules")
-
-
 def _read(name: str) -> bytes:
-    return _rules_dir().joinpath(*name.split("/")).read_bytes()
+    root: Traversable = resources.files("stancetrack.prompts")
+    return root.joinpath(*name.split("/")).read_bytes()
 
 
 def _load_yaml(name: str, raw: bytes) -> dict[str, Any]:
@@ -143,16 +161,20 @@ def _cues(data: dict[str, Any], side: Stance, negations: frozenset[str]) -> list
 
 
 def build_lexicon(files: dict[str, bytes]) -> Lexicon:
-    """Parse the data files: `lexicon.yaml` and ONE target file (`targets/<slug>.yaml`),
-    name -> bytes; raises ConfigError on a malformed file."""
+    """Parse the data files: `rules/lexicon.yaml` and ONE target file
+    (`targets/<slug>.yaml`, its `rules` section), name -> bytes; raises ConfigError on a
+    malformed file."""
     stance_names = [n for n in files if n != ATTRIBUTION_FILE]
     if ATTRIBUTION_FILE not in files or len(stance_names) != 1:
         raise ConfigError("rules lexicon: expected lexicon.yaml and one target file")
     lex = _load_yaml(ATTRIBUTION_FILE, files[ATTRIBUTION_FILE])
-    stance = _load_yaml(stance_names[0], files[stance_names[0]])
-    target_name = stance.get("target")
+    target_file = _load_yaml(stance_names[0], files[stance_names[0]])
+    target_name = target_file.get("name")
     if not isinstance(target_name, str) or not target_name.strip():
-        raise ConfigError(f"rules lexicon {stance_names[0]}: 'target' must name the target")
+        raise ConfigError(f"target file {stance_names[0]}: 'name' must name the target")
+    stance = _mapping(target_file, "rules")
+    if not stance:
+        raise ConfigError(f"target file {stance_names[0]}: no 'rules' section (stance lexicon)")
     verbs = lex.get("reporting_verbs", {})
     pronouns = lex.get("pronouns", {})
     if not isinstance(verbs, dict) or not isinstance(pronouns, dict):
@@ -213,31 +235,24 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
             stance.get("unrelated_rationale")
             or f"No mention of {target_name.strip()}: unrelated to the target."
         ),
+        grammar=build_grammar(
+            _mapping(lex, "stance_grammar"),
+            _mapping(stance, "composition"),
+            term_regex,
+            terms_regex,
+        ),
+        demonyms=_demonyms(_mapping(lex, "actors")),
+        generic_nouns=frozenset(_words(_mapping(lex, "actors"), "generic_nouns")),
+        generic_modifiers=frozenset(_words(_mapping(lex, "actors"), "generic_modifiers")),
         sha256=digest.hexdigest(),
         version=f"{CODE_VERSION}+lexicon-{lex.get('version', '?')}.{stance.get('version', '?')}",
     )
 
 
-@lru_cache(maxsize=1)
 def target_files() -> dict[str, str]:
-    """Every target the shipped stance lists judge, as named in the file -> file name.
-
-    Matching is exact (spaces normalised): the target is recorded on runs and claims as
-    given, and queries select it as given, so "nato expansion" must not pass as
-    "NATO expansion" here and then be invisible to `claims --target "NATO expansion"`.
-    """
-    try:
-        entries = [e for e in _rules_dir().joinpath(TARGETS_DIR).iterdir() if e.is_file()]
-    except (FileNotFoundError, ModuleNotFoundError) as exc:
-        raise ConfigError(f"rules lexicon files not found: {exc}") from exc
-    found: dict[str, str] = {}
-    for entry in sorted(entries, key=lambda e: e.name):
-        if entry.name.endswith(".yaml"):
-            name = f"{TARGETS_DIR}/{entry.name}"
-            target = _load_yaml(name, entry.read_bytes()).get("target")
-            if isinstance(target, str) and target.strip():
-                found.setdefault(" ".join(target.split()), name)
-    return found
+    """Every target the rules backend can judge (its file has a `rules` section), by the
+    target's name -> its file."""
+    return {t.name: t.file for t in defined_targets() if "rules" in t.data}
 
 
 def known_targets() -> list[str]:
@@ -255,16 +270,17 @@ def lexicon_for_file(name: str) -> Lexicon:
 
 
 def lexicon_for(target: str) -> Lexicon:
-    """The lexicon judging `target` (exactly as named in its file), read once per process.
+    """The lexicon judging `target` (named in any case and spacing), read once per process.
 
-    Raises UnknownTargetError when no stance list names the target.
+    Raises UnknownTargetError when no target file with a stance lexicon names the target.
     """
-    name = target_files().get(" ".join(target.split()))
+    found = find_target(target)
+    name = target_files().get(found.name) if found is not None else None
     if name is None:
         raise UnknownTargetError(
             f"the rules backend has no stance lexicon for target {target!r} "
             f"(it knows: {', '.join(known_targets())}); add "
-            f"prompts/rules/{TARGETS_DIR}/<name>.yaml or use an LLM backend"
+            "a `rules` section to its file in prompts/targets/ or use an LLM backend"
         )
     return lexicon_for_file(name)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 
 from stancetrack.llm.rules.lexicon import Lexicon
 from stancetrack.llm.rules.tokens import (
@@ -195,6 +196,7 @@ _FUNCTION = frozenset(
         "here",
     }
 )
+_OBJECT_PREPS = frozenset({"with", "to", "against", "on", "about", "for", "called", "met"})
 _BE = frozenset({"is", "was", "were", "are", "been", "being", "be", "'s"})
 _PUNCT_BOUNDARY = frozenset(
     {",", ";", ":", "(", ")", "—", "–", '"', "“", "”", "-", "[", "]", "'", "‘", "’", "―"}
@@ -489,9 +491,15 @@ class SpeakerFinder:
         lex = self.lexicon
         low = tok.lower
         index = bisect_left(self._mention_starts, start) - 1
+        # Binding: 'He said he would call Putin' - a person named later in the pronoun's own
+        # sentence is not its referent.
+        clause = self.text[end : end + 200].split(",")[0].split(". ")[0].split()
+        objects = {b for a, b in pairwise(clause) if a in _OBJECT_PREPS}
         while index >= 0:
             m = self.mentions[index]
             index -= 1
+            if m.name.split()[-1] in objects:
+                continue
             if low in lex.person_pronouns:
                 if m.name not in self._persons and not self._is_person_alias(m.name):
                     continue

@@ -1,14 +1,24 @@
-"""Stance toward the target from its lexicon (prompts/rules/targets/), negation aware.
+"""Stance toward the target: a small evaluator of the stance grammar (stance_rules.py).
 
-The rule, in order:
-1. No target term in the content (or its paragraph) -> `unrelated`.
-2. Every cue found in the content scores its weight for its side; a negation word within
-   `negation_window` tokens before a cue flips the side (cues that carry their own negation,
-   "not expand", are not flipped again).
-3. The side whose best cue outweighs the other's by `margin` wins; its confidence is the
-   cue weight times `polar_scale`, less `negated_penalty` if that cue was negated.
-4. Otherwise `neutral` (the target is addressed without a clear side). A neutral cue
-   ("no plans to") at least as strong as the best polar cue also gives `neutral`.
+The rules themselves are data (the `rules` section of prompts/targets/<name>.yaml, and the
+language file); this module only composes them, in order:
+
+1. Off the target: a claim that names an off-target topic (`sanctions`, `grain`) and no
+   target term is `unrelated`; so is a claim with no target term in it or its paragraph,
+   unless the article is about the target (then the cues decide, else `neutral`).
+2. Each cue (a phrase with a side and a weight) and each predicate (`support`, `block`, `a
+   mistake`) scores for its side; a predicate scores in full when an object of the target
+   (`membership`, `the door`) is within `object_window` words, else scaled by
+   `bare_predicate_scale`.
+3. A negation or negative modal in the same clause, within `negation_window` words before
+   ("will not support", "cannot expect Turkey to open", "no country gets to veto"), flips
+   the side; inside a rhetorical question ("Why would we rush to welcome ...?") the side
+   turns as the target file's `rhetorical_question` says; a reporting verb that rejects its
+   clause ("rejected the idea that Moscow could veto ...") flips it again.
+4. A neutral cue at least as strong as the best polar one gives `neutral`; otherwise the
+   side whose best score beats the other's by `margin` wins. A condition ("as long as",
+   "if") keeps the stance at `condition_scale` of the confidence. The rationale names what
+   decided it.
 """
 
 from __future__ import annotations
@@ -19,7 +29,9 @@ from dataclasses import dataclass
 from stancetrack.llm.rules.lexicon import Lexicon
 from stancetrack.schemas import Stance
 
-_WORD = re.compile(r"[\w']+|n't")
+_WORD = re.compile(r"[\w']+|n't|[,;:—–()]")
+_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+_OPPOSITE = {Stance.SUPPORT: Stance.OPPOSE, Stance.OPPOSE: Stance.SUPPORT}
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,69 +41,217 @@ class StanceReading:
     rationale: str
 
 
-def read_stance(content: str, context: str, lexicon: Lexicon) -> StanceReading:
-    """Stance of one claim: `content` is the quote, `context` its paragraph (for the target)."""
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    side: Stance
+    weight: float
+    text: str
+    kind: str  # "cue" | "predicate"
+    start: int
+    target_object: str = ""
+    negation: str = ""
+    question: bool = False
+
+    def describe(self) -> str:
+        out = f'{self.kind} "{self.text}"'
+        if self.target_object:
+            out += f' on "{self.target_object}"'
+        if self.negation:
+            out += f', negated by "{self.negation}"'
+        if self.question:
+            out += ", in a rhetorical question"
+        return out
+
+
+def article_on_target(article: str, lexicon: Lexicon) -> bool:
+    """Is the article about the target (at least `topic_mentions` target terms)?"""
+    wanted = lexicon.grammar.topic_mentions
+    for found, _ in enumerate(lexicon.target.finditer(article.lower()), start=1):
+        if found >= wanted:
+            return True
+    return False
+
+
+def read_stance(
+    content: str,
+    context: str,
+    lexicon: Lexicon,
+    *,
+    on_topic: bool = False,
+    rejected_by: str = "",
+) -> StanceReading:
+    """Stance of one claim: `content` is the quote, `context` its paragraph; `on_topic`
+    says the article is about the target; `rejected_by` names a reporting verb that
+    rejects the content ("dismissed")."""
     low = content.lower()
-    target = lexicon.target.search(low) or lexicon.target.search(context.lower())
-    if target is None:
+    grammar = lexicon.grammar
+    in_claim = lexicon.target.search(low)
+    off = grammar.off_topics.search(low) if grammar.off_topics else None
+    if in_claim is None and off is not None:
         return StanceReading(
             Stance.UNRELATED,
             lexicon.unrelated_confidence,
-            lexicon.unrelated_rationale,
+            f'About "{off.group(0)}", not the target: unrelated.',
         )
-    best: dict[Stance, tuple[float, str, bool]] = {}
-    for match in lexicon.cue_pattern.finditer(low):
-        s = match.start()
-        cue = next((c for c in lexicon.cues if c.pattern.match(low, s)), None)
-        if cue is None:
-            continue
-        side, negated = cue.side, False
-        if (
-            side is not Stance.NEUTRAL
-            and not cue.self_negated
-            and _negated(low, s, cue.text, lexicon)
-        ):
-            side, negated = _OPPOSITE[cue.side], True
-        weight = cue.weight - (lexicon.negated_penalty if negated else 0.0)
-        if weight > best.get(side, (0.0, "", False))[0]:
-            best[side] = (weight, match.group(0), negated)
-    sup = best.get(Stance.SUPPORT, (0.0, "", False))
-    opp = best.get(Stance.OPPOSE, (0.0, "", False))
-    neutral = best.get(Stance.NEUTRAL, (0.0, "", False))
-    if neutral[0] and neutral[0] >= max(sup[0], opp[0]):
+    hits = [h for h in _hits(low, lexicon) if not _in_antecedent(low, h.start, lexicon)]
+    polar = [h for h in hits if h.side is not Stance.NEUTRAL]
+    found = in_claim or lexicon.target.search(context.lower())
+    if found is not None:
+        where = f"Mentions the target ({found.group(0)})"
+    elif on_topic:
+        where = "In an article about the target"
+    else:
+        return StanceReading(
+            Stance.UNRELATED, lexicon.unrelated_confidence, lexicon.unrelated_rationale
+        )
+    if rejected_by:
+        polar = [
+            _Hit(_OPPOSITE[h.side], h.weight, h.text, h.kind, h.start, h.target_object, h.negation)
+            for h in polar
+        ]
+    best: dict[Stance, _Hit] = {}
+    for hit in polar + [h for h in hits if h.side is Stance.NEUTRAL]:
+        if hit.weight > (best[hit.side].weight if hit.side in best else 0.0):
+            best[hit.side] = hit
+    sup = best[Stance.SUPPORT].weight if Stance.SUPPORT in best else 0.0
+    opp = best[Stance.OPPOSE].weight if Stance.OPPOSE in best else 0.0
+    neutral = best.get(Stance.NEUTRAL)
+    if neutral is not None and neutral.weight >= max(sup, opp):
         return StanceReading(
             Stance.NEUTRAL,
             lexicon.neutral_confidence,
-            f'Mentions the target ({target.group(0)}) and takes no side (cue "{neutral[1]}").',
+            f"{where} and takes no side ({neutral.describe()}).",
         )
-    if sup[0] - opp[0] >= lexicon.margin or opp[0] - sup[0] >= lexicon.margin:
-        won, (weight, word, negated) = (
-            (Stance.SUPPORT, sup) if sup[0] > opp[0] else (Stance.OPPOSE, opp)
-        )
-        how = f'negated cue "{word}"' if negated else f'cue "{word}"'
+    if abs(sup - opp) < lexicon.margin:
         return StanceReading(
-            won,
-            round(min(0.95, weight * lexicon.polar_scale), 2),
-            f"Mentions the target ({target.group(0)}) with the {won.value} {how}.",
+            Stance.NEUTRAL,
+            lexicon.neutral_confidence,
+            f"{where} without a clear support or oppose cue.",
         )
-    return StanceReading(
-        Stance.NEUTRAL,
-        lexicon.neutral_confidence,
-        f"Mentions the target ({target.group(0)}) without a clear support or oppose cue.",
+    won = Stance.SUPPORT if sup > opp else Stance.OPPOSE
+    hit = best[won]
+    confidence = min(0.95, hit.weight * lexicon.polar_scale)
+    how = hit.describe()
+    if rejected_by:
+        how += f', in a clause the speaker rejects ("{rejected_by}")'
+    condition = grammar.conditions.search(low) if grammar.conditions else None
+    if condition is not None:
+        confidence *= grammar.condition_scale
+        how += f', conditional ("{condition.group(0)}")'
+    return StanceReading(won, round(confidence, 2), f"{where}: {won.value} by the {how}.")
+
+
+def _hits(low: str, lexicon: Lexicon) -> list[_Hit]:
+    grammar = lexicon.grammar
+    out: list[_Hit] = []
+    for match in lexicon.cue_pattern.finditer(low):
+        cue = next((c for c in lexicon.cues if c.pattern.match(low, match.start())), None)
+        if cue is None:
+            continue
+        out.append(
+            _polarise(
+                low, match, cue.side, cue.weight, cue.text, "cue", "", cue.self_negated, lexicon
+            )
+        )
+    if grammar.predicate_pattern is not None:
+        for match in grammar.predicate_pattern.finditer(low):
+            s = match.start()
+            pred = next((p for p in grammar.predicates if p.pattern.match(low, s)), None)
+            if pred is None:
+                continue
+            obj = _object_near(low, match.start(), match.end(), lexicon)
+            weight = pred.weight if obj else pred.weight * grammar.bare_scale
+            out.append(
+                _polarise(
+                    low, match, pred.side, weight, pred.text, "predicate", obj, False, lexicon
+                )
+            )
+    return out
+
+
+def _polarise(
+    low: str,
+    match: re.Match[str],
+    side: Stance,
+    weight: float,
+    text: str,
+    kind: str,
+    target_object: str,
+    self_negated: bool,
+    lexicon: Lexicon,
+) -> _Hit:
+    """A cue's side after negation (same clause, within the window) and question."""
+    negation = ""
+    if side is not Stance.NEUTRAL and not self_negated:
+        negation = _negation(low, match.start(), text, lexicon)
+        if negation:
+            side = _OPPOSITE[side]
+            weight -= lexicon.negated_penalty
+    question = side is not Stance.NEUTRAL and _rhetorical(low, match.start(), lexicon)
+    if question:
+        side = lexicon.grammar.question_turns.get(side, side)
+    return _Hit(
+        side, weight, match.group(0), kind, match.start(), target_object, negation, question
     )
 
 
-_OPPOSITE = {Stance.SUPPORT: Stance.OPPOSE, Stance.OPPOSE: Stance.SUPPORT}
+def _object_near(low: str, start: int, end: int, lexicon: Lexicon) -> str:
+    """An object of the target within the window after the predicate (or before it, for an
+    evaluation: "joining would be a mistake"), in the same sentence."""
+    objects = lexicon.grammar.objects
+    if objects is None:
+        return ""
+    window = lexicon.grammar.object_window
+    after = re.split(r"[.!?;]", low[end:], maxsplit=1)[0]
+    words = list(re.finditer(r"\S+", after))
+    limit = words[window - 1].end() if len(words) >= window else len(after)
+    found = objects.search(after[:limit])
+    if found is not None:
+        return found.group(0)
+    before = re.split(r"[.!?;]", low[:start])[-1]
+    words = list(re.finditer(r"\S+", before))
+    begin = words[-window].start() if len(words) >= window else 0
+    last = [m.group(0) for m in objects.finditer(before[begin:])]
+    return last[-1] if last else ""
 
 
-def _negated(low: str, start: int, cue: str, lexicon: Lexicon) -> bool:
-    """A negation within the window before the cue; 'never'/'no' before a comparative
-    ('never had a stronger message') intensifies it instead."""
+def _negation(low: str, start: int, cue: str, lexicon: Lexicon) -> str:
+    """The negation before the cue in its clause, within the window ('' if none);
+    'never'/'no' before a comparative ('never had a stronger message') intensifies it."""
     comparative = cue.endswith("er") or cue.startswith("more ")
-    before = _WORD.findall(low[max(0, start - 60) : start])
-    for word in before[-lexicon.negation_window :]:
+    before = _WORD.findall(low[max(0, start - 80) : start])
+    scope: list[str] = []
+    for word in reversed(before):
+        if word in ",;:—–()" or word in lexicon.grammar.clause_breaks:
+            break
+        scope.append(word)
+        if len(scope) >= lexicon.negation_window:
+            break
+    for word in scope:
         if comparative and word in lexicon.comparative_intensifiers:
             continue
         if word in lexicon.negations or word.endswith("n't"):
-            return True
+            return word
+    return ""
+
+
+def _in_antecedent(low: str, start: int, lexicon: Lexicon) -> bool:
+    """Is the position inside the 'if ...,' part of a condition (hypothetical, not the
+    speaker's position: "If we admit Ukraine while the war is going on, every ally ...")?"""
+    conditions = lexicon.grammar.conditions
+    if conditions is None:
+        return False
+    clause = re.split(r"[,;:.!?]", low[:start])[-1]
+    found = conditions.search(clause)
+    return found is not None and found.start() <= 1 + len(clause) - len(clause.lstrip())
+
+
+def _rhetorical(low: str, start: int, lexicon: Lexicon) -> bool:
+    """Is the cue inside a question that opens like a rhetorical one ('why would we')?"""
+    for sentence in _SENTENCE.finditer(low):
+        if sentence.start() <= start < sentence.end():
+            body = sentence.group(0).strip(" \"'“”‘’")
+            if not body.endswith("?"):
+                return False
+            return body.startswith(lexicon.grammar.question_openers)
     return False
