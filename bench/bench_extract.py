@@ -161,11 +161,12 @@ def public_api_backend(settings: Any, modes: Any) -> Any:
 def make_bench_backend(settings: Any, modes: Any, send: str) -> Any:
     """`send`: "bytes" (the backend as shipped: its one bypass) or "public" (the SDK's
     public create())."""
+    from stancetrack.llm.context import BackendContext
     from stancetrack.llm.factory import make_backend
 
     if send == "public":
         return public_api_backend(settings, modes)
-    return make_backend(settings, backend="openai", mode_store=modes)
+    return make_backend(BackendContext(settings, mode_store=modes), backend="openai")
 
 
 def bench_settings(base_url: str, concurrency: int, **extra: Any) -> Any:
@@ -212,7 +213,7 @@ def measure(
     """
     from stancetrack.db import Database
     from stancetrack.db.repository.extraction import DbModeStore
-    from stancetrack.pipeline import run_extraction
+    from stancetrack.pipeline import extract_async
 
     with stub_running(latency) as (stub, base_url), tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
@@ -226,7 +227,7 @@ def measure(
 
         async def go() -> Any:
             try:
-                return await run_extraction(db, [str(corpus)], settings, backend)
+                return await extract_async([str(corpus)], settings, database=db, backend=backend)
             finally:
                 await backend.aclose()
 
@@ -262,6 +263,7 @@ def measure_floor(n: int, latency: float, concurrency: int, cold: bool = False) 
     """The same requests through the OpenAI backend alone (no files, no database): what the
     SDK and the stub cost by themselves, the best the pipeline could do on this machine."""
     from stancetrack.llm.base import ExtractionRequest
+    from stancetrack.llm.context import BackendContext
     from stancetrack.llm.factory import make_backend
     from stancetrack.llm.modes import MemoryModeStore
 
@@ -269,7 +271,7 @@ def measure_floor(n: int, latency: float, concurrency: int, cold: bool = False) 
     with stub_running(latency) as (_stub, base_url):
         settings = bench_settings(base_url, concurrency)
         modes = MemoryModeStore() if cold else known_modes(base_url, MemoryModeStore())
-        backend = make_backend(settings, backend="openai", mode_store=modes)
+        backend = make_backend(BackendContext(settings, mode_store=modes), backend="openai")
 
         async def go() -> None:
             todo = iter(range(n))

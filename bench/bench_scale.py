@@ -140,9 +140,10 @@ def window(
     """`extract` of articles [start, stop) through the stub, on the database at db_path."""
     from stancetrack.db import Database
     from stancetrack.db.repository.extraction import DbModeStore
+    from stancetrack.llm.context import BackendContext
     from stancetrack.llm.factory import make_backend
     from stancetrack.llm.openai_backend import endpoint_host
-    from stancetrack.pipeline import run_extraction
+    from stancetrack.pipeline import extract_async
 
     db_url = f"sqlite:///{db_path}"
     with stub_running(latency, seed) as (stub, base_url), tempfile.TemporaryDirectory() as tmp:
@@ -151,11 +152,11 @@ def window(
         db = Database(db_url)
         modes = DbModeStore(db)
         modes.set(endpoint_host(base_url), "stub-model", "json_schema")  # as after a first run
-        backend = make_backend(settings, backend="openai", mode_store=modes)
+        backend = make_backend(BackendContext(settings, mode_store=modes), backend="openai")
 
         async def go() -> Any:
             try:
-                return await run_extraction(db, [tmp], settings, backend)
+                return await extract_async([tmp], settings, database=db, backend=backend)
             finally:
                 await backend.aclose()
 
@@ -222,7 +223,7 @@ class CorpusBackend:
 def fill(db_path: str, seed: int, start: int, stop: int, concurrency: int) -> dict[str, Any]:
     """Store articles [start, stop) through the pipeline with the in-process corpus backend."""
     from stancetrack.db import Database
-    from stancetrack.pipeline import run_extraction
+    from stancetrack.pipeline import extract_async
 
     db_url = f"sqlite:///{db_path}"
     settings = settings_for("http://127.0.0.1:9/v1", concurrency, db_url)
@@ -236,7 +237,12 @@ def fill(db_path: str, seed: int, start: int, stop: int, concurrency: int) -> di
                 kids0 = _children_cpu()
                 t0 = time.perf_counter()
                 summary = asyncio.run(
-                    run_extraction(db, [tmp], settings, CorpusBackend(seed))  # type: ignore[arg-type]
+                    extract_async(
+                        [tmp],
+                        settings,
+                        database=db,
+                        backend=CorpusBackend(seed),  # type: ignore[arg-type]
+                    )
                 )
                 wall = time.perf_counter() - t0
                 db_cpu = _children_cpu() - kids0

@@ -23,8 +23,8 @@ from stancetrack.db import Database
 from stancetrack.db.models import Claim, Run
 from stancetrack.errors import ConfigError
 from stancetrack.llm.base import Backend, BackendReply, ExtractionRequest, PromptInfo
+from stancetrack.llm.context import BackendContext
 from stancetrack.llm.factory import make_backend, resolve_backend_name
-from stancetrack.llm.modes import ModeStore
 from stancetrack.llm.openai_backend import OpenAIBackend
 from stancetrack.llm.registry import GROUP, OWN_BACKENDS, REGISTRY, BackendRegistry
 from stancetrack.llm.rules import RulesBackend
@@ -45,8 +45,8 @@ class EchoBackend:
     max_tokens: int | None = None
     prompt = PromptInfo("echo", "1", "0" * 64)
 
-    def __init__(self, settings: Settings, *, mode_store: ModeStore | None = None) -> None:
-        self.settings = settings
+    def __init__(self, context: BackendContext) -> None:
+        self.settings = context.settings
         self.closed = False
         self.params: dict[str, object] = {"echo": {"split_on": "."}}  # kept on every run
 
@@ -85,8 +85,8 @@ def test_own_backends_are_declared_as_entry_points_and_installed() -> None:
 def test_each_own_backend_builds_through_its_entry_point() -> None:
     settings = Settings(openai_base_url="http://127.0.0.1:9/v1")
     registry = BackendRegistry()
-    openai = registry.create("openai", settings)
-    rules = registry.create("rules", settings)
+    openai = registry.create("openai", BackendContext(settings))
+    rules = registry.create("rules", BackendContext(settings))
     assert isinstance(openai, OpenAIBackend) and openai.name == "openai"
     assert isinstance(rules, RulesBackend) and rules.name == "rules"
     assert isinstance(make_backend(settings, backend="rules"), RulesBackend)
@@ -104,7 +104,7 @@ def test_a_plugin_distribution_on_sys_path_is_found(
             class DemoBackend(RulesBackend):
                 name = "demo"
 
-            def broken(settings, *, mode_store=None):
+            def broken(context):
                 raise RuntimeError("never built")
 
             NOT_CALLABLE = 42
@@ -117,7 +117,7 @@ def test_a_plugin_distribution_on_sys_path_is_found(
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: demo-backend\nVersion: 1.0\n")
     (info / "entry_points.txt").write_text(
         f"[{GROUP}]\n"
-        "demo = demo_backend:DemoBackend\n"
+        "demo = demo_backend:DemoBackend.from_context\n"
         "missing = demo_backend_gone:Backend\n"
         "number = demo_backend:NOT_CALLABLE\n"
     )
@@ -125,12 +125,12 @@ def test_a_plugin_distribution_on_sys_path_is_found(
     monkeypatch.delitem(sys.modules, "demo_backend", raising=False)
     registry = BackendRegistry()
     assert {"demo", "missing", "number", "openai", "rules"} <= set(registry.names())
-    built = registry.create("demo", Settings())
+    built = registry.create("demo", BackendContext(Settings()))
     assert isinstance(built, Backend) and built.name == "demo"
     with pytest.raises(ConfigError, match=r"backend 'missing' \(demo_backend_gone:Backend\) could"):
-        registry.create("missing", Settings())
+        registry.create("missing", BackendContext(Settings()))
     with pytest.raises(ConfigError, match=r"'number' .* is not a backend factory"):
-        registry.create("number", Settings())
+        registry.create("number", BackendContext(Settings()))
 
 
 def test_registered_plugin_is_offered_and_then_withdrawn() -> None:
@@ -148,13 +148,13 @@ def test_registered_plugin_is_offered_and_then_withdrawn() -> None:
 
 
 def test_a_factory_that_builds_no_backend_is_refused() -> None:
-    def wrong(settings: Settings, *, mode_store: ModeStore | None = None) -> Any:
+    def wrong(context: BackendContext) -> Any:
         return object()
 
     registry = BackendRegistry()
     registry.register("wrong", wrong)
     with pytest.raises(ConfigError, match="built a object, not a backend"):
-        registry.create("wrong", Settings())
+        registry.create("wrong", BackendContext(Settings()))
 
 
 def test_stale_install_metadata_still_finds_the_own_backends(
@@ -164,7 +164,7 @@ def test_stale_install_metadata_still_finds_the_own_backends(
     monkeypatch.setattr("stancetrack.llm.registry.entry_points", lambda group: [])
     registry = BackendRegistry()
     assert registry.names() == ["openai", "rules"]
-    assert isinstance(registry.create("rules", Settings()), RulesBackend)
+    assert isinstance(registry.create("rules", BackendContext(Settings())), RulesBackend)
 
 
 def test_extract_runs_a_registered_plugin_end_to_end(cli: Any, sqlite_url: str) -> None:

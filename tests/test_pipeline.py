@@ -21,7 +21,7 @@ from stancetrack.db.models import Actor, Article, Claim, RejectedClaim, Run
 from stancetrack.db.repository.extraction import DbModeStore
 from stancetrack.grounding import QUOTE_NOT_FOUND
 from stancetrack.llm.base import BackendReply, ExtractionError, ExtractionRequest, PromptInfo
-from stancetrack.pipeline import INVALID_ITEM, ExtractObserver, cache_key, run_extraction
+from stancetrack.pipeline import INVALID_ITEM, ExtractObserver, cache_key, extract_async
 from stancetrack.schemas import ReplyClaim
 from stancetrack.settings import Settings
 
@@ -86,7 +86,8 @@ class GoldBackend:
 
 def run(db: Database, backend: GoldBackend, *paths: Path, **kw: Any) -> Any:
     settings = Settings(database_url=db.url)
-    return asyncio.run(run_extraction(db, [str(p) for p in paths], settings, backend, **kw))
+    paths_ = [str(p) for p in paths]
+    return asyncio.run(extract_async(paths_, settings, database=db, backend=backend, **kw))
 
 
 def stored_claims(db: Database, article_id: int) -> list[Claim]:
@@ -337,11 +338,11 @@ def test_interrupted_batch_keeps_committed_work(database: Database) -> None:
                 loop.call_later(0.05, task.cancel)
 
         task = asyncio.ensure_future(
-            run_extraction(
-                database,
+            extract_async(
                 [str(ARTICLES)],
                 settings,
-                backend,
+                database=database,
+                backend=backend,
                 concurrency=2,
                 observer=ExtractObserver(on_progress=progress),
             )

@@ -25,10 +25,9 @@ from stancetrack.db.models import EndpointMode, Run
 from stancetrack.db.repository.extraction import DbModeStore
 from stancetrack.errors import InputError
 from stancetrack.ingest import iter_inputs
-from stancetrack.llm.factory import make_backend
 from stancetrack.llm.modes import JSON_OBJECT, JSON_SCHEMA
 from stancetrack.llm.openai_backend import endpoint_host
-from stancetrack.pipeline import extract_async, run_extraction
+from stancetrack.pipeline import extract_async
 from stancetrack.pipeline.modes import BatchModeStore
 from stancetrack.pipeline.reading import InputReader
 from stancetrack.settings import Settings
@@ -147,14 +146,10 @@ async def test_the_learned_mode_is_written_through_the_writer(
 
     with StubServer(reject_formats={"json_schema": LLAMA_CPP_JSON_SCHEMA_ERROR}) as stub:
         settings = settings_for(stub, sqlite_url)
-        modes = BatchModeStore(db)
-        backend = make_backend(settings, mode_store=modes)
-        try:
-            summary = await run_extraction(
-                db, [str(ARTICLES)], settings, backend, db_process=process, modes=modes
-            )
-        finally:
-            await backend.aclose()
+        # The engine builds the backend with a mode store that writes through its writer.
+        summary = await extract_async(
+            [str(ARTICLES)], settings, database=db, writer_process=process
+        )
         assert summary.extracted == summary.articles > 0
         host = endpoint_host(stub.base_url)
         assert DbModeStore(db).get(host, "stub-model") == JSON_OBJECT
@@ -169,12 +164,7 @@ async def test_the_learned_mode_is_written_through_the_writer(
 
         # The next batch starts from the remembered mode: no json_schema probe.
         asked = len(stub.chat_requests)
-        again = BatchModeStore(db)
-        second = make_backend(settings, mode_store=again)
-        try:
-            await run_extraction(db, [str(ARTICLES)], settings, second, force=True, modes=again)
-        finally:
-            await second.aclose()
+        await extract_async([str(ARTICLES)], settings, database=db, force=True)
         later = [r.json.get("response_format", {}).get("type") for r in stub.chat_requests[asked:]]
         assert later and JSON_SCHEMA not in later
     db.dispose()

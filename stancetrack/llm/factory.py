@@ -9,7 +9,7 @@ rules get it from ``resolve_backend_name`` (or ``backend_notice``).
 from __future__ import annotations
 
 from stancetrack.llm.base import Backend
-from stancetrack.llm.modes import ModeStore
+from stancetrack.llm.context import BackendContext
 from stancetrack.llm.registry import AUTO, REGISTRY, BackendRegistry
 from stancetrack.settings import Settings
 
@@ -40,16 +40,17 @@ def backend_notice(settings: Settings, backend: str | None = None) -> str | None
 
 
 def make_backend(
-    settings: Settings,
+    context: BackendContext | Settings,
     *,
     backend: str | None = None,
-    mode_store: ModeStore | None = None,
     registry: BackendRegistry = REGISTRY,
 ) -> Backend:
-    """Build the backend named by ``backend`` (default: settings.backend; "auto" resolved).
+    """Build the backend named by ``backend`` (default: the settings' backend; "auto"
+    resolved) from its context: settings, mode store, shared pause (llm/context.py).
 
-    ``mode_store`` keeps the structured-output mode that worked per endpoint and model
-    (in memory when omitted); backends without modes ignore it.
+    Plain settings are a context with nothing else: modes kept in memory, no shared pause.
     """
-    name, _notice = resolve_backend_name(settings, backend, registry=registry)
-    return registry.create(name, settings, mode_store=mode_store)
+    if isinstance(context, Settings):
+        context = BackendContext(context)
+    name, _notice = resolve_backend_name(context.settings, backend, registry=registry)
+    return registry.create(name, context)

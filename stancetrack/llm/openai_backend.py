@@ -44,6 +44,7 @@ from stancetrack.errors import ConfigError
 from stancetrack.llm.base import BackendReply, ExtractionError, ExtractionRequest, PromptInfo
 from stancetrack.llm.chunking import split_text
 from stancetrack.llm.client_pool import ClientPool
+from stancetrack.llm.context import BackendContext
 from stancetrack.llm.modes import (
     JSON_OBJECT,
     JSON_SCHEMA,
@@ -190,6 +191,11 @@ class OpenAIBackend:
         # Servers take `max_tokens`; OpenAI's reasoning models insist on the newer name.
         self._tokens_param = "max_tokens"
         self._probe_lock = asyncio.Lock()
+
+    @classmethod
+    def from_context(cls, context: BackendContext, /) -> OpenAIBackend:
+        """The plugin factory (llm/registry.py): settings, mode store and shared pause."""
+        return cls(context.settings, mode_store=context.mode_store, pause=context.pause)
 
     async def aclose(self) -> None:
         await self._clients.aclose()

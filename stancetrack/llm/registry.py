@@ -5,8 +5,9 @@ A package adds a backend by declaring, in its own pyproject.toml::
     [project.entry-points."stancetrack.backends"]
     mine = "my_package.module:MyBackend"
 
-where ``MyBackend(settings, *, mode_store=None)`` returns a ``Backend``. stancetrack's own
-``openai`` and ``rules`` backends are declared the same way (see docs/ARCHITECTURE.md).
+where ``MyBackend(context)`` takes one ``BackendContext`` (llm/context.py: settings, mode
+store, shared pause) and returns a ``Backend``. stancetrack's own ``openai`` and ``rules``
+backends are declared the same way (see docs/ARCHITECTURE.md).
 Tests and embedding programs register a factory without installing anything through
 ``BackendRegistry.register``. Plugins are imported only when chosen, so a slow or broken
 plugin costs nothing until it is asked for.
@@ -22,8 +23,7 @@ from typing import Protocol
 
 from stancetrack.errors import ConfigError
 from stancetrack.llm.base import Backend
-from stancetrack.llm.modes import ModeStore
-from stancetrack.settings import Settings
+from stancetrack.llm.context import BackendContext
 
 GROUP = "stancetrack.backends"
 AUTO = "auto"  # not a backend: `openai` when an endpoint is configured, else `rules`
@@ -33,17 +33,17 @@ DISTRIBUTION = "stancetrack"
 # equal). Used only when the installed metadata predates that declaration (an editable
 # install made before it): the project still finds its own backends.
 OWN_BACKENDS = {
-    "openai": "stancetrack.llm.openai_backend:OpenAIBackend",
-    "rules": "stancetrack.llm.rules:RulesBackend",
+    "openai": "stancetrack.llm.openai_backend:OpenAIBackend.from_context",
+    "rules": "stancetrack.llm.rules:RulesBackend.from_context",
 }
 
 log = logging.getLogger("stancetrack.llm")
 
 
 class BackendFactory(Protocol):
-    """What an entry point names: builds a backend from the settings."""
+    """What an entry point names: builds a backend from its context."""
 
-    def __call__(self, settings: Settings, *, mode_store: ModeStore | None = None) -> Backend: ...
+    def __call__(self, context: BackendContext, /) -> Backend: ...
 
 
 class BackendRegistry:
@@ -114,11 +114,9 @@ class BackendRegistry:
             raise ConfigError(f"backend {name!r} ({point.value}) is not a backend factory")
         return _as_factory(loaded)
 
-    def create(
-        self, name: str, settings: Settings, *, mode_store: ModeStore | None = None
-    ) -> Backend:
+    def create(self, name: str, context: BackendContext) -> Backend:
         """Build backend `name`; a factory that returns something else is a ConfigError."""
-        backend = self.factory(name)(settings, mode_store=mode_store)
+        backend = self.factory(name)(context)
         if not isinstance(backend, Backend):
             raise ConfigError(f"backend {name!r} built a {type(backend).__name__}, not a backend")
         return backend
@@ -132,9 +130,9 @@ def _distribution(point: EntryPoint) -> str | None:
 def _as_factory(loaded: object) -> BackendFactory:
     """A loaded entry point, called as a BackendFactory (checked by `create`'s result)."""
 
-    def build(settings: Settings, *, mode_store: ModeStore | None = None) -> Backend:
+    def build(context: BackendContext, /) -> Backend:
         assert callable(loaded)
-        built: object = loaded(settings, mode_store=mode_store)
+        built: object = loaded(context)
         if not isinstance(built, Backend):
             raise ConfigError(f"{type(loaded).__name__} built a {type(built).__name__}")
         return built

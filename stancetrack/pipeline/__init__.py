@@ -1,6 +1,6 @@
 """The batch: ingest inputs, then extract, ground and store claims for each article.
 
-Shape of `run_extraction`:
+Shape of one run of the engine (`Engine.run`):
 
     inputs --(reader thread: files, stdin, URLs)--> producer --(writer: skip check)-->
            bounded queue (2 x concurrency)
@@ -11,7 +11,9 @@ Shape of `run_extraction`:
 Modules, one job each:
 
 - `ingest`: store inputs without extracting (`stancetrack ingest`);
-- `batch`: the async batch (queue, workers, progress, cancellation) and `run_extraction`;
+- `engine`: `Engine`, backend + client pool + writer built once per process, fed by
+  extract, watch, serve and the queue worker;
+- `batch`: one run over some inputs (queue, workers, progress, cancellation);
 - `reading`: inputs read on a thread of the main process (a slow URL never holds the writer);
 - `writer`: the one writer of the database, a typed seam to `storing` (a process by
   default, or a thread);
@@ -25,7 +27,7 @@ Modules, one job each:
 """
 
 from stancetrack.pipeline.api import extract, extract_async
-from stancetrack.pipeline.batch import run_extraction
+from stancetrack.pipeline.engine import Engine
 from stancetrack.pipeline.grounded import INVALID_ITEM, ground_reply
 from stancetrack.pipeline.ingest import IngestResult, ingest
 from stancetrack.pipeline.storing import cache_key
@@ -33,6 +35,7 @@ from stancetrack.pipeline.summary import ExtractObserver, ExtractSummary
 
 __all__ = [
     "INVALID_ITEM",
+    "Engine",
     "ExtractObserver",
     "ExtractSummary",
     "IngestResult",
@@ -41,5 +44,4 @@ __all__ = [
     "extract_async",
     "ground_reply",
     "ingest",
-    "run_extraction",
 ]

@@ -9,8 +9,7 @@ from collections.abc import Iterable
 from stancetrack.db import Database
 from stancetrack.ingest import ArticleInput
 from stancetrack.llm.base import Backend
-from stancetrack.pipeline.batch import run_extraction
-from stancetrack.pipeline.modes import BatchModeStore
+from stancetrack.pipeline.engine import Engine
 from stancetrack.pipeline.summary import ExtractObserver, ExtractSummary
 from stancetrack.settings import Settings
 
@@ -24,40 +23,27 @@ async def extract_async(
     database: Database | None = None,
     backend: Backend | None = None,
     inputs: Iterable[ArticleInput] = (),
+    writer_process: bool | None = None,
+    concurrency: int | None = None,
 ) -> ExtractSummary:
-    """`extract` for callers already in an event loop; opens (and closes) what it is not given.
+    """One run through an engine of its own, for callers already in an event loop that
+    extract once (`extract`); long-lived callers keep an `Engine` (pipeline/engine.py).
 
-    `inputs`: articles the caller has already read (`watch`'s pages), extracted first."""
-    from stancetrack.llm.factory import backend_notice, make_backend
-
-    # An unknown backend is refused before the database is opened (or created).
-    notice = backend_notice(settings, settings.backend) if backend is None else None
-    db = database or Database(settings.database_url)
-    own_backend = backend is None
-    # What the backend learns about the endpoint is written by the batch's one writer.
-    modes = BatchModeStore(db) if own_backend else None
+    `inputs`: articles the caller has already read, extracted first."""
+    observer = observer or ExtractObserver()
+    engine = Engine.open(
+        settings,
+        database=database,
+        backend=backend,
+        writer_process=writer_process,
+        on_notice=observer.on_notice,
+    )
     try:
-        if backend is None:
-            if notice and observer is not None and observer.on_notice is not None:
-                observer.on_notice(notice)
-            backend = make_backend(settings, backend=settings.backend, mode_store=modes)
-        try:
-            return await run_extraction(
-                db,
-                paths,
-                settings,
-                backend,
-                force=force,
-                observer=observer,
-                modes=modes,
-                inputs=inputs,
-            )
-        finally:
-            if own_backend:
-                await backend.aclose()
+        return await engine.run(
+            paths, inputs=inputs, force=force, observer=observer, concurrency=concurrency
+        )
     finally:
-        if database is None:
-            db.dispose()
+        await engine.aclose()
 
 
 def extract(

@@ -17,16 +17,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import sys
+import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from functools import partial
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table
 
-from stancetrack.db import Database, limits
+from stancetrack.db import limits
 from stancetrack.db.models import Article, utcnow
 from stancetrack.db.repository.articles import article_values
 from stancetrack.errors import InputError
@@ -39,15 +40,14 @@ from stancetrack.pipeline.messages import (
     Outcome,
     Provenance,
     Skip,
-    StoreConfig,
     Work,
 )
-from stancetrack.pipeline.modes import BatchModeStore
 from stancetrack.pipeline.reading import Input, InputReader
 from stancetrack.pipeline.storing import cache_key
 from stancetrack.pipeline.summary import ExtractObserver, ExtractSummary
-from stancetrack.pipeline.writer import Writer, process_by_default
-from stancetrack.settings import Settings
+from stancetrack.pipeline.writer import Writer
+
+log = logging.getLogger("stancetrack.pipeline")
 
 # Inputs skip-checked per round trip to the writer (at most; fewer when reading is slow):
 # at least this many, and at least the concurrency, so the slots stay fed.
@@ -68,7 +68,8 @@ PendingWrite = Callable[[], Awaitable[Outcome]]
 
 
 class Batch:
-    """One `run_extraction` call: producer, workers, the database side, the counts."""
+    """One run over some inputs, through an engine's backend and writer (pipeline/engine.py):
+    producer, workers, the hand-off to the writer, the counts."""
 
     def __init__(
         self,
@@ -78,9 +79,16 @@ class Batch:
         target: str,
         concurrency: int,
         observer: ExtractObserver,
+        *,
+        since: datetime | None = None,
+        run_params: Mapping[str, Any] | None = None,
     ) -> None:
         self.reader = reader
         self.writer = writer
+        # `--force`: only runs from this moment on count as done (the batch's start).
+        self.since = since
+        self.claimed: set[str] = set()  # cache keys leased by this batch
+        self.run_params = run_params
         self.provenance = Provenance.of(backend)
         self.target = target
         self.backend = backend
@@ -149,7 +157,8 @@ class Batch:
         ]
         wanted = [key for key, bad in zip(keys, invalid, strict=True) if key and not bad]
         # Leased for this batch, or skipped: done, or in flight in another process.
-        held, done = await self.writer.claim_keys(wanted) if wanted else (set(), set())
+        held, done = await self.writer.claim_keys(wanted, self.since) if wanted else (set(), set())
+        self.claimed |= held - done
         out: list[Work | Skip | BadInput] = []
         for item, key, bad in zip(chunk, keys, invalid, strict=True):
             if isinstance(item, InputError):
@@ -159,7 +168,7 @@ class Batch:
             elif key in done or key not in held:
                 out.append(Skip(item.sha256))
             else:
-                out.append(Work(item, key))
+                out.append(Work(item, key, self.run_params))
         return out
 
     async def dispatch(self, nxt: Work | Skip | BadInput) -> None:
@@ -328,7 +337,7 @@ class Batch:
             raise
         finally:
             self.reader.stop()
-            await self.writer.aclose()
+            await self._release_leases()
         if self.error is not None:
             raise self.error
         return self.summary
@@ -352,62 +361,17 @@ class Batch:
             await asyncio.wait(pending)
         await self._drain_writes()
 
+    async def _release_leases(self) -> None:
+        """Give up the leases of articles this batch did not finish (the engine goes on;
+        those it finished went with their commit). Best effort: leases expire anyway."""
+        if self.claimed:
+            try:
+                await self.writer.release_keys(sorted(self.claimed))
+            except Exception as exc:  # e.g. a broken writer: the batch's answer stands
+                log.warning("could not release the batch's leases: %s", exc)
+
     async def _drain_writes(self) -> None:
         """Let every handed-over write finish: each commits whole or not at all; none is
         cancelled, so what was answered is stored even when the batch stops."""
         while self.writes:
             await asyncio.wait(set(self.writes))
-
-
-async def run_extraction(
-    db: Database,
-    paths: Iterable[str],
-    settings: Settings,
-    backend: Backend,
-    *,
-    force: bool = False,
-    concurrency: int | None = None,
-    observer: ExtractObserver | None = None,
-    db_process: bool | None = None,
-    modes: BatchModeStore | None = None,
-    inputs: Iterable[ArticleInput] = (),
-) -> ExtractSummary:
-    """Extract claims for every article in `inputs` (already read, e.g. `watch`'s pages)
-    and `paths` with `backend`; see the module doc.
-
-    `db_process`: do the database side in a separate process (default: yes, except for
-    in-memory SQLite); False keeps it on a thread of this process. `modes`: the backend's
-    mode store, if it is a BatchModeStore: what the backend learns is written by this
-    batch's writer.
-    """
-    limit = max(1, concurrency or settings.concurrency)
-    items = tuple(paths)
-    stdin = None
-    if "-" in items:  # read up front: the reader thread must not hold the terminal
-        stdin = sys.stdin.buffer.read(settings.max_file_bytes + 1)
-    # One read-ahead's worth waits at most: memory stays bounded however large the inputs.
-    reader = InputReader(
-        items,
-        max_bytes=settings.max_file_bytes,
-        stdin=stdin,
-        capacity=2 * read_ahead(limit),
-        inputs=inputs,
-        fetch_timeout=settings.fetch_timeout,
-    )
-    config = StoreConfig(
-        database_url=db.url,
-        target=settings.target,
-        provenance=Provenance.of(backend),
-        force=force,
-        batch_started=utcnow(),
-    )
-    process = process_by_default(db.url) if db_process is None else db_process
-    writer = Writer(config, db, process=process)
-    if modes is not None:
-        modes.attach(writer)
-    batch = Batch(reader, writer, backend, settings.target, limit, observer or ExtractObserver())
-    try:
-        return await batch.run()
-    finally:
-        if modes is not None:
-            modes.attach(None)

@@ -6,6 +6,7 @@ record, never a live backend, session or exception.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,8 @@ from stancetrack.llm.base import (
 class Work:
     item: ArticleInput
     cache_key: str
+    # Added to this article's run record (a queue job's id and worker); None: nothing.
+    run_params: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +115,9 @@ class Provenance:
 
 @dataclass(frozen=True, slots=True)
 class StoreConfig:
-    """Everything the database side of a batch needs; sent once to its process."""
+    """Everything the database side of an engine needs; sent once to its process. What
+    differs per batch (`--force`'s start) goes with each call instead."""
 
     database_url: str
     target: str
     provenance: Provenance
-    force: bool
-    batch_started: datetime

@@ -63,8 +63,6 @@ class Store:
         self.db = db or Database(config.database_url, auto_migrate=False)
         self.config = config
         self.backend = config.provenance
-        self.force = config.force
-        self.batch_started = config.batch_started
         self.target = config.target
         self.params: dict[str, Any] = {
             "grounding": {
@@ -81,18 +79,20 @@ class Store:
 
     # skip check
 
-    def done_keys(self, keys: list[str]) -> set[str]:
+    def done_keys(self, keys: list[str], *, since: datetime | None = None) -> set[str]:
         """Which cache keys already have a successful run (a read-ahead's worth at once).
 
-        With `force`, only runs of this batch count: it re-extracts what was done before
-        it, not twice within it. Nothing is written here: an article is stored in the same
-        transaction as its run, so a crash leaves no half-done article behind.
+        With `since` (`--force`: the batch's start), only runs from then on count: it
+        re-extracts what was done before it, not twice within it. Nothing is written here:
+        an article is stored in the same transaction as its run, so a crash leaves no
+        half-done article behind.
         """
-        since = self.batch_started if self.force else None
         with self.db.sessions() as session:
             return done_cache_keys(session, keys, since=since)
 
-    def claim_keys(self, keys: list[str]) -> tuple[set[str], set[str]]:
+    def claim_keys(
+        self, keys: list[str], *, since: datetime | None = None
+    ) -> tuple[set[str], set[str]]:
         """Lease these keys, then see which are done: (held, done); done ones released.
 
         The lease comes first: a process that finishes an article commits its run and
@@ -108,19 +108,25 @@ class Store:
                 break
             except DBAPIError:  # a deadlock or a lost connection: the transaction is gone
                 continue
-        done = self.done_keys(sorted(held)) if held else set()
+        done = self.done_keys(sorted(held), since=since) if held else set()
         if done:
             with contextlib.suppress(SQLAlchemyError), self.db.session() as session:
                 leases.release(session, done, self.owner)
         return held, done
 
     def release_leases(self) -> None:
-        """Give up every lease this batch still holds (articles it did not get to).
+        """Give up every lease this engine still holds (articles it did not get to).
 
         Best effort: a lease not given up expires (db/repository/leases.py).
         """
         with contextlib.suppress(SQLAlchemyError), self.db.session() as session:
             leases.release_all(session, self.owner)
+
+    def release_keys(self, keys: list[str]) -> None:
+        """Give up the leases of `keys` (a batch that ends without getting to them), while
+        the engine goes on; those of finished articles went with their commit."""
+        with contextlib.suppress(SQLAlchemyError), self.db.session() as session:
+            leases.release(session, set(keys), self.owner)
 
     def remember_mode(self, endpoint: str, model: str, mode: str) -> None:
         """Keep the structured-output mode that worked (read by later runs' mode stores)."""
@@ -151,7 +157,7 @@ class Store:
             "target": self.target,
             "temperature": backend.temperature,
             "max_tokens": backend.max_tokens,
-            "params": params or self.params,
+            "params": {**(params or self.params), **(work.run_params or {})},
             "started_at": started,
             "finished_at": utcnow(),
             **fields,

@@ -111,8 +111,13 @@ class Writer:
 
     # one method per operation
 
-    async def claim_keys(self, keys: list[str]) -> tuple[set[str], set[str]]:
-        return await self._run(Store.claim_keys, keys)
+    async def claim_keys(
+        self, keys: list[str], since: datetime | None
+    ) -> tuple[set[str], set[str]]:
+        return await self._run(Store.claim_keys, keys, since=since)
+
+    async def release_keys(self, keys: list[str]) -> None:
+        await self._run(Store.release_keys, keys)
 
     async def write_replies(self, answered: list[Answered]) -> list[Outcome]:
         return await self._run(Store.write_replies, answered)

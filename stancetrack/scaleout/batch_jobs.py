@@ -3,11 +3,10 @@ its articles as inputs, and building + launching one request file."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from stancetrack.db import Database
-from stancetrack.db.models import ApiBatch, Article, utcnow
+from stancetrack.db.models import ApiBatch, Article
 from stancetrack.db.repository import batches as repo
 from stancetrack.errors import ConfigError
 from stancetrack.ingest import ArticleInput
@@ -68,9 +67,7 @@ def batch_fields(backend: OpenAIBackend, target: str, mode: str) -> dict[str, An
     }
 
 
-def store_for(
-    db: Database, batch: ApiBatch, settings: Settings, via: str, started: datetime | None = None
-) -> Store:
+def store_for(db: Database, batch: ApiBatch, settings: Settings, via: str) -> Store:
     """The live path's Store, recording runs with the batch's provenance and id."""
     provenance = Provenance(
         "openai",
@@ -85,8 +82,6 @@ def store_for(
         database_url=db.url,
         target=batch.target,
         provenance=provenance,
-        force=False,
-        batch_started=started or utcnow(),
     )
     return Store(config, db)
 

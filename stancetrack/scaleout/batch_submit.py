@@ -69,13 +69,12 @@ async def submit(
     provider = Provider(settings)
     mode = backend.preferred_mode()
     target = settings.target
+    started = utcnow()
     store = Store(
         StoreConfig(
             database_url=db.url,
             target=target,
             provenance=Provenance.of(backend),
-            force=force,
-            batch_started=utcnow(),
         ),
         db,
     )
@@ -98,7 +97,12 @@ async def submit(
 
     try:
         for chunk in decided_inputs(
-            paths, store, max_bytes=settings.max_file_bytes, stdin=stdin, chunk=READ_AHEAD
+            paths,
+            store,
+            max_bytes=settings.max_file_bytes,
+            stdin=stdin,
+            chunk=READ_AHEAD,
+            since=started if force else None,
         ):
             works = works_of(chunk, summary, on_error, taken=queued)
             if not works:

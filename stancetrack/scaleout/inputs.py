@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import itertools
 from collections.abc import Callable, Collection, Iterable, Iterator
+from datetime import datetime
 from typing import Protocol
 
 from stancetrack.errors import InputError
@@ -24,7 +25,10 @@ def decided_inputs(
     max_bytes: int,
     stdin: bytes | None,
     chunk: int,
+    since: datetime | None,
 ) -> Iterator[list[Work | Skip | BadInput]]:
+    """Chunks of inputs, each keyed and decided; `since`: `--force`'s start (only runs
+    from then on count as done)."""
     prompt, model = store.backend.prompt.sha256, store.backend.model
     items = iter_inputs(
         paths, max_bytes=max_bytes, stdin=io.BytesIO(stdin) if stdin is not None else None
@@ -36,7 +40,7 @@ def decided_inputs(
             else cache_key(item.sha256, prompt, model, store.target)
             for item in batch
         ]
-        done = store.done_keys([k for k in keys if k])
+        done = store.done_keys([k for k in keys if k], since=since)
         out: list[Work | Skip | BadInput] = []
         for item, key in zip(batch, keys, strict=True):
             if isinstance(item, InputError):

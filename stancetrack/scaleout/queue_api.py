@@ -59,8 +59,6 @@ async def enqueue(
             database_url=db.url,
             target=settings.target,
             provenance=Provenance.of(backend),
-            force=force,
-            batch_started=started,
         ),
         db,
     )
@@ -70,7 +68,12 @@ async def enqueue(
             await ensure_schema(app)
             task = app.tasks[EXTRACT_TASK]
             for chunk in decided_inputs(
-                paths, store, max_bytes=settings.max_file_bytes, stdin=stdin, chunk=READ_AHEAD
+                paths,
+                store,
+                max_bytes=settings.max_file_bytes,
+                stdin=stdin,
+                chunk=READ_AHEAD,
+                since=started if force else None,
             ):
                 works = works_of(chunk, summary, on_error)
                 with db.session() as session:

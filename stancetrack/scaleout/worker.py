@@ -1,4 +1,4 @@
-"""`stancetrack worker`: runs queued extraction jobs, one article each, through the live path.
+"""`stancetrack worker`: runs queued extraction jobs, one article each, through its engine.
 
 A job is idempotent: it skips an article whose cache key already has a successful run (the
 live path's skip), and procrastinate's per-article lock keeps two copies of one job from
@@ -10,20 +10,15 @@ worker killed mid-job leaves nothing behind, and its job is run again elsewhere.
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from stancetrack.db import Database
-from stancetrack.db.models import Article, utcnow
-from stancetrack.db.repository.extraction import DbModeStore, done_cache_keys
-from stancetrack.llm.base import Backend, ExtractionError
-from stancetrack.llm.factory import make_backend, resolve_backend_name
-from stancetrack.llm.openai_backend import OpenAIBackend, endpoint_host
-from stancetrack.pipeline.messages import Failure, Provenance, StoreConfig, Work
-from stancetrack.pipeline.storing import Store, cache_key
-from stancetrack.scaleout.batch_jobs import article_input, extraction_request
+from stancetrack.db.models import Article
+from stancetrack.llm.openai_backend import endpoint_host
+from stancetrack.pipeline.engine import Engine
+from stancetrack.pipeline.summary import ExtractObserver
+from stancetrack.scaleout.batch_jobs import article_input
 from stancetrack.scaleout.pause import DbPause
 from stancetrack.scaleout.queue_app import (
     CONTEXT_KEY,
@@ -34,7 +29,8 @@ from stancetrack.scaleout.queue_app import (
 )
 from stancetrack.settings import Settings
 
-STORE_ATTEMPTS = 3
+# The start of a failed run's error when its reply could not be stored (pipeline/storing.py).
+STORE_FAILED = "could not store the claims"
 
 
 class StoreConflict(Exception):
@@ -46,98 +42,72 @@ class BackendGone(Exception):
 
 
 class WorkerState:
-    """What one worker process shares between its jobs: the database, backends, pause."""
+    """What one worker process shares between its jobs: the database, the shared pause,
+    and one extraction engine per (model, target) its jobs name (pipeline/engine.py),
+    each built once and fed one article per job."""
 
     def __init__(self, settings: Settings, db: Database, name: str) -> None:
         self.settings = settings
         self.db = db
         self.name = name
-        self.backends: dict[tuple[str, str], Backend] = {}
-        self.modes = DbModeStore(db)
+        self.engines: dict[tuple[str, str], Engine] = {}
 
-    def backend(self, model: str, target: str) -> Backend:
+    def engine(self, model: str, target: str) -> Engine:
         key = (model, target)
-        if key not in self.backends:
+        if key not in self.engines:
             settings = self.settings.model_copy(update={"model": model, "target": target})
-            name, _notice = resolve_backend_name(settings)
-            if name == "openai":
-                base = settings.openai_base_url or "https://api.openai.com/v1"
-                pause = DbPause(self.db, endpoint_host(base))
-                self.backends[key] = OpenAIBackend(settings, mode_store=self.modes, pause=pause)
-            else:
-                self.backends[key] = make_backend(settings)
-        return self.backends[key]
+            base = settings.openai_base_url or "https://api.openai.com/v1"
+            self.engines[key] = Engine.open(
+                settings,
+                database=self.db,
+                # After a 429 every worker on the endpoint waits (a backend without
+                # requests ignores it), whichever backend the settings pick.
+                pause=DbPause(self.db, endpoint_host(base)),
+                # Jobs run concurrently on this event loop; one writer thread per engine
+                # (the worker is a threaded process: no fork).
+                writer_process=False,
+            )
+        return self.engines[key]
 
     async def aclose(self) -> None:
-        for backend in self.backends.values():
-            await backend.aclose()
+        for engine in self.engines.values():
+            await engine.aclose()
 
-    def _load(
-        self, article_id: int, backend: Backend, target: str, since: datetime | None
-    ) -> tuple[Article | None, str, str]:
-        """The article and its cache key, and "gone" / "skipped" / "" (to extract)."""
+    def _load(self, article_id: int) -> Article | None:
         with self.db.sessions() as session:
             article = session.get(Article, article_id)
-            if article is None:
-                return None, "", "gone"  # deleted since it was queued
-            key = cache_key(article.sha256, backend.prompt.sha256, backend.model, target)
-            if done_cache_keys(session, [key], since=since):
-                return None, key, "skipped"
-            session.expunge(article)
-            return article, key, ""
+            if article is not None:
+                session.expunge(article)
+            return article
 
     async def run(self, job: dict[str, Any], *, job_id: int | None) -> str:
-        """One job: {article_id, model, target, force_since}; returns what happened."""
-        model, target = str(job["model"]), str(job["target"])
-        backend = self.backend(model, target)
+        """One job: {article_id, model, target, force_since}; returns what happened:
+        "gone" (deleted since queued), "skipped" (done, or in flight elsewhere), "ok" or
+        "failed" (recorded on a failed run). Raises for what the queue should retry."""
+        engine = self.engine(str(job["model"]), str(job["target"]))
         force_since = job.get("force_since")
         since = datetime.fromisoformat(force_since) if force_since else None
-        loaded, key, status = await asyncio.to_thread(
-            self._load, int(job["article_id"]), backend, target, since
+        article = await asyncio.to_thread(self._load, int(job["article_id"]))
+        if article is None:
+            return "gone"
+        errors: list[str] = []
+        summary = await engine.submit(
+            article_input(article),
+            since=since,
+            run_params={"via": "worker", "worker": self.name, "job": job_id},
+            observer=ExtractObserver(on_article_failed=lambda _source, e: errors.append(e)),
         )
-        if loaded is None:
-            return status
-        provenance = Provenance.of(backend)
-        params = {**provenance.params, "via": "worker", "worker": self.name, "job": job_id}
-        store = Store(
-            StoreConfig(
-                database_url=self.db.url,
-                target=target,
-                provenance=Provenance(
-                    provenance.name,
-                    provenance.model,
-                    provenance.endpoint_host,
-                    provenance.prompt,
-                    provenance.temperature,
-                    provenance.max_tokens,
-                    params,
-                ),
-                force=False,
-                batch_started=utcnow(),
-            ),
-            self.db,
-        )
-        work = Work(article_input(loaded), key)
-        started = utcnow()
-        t0 = time.perf_counter()
-        try:
-            reply = await backend.extract(extraction_request(loaded, target))
-        except ExtractionError as exc:
-            if exc.fatal:  # no article can succeed now: leave it to the queue's retries
-                raise BackendGone(str(exc)) from exc
-            elapsed = (time.perf_counter() - t0) * 1000
-            await asyncio.to_thread(store.write_failure, work, started, elapsed, Failure.of(exc))
+        if summary.fatal is not None:  # no article can succeed now: the queue retries
+            raise BackendGone(summary.fatal)
+        if summary.extracted:
+            return "ok"
+        if summary.failed_articles:
+            if any(e.startswith(STORE_FAILED) for e in errors):
+                # The reply could not be stored (a clash with another worker that the
+                # store's own retry did not resolve): the queue runs the job again.
+                raise StoreConflict(errors[-1])
             return "failed"
-        elapsed = (time.perf_counter() - t0) * 1000
-        for _ in range(STORE_ATTEMPTS):
-            outcome = await asyncio.to_thread(
-                partial(store.write_reply, once=True), work, reply, started, elapsed
-            )
-            if outcome.status != "failed":
-                return outcome.status  # ok, or skipped: another worker stored it first
-            # Another worker created the same actor meanwhile (the Store recorded the clash
-            # as a failed run and forgot its cached actors): store the same reply again.
-        raise StoreConflict(outcome.error or "could not store the claims")
+        return "skipped"
 
 
 async def run_worker(

@@ -167,7 +167,7 @@ def get_runs(
     return _json(page.as_json())
 
 
-def _parse(body: schemas.ArticleIn) -> tuple[bytes, ArticleInput]:
+def _parse(body: schemas.ArticleIn) -> ArticleInput:
     record = {
         "title": body.title,
         "text": body.text,
@@ -181,7 +181,7 @@ def _parse(body: schemas.ArticleIn) -> tuple[bytes, ArticleInput]:
     item = items[0]
     if isinstance(item, InputError):
         raise UsageError(item.reason)
-    return data, item
+    return item
 
 
 @router.post(
@@ -201,7 +201,7 @@ async def post_article(body: schemas.ArticleIn, state: StateDep) -> JSONResponse
 
     The run and its claims then appear under /api/runs and /api/claims.
     """
-    data, item = _parse(body)
+    item = _parse(body)
 
     def store() -> dict[str, object]:
         with state.database.session() as session:
@@ -213,7 +213,9 @@ async def post_article(body: schemas.ArticleIn, state: StateDep) -> JSONResponse
 
     article = await run_in_threadpool(store)
     try:
-        state.queue.put(data)
+        state.queue.put(item)
     except QueueFullError as exc:
-        return _json({"error": str(exc)}, 503)
+        busy = _json({"error": str(exc)}, 503)
+        busy.headers["Retry-After"] = str(exc.retry_after)
+        return busy
     return _json({"article": article, "status": "queued"}, 202)

@@ -2,10 +2,11 @@
 
 Each round: the poller stores new items with their articles (tracking/poller.py), then
 every stored item whose extraction has not finished goes through the same extraction as
-`extract` (pipeline.extract_async with the articles as already-read inputs: skip check,
-one transaction per article, grounding, actors). Items are marked extracted only after
-their batch finished, so a restart after Ctrl-C, SIGTERM or kill -9 extracts the rest and
-the skip check keeps anything from being requested or stored twice.
+`extract`, through one engine for the whole watch (pipeline/engine.py; the articles as
+already-read inputs: skip check, one transaction per article, grounding, actors). Items
+are marked extracted only after their batch finished, so a restart after Ctrl-C, SIGTERM
+or kill -9 extracts the rest and the skip check keeps anything from being requested or
+stored twice.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from typing import Any
 
 from stancetrack.db import Database
 from stancetrack.db.repository.watch import mark_extracted, pending_articles
-from stancetrack.pipeline import ExtractObserver, ExtractSummary, extract_async
+from stancetrack.ingest import ArticleInput
+from stancetrack.pipeline import Engine, ExtractObserver, ExtractSummary
 from stancetrack.settings import Settings
 from stancetrack.tracking.poller import Poller, PollOptions, SourceReport
 from stancetrack.tracking.sources import Source
@@ -71,16 +73,11 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
 
 
 async def _extract(
-    inputs: list[Any],
-    settings: Settings,
-    db: Database,
-    observer: ExtractObserver,
-    stop: threading.Event,
+    engine: Engine, inputs: list[Any], observer: ExtractObserver, stop: threading.Event
 ) -> ExtractSummary:
-    """extract_async, cancelled (cleanly: answered work is committed) when `stop` is set."""
-    task = asyncio.ensure_future(
-        extract_async([], settings, observer=observer, database=db, inputs=inputs)
-    )
+    """One run of the engine, cancelled (cleanly: answered work is committed) when `stop`
+    is set."""
+    task = asyncio.ensure_future(engine.run(inputs=inputs, observer=observer))
     while not task.done():
         await asyncio.wait({task}, timeout=0.2)
         if stop.is_set() and not task.done():
@@ -95,22 +92,30 @@ async def _extract(
     return task.result()
 
 
-def extract_pending(
-    db: Database, settings: Settings, observer: ExtractObserver, stop: threading.Event
+async def extract_pending(
+    engine: Engine, observer: ExtractObserver, stop: threading.Event
 ) -> ExtractSummary:
     """Extract every stored item not extracted yet, in chunks; mark each finished chunk."""
+    db = engine.db
     total = ExtractSummary()
-    while not stop.is_set():
+
+    def pending_chunk() -> list[tuple[int, ArticleInput]]:
         with db.session() as session:
-            pending = pending_articles(session, limit=EXTRACT_CHUNK)
+            return pending_articles(session, limit=EXTRACT_CHUNK)
+
+    def mark(item_ids: list[int]) -> None:
+        with db.session() as session:
+            mark_extracted(session, item_ids)
+
+    while not stop.is_set():
+        pending = await asyncio.to_thread(pending_chunk)
         if not pending:
             break
-        summary = asyncio.run(_extract([a for _, a in pending], settings, db, observer, stop))
+        summary = await _extract(engine, [a for _, a in pending], observer, stop)
         _add(total, summary)
         if summary.interrupted or summary.fatal is not None:
             break
-        with db.session() as session:
-            mark_extracted(session, [item_id for item_id, _ in pending])
+        await asyncio.to_thread(mark, [item_id for item_id, _ in pending])
     return total
 
 
@@ -131,10 +136,9 @@ def _add(total: ExtractSummary, part: ExtractSummary) -> None:
     total.fatal = total.fatal or part.fatal
 
 
-def poll_once(
-    db: Database,
+async def poll_once(
+    engine: Engine,
     sources: list[Source],
-    settings: Settings,
     options: PollOptions,
     *,
     stop: threading.Event,
@@ -142,11 +146,12 @@ def poll_once(
     on_error: Callable[[str], None] | None = None,
     on_item: Callable[[SourceReport], None] | None = None,
 ) -> PollSummary:
-    """Poll every source once, then extract what is stored and not yet extracted."""
+    """Poll every source once (on a thread: the fetches block), then extract what is
+    stored and not yet extracted through the engine."""
     observer = observer or ExtractObserver()
-    poller = Poller(db, options, stop=stop, on_error=on_error, on_item=on_item)
-    result = PollSummary(sources=poller.poll(sources))
-    result.extract = extract_pending(db, settings, observer, stop)
+    poller = Poller(engine.db, options, stop=stop, on_error=on_error, on_item=on_item)
+    result = PollSummary(sources=await asyncio.to_thread(poller.poll, sources))
+    result.extract = await extract_pending(engine, observer, stop)
     result.stopped = stop.is_set()
     if result.stopped:
         result.extract.interrupted = True
@@ -165,16 +170,21 @@ def watch(
     on_item: Callable[[SourceReport], None] | None = None,
     stop: threading.Event | None = None,
 ) -> PollSummary:
-    """Poll until stopped (or once); `on_poll` gets every round's summary. Returns the last."""
+    """Poll until stopped (or once); `on_poll` gets every round's summary. Returns the last.
+
+    One event loop and one engine (pipeline/engine.py) for the whole watch: the backend's
+    client pool and the writer are built once, not per poll."""
     stop = stop or threading.Event()
+    observer = observer or ExtractObserver()
     db = Database(settings.database_url)
-    try:
-        with stop_on_signals(stop):
+
+    async def rounds() -> PollSummary:
+        engine = Engine.open(settings, database=db, on_notice=observer.on_notice)
+        try:
             while True:
-                summary = poll_once(
-                    db,
+                summary = await poll_once(
+                    engine,
                     sources,
-                    settings,
                     options,
                     stop=stop,
                     observer=observer,
@@ -183,10 +193,17 @@ def watch(
                 )
                 on_poll(summary)
                 if not once and summary.extract.fatal is None:
-                    stop.wait(options.interval)  # a signal ends the wait at once
+                    # a signal sets `stop`, which ends the wait at once
+                    await asyncio.to_thread(stop.wait, options.interval)
                 if stop.is_set():  # whenever it came: the run ends as stopped
                     summary.stopped = True
                 if once or summary.stopped or summary.extract.fatal is not None:
                     return summary
+        finally:
+            await engine.aclose()
+
+    try:
+        with stop_on_signals(stop):
+            return asyncio.run(rounds())
     finally:
         db.dispose()

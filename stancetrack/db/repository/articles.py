@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from stancetrack.db.limits import check
-from stancetrack.db.models import Article, Claim, utcnow
+from stancetrack.db.models import Article, Claim, Run, utcnow
 from stancetrack.db.repository.paging import DatedKey, after_dated
 from stancetrack.db.repository.stories import assign_story, story_day
 from stancetrack.errors import AmbiguousError, NotFoundError
@@ -225,3 +225,26 @@ def find_article(session: Session, ref: str, *, local_paths: bool = True) -> Art
     raise NotFoundError(
         f"no article matches {ref!r} (give an id, a sha256 prefix, a path or a URL)"
     )
+
+
+def unextracted_articles(
+    session: Session, *, source: str, target: str, limit: int
+) -> list[ArticleInput]:
+    """Articles from `source` (e.g. "api": posted to `serve`) with no run for `target`,
+    oldest first: what a stopped server left queued, picked up at its next start."""
+    no_run = ~select(Run.id).where(Run.article_id == Article.id, Run.target == target).exists()
+    stmt = (
+        select(
+            Article.source,
+            Article.title,
+            Article.text,
+            Article.url,
+            Article.published,
+            Article.format,
+            Article.sha256,
+        )
+        .where(Article.source == source, no_run)
+        .order_by(Article.id)
+        .limit(limit)
+    )
+    return [ArticleInput(*row) for row in session.execute(stmt)]

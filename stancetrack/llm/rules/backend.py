@@ -7,7 +7,7 @@ import time
 
 from stancetrack.errors import UnknownTargetError
 from stancetrack.llm.base import BackendReply, ExtractionError, ExtractionRequest, PromptInfo
-from stancetrack.llm.modes import ModeStore
+from stancetrack.llm.context import BackendContext
 from stancetrack.llm.rules.extractor import extract_claims
 from stancetrack.llm.rules.lexicon import Lexicon, lexicon_for
 from stancetrack.settings import DEFAULT_TARGET, Settings
@@ -34,7 +34,6 @@ class RulesBackend:
         settings: Settings | None = None,
         *,
         lexicon: Lexicon | None = None,
-        mode_store: ModeStore | None = None,  # the plugin signature; rules have no modes
     ):
         self.settings = settings
         self.lexicon = lexicon or lexicon_for(settings.target if settings else DEFAULT_TARGET)
@@ -42,6 +41,11 @@ class RulesBackend:
         self.prompt = PromptInfo(
             name="rules", version=self.lexicon.version, sha256=self.lexicon.sha256
         )
+
+    @classmethod
+    def from_context(cls, context: BackendContext, /) -> RulesBackend:
+        """The plugin factory (llm/registry.py): the rules need only the settings."""
+        return cls(context.settings)
 
     async def extract(self, request: ExtractionRequest) -> BackendReply:
         began = time.perf_counter()
