@@ -37,7 +37,7 @@ class ExtractionQueue:
         self._queue: asyncio.Queue[Path] | None = None
         self._task: asyncio.Task[None] | None = None
         self._spool = tempfile.TemporaryDirectory(prefix="stancetrack-serve-")
-        self._seq = 0
+        self.accepted = 0  # articles handed to put() so far (names their spool files)
         self._stopping = False
 
     async def start(self) -> None:
@@ -60,8 +60,8 @@ class ExtractionQueue:
         """Queue one article (JSON bytes as `stancetrack extract` reads them)."""
         if self._queue is None:
             raise QueueFullError("the extraction queue is not running")
-        self._seq += 1
-        path = Path(self._spool.name) / f"article-{self._seq:08d}.json"
+        self.accepted += 1
+        path = Path(self._spool.name) / f"article-{self.accepted:08d}.json"
         path.write_bytes(data)
         try:
             self._queue.put_nowait(path)
