@@ -374,8 +374,9 @@ def full_names_in(text: str, last_name_key: str, *, max_words: int = 4) -> dict[
 
 
 # A hint below this likeness (0-100) would be noise: "Nobody" is not "Volodymyr Zelenskyy"
-# (WRatio's partial matching scored such pairs above 50); a typo'd surname is above 80.
-SUGGEST_CUTOFF = 70.0
+# (WRatio's partial matching scored such pairs above 50), nor "Macron" "Sanna Marin" (72);
+# a surname with one typo scores above 80.
+SUGGEST_CUTOFF = 75.0
 
 
 def likeness(query: str, candidate: str, **_: object) -> float:

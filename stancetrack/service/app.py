@@ -22,7 +22,7 @@ from stancetrack.errors import AmbiguousError, NotFoundError, StancetrackError, 
 from stancetrack.service import api, dashboard
 from stancetrack.service.deps import Unauthorized
 from stancetrack.service.jobs import ExtractionQueue
-from stancetrack.service.middleware import ServiceMiddleware
+from stancetrack.service.middleware import ServiceMiddleware, loggable
 from stancetrack.service.state import ServiceState, token_from_env
 from stancetrack.settings import Settings
 
@@ -125,7 +125,7 @@ def _error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
-        log.error("unexpected %s: %s", type(exc).__name__, exc)
+        log.error("unexpected %s: %s", type(exc).__name__, loggable(str(exc)))
         return _error(request, 500, "internal error")
 
 
