@@ -373,12 +373,38 @@ def full_names_in(text: str, last_name_key: str, *, max_words: int = 4) -> dict[
     return found
 
 
+# A hint below this likeness (0-100) would be noise: "Nobody" is not "Volodymyr Zelenskyy"
+# (WRatio's partial matching scored such pairs above 50), nor "Macron" "Sanna Marin" (72);
+# a surname with one typo scores above 80.
+SUGGEST_CUTOFF = 75.0
+
+
+def likeness(query: str, candidate: str, **_: object) -> float:
+    """How alike a typed name and a known one are (0-100, after `fold`): the whole names,
+    in any word order, or the query against one word of the candidate (a bare surname)."""
+    from rapidfuzz import fuzz
+
+    return max(
+        fuzz.ratio(query, candidate),
+        fuzz.token_sort_ratio(query, candidate),
+        *(fuzz.ratio(query, word) for word in candidate.split()),
+    )
+
+
 def closest(name: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
-    """The candidates nearest to `name`, for 'did you mean' hints."""
-    from rapidfuzz import fuzz, process
+    """The candidates like `name` (above SUGGEST_CUTOFF), nearest first, for 'did you
+    mean' hints; none when nothing is alike."""
+    from rapidfuzz import process
 
     pool = list(dict.fromkeys(c for c in candidates if c))
     if not pool:
         return []
-    scored = process.extract(name, pool, scorer=fuzz.WRatio, processor=fold, limit=limit)
-    return [choice for choice, score, _ in scored if score >= 50]
+    scored = process.extract(
+        name,
+        pool,
+        scorer=likeness,
+        processor=fold,
+        limit=limit,
+        score_cutoff=SUGGEST_CUTOFF,
+    )
+    return [choice for choice, _score, _ in scored]

@@ -147,6 +147,7 @@ def test_other_target_is_empty_not_mixed(site: Site) -> None:
         ("/api/claims", {"limit": "10000000000000000000000"}, 422),
         ("/api/claims", {"cursor": "not-a-cursor"}, 400),
         ("/api/claims", {"target": "   "}, 400),
+        ("/api/runs", {"target": " "}, 400),  # blank, as on every other endpoint
         ("/api/claims", {"target": "x" * 201}, 422),
         ("/api/diff", {"a": "1"}, 422),
         ("/api/diff", {"a": "1", "b": "nope"}, 404),
@@ -181,6 +182,31 @@ def test_unknown_actor_suggests_names(site: Site) -> None:
         response = client.get("/api/claims", params={"actor": "Erdogn"})
     assert response.status_code == 404
     assert "Erdo" in response.json()["error"]  # the closest name is offered
+
+
+def test_a_name_like_nothing_gets_no_suggestion(site: Site, cli: Any) -> None:
+    """'Nobody' resembles no actor: no 'closest' hint (it was Volodymyr Zelenskyy), but how
+    to list the actors; the API, the dashboard and the CLI share the one message."""
+    with site.client() as client:
+        api = client.get("/api/compare", params={"actor": "Nobody"})
+        page = client.get("/compare", params={"actor": "Nobody"})
+        typo = client.get("/api/compare", params={"actor": "Stoltenbreg"})
+    result = cli(["compare", "Nobody", "--db", site.db_url])
+    assert api.status_code == 404 and page.status_code == 404 and result.exit_code != 0
+    message = api.json()["error"]
+    assert "closest" not in message and "Zelensk" not in message, message
+    assert "stancetrack actors" in message and "/api/actors" in message
+    assert "Zelensk" not in page.text and "stancetrack actors" in page.text
+    assert "Zelensk" not in result.stderr and "stancetrack actors" in result.stderr
+    assert typo.status_code == 404 and "closest: Jens Stoltenberg" in typo.json()["error"]
+
+
+def test_unknown_article_names_what_the_server_accepts(site: Site) -> None:
+    with site.client() as client:
+        response = client.get("/api/claims", params={"article": "999999"})
+    message = response.json()["error"]
+    assert response.status_code == 404
+    assert "path" not in message and "sha256 prefix" in message and "URL" in message
 
 
 def test_no_cors_and_security_headers(site: Site) -> None:
@@ -279,10 +305,15 @@ def test_post_article_extracts_in_the_background(
         claims = client.get("/api/claims", params={"article": article["sha256"][:12]}).json()
         actors = {c["actor"] for c in claims["items"]}
         assert any("Erdo" in a for a in actors), actors
-        # The same article again: stored once (same sha256), no duplicate.
+        # The same article again: stored once (same sha256), and, being extracted for this
+        # target already, answered 200 "exists" with the stored article: nothing queued.
+        queued = empty_site.server.config.app.state.service.queue.accepted
         again = client.post("/api/articles", json=ARTICLE, headers=auth)
-        assert again.status_code == 202 and again.json()["article"]["id"] == article["id"]
-        assert len(client.get("/api/articles").json()["items"]) == 1
+        assert again.status_code == 200, again.text
+        stored = client.get("/api/articles").json()["items"]
+        assert again.json() == {"article": stored[0], "status": "exists"}
+        assert stored[0]["id"] == article["id"] and stored[0]["claims"] > 0
+        assert empty_site.server.config.app.state.service.queue.accepted == queued
     assert TOKEN not in caplog.text
 
 
@@ -298,18 +329,35 @@ def test_post_article_extracts_in_the_background(
     ],
     ids=lambda b: json.dumps(b)[:30],
 )
-def test_bad_article_bodies_are_4xx(empty_site: Site, body: Any) -> None:
+def test_bad_article_bodies_are_422(empty_site: Site, body: Any) -> None:
+    """Every bad body is a 422 `{"error": ...}`, a blank text included (it was a 400)."""
     auth = {"Authorization": f"Bearer {TOKEN}"}
     with empty_site.client() as client:
         response = client.post("/api/articles", json=body, headers=auth)
-        broken = client.post(
-            "/api/articles",
-            content=b"{not json",
-            headers={**auth, "content-type": "application/json"},
-        )
-    assert 400 <= response.status_code < 500, response.text
-    assert 400 <= broken.status_code < 500 and "error" in broken.json()
-    assert "error" in response.json()
+    assert response.status_code == 422, response.text
+    assert set(response.json()) == {"error"} and response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            b"{not json",
+            "request body is not valid JSON: "
+            "Expecting property name enclosed in double quotes at line 1 column 2",
+        ),
+        (
+            b'{"title": "t",\n "text": }',
+            "request body is not valid JSON: Expecting value at line 2 column 10",
+        ),
+    ],
+)
+def test_invalid_json_says_so(tmp_path: Path, content: bytes, message: str) -> None:
+    auth = {"Authorization": f"Bearer {TOKEN}", "content-type": "application/json"}
+    with running_site(f"sqlite:///{tmp_path / 'w.db'}") as served, served.client() as client:
+        response = client.post("/api/articles", content=content, headers=auth)
+    assert response.status_code == 422, response.text
+    assert response.json() == {"error": message}
 
 
 def test_body_size_is_limited(tmp_path: Path) -> None:

@@ -5,11 +5,14 @@ driven by Playwright (which never downloads a browser here: it is given /usr/bin
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -122,6 +125,31 @@ def test_compare_page_counts_wire_copies_once_when_asked(site: Site) -> None:
     assert '<th class="num">Stories</th>' in html and "Stories" not in plain
     assert 'value="story" checked' in html and 'value="story" checked' not in plain
     assert f'<td class="num">{row["stories"]}</td>' in html
+
+
+def test_compare_page_without_actors_lists_everyone_like_the_cli(site: Site, cli: Any) -> None:
+    """`/compare` with no actor chosen: every actor's row, as `stancetrack compare` prints."""
+    result = cli(["compare", "--db", site.db_url, "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    expected = [row["actor"] for row in json.loads(result.stdout)]
+    assert len(expected) > 3
+    with site.client() as client:
+        html = client.get("/compare").text
+    shown = [unescape(n) for n in re.findall(r'<a class="actor" href="[^"]*">([^<]*)</a>', html)]
+    assert shown == expected
+
+
+def test_readme_walkthrough_names_what_the_overview_shows(tmp_path: Path, cli: Any) -> None:
+    """The README's "Click **NAME**" after the quick start: NAME as the page spells it."""
+    db = f"sqlite:///{tmp_path / 'quick.db'}"
+    extracted = cli(["extract", str(REPO / "fixtures" / "articles"), "--db", db])
+    assert extracted.exit_code == 0, extracted.stderr
+    clicked = re.findall(r"Click \*\*([^*]+)\*\*", (REPO / "README.md").read_text("utf-8"))
+    assert clicked
+    with running_site(db) as served, served.client() as client:
+        html = unescape(client.get("/").text)
+    for name in clicked:
+        assert f">{name}</a>" in html, name
 
 
 def _chromium() -> str:

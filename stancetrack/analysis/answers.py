@@ -68,11 +68,18 @@ def _encode(kind: str, position: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+# Positions are row ids and offsets: a value outside 0..2**63-1 is no position, and would
+# overflow the database's 64-bit integer parameter.
+_POSITION_MAX = 2**63 - 1
+
+
 def _decode(kind: str, cursor: str) -> list[Any]:
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        padded = (cursor + "=" * (-len(cursor) % 4)).encode("ascii")
+        # validate: a character outside the urlsafe alphabet is refused, not skipped.
+        raw = base64.b64decode(padded, altchars=b"-_", validate=True)
         data = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeError):
         data = None
     if not isinstance(data, list) or not data or data[0] != kind:
         raise UsageError(f"cursor {cursor[:40]!r} is not a cursor of this list")
@@ -80,7 +87,21 @@ def _decode(kind: str, cursor: str) -> list[Any]:
 
 
 def _int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _POSITION_MAX:
+        raise UsageError("cursor is damaged")
+    return value
+
+
+def _one(kind: str, cursor: str) -> Any:
+    """The single value of a one-value position (compare's offset, runs' id, actors' name)."""
+    data = _decode(kind, cursor)
+    if len(data) != 1:
+        raise UsageError("cursor is damaged")
+    return data[0]
+
+
+def _name(value: Any) -> str:
+    if not isinstance(value, str) or "\x00" in value or len(value) > 300:
         raise UsageError("cursor is damaged")
     return value
 
@@ -182,7 +203,7 @@ def actors_answer(
     ids: list[int] = []
     more = False
     if limit is not None or cursor is not None:
-        after = str(_decode("actors", cursor)[0]) if cursor else None
+        after = _name(_one("actors", cursor)) if cursor else None
         ids = actor_ids_page(session, after=after, limit=(limit or 10**9) + 1)
         more = limit is not None and len(ids) > limit
         ids = ids[:limit] if limit is not None else ids
@@ -269,7 +290,7 @@ def compare_answer(
         local_paths=local_paths,
         per=per,
     )
-    start = _int(_decode("compare", cursor)[0]) if cursor else 0
+    start = _int(_one("compare", cursor)) if cursor else 0
     stop = start + limit if limit is not None else len(rows)
     page: list[CompareRow] = rows[start:stop]
     nxt = _encode("compare", [stop]) if stop < len(rows) else None
@@ -332,7 +353,7 @@ def runs_answer(
     """`runs`: the extraction audit trail, newest first."""
     _check_limit(limit)
     article_id = find_article(session, article, local_paths=local_paths).id if article else None
-    before = _int(_decode("runs", cursor)[0]) if cursor else None
+    before = _int(_one("runs", cursor)) if cursor else None
     found = list_runs(
         session,
         article_id=article_id,

@@ -8,31 +8,47 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from stancetrack.analysis import answers
 from stancetrack.analysis.answers import Per
 from stancetrack.db.repository.articles import article_row, store_article
-from stancetrack.errors import InputError, UsageError
+from stancetrack.db.repository.extraction import extracted_for
+from stancetrack.errors import InputError
 from stancetrack.ingest.readers import ArticleInput, parse_bytes
 from stancetrack.service import schemas
-from stancetrack.service.deps import SessionDep, StateDep, TargetDep, require_token
+from stancetrack.service.deps import (
+    SessionDep,
+    StateDep,
+    TargetDep,
+    clean_target,
+    require_token,
+)
 from stancetrack.service.jobs import QueueFullError
-from stancetrack.stances import Stance
+from stancetrack.service.params import (
+    Actor,
+    Actors,
+    ArticleFilter,
+    Cursor,
+    Limit,
+    Ref,
+    Refs,
+    RunTarget,
+    Search,
+    Stances,
+)
 
 router = APIRouter(prefix="/api", tags=["api"])
 
-LIMIT_MAX = 1000
-Limit = Annotated[int | None, Query(ge=1, le=LIMIT_MAX, description="Page size.")]
-Cursor = Annotated[
-    str | None, Query(max_length=200, description="The `next` of the previous page.")
-]
-Ref = Annotated[str, Query(min_length=1, max_length=2000, description="Article REF.")]
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": schemas.ErrorOut, "description": "Bad query (unknown name, bad cursor)"},
+    400: {"model": schemas.ErrorOut, "description": "Bad query (bad cursor, blank target)"},
     404: {"model": schemas.ErrorOut, "description": "No such actor or article"},
-    422: {"model": schemas.ErrorOut, "description": "Invalid parameter"},
+    422: {
+        "model": schemas.ErrorOut,
+        "description": "Invalid parameter or body (out of its documented bounds; not JSON)",
+    },
 }
 
 
@@ -53,12 +69,12 @@ def get_articles(
 def get_claims(
     session: SessionDep,
     target: TargetDep,
-    actor: Annotated[list[str] | None, Query(description="Actor NAME; repeatable.")] = None,
-    article: Annotated[list[str] | None, Query(description="Article REF; repeatable.")] = None,
-    stance: Annotated[list[Stance] | None, Query()] = None,
+    actor: Actors = None,
+    article: Refs = None,
+    stance: Stances = None,
     since: date | None = None,
     until: date | None = None,
-    q: Annotated[str | None, Query(max_length=500, description="Text in claim or quote.")] = None,
+    q: Search = None,
     limit: Limit = None,
     cursor: Cursor = None,
 ) -> JSONResponse:
@@ -96,8 +112,8 @@ PerQuery = Annotated[
 def get_compare(
     session: SessionDep,
     target: TargetDep,
-    actor: Annotated[list[str] | None, Query(description="Actor NAME; repeatable.")] = None,
-    article: Annotated[list[str] | None, Query(description="Article REF; repeatable.")] = None,
+    actor: Actors = None,
+    article: Refs = None,
     by: Annotated[
         Literal["actor", "article", "outlet"],
         Query(description="Rows per actor, per actor and article, or per actor and outlet."),
@@ -137,7 +153,7 @@ def get_diff(session: SessionDep, target: TargetDep, a: Ref, b: Ref) -> JSONResp
 def get_timeline(
     session: SessionDep,
     target: TargetDep,
-    actor: Annotated[str, Query(min_length=1, max_length=300, description="Actor NAME.")],
+    actor: Actor,
     per: PerQuery = "article",
 ) -> JSONResponse:
     """An actor's overall stance article by article (or story by story), oldest first,
@@ -148,9 +164,9 @@ def get_timeline(
 @router.get("/runs", response_model=schemas.RunsPage, responses=ERRORS)
 def get_runs(
     session: SessionDep,
-    article: Annotated[str | None, Query(min_length=1, max_length=2000)] = None,
+    article: ArticleFilter = None,
     status: Annotated[str | None, Query(pattern="^(ok|failed)$")] = None,
-    target: Annotated[str | None, Query(max_length=200)] = None,
+    target: RunTarget = None,
     limit: Limit = None,
     cursor: Cursor = None,
 ) -> JSONResponse:
@@ -159,7 +175,7 @@ def get_runs(
         session,
         article=article,
         status=status,
-        target=" ".join(target.split()) if target else None,
+        target=clean_target(target),
         local_paths=False,
         limit=limit,
         cursor=cursor,
@@ -176,11 +192,11 @@ def _parse(body: schemas.ArticleIn) -> ArticleInput:
     }
     data = json.dumps(record, ensure_ascii=False).encode()
     items = list(parse_bytes("api", data, ".json"))
-    if len(items) != 1:
-        raise UsageError("the body must be one article")
-    item = items[0]
+    item = items[0] if len(items) == 1 else InputError("api", "the body must be one article")
     if isinstance(item, InputError):
-        raise UsageError(item.reason)
+        # The same 422 as a body the model refuses: one status for every bad field.
+        problem = {"loc": ("body",), "msg": item.reason, "type": "value_error"}
+        raise RequestValidationError([problem])
     return item
 
 
@@ -189,6 +205,11 @@ def _parse(body: schemas.ArticleIn) -> ArticleInput:
     status_code=202,
     response_model=schemas.Queued,
     responses={
+        200: {
+            "model": schemas.Exists,
+            "description": "Already stored and extracted for the server's target: the "
+            "stored article, nothing queued",
+        },
         **ERRORS,
         401: {"model": schemas.ErrorOut, "description": "No or wrong bearer token"},
         413: {"model": schemas.ErrorOut, "description": "Body too large"},
@@ -199,19 +220,25 @@ def _parse(body: schemas.ArticleIn) -> ArticleInput:
 async def post_article(body: schemas.ArticleIn, state: StateDep) -> JSONResponse:
     """Store an article and queue its extraction (configured backend); 202 with the article.
 
-    The run and its claims then appear under /api/runs and /api/claims.
+    The run and its claims then appear under /api/runs and /api/claims. The same text
+    again (same sha256), once extracted for the server's target, is answered 200 with the
+    stored article and `"status": "exists"`: nothing is queued.
     """
     item = _parse(body)
+    target = state.settings.target
 
-    def store() -> dict[str, object]:
+    def store() -> tuple[dict[str, object], bool]:
         with state.database.session() as session:
-            article_id, _created = store_article(session, item)
+            article_id, created = store_article(session, item)
             session.flush()
-            row = article_row(session, article_id, target=state.settings.target)
+            done = not created and extracted_for(session, article_id, target)
+            row = article_row(session, article_id, target=target)
             assert row is not None
-            return row.as_json()
+            return row.as_json(), done
 
-    article = await run_in_threadpool(store)
+    article, done = await run_in_threadpool(store)
+    if done:
+        return _json({"article": article, "status": "exists"}, 200)
     try:
         state.queue.put(item)
     except QueueFullError as exc:

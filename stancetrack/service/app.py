@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,7 +22,7 @@ from stancetrack.errors import AmbiguousError, NotFoundError, StancetrackError, 
 from stancetrack.service import api, dashboard
 from stancetrack.service.deps import Unauthorized
 from stancetrack.service.jobs import ExtractionQueue
-from stancetrack.service.middleware import ServiceMiddleware
+from stancetrack.service.middleware import ServiceMiddleware, loggable
 from stancetrack.service.state import ServiceState, token_from_env
 from stancetrack.settings import Settings
 
@@ -116,11 +117,7 @@ def _error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
-        problems = []
-        for e in exc.errors():
-            where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "body"))
-            problems.append(f"{where or 'request'}: {e.get('msg', 'invalid')}")
-        return _error(request, 422, "; ".join(problems) or "invalid request")
+        return _error(request, 422, invalid_message(exc))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
@@ -128,5 +125,28 @@ def _error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
-        log.error("unexpected %s: %s", type(exc).__name__, exc)
+        log.error("unexpected %s: %s", type(exc).__name__, loggable(str(exc)))
         return _error(request, 500, "internal error")
+
+
+def invalid_message(exc: RequestValidationError) -> str:
+    """One line naming each bad parameter; a body that is not JSON says so, with where."""
+    problems = []
+    for e in exc.errors():
+        if e.get("type") == "json_invalid":
+            return _json_problem(exc.body, e)
+        where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "body"))
+        problems.append(f"{where or 'request'}: {e.get('msg', 'invalid')}")
+    return "; ".join(problems) or "invalid request"
+
+
+def _json_problem(body: object, error: dict[str, Any]) -> str:
+    # FastAPI's loc is ("body", offset) and its ctx the decoder's own words.
+    reason = str((error.get("ctx") or {}).get("error") or "cannot be parsed")
+    loc = error.get("loc", ())
+    offset = loc[-1] if loc and isinstance(loc[-1], int) else None
+    if offset is None or not isinstance(body, str):
+        return f"request body is not valid JSON: {reason}"
+    line = body.count("\n", 0, offset) + 1
+    column = offset - body.rfind("\n", 0, offset)
+    return f"request body is not valid JSON: {reason} at line {line} column {column}"

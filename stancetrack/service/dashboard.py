@@ -29,12 +29,26 @@ from stancetrack.db.repository.extraction import get_run, run_summary
 from stancetrack.errors import NotFoundError
 from stancetrack.schemas import STANCES
 from stancetrack.service.deps import SessionDep, TargetDep
-from stancetrack.stances import Overall, Stance
+from stancetrack.service.params import (
+    DASHBOARD_PAGE,
+    ActorPath,
+    Actors,
+    Cursor,
+    OffsetCursor,
+    OptionalRef,
+    Outlet,
+    PageLimit,
+    RefPath,
+    RunId,
+    Search,
+    Stances,
+)
+from stancetrack.stances import Overall
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 OVERALLS = [o.value for o in Overall]
-PAGE = 50  # rows per dashboard page
+PAGE = DASHBOARD_PAGE
 
 
 def actor_url(name: str) -> str:
@@ -81,9 +95,9 @@ def overview(
     since: Day = None,
     until: Day = None,
     stance: Annotated[Overall | None, Query()] = None,
-    outlet: Annotated[str | None, Query(max_length=300)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = PAGE,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    outlet: Outlet = None,
+    limit: PageLimit = PAGE,
+    cursor: OffsetCursor = None,
 ) -> HTMLResponse:
     """Actors x stances: claim counts and the overall stance, most claims first."""
     rows = answers.overview_rows(
@@ -97,7 +111,7 @@ def overview(
         ),
         overall=stance.value if stance else None,
     ).items
-    start = int(cursor) if cursor and cursor.isdigit() else 0
+    start = int(cursor) if cursor else 0  # ASCII digits only (OffsetCursor)
     shown = rows[start : start + limit]
     nxt = str(start + limit) if start + limit < len(rows) else None
     filters = {
@@ -123,9 +137,9 @@ def actor_page(
     request: Request,
     session: SessionDep,
     target: TargetDep,
-    name: str,
-    stance: Annotated[list[Stance] | None, Query()] = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    name: ActorPath,
+    stance: Stances = None,
+    cursor: Cursor = None,
 ) -> HTMLResponse:
     """One actor: the stance timeline as a chart, then the evidence claims, paged."""
     actor = find_actor(session, name)
@@ -155,7 +169,7 @@ def actor_page(
 
 @router.get("/articles/{ref}", response_class=HTMLResponse)
 def article_page(
-    request: Request, session: SessionDep, target: TargetDep, ref: str
+    request: Request, session: SessionDep, target: TargetDep, ref: RefPath
 ) -> HTMLResponse:
     """One article: its text with every claim's quote highlighted by stance."""
     article = find_article(session, ref, local_paths=False)
@@ -179,17 +193,16 @@ def compare_page(
     request: Request,
     session: SessionDep,
     target: TargetDep,
-    actor: Annotated[list[str] | None, Query()] = None,
+    actor: Actors = None,
     per: Annotated[Per, Query()] = "article",
 ) -> HTMLResponse:
-    """Chosen actors side by side, with the strongest evidence for each; with `per=story`
-    a claim repeated in copies of one wire story counts once, and the outlets are listed."""
+    """Chosen actors side by side, with the strongest evidence for each (no actor chosen:
+    every actor, as `stancetrack compare` lists them); with `per=story` a claim repeated in
+    copies of one wire story counts once, and the outlets are listed."""
     names = [a for a in actor or [] if a.strip()]
-    rows = (
-        answers.compare_answer(session, target=target, actors=names, evidence=True, per=per).items
-        if names
-        else []
-    )
+    rows = answers.compare_answer(
+        session, target=target, actors=names, evidence=True, per=per
+    ).items
     return render(request, "compare.html", rows=rows, names=names, target=target, per=per)
 
 
@@ -198,8 +211,8 @@ def diff_page(
     request: Request,
     session: SessionDep,
     target: TargetDep,
-    a: Annotated[str | None, Query(max_length=2000)] = None,
-    b: Annotated[str | None, Query(max_length=2000)] = None,
+    a: OptionalRef = None,
+    b: OptionalRef = None,
 ) -> HTMLResponse:
     """Two articles: each actor's overall stance in both, and the claims that changed."""
     result = (
@@ -213,8 +226,8 @@ def search_page(
     request: Request,
     session: SessionDep,
     target: TargetDep,
-    q: Annotated[str | None, Query(max_length=500)] = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    q: Search = None,
+    cursor: Cursor = None,
 ) -> HTMLResponse:
     """Claims whose text or quote contains `q`."""
     page = (
@@ -232,9 +245,9 @@ def search_page(
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
-def run_page(request: Request, session: SessionDep, run_id: int) -> HTMLResponse:
+def run_page(request: Request, session: SessionDep, run_id: RunId) -> HTMLResponse:
     """One extraction run: provenance and the claims it rejected."""
-    found = get_run(session, run_id) if 0 < run_id < 2**63 else None
+    found = get_run(session, run_id)
     if found is None:
         raise NotFoundError(f"no run with id {run_id}")
     run, article, rejected = found

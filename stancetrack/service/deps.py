@@ -7,14 +7,14 @@ import hmac
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from stancetrack.db.repository.targets import stored_targets
 from stancetrack.errors import UsageError
+from stancetrack.service import params
 from stancetrack.service.state import TOKEN_VARIABLE, ServiceState
-from stancetrack.targets import one_spaced
-
-TARGET_MAX = 200  # the column's width (claims.target)
+from stancetrack.targets import one_spaced, resolve_query_target
 
 
 class Unauthorized(Exception):
@@ -37,25 +37,29 @@ def get_session(state: StateDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_target(
-    state: StateDep,
-    target: Annotated[
-        str | None,
-        Query(max_length=TARGET_MAX, description="Stance target (default: the configured one)."),
-    ] = None,
-) -> str:
+def clean_target(target: str | None) -> str | None:
+    """A given target, spaces normalised (None stays None); blank is refused (400)."""
     if target is None:
-        return state.settings.target
+        return None
     cleaned = one_spaced(target)
     if not cleaned:
         raise UsageError("target must not be blank")
     return cleaned
 
 
+def get_target(state: StateDep, target: params.Target = None) -> str:
+    """The target a read answers for, as stored: matched ignoring case and spacing; one
+    with no stored claims is a 400 naming those that have some (stancetrack/targets.py)."""
+    given = clean_target(target)
+    with state.database.sessions() as session:
+        stored = stored_targets(session)
+    return resolve_query_target(given, state.settings.target, stored)
+
+
 TargetDep = Annotated[str, Depends(get_target)]
 
 
-def require_token(state: StateDep, authorization: Annotated[str | None, Header()] = None) -> None:
+def require_token(state: StateDep, authorization: params.Authorization = None) -> None:
     """Writes need `Authorization: Bearer $STANCETRACK_API_TOKEN`; refused when none is set."""
     if state.token is None:
         raise Unauthorized(f"writes are disabled: the server has no {TOKEN_VARIABLE}")

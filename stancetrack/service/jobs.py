@@ -55,6 +55,7 @@ class ExtractionQueue:
         self._queue: asyncio.Queue[ArticleInput] | None = None
         self._task: asyncio.Task[None] | None = None
         self._waiting: set[str] = set()  # sha256 of queued articles: a repost is not queued twice
+        self.accepted = 0  # articles queued so far (tests: a repost of a done text adds none)
         self._stopping = False
 
     async def start(self) -> None:
@@ -102,6 +103,7 @@ class ExtractionQueue:
         except asyncio.QueueFull:
             raise QueueFullError("too many articles waiting for extraction") from None
         self._waiting.add(item.sha256)
+        self.accepted += 1
         return True
 
     async def join(self) -> None:

@@ -1,13 +1,15 @@
 """ASGI middleware: a request body size limit, one log line per request, security headers.
 
 Plain ASGI (not BaseHTTPMiddleware) so bodies stream through and are counted as they come.
-The log line never includes headers (the bearer token travels in one).
+The log line never includes headers (the bearer token travels in one), and shows the
+request's path escaped: a `%0A` or `%1B` in a URL must not forge a line or drive a terminal.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import MutableMapping
 from typing import Any
@@ -28,6 +30,25 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
 ]
+
+
+# What a log line shows escaped: C0 and C1 controls, DEL, line and paragraph separators,
+# bidi controls, and the backslash itself (so an escape in the log is never ambiguous).
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\\\\\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code == 0x5C:
+        return "\\\\"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def loggable(text: str) -> str:
+    """`text` on one log line: every control character as an escape (`\\x0a`, `\\x1b`)."""
+    return _UNSAFE.sub(_escape, text)
 
 
 class BodyTooLarge(HTTPException):
@@ -101,7 +122,9 @@ class ServiceMiddleware:
         finally:
             client = scope.get("client") or ("-", 0)
             ms = (time.perf_counter() - started) * 1000
-            log.info('%s "%s" %d %.1fms', client[0], where[:300], status, ms)
+            log.info(
+                '%s "%s" %d %.1fms', loggable(str(client[0])), loggable(where[:300]), status, ms
+            )
 
 
 def _content_length(scope: Scope) -> int | None:

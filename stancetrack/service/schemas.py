@@ -209,10 +209,24 @@ class ArticleIn(BaseModel):
             raise ValueError("must not contain NUL characters")
         return value
 
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank (only spaces and line breaks)")
+        return value
+
 
 class Queued(Out):
     article: ArticleOut
     status: Literal["queued"]
+
+
+class Exists(Out):
+    """The posted text was stored and extracted for this target before: nothing queued."""
+
+    article: ArticleOut
+    status: Literal["exists"]
 
 
 class ErrorOut(BaseModel):

@@ -35,6 +35,9 @@ from stancetrack.errors import AmbiguousError, NotFoundError, UsageError
 
 USER = "user"
 MODEL = "model"
+# The longest name an actor or alias can have (the columns' width): a longer NAME matches
+# nothing, and is never made into a LIKE pattern (SQLite refuses patterns over 50,000 bytes).
+NAME_MAX: int = cast(String, cast(Table, Actor.__table__).c.name.type).length or 300
 
 
 def _clean(text: str | None) -> str:
@@ -333,6 +336,10 @@ def find_actor(session: Session, name: str) -> Actor:
     fits several actors (e.g. a bare surname two people share).
     """
     cleaned = _clean(name)
+    if len(cleaned) > NAME_MAX:
+        raise NotFoundError(
+            f"no actor matches {cleaned[:40]!r}... (names are at most {NAME_MAX} characters)"
+        )
     # The exact name first (the unique index; the dashboard's links give it), then the name
     # in any case (a scan of the names: only for names typed by hand).
     exact = session.scalar(select(Actor).where(Actor.name == cleaned))
@@ -350,8 +357,12 @@ def find_actor(session: Session, name: str) -> Actor:
         listed = ", ".join(a.name for a in matches[:6])
         raise AmbiguousError(f"actor {cleaned!r} matches several actors: {listed}; be specific")
     hints = closest(cleaned, all_names(session))
-    hint = f"; closest: {', '.join(hints)}" if hints else ""
-    raise NotFoundError(f"no actor matches {cleaned!r}{hint}")
+    if hints:
+        raise NotFoundError(f"no actor matches {cleaned!r}; closest: {', '.join(hints)}")
+    raise NotFoundError(
+        f"no actor matches {cleaned!r}, and no name is close to it; list the actors with "
+        "`stancetrack actors` (or GET /api/actors)"
+    )
 
 
 def _actors_with_surname(session: Session, key: str) -> list[Actor]:

@@ -185,7 +185,8 @@ def find_article(session: Session, ref: str, *, local_paths: bool = True) -> Art
     must not make the server read its files.
     """
     ref = ref.strip()
-    if ref.isdigit() and len(ref) < 19:  # beyond any id: a 64-bit parameter would overflow
+    # ASCII digits only ("²".isdigit() is True); beyond 18, a 64-bit parameter would overflow
+    if ref.isascii() and ref.isdigit() and len(ref) < 19:
         found = session.get(Article, int(ref))
         if found is not None:
             return found
@@ -222,8 +223,9 @@ def find_article(session: Session, ref: str, *, local_paths: bool = True) -> Art
                 found = _by_sha256(session, item.sha256)
                 if found is not None:
                     return found
+    accepted = "a path or a URL" if local_paths else "or the article's URL"
     raise NotFoundError(
-        f"no article matches {ref!r} (give an id, a sha256 prefix, a path or a URL)"
+        f"no article matches {ref!r} (give an id, a sha256 prefix of 4+ hex digits, {accepted})"
     )
 
 

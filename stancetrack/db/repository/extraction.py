@@ -218,6 +218,14 @@ def run_summary(run: Run, article: Article | None = None) -> dict[str, Any]:
     return out
 
 
+def extracted_for(session: Session, article_id: int, target: str) -> bool:
+    """Whether the article has a successful run for `target` (its claims are answered)."""
+    stmt = select(Run.id).where(
+        Run.article_id == article_id, Run.target == target, Run.status == "ok"
+    )
+    return session.scalar(stmt.limit(1)) is not None
+
+
 def list_runs(
     session: Session,
     *,
