@@ -653,6 +653,12 @@ def main() -> int:
     parser.add_argument("--window", type=int, default=1000, help="articles per window")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--throughput-n", type=int, default=2000)
+    parser.add_argument(
+        "--article-bytes",
+        type=int,
+        default=0,
+        help="pad each article with quote-free paragraphs to at least this size (e.g. 6500)",
+    )
     parser.add_argument("-l", "--latency", type=float, default=0.2)
     parser.add_argument("-c", "--concurrency", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=2, help="throughput rounds")
@@ -679,6 +685,8 @@ def main() -> int:
     if args.child:
         print(json.dumps(run_child(args.child)))
         return 0
+    if args.article_bytes:  # read by bench/corpus.py in every child and the stub server
+        os.environ["STANCETRACK_BENCH_ARTICLE_BYTES"] = str(args.article_bytes)
 
     report: dict[str, Any] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "

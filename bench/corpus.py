@@ -22,6 +22,7 @@ dateline carries the story's wire slug (e.g. "(NWS-000123)"), as wire copy does.
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 from collections.abc import Iterator
@@ -159,6 +160,12 @@ class Article:
         }
 
 
+# Articles are padded with quote-free context paragraphs to at least this many bytes (0: no
+# padding; the stories alone run about 0.6-1.5 KB). Set by the environment so that every
+# process of a benchmark (pipeline, stub server, bare loop) builds the same articles.
+ARTICLE_BYTES = int(os.environ.get("STANCETRACK_BENCH_ARTICLE_BYTES", "0"))
+
+
 def _rng(seed: int, kind: str, number: int) -> random.Random:
     return random.Random(f"{seed}:{kind}:{number}")  # str seeds are stable across runs
 
@@ -272,6 +279,10 @@ def article(seed: int, number: int) -> Article:
         title = f"{s.lede.split(',')[0]}, says {lead.name.split()[-1]}"
     else:
         title = f"{lead.name}: {lead.text.split(',')[0].lower()}"
+    pad = _rng(seed, "pad", number)
+    while ARTICLE_BYTES and len("\n".join(paragraphs).encode()) < ARTICLE_BYTES:
+        # Real articles run 2.5-3.5 KB median, up to 15 KB: context without quotes.
+        paragraphs.insert(-1, _background(pad))
     return Article(number, story_number, outlet, title[:200], s.day, "\n".join(paragraphs))
 
 
