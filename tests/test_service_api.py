@@ -127,9 +127,15 @@ def test_claims_carry_the_article_text_offsets(site: Site) -> None:
         db.dispose()
 
 
-def test_other_target_is_empty_not_mixed(site: Site) -> None:
-    assert get(site, "/api/claims", target="EU enlargement") == {"items": [], "next": None}
-    assert get(site, "/api/compare", target="  NATO   expansion ")["items"]  # spaces normalised
+def test_a_target_nobody_extracted_is_an_error_not_mixed(site: Site) -> None:
+    with site.client() as client:
+        other = client.get("/api/claims", params={"target": "EU enlargement"})
+    assert other.status_code == 400
+    assert (
+        "'EU enlargement'" in other.json()["error"] and "'NATO expansion'" in other.json()["error"]
+    )
+    # case and spacing do not matter
+    assert get(site, "/api/compare", target="  nato   EXPANSION ")["items"]
 
 
 @pytest.mark.parametrize(
