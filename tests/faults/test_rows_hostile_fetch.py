@@ -9,7 +9,7 @@ redirect too), the download deadline holds whatever the sender does, and Ctrl-C 
 
 from __future__ import annotations
 
-import json
+import contextlib
 import signal
 import socket
 import subprocess
@@ -51,10 +51,8 @@ class Site:
                 if route is None:
                     self.send_error(404)
                     return
-                try:
+                with contextlib.suppress(OSError):  # the client hung up (deadline, Ctrl-C)
                     route(self)
-                except OSError:  # the client hung up (deadline, Ctrl-C)
-                    pass
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
@@ -232,9 +230,7 @@ def test_extract_refuses_a_redirect_to_another_scheme(
 
 
 @pytest.mark.parametrize("char", ["\n", "\x1b", "\t", "\u202e"])
-def test_a_url_with_a_control_character_is_refused(
-    site: Site, tmp_path: Path, char: str
-) -> None:
+def test_a_url_with_a_control_character_is_refused(site: Site, tmp_path: Path, char: str) -> None:
     site.body("/ab", PAGE)
     site.body("/rss", rss([]), "application/rss+xml")
     url = f"{site.base}/a{char}b"
