@@ -6,6 +6,7 @@ in flight. The re-run must store nothing twice and ask only for the unfinished a
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -13,10 +14,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from extract_helpers import ARTICLES, STEMS, asked, gold, gold_responder
 from sqlalchemy import create_engine, text
-from stub_server import StubServer
+from stub_server import Delay, StubServer
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -144,7 +146,17 @@ def test_kill_9_mid_batch_then_resume(db_url: str) -> None:
 
 
 def test_ctrl_c_stops_cleanly_and_keeps_committed_work(sqlite_url: str) -> None:
-    with StubServer(default=gold_responder(), latency=0.4) as stub:
+    # Only the first three requests are answered before the signal can arrive: the batch
+    # cannot finish before the Ctrl-C matters, however slowly this test sees the database
+    # (under load it used to see "2 done" only after the process had finished: exit 0).
+    respond = gold_responder()
+    answered = itertools.count()
+
+    def first_three_then_hold(body: dict[str, Any]) -> Any:
+        reply = respond(body)
+        return reply if next(answered) < 3 else Delay(60, then=reply)
+
+    with StubServer(default=first_three_then_hold, latency=0.4) as stub:
         proc = subprocess.Popen(
             _command(stub, sqlite_url),
             env=_env(),

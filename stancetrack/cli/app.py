@@ -98,7 +98,12 @@ def main(argv: list[str] | None = None) -> int:
         result = app(args=args, prog_name="stancetrack", standalone_mode=False)
     except typer.TyperException as exc:  # click's usage errors and other parse failures
         return _usage_error(exc, args)
-    except typer.Abort:
+    except typer.Abort as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            # click turns Ctrl-C (before a command's own handler, or after) into Abort:
+            # it is still an interruption, exit 130.
+            stderr().print("interrupted")
+            return 130
         stderr().print("aborted")
         return 1
     except SystemExit as exc:  # e.g. a broken pipe handled inside click

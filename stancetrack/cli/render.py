@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from stancetrack.ingest.normalize import CONTROLS, CONTROLS_AND_NEWLINES
 from stancetrack.stances import Overall, Stance
 
 if TYPE_CHECKING:
@@ -57,9 +58,9 @@ STANCE_STYLE: dict[str, str] = {
 }
 
 
-# Control characters (C0 but newline, DEL, C1) and the bidi controls that reorder what a
-# terminal shows: article text must never drive the terminal.
-_CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Article text must never drive the terminal: its control characters (ingest/normalize.py's
+# CONTROLS: C0 but newline, DEL, C1, bidi controls) are shown escaped.
+_CONTROLS = CONTROLS
 
 
 def _escaped(match: re.Match[str]) -> str:
@@ -216,5 +217,9 @@ def emit_rows(
 
 
 def error_line(message: str) -> None:
-    """One `error: ...` line on stderr (the message is shown as is, not as markup)."""
-    stderr().print(f"[red]error:[/red] {shown(message)}", markup=True, highlight=False)
+    """One `error: ...` line on stderr (the message is shown as is, not as markup; a line
+    break in it, e.g. in a refused URL, is shown escaped like the other controls)."""
+    from rich.markup import escape
+
+    text = escape(CONTROLS_AND_NEWLINES.sub(_escaped, message))
+    stderr().print(f"[red]error:[/red] {text}", markup=True, highlight=False)

@@ -18,6 +18,17 @@ INVISIBLE = "\u00ad\u200b\u2060\ufeff\u200e\u200f\u061c" + "".join(
 _DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
 _MANY_BLANK = re.compile(r"\n{3,}")
 
+# The characters that drive a terminal or reorder what it shows: C0 controls but newline,
+# DEL, C1 controls, and the bidirectional marks, embeddings, overrides and isolates. One
+# definition: terminals show them escaped (cli/render.py), one-line fields such as feed
+# titles drop them (`one_line`), URLs containing them (or a newline) are refused
+# (ingest/fetch.py).
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+CONTROLS = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_BIDI}]")
+CONTROLS_AND_NEWLINES = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
+_BIDI_ONLY = re.compile(f"[{_BIDI}]")
+_SPACES = re.compile(r"\s+")
+
 
 def normalize_text(text: str) -> str:
     """Unicode NFC, LF line endings, no trailing spaces, at most one blank line in a row,
@@ -30,6 +41,13 @@ def normalize_text(text: str) -> str:
     text = _TRAILING_WS.sub("\n", text)
     text = _MANY_BLANK.sub("\n\n", text)
     return text.strip("\n ") + ("\n" if text.strip() else "")
+
+
+def one_line(text: str) -> str:
+    """`text` for a one-line field (a feed's title): bidi controls dropped, other controls
+    and line breaks as spaces, runs of spaces as one."""
+    text = CONTROLS_AND_NEWLINES.sub(" ", _BIDI_ONLY.sub("", text))
+    return _SPACES.sub(" ", text).strip()
 
 
 def sha256_text(text: str) -> str:

@@ -13,6 +13,7 @@ import os
 import re
 import stat
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
@@ -55,13 +56,15 @@ def iter_inputs(
     max_bytes: int,
     stdin: BinaryIO | None = None,
     fetch_timeout: float = 30.0,
+    stop: threading.Event | None = None,
 ) -> Iterator[ArticleInput | InputError]:
-    """Yield articles and errors for files, directories (recursive, sorted), '-' and URLs."""
+    """Yield articles and errors for files, directories (recursive, sorted), '-' and URLs;
+    `stop` set ends a URL's download at once."""
     for raw in paths:
         if raw == "-":
             yield from _read_stdin(stdin, max_bytes)
         elif is_url(raw):
-            yield from _read_url(raw, max_bytes, fetch_timeout)
+            yield from _read_url(raw, max_bytes, fetch_timeout, stop)
         else:
             path = Path(raw)
             if path.is_dir():
@@ -140,9 +143,11 @@ def _read_stdin(stream: BinaryIO | None, max_bytes: int) -> Iterator[ArticleInpu
     yield from parse_bytes(STDIN_SOURCE, data, suffix=None)
 
 
-def _read_url(url: str, max_bytes: int, timeout: float) -> Iterator[ArticleInput | InputError]:
+def _read_url(
+    url: str, max_bytes: int, timeout: float, stop: threading.Event | None
+) -> Iterator[ArticleInput | InputError]:
     try:
-        fetched = fetch_url(url, max_bytes=max_bytes, timeout=timeout)
+        fetched = fetch_url(url, max_bytes=max_bytes, timeout=timeout, stop=stop)
     except InputError as exc:
         yield exc
         return

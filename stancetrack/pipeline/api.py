@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Iterable
 
@@ -10,6 +9,7 @@ from stancetrack.db import Database
 from stancetrack.ingest import ArticleInput
 from stancetrack.llm.base import Backend
 from stancetrack.pipeline.engine import Engine
+from stancetrack.pipeline.interrupt import run_interruptible
 from stancetrack.pipeline.summary import ExtractObserver, ExtractSummary
 from stancetrack.settings import Settings
 
@@ -81,4 +81,4 @@ def extract(
         items = [os.fspath(paths)]
     else:
         items = [os.fspath(p) for p in paths]
-    return asyncio.run(extract_async(items, settings, force=force, observer=observer))
+    return run_interruptible(extract_async(items, settings, force=force, observer=observer))

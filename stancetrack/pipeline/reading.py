@@ -63,7 +63,7 @@ class InputReader:
         threading.Thread(target=self._read, name="stancetrack-reader", daemon=True).start()
 
     def stop(self) -> None:
-        """Read nothing more (a fetch in progress finishes on its own, unread)."""
+        """Read nothing more (a download in progress ends at once, unread)."""
         self._stopped.set()
 
     async def next_chunk(self, limit: int) -> list[Input]:
@@ -96,6 +96,7 @@ class InputReader:
                 max_bytes=self._max_bytes,
                 stdin=stdin,
                 fetch_timeout=self._fetch_timeout,
+                stop=self._stopped,
             )
             for item in itertools.chain(self._inputs, read):
                 if self._stopped.is_set() or not self._put(item):

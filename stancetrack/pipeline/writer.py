@@ -95,6 +95,10 @@ class Writer:
                 initializer=_start_store,
                 initargs=(config, db if fork else None),
             )
+            # Start the database process now, while this is the only thread: forked later
+            # (at the first write, or at `aclose` after a Ctrl-C) it could copy a lock that
+            # the input reader's thread holds mid-import or mid-download, and hang for good.
+            self._pool.submit(os.getpid)
         else:
             self._store = Store(config, db)
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stancetrack-db")

@@ -35,10 +35,9 @@ from stancetrack.db.repository.watch import (
 )
 from stancetrack.errors import InputError
 from stancetrack.ingest import ArticleInput
-from stancetrack.ingest.fetch import MEDIA_SUFFIX, to_utf8
+from stancetrack.ingest.fetch import Fetcher, FetchError, Response, page_bytes, page_suffix
 from stancetrack.ingest.readers import parse_bytes, read_file, walk
 from stancetrack.tracking.feeds import FeedEntry, FeedError, parse_feed
-from stancetrack.tracking.fetcher import Fetcher, FetchError, Response
 from stancetrack.tracking.sources import FEED, Source
 
 FEED_ACCEPT = (
@@ -56,6 +55,7 @@ class SourceReport:
     items: int = 0  # entries or articles the source listed
     new: int = 0  # stored as new or edited
     failed: int = 0  # new items whose page could not be fetched or read
+    duplicates: int = 0  # entries repeating another's GUID and content (tracking/feeds.py)
     error: str | None = None
 
     def as_json(self) -> dict[str, Any]:
@@ -66,6 +66,7 @@ class SourceReport:
             "items": self.items,
             "new": self.new,
             "failed": self.failed,
+            "duplicates": self.duplicates,
             "error": self.error,
         }
 
@@ -133,6 +134,7 @@ class Poller:
             timeout=options.timeout,
             deadline=options.deadline,
             per_host=options.per_host,
+            stop=stop,  # Ctrl-C ends the downloads in progress at once
         )
 
     def poll(self, sources: list[Source]) -> list[SourceReport]:
@@ -184,7 +186,7 @@ class Poller:
         for future, (source, state, report) in _as_done(futures, self.stop):
             try:
                 response = future.result()
-                entries = self._entries(response) if response.status != 304 else []
+                feed = parse_feed(response.data, response.url) if response.status != 304 else None
             except (FetchError, FeedError) as exc:
                 self._source_failed(
                     state, report, str(exc) if isinstance(exc, FeedError) else exc.reason
@@ -199,7 +201,10 @@ class Poller:
                 item.last_modified = response.last_modified or state.last_modified
                 self._source_ok(item)
                 continue
-            report.items = len(entries)
+            assert feed is not None
+            entries = feed.entries
+            report.items = len(entries) + feed.duplicates
+            report.duplicates = feed.duplicates
             with self.db.session() as session:
                 known = known_items(session, state.id, [e.key for e in entries])
             item.entries = [e for e in entries if known.get(e.key) != e.content_hash]
@@ -208,9 +213,6 @@ class Poller:
             else:
                 self._source_ok(item)
         return pending
-
-    def _entries(self, response: Response) -> list[FeedEntry]:
-        return parse_feed(response.data, response.url)
 
     def _source_failed(self, state: SourceState, report: SourceReport, reason: str) -> None:
         report.status = "error"
@@ -338,10 +340,8 @@ class Poller:
 
 def _read_page(entry: FeedEntry, response: Response) -> ArticleInput:
     """The page's article, read as `extract URL` reads one (ingest/readers.py)."""
-    if response.media not in MEDIA_SUFFIX:
-        raise InputError(entry.link, f"unsupported content type {response.media}")
-    data = to_utf8(entry.link, response.data, response.charset)
-    for got in parse_bytes(entry.link, data, MEDIA_SUFFIX[response.media]):
+    data = page_bytes(entry.link, response)
+    for got in parse_bytes(entry.link, data, page_suffix(response)):
         if isinstance(got, InputError):
             raise got
         if got.url is None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stancetrack.errors import UsageError
-from stancetrack.ingest.fetch import is_url
+from stancetrack.ingest.fetch import is_url, url_problem
 
 FEED = "feed"
 DIRECTORY = "directory"
@@ -20,10 +20,14 @@ class Source:
 
 def parse_sources(values: list[str]) -> list[Source]:
     """Sources from the command line, in order, each once; a usage error for anything that
-    is neither an http(s) URL nor an existing directory."""
+    is neither an http(s) URL nor an existing directory, and for a URL that must not be
+    fetched (ingest/fetch.py's `url_problem`: control characters, no host)."""
     out: dict[str, Source] = {}
     for value in values:
         if is_url(value):
+            problem = url_problem(value)
+            if problem:
+                raise UsageError(f"{value}: {problem}")
             source = Source(value.strip(), FEED)
         elif Path(value).is_dir():
             source = Source(str(Path(value).resolve()), DIRECTORY)
