@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from stancetrack.llm.rules import extract_claims
-from stancetrack.llm.rules.lexicon import default_lexicon
-from stancetrack.llm.rules.stance import read_stance
+from stancetrack.llm.rules.lexicon import default_lexicon, lexicon_for
+from stancetrack.llm.rules.stance import article_elsewhere, article_on_target, read_stance
 from stancetrack.schemas import Stance
 
 
@@ -126,3 +126,22 @@ def test_office_is_the_persons_organisation() -> None:
         "Erdogan's office said Turkey's demands on the accession talks had been met.\n"
     )
     assert _actors(text) == ["Recep Tayyip Erdogan's office"]
+
+
+def test_article_about_another_target_is_not_about_this_one() -> None:
+    """A term two targets share ("membership", "join") does not make a NATO article about
+    EU enlargement; the EU's own terms ("EU") do."""
+    eu = lexicon_for("EU enlargement")
+    nato_article = (
+        "Finland applied for NATO membership in May. NATO allies, NATO said, welcomed it.\n"
+        'Niinisto said: "Joining is the best way to guarantee our security, a historic step."\n'
+    )
+    assert not article_on_target(nato_article, eu)
+    assert article_elsewhere(nato_article, eu)
+    assert article_on_target(nato_article, default_lexicon())
+    [claim] = extract_claims(nato_article, eu)
+    assert claim.claim.stance is Stance.UNRELATED
+    eu_article = nato_article.replace("NATO", "EU")
+    assert article_on_target(eu_article, eu) and not article_elsewhere(eu_article, eu)
+    [claim] = extract_claims(eu_article, eu)
+    assert claim.claim.stance is Stance.SUPPORT

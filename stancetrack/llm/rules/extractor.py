@@ -8,7 +8,7 @@ from stancetrack.llm.rules.attribution import Attribution, AttributionFinder
 from stancetrack.llm.rules.lexicon import Lexicon, default_lexicon
 from stancetrack.llm.rules.roles import ActorResolver
 from stancetrack.llm.rules.speakers import SpeakerFinder
-from stancetrack.llm.rules.stance import article_on_target, read_stance
+from stancetrack.llm.rules.stance import article_elsewhere, article_on_target, read_stance
 from stancetrack.llm.rules.text import layout
 from stancetrack.llm.rules.tokens import headline_lines, mentions, tokenize
 from stancetrack.schemas import Attribution as AttributionKind
@@ -37,13 +37,19 @@ def extract_claims(text: str, lexicon: Lexicon | None = None) -> list[RuleClaim]
     resolver = ActorResolver(found_mentions, lex)
     found = AttributionFinder(lay, tokens, finder, lex, headlines).find()
     on_topic = article_on_target(text, lex)
+    elsewhere = article_elsewhere(text, lex)
     out: list[RuleClaim] = []
     for item in _dedupe(found):
         quote = text[item.start : item.end]
         p_start, p_end = lay.paragraphs[lay.paragraph_of(item.start)]
         rejected = item.cue if not item.direct and item.cue in lex.grammar.rejecting_verbs else ""
         reading = read_stance(
-            quote, text[p_start:p_end], lex, on_topic=on_topic, rejected_by=rejected
+            quote,
+            text[p_start:p_end],
+            lex,
+            on_topic=on_topic,
+            elsewhere=elsewhere,
+            rejected_by=rejected,
         )
         confidence = reading.confidence
         if item.speaker.pronoun or item.carried:

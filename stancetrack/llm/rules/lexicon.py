@@ -27,7 +27,7 @@ from stancetrack.stances import Stance
 from stancetrack.targets import defined_targets, find_target
 
 # Bump when the extraction code changes behaviour: it is part of the prompt hash.
-CODE_VERSION = "rules-code-7"
+CODE_VERSION = "rules-code-8"
 # Paths inside the prompts package: the language lexicon, and each target's one file
 # (prompts/targets/, stancetrack/targets.py) whose `rules` section is its stance lexicon.
 ATTRIBUTION_FILE = "rules/lexicon.yaml"
