@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from stancetrack.llm.rules.attribution import Attribution, AttributionFinder
 from stancetrack.llm.rules.lexicon import Lexicon, default_lexicon
+from stancetrack.llm.rules.positions import PositionFinder
 from stancetrack.llm.rules.roles import ActorResolver
 from stancetrack.llm.rules.speakers import SpeakerFinder
 from stancetrack.llm.rules.stance import article_elsewhere, article_on_target, read_stance
@@ -36,6 +37,7 @@ def extract_claims(text: str, lexicon: Lexicon | None = None) -> list[RuleClaim]
     finder = SpeakerFinder(text, tokens, found_mentions, lex)
     resolver = ActorResolver(found_mentions, lex)
     found = AttributionFinder(lay, tokens, finder, lex, headlines).find()
+    found += PositionFinder(lay, tokens, finder, lex).find(found)
     on_topic = article_on_target(text, lex)
     elsewhere = article_elsewhere(text, lex)
     out: list[RuleClaim] = []

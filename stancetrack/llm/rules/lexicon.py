@@ -50,6 +50,7 @@ class Lexicon:
     cognition_verbs: frozenset[str]
     intention_verbs: frozenset[str]
     reporting_phrases: tuple[str, ...]
+    position_verbs: frozenset[str]  # 'endorsed', 'opposes': a position on an object
     object_verbs: frozenset[str]
     audiences: tuple[str, ...]
     between_words: frozenset[str]
@@ -203,6 +204,7 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
         cognition_verbs=frozenset(_words(verbs, "cognition")),
         intention_verbs=frozenset(_words(verbs, "intention")),
         reporting_phrases=tuple(_words(lex, "reporting_phrases")),
+        position_verbs=frozenset(_words(lex, "position_verbs")),
         object_verbs=frozenset(_words(lex, "object_verbs")),
         audiences=tuple(sorted(_words(lex, "audiences"), key=len, reverse=True)),
         between_words=frozenset(_words(lex, "between_words")),

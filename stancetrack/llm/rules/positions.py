@@ -1,0 +1,125 @@
+"""Positions taken without a clause: "Cruz endorsed Trump's campaign", "Trump attacked the
+hateful ideology of ...", "Republicans have long opposed the deal".
+
+News reports a stance as often by a verb of position with an object as by a reporting verb
+with a clause ("said that ..."); the attribution pass (attribution.py) only takes the
+latter. This pass runs after it, on sentences it left without a claim: a named subject (a
+name, a titled or determined noun phrase, a pronoun) right before a verb of
+`position_verbs` (prompts/rules/lexicon.yaml) gives a claim whose content is the rest of the
+clause, up to the sentence's end or the next quotation. It is strict on the subject (no
+loose noun) and on the verb (the listed forms only, not passive), so it adds reported
+positions without adding claims to sentences that merely narrate.
+"""
+
+from __future__ import annotations
+
+from stancetrack.llm.rules.attribution import Attribution
+from stancetrack.llm.rules.lexicon import Lexicon
+from stancetrack.llm.rules.speakers import SpeakerFinder
+from stancetrack.llm.rules.text import Layout
+from stancetrack.llm.rules.tokens import Token
+
+_STRENGTH = 0.7  # a position, not words said: below a speech verb, like an intention
+_TRIM = " \t\n,;:.—–-\"“”'‘’"
+# After the verb these start no object: a clause or intention ('to', 'that': the
+# attribution pass's), a particle ('backed off'), a passive agent or a noun's complement
+# ('advocates such as', 'ridiculed for').
+_NO_OBJECT = frozenset(
+    [
+        "to",
+        "that",
+        "by",
+        "for",
+        "off",
+        "up",
+        "out",
+        "away",
+        "down",
+        "such",
+        "like",
+        "as",
+        "of",
+        "in",
+        "on",
+        "at",
+        "with",
+        "from",
+        "and",
+        "or",
+        ",",
+        ".",
+        ";",
+    ]
+)
+_MIN_WORDS = 3  # 'hailed the deal' is an event more often than a position
+
+
+class PositionFinder:
+    """Claims carried by verbs of position, in sentences without another claim."""
+
+    def __init__(
+        self, layout: Layout, tokens: list[Token], finder: SpeakerFinder, lexicon: Lexicon
+    ) -> None:
+        self.layout = layout
+        self.tokens = tokens
+        self.finder = finder
+        self.lex = lexicon
+
+    def find(self, taken: list[Attribution]) -> list[Attribution]:
+        covered = [(a.start, a.end) for a in taken] + [
+            (a.speaker.start, a.speaker.end) for a in taken
+        ]
+        out: list[Attribution] = []
+        busy: set[tuple[int, int]] = set()
+        for s_start, s_end in self.layout.sentences:
+            if any(s < s_end and s_start < e for s, e in covered):
+                continue
+            found = self._in_sentence(s_start, s_end)
+            if found is not None and (s_start, s_end) not in busy:
+                busy.add((s_start, s_end))
+                out.append(found)
+        return out
+
+    def _in_sentence(self, s_start: int, s_end: int) -> Attribution | None:
+        toks, lex = self.tokens, self.lex
+        lo = next((i for i, t in enumerate(toks) if t.start >= s_start), len(toks))
+        hi = lo
+        while hi < len(toks) and toks[hi].start < s_end:
+            hi += 1
+        for k in range(lo + 1, hi - 1):
+            tok = toks[k]
+            if tok.lower not in lex.position_verbs or tok.cap:
+                continue
+            if self.layout.region_at(tok.start) is not None:
+                continue  # inside a quotation
+            if SpeakerFinder.is_passive(toks, k):
+                continue
+            subject = self.finder.subject_before(k, lo, loose=False)
+            if subject is None:
+                continue
+            content = self._content(k + 1, hi, s_end)
+            if content is None:
+                return None
+            speaker = self.finder.speaker(*subject)
+            return Attribution(content[0], content[1], speaker, tok.lower, False, _STRENGTH)
+        return None
+
+    def _content(self, j: int, hi: int, s_end: int) -> tuple[int, int] | None:
+        """The rest of the clause after the verb: to the sentence's end, stopping before a
+        quotation (the quotation pass owns it)."""
+        toks, text = self.tokens, self.layout.text
+        if j >= hi or toks[j].lower in _NO_OBJECT:
+            return None
+        start, end = toks[j].start, s_end
+        region = next(
+            (r for r in self.layout.regions if start <= r.start < end and r.start > start), None
+        )
+        if region is not None:
+            end = region.start
+        while start < end and text[start] in _TRIM:
+            start += 1
+        while end > start and text[end - 1] in _TRIM:
+            end -= 1
+        if len(text[start:end].split()) < _MIN_WORDS:
+            return None
+        return start, end
