@@ -79,7 +79,7 @@ def _restate(item: Attribution, quote: str, actor: str) -> str:
     body = " ".join(quote.split())
     if item.direct:
         return f'{actor} said: "{body}"'
-    verb = "said" if item.cue in ("according to",) or item.strength < 1.0 else item.cue
+    verb = "said" if item.strength < 1.0 or " " in item.cue else item.cue
     if verb.endswith("ing"):
         verb = "said"
     return f"{actor} {verb}: {body}"

@@ -49,8 +49,9 @@ class Lexicon:
     speech_verbs: frozenset[str]
     cognition_verbs: frozenset[str]
     intention_verbs: frozenset[str]
-    reporting_phrases: tuple[str, ...]
-    position_verbs: frozenset[str]  # 'endorsed', 'opposes': a position on an object
+    reporting_phrases: tuple[str, ...]  # speaker first: 'pointed out', 'made clear'
+    source_phrases: tuple[str, ...]  # source after: 'according to', 'in the words of'
+    position_verbs: tuple[str, ...]  # 'endorsed', 'railed against': a position on an object
     object_verbs: frozenset[str]
     audiences: tuple[str, ...]
     between_words: frozenset[str]
@@ -204,7 +205,8 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
         cognition_verbs=frozenset(_words(verbs, "cognition")),
         intention_verbs=frozenset(_words(verbs, "intention")),
         reporting_phrases=tuple(_words(lex, "reporting_phrases")),
-        position_verbs=frozenset(_words(lex, "position_verbs")),
+        source_phrases=tuple(_words(lex, "source_phrases")),
+        position_verbs=tuple(sorted(set(_words(lex, "position_verbs")), key=len, reverse=True)),
         object_verbs=frozenset(_words(lex, "object_verbs")),
         audiences=tuple(sorted(_words(lex, "audiences"), key=len, reverse=True)),
         between_words=frozenset(_words(lex, "between_words")),

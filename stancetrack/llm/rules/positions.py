@@ -6,7 +6,8 @@ with a clause ("said that ..."); the attribution pass (attribution.py) only take
 latter. This pass runs after it, on sentences it left without a claim: a named subject (a
 name, a titled or determined noun phrase, a pronoun) right before a verb of
 `position_verbs` (prompts/rules/lexicon.yaml) gives a claim whose content is the rest of the
-clause, up to the sentence's end or the next quotation. It is strict on the subject (no
+clause (after the preposition of "railed against"), up to the sentence's end or the next
+quotation. It is strict on the subject (no
 loose noun) and on the verb (the listed forms only, not passive), so it adds reported
 positions without adding claims to sentences that merely narrate.
 """
@@ -24,33 +25,14 @@ _TRIM = " \t\n,;:.—–-\"“”'‘’"
 # After the verb these start no object: a clause or intention ('to', 'that': the
 # attribution pass's), a particle ('backed off'), a passive agent or a noun's complement
 # ('advocates such as', 'ridiculed for').
-_NO_OBJECT = frozenset(
-    [
-        "to",
-        "that",
-        "by",
-        "for",
-        "off",
-        "up",
-        "out",
-        "away",
-        "down",
-        "such",
-        "like",
-        "as",
-        "of",
-        "in",
-        "on",
-        "at",
-        "with",
-        "from",
-        "and",
-        "or",
-        ",",
-        ".",
-        ";",
-    ]
-)
+_NO_OBJECT = frozenset({"to", "that", "by", "for", "off", "up", "out", "away", "down", "such"}) | {
+    *("like", "as", "of", "in", "on", "at", "with", "from", "and", "or", ",", ".", ";")
+}
+# A subject after one of these is a subordinate clause's ("While Clinton talked about X,
+# Trump ..."), not the sentence's position.
+_SUBORDINATORS = frozenset(
+    {"while", "as", "although", "though", "if", "when", "because", "after", "before", "since"}
+) | {"with", "despite", "unless", "whereas", "once", "until", "who", "which", "whom"}
 _MIN_WORDS = 3  # 'hailed the deal' is an event more often than a position
 
 
@@ -70,39 +52,49 @@ class PositionFinder:
             (a.speaker.start, a.speaker.end) for a in taken
         ]
         out: list[Attribution] = []
-        busy: set[tuple[int, int]] = set()
         for s_start, s_end in self.layout.sentences:
-            if any(s < s_end and s_start < e for s, e in covered):
-                continue
             found = self._in_sentence(s_start, s_end)
-            if found is not None and (s_start, s_end) not in busy:
-                busy.add((s_start, s_end))
+            if found is not None and not any(
+                s < found.end and found.speaker.start < e for s, e in covered
+            ):
                 out.append(found)
         return out
 
     def _in_sentence(self, s_start: int, s_end: int) -> Attribution | None:
-        toks, lex = self.tokens, self.lex
+        toks = self.tokens
         lo = next((i for i, t in enumerate(toks) if t.start >= s_start), len(toks))
         hi = lo
         while hi < len(toks) and toks[hi].start < s_end:
             hi += 1
         for k in range(lo + 1, hi - 1):
             tok = toks[k]
-            if tok.lower not in lex.position_verbs or tok.cap:
+            verb = self._verb_at(k, hi)
+            if not verb or tok.cap:
                 continue
             if self.layout.region_at(tok.start) is not None:
                 continue  # inside a quotation
             if SpeakerFinder.is_passive(toks, k):
                 continue
             subject = self.finder.subject_before(k, lo, loose=False)
-            if subject is None:
+            if subject is None or any(t.lower in _SUBORDINATORS for t in toks[lo : subject[0]]):
                 continue
-            content = self._content(k + 1, hi, s_end)
+            speaker = self.finder.speaker(*subject)
+            if speaker.pronoun:
+                continue  # without a cue, a pronoun's referent is too often a guess
+            content = self._content(k + len(verb.split()), hi, s_end)
             if content is None:
                 return None
-            speaker = self.finder.speaker(*subject)
-            return Attribution(content[0], content[1], speaker, tok.lower, False, _STRENGTH)
+            return Attribution(content[0], content[1], speaker, verb, False, _STRENGTH)
         return None
+
+    def _verb_at(self, k: int, hi: int) -> str:
+        """The longest listed verb (or verb + preposition) starting at token k, '' if none."""
+        toks = self.tokens
+        for verb in self.lex.position_verbs:  # longest first
+            words = verb.split()
+            if k + len(words) <= hi and all(toks[k + i].lower == w for i, w in enumerate(words)):
+                return verb
+        return ""
 
     def _content(self, j: int, hi: int, s_end: int) -> tuple[int, int] | None:
         """The rest of the clause after the verb: to the sentence's end, stopping before a
@@ -116,6 +108,7 @@ class PositionFinder:
         )
         if region is not None:
             end = region.start
+        end = min([end] + [text.find(";", start, end)] * (";" in text[start:end]))
         while start < end and text[start] in _TRIM:
             start += 1
         while end > start and text[end - 1] in _TRIM:
