@@ -190,7 +190,7 @@ def _hits(low: str, lexicon: Lexicon) -> list[_Hit]:
         for match in grammar.predicate_pattern.finditer(low):
             s = match.start()
             pred = next((p for p in grammar.predicates if p.pattern.match(low, s)), None)
-            if pred is None:
+            if pred is None or _nominal(low, s, pred.text, grammar.nominal_determiners):
                 continue
             obj = _object_near(low, match.start(), match.end(), lexicon)
             weight = pred.weight if obj else pred.weight * grammar.bare_scale
@@ -226,6 +226,13 @@ def _polarise(
     return _Hit(
         side, weight, match.group(0), kind, match.start(), target_object, negation, question
     )
+
+
+def _nominal(low: str, start: int, text: str, determiners: frozenset[str]) -> bool:
+    """Is a one-word predicate a noun after a determiner ("any delay is a political
+    choice", "the veto"): the action named, not taken?"""
+    before = low[max(0, start - 12) : start].split()
+    return " " not in text and bool(before) and before[-1] in determiners
 
 
 def _object_near(low: str, start: int, end: int, lexicon: Lexicon) -> str:
@@ -269,14 +276,15 @@ def _negation(low: str, start: int, cue: str, lexicon: Lexicon) -> str:
 
 
 def _in_antecedent(low: str, start: int, lexicon: Lexicon) -> bool:
-    """Is the position inside the 'if ...,' part of a condition (hypothetical, not the
-    speaker's position: "If we admit Ukraine while the war is going on, every ally ...")?"""
+    """Is the position inside a condition (hypothetical, not the speaker's position): the
+    'if ...,' that opens a clause ("If we admit Ukraine while the war is going on, every
+    ally ...") or a condition that follows its clause ("settled once the fighting had
+    stopped")?"""
     conditions = lexicon.grammar.conditions
     if conditions is None:
         return False
     clause = re.split(r"[,;:.!?]", low[:start])[-1]
-    found = conditions.search(clause)
-    return found is not None and found.start() <= 1 + len(clause) - len(clause.lstrip())
+    return conditions.search(clause) is not None
 
 
 def _rhetorical(low: str, start: int, lexicon: Lexicon) -> bool:

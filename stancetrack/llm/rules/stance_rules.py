@@ -51,6 +51,7 @@ class StanceGrammar:
     conditions: re.Pattern[str] | None  # language: 'as long as', 'if', 'unless'
     clause_breaks: frozenset[str]  # language: words that end a negation's scope
     rejecting_verbs: frozenset[str]  # language: 'rejected', 'dismissed' flip their clause
+    nominal_determiners: frozenset[str]  # language: 'the delay' names a predicate, no stance
 
 
 def _table(data: Any, where: str) -> dict[str, float]:
@@ -129,5 +130,8 @@ def build_grammar(
         ),
         rejecting_verbs=frozenset(
             _list(language.get("rejecting_verbs"), "stance_grammar.rejecting_verbs")
+        ),
+        nominal_determiners=frozenset(
+            _list(language.get("nominal_determiners"), "stance_grammar.nominal_determiners")
         ),
     )
