@@ -61,6 +61,7 @@ class Lexicon:
     organization_words: frozenset[str]
     government_words: frozenset[str]
     group_words: frozenset[str]
+    place_words: frozenset[str]  # 'europe', 'crimea': a place, not a person
     person_pronouns: frozenset[str]
     group_pronouns: frozenset[str]
     thing_pronouns: frozenset[str]
@@ -84,6 +85,7 @@ class Lexicon:
     grammar: StanceGrammar
     demonyms: dict[str, str]  # country -> nationality adjective, lower case
     generic_nouns: frozenset[str]  # plural / generic speaker nouns that are no actor
+    anonymous_nouns: frozenset[str]  # 'official': one unnamed person ('unnamed U.S. official')
     generic_modifiers: frozenset[str]  # 'Western', 'senior': not an affiliation
     sha256: str
     version: str
@@ -216,6 +218,7 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
         organization_words=frozenset(_words(lex, "organization_words")),
         government_words=frozenset(_words(lex, "government_words")),
         group_words=frozenset(_words(lex, "group_words")),
+        place_words=frozenset(_words(lex, "place_words")),
         person_pronouns=frozenset(_words(pronouns, "person")),
         group_pronouns=frozenset(_words(pronouns, "group")),
         thing_pronouns=frozenset(_words(pronouns, "thing")),
@@ -247,6 +250,7 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
         ),
         demonyms=_demonyms(_mapping(lex, "actors")),
         generic_nouns=frozenset(_words(_mapping(lex, "actors"), "generic_nouns")),
+        anonymous_nouns=frozenset(_words(_mapping(lex, "actors"), "anonymous_nouns")),
         generic_modifiers=frozenset(_words(_mapping(lex, "actors"), "generic_modifiers")),
         sha256=digest.hexdigest(),
         version=f"{CODE_VERSION}+lexicon-{lex.get('version', '?')}.{stance.get('version', '?')}",
