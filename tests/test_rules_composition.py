@@ -145,3 +145,47 @@ def test_article_about_another_target_is_not_about_this_one() -> None:
     assert article_on_target(eu_article, eu) and not article_elsewhere(eu_article, eu)
     [claim] = extract_claims(eu_article, eu)
     assert claim.claim.stance is Stance.SUPPORT
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a cue inside a condition that follows its clause is not the speaker's position
+        (
+            "the question of membership could only be settled once the fighting had stopped",
+            Stance.NEUTRAL,
+        ),
+        # a one-word predicate named as a noun describes, it takes no side
+        ("any delay is a political choice rather than a procedural one", Stance.NEUTRAL),
+        ("the delay had always been about leverage rather than principle", Stance.NEUTRAL),
+        ("Hungary will delay the vote on Sweden's accession", Stance.OPPOSE),
+        # 'against' does not negate the cue after it
+        (
+            "Ankara wants Stockholm to act against groups it considers terrorist organisations",
+            Stance.OPPOSE,
+        ),
+        # applying is taking the side of membership
+        ("Finland would apply for membership", Stance.SUPPORT),
+    ],
+)
+def test_conditions_nouns_and_applying(text: str, expected: Stance) -> None:
+    assert _stance(text) is expected
+
+
+def test_aggression_without_the_target_is_unrelated() -> None:
+    text = "any new Russian aggression against Ukraine would bring massive consequences"
+    assert _stance(text) is Stance.UNRELATED
+
+
+def test_singular_anonymous_source_is_unnamed() -> None:
+    text = "The alliance will admit Sweden within the year, according to a U.S. official.\n"
+    assert _actors(text) == ["unnamed U.S. official"]
+
+
+def test_compound_adjective_and_region_are_no_referent() -> None:
+    text = (
+        "British Prime Minister Boris Johnson spoke in Kyiv.\n"
+        "Ukraine may try to reclaim Russian-annexed Crimea and parts of Eastern Europe.\n"
+        "He said the alliance would never accept a new Yalta or zones of influence.\n"
+    )
+    assert _actors(text) == ["Boris Johnson"]
