@@ -14,6 +14,8 @@ positions without adding claims to sentences that merely narrate.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+
 from stancetrack.llm.rules.attribution import Attribution
 from stancetrack.llm.rules.lexicon import Lexicon
 from stancetrack.llm.rules.speakers import SpeakerFinder
@@ -46,6 +48,12 @@ class PositionFinder:
         self.tokens = tokens
         self.finder = finder
         self.lex = lexicon
+        self.starts = [t.start for t in tokens]
+        self.quotes = [r.start for r in layout.regions]
+        # Listed verbs by first word, longest first: one dict lookup per token.
+        self.verbs: dict[str, list[list[str]]] = {}
+        for verb in lexicon.position_verbs:
+            self.verbs.setdefault(verb.split()[0], []).append(verb.split())
 
     def find(self, taken: list[Attribution]) -> list[Attribution]:
         covered = [(a.start, a.end) for a in taken] + [
@@ -62,10 +70,7 @@ class PositionFinder:
 
     def _in_sentence(self, s_start: int, s_end: int) -> Attribution | None:
         toks = self.tokens
-        lo = next((i for i, t in enumerate(toks) if t.start >= s_start), len(toks))
-        hi = lo
-        while hi < len(toks) and toks[hi].start < s_end:
-            hi += 1
+        lo, hi = bisect_left(self.starts, s_start), bisect_left(self.starts, s_end)
         for k in range(lo + 1, hi - 1):
             tok = toks[k]
             verb = self._verb_at(k, hi)
@@ -90,10 +95,9 @@ class PositionFinder:
     def _verb_at(self, k: int, hi: int) -> str:
         """The longest listed verb (or verb + preposition) starting at token k, '' if none."""
         toks = self.tokens
-        for verb in self.lex.position_verbs:  # longest first
-            words = verb.split()
+        for words in self.verbs.get(toks[k].lower, ()):  # longest first
             if k + len(words) <= hi and all(toks[k + i].lower == w for i, w in enumerate(words)):
-                return verb
+                return " ".join(words)
         return ""
 
     def _content(self, j: int, hi: int, s_end: int) -> tuple[int, int] | None:
@@ -103,11 +107,9 @@ class PositionFinder:
         if j >= hi or toks[j].lower in _NO_OBJECT:
             return None
         start, end = toks[j].start, s_end
-        region = next(
-            (r for r in self.layout.regions if start <= r.start < end and r.start > start), None
-        )
-        if region is not None:
-            end = region.start
+        following = bisect_right(self.quotes, start)
+        if following < len(self.quotes):
+            end = min(end, self.quotes[following])  # the first quotation after the object
         end = min([end] + [text.find(";", start, end)] * (";" in text[start:end]))
         while start < end and text[start] in _TRIM:
             start += 1
