@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from stancetrack.llm.rules import extract_claims
-from stancetrack.llm.rules.lexicon import default_lexicon
-from stancetrack.llm.rules.stance import read_stance
+from stancetrack.llm.rules.lexicon import default_lexicon, lexicon_for
+from stancetrack.llm.rules.stance import article_elsewhere, article_on_target, read_stance
+from stancetrack.llm.rules.tokens import classify, mentions
 from stancetrack.schemas import Stance
 
 
@@ -126,3 +127,66 @@ def test_office_is_the_persons_organisation() -> None:
         "Erdogan's office said Turkey's demands on the accession talks had been met.\n"
     )
     assert _actors(text) == ["Recep Tayyip Erdogan's office"]
+
+
+def test_article_about_another_target_is_not_about_this_one() -> None:
+    """A term two targets share ("membership", "join") does not make a NATO article about
+    EU enlargement; the EU's own terms ("EU") do."""
+    eu = lexicon_for("EU enlargement")
+    nato_article = (
+        "Finland applied for NATO membership in May. NATO allies, NATO said, welcomed it.\n"
+        'Niinisto said: "Joining is the best way to guarantee our security, a historic step."\n'
+    )
+    assert not article_on_target(nato_article, eu)
+    assert article_elsewhere(nato_article, eu)
+    assert article_on_target(nato_article, default_lexicon())
+    [claim] = extract_claims(nato_article, eu)
+    assert claim.claim.stance is Stance.UNRELATED
+    eu_article = nato_article.replace("NATO", "EU")
+    assert article_on_target(eu_article, eu) and not article_elsewhere(eu_article, eu)
+    [claim] = extract_claims(eu_article, eu)
+    assert claim.claim.stance is Stance.SUPPORT
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a cue inside a condition that follows its clause is not the speaker's position
+        (
+            "the question of membership could only be settled once the fighting had stopped",
+            Stance.NEUTRAL,
+        ),
+        # a one-word predicate named as a noun describes, it takes no side
+        ("any delay is a political choice rather than a procedural one", Stance.NEUTRAL),
+        ("the delay had always been about leverage rather than principle", Stance.NEUTRAL),
+        ("Hungary will delay the vote on Sweden's accession", Stance.OPPOSE),
+        # 'against' does not negate the cue after it
+        (
+            "Ankara wants Stockholm to act against groups it considers terrorist organisations",
+            Stance.OPPOSE,
+        ),
+        # applying is taking the side of membership
+        ("Finland would apply for membership", Stance.SUPPORT),
+    ],
+)
+def test_conditions_nouns_and_applying(text: str, expected: Stance) -> None:
+    assert _stance(text) is expected
+
+
+def test_aggression_without_the_target_is_unrelated() -> None:
+    text = "any new Russian aggression against Ukraine would bring massive consequences"
+    assert _stance(text) is Stance.UNRELATED
+
+
+def test_singular_anonymous_source_is_unnamed() -> None:
+    text = "The alliance will admit Sweden within the year, according to a U.S. official.\n"
+    assert _actors(text) == ["unnamed U.S. official"]
+
+
+def test_compound_adjective_and_region_are_no_person() -> None:
+    lex = default_lexicon()
+    text = "Ukraine may try to reclaim Russian-annexed Crimea, as Eastern Europe watches.\n"
+    names = [m.name for m in mentions(text, lex)]
+    assert "Crimea" in names and not any("annexed" in n for n in names)
+    assert classify(["Eastern", "Europe"], lex, titled=False) != "person"
+    assert classify(["Boris", "Johnson"], lex, titled=False) == "person"

@@ -296,6 +296,7 @@ def test_rules_backend_judges_each_target_with_its_lexicon(cli: Any, db_url: str
     nato_unrelated = sum(c["stance"] == "unrelated" for c in nato_rows)
     eu_unrelated = sum(c["stance"] == "unrelated" for c in eu_rows)
     assert eu_unrelated > nato_unrelated
+    assert eu_unrelated * 2 > len(eu_rows)
     assert_counts_table_matches_claims(db_url)
 
 

@@ -1,9 +1,9 @@
 """Attributions: reporting cues, their speakers and the content they introduce.
 
-One pass over the tokens finds the cues (reporting verbs outside quotations, "according
-to"); each gets a speaker and either quotations next to it (direct speech) or the clause it
-introduces (indirect speech). A second pass gives the remaining quotations to the speaker of
-the quotation before them: split quotes ('"...," X said. "..."') and quotes that run on
+One pass over the tokens finds the cues (reporting verbs outside quotations, the lexicon's
+phrases); each gets a speaker and either quotations next to it (direct speech) or the clause
+it introduces (indirect speech). A second pass gives the remaining quotations to the speaker
+of the quotation before them: split quotes ('"...," X said. "..."') and quotes that run on
 into the next paragraph. See prompts/rules/README.md for the rules in prose.
 """
 
@@ -13,6 +13,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from stancetrack.llm.rules.lexicon import Lexicon
+from stancetrack.llm.rules.phrases import phrase_at
 from stancetrack.llm.rules.speakers import Speaker, SpeakerFinder
 from stancetrack.llm.rules.text import Layout, Region
 from stancetrack.llm.rules.tokens import Token, headline_lines
@@ -250,8 +251,9 @@ class AttributionFinder:
                     continue
                 out.append(_Anchor(k, low, 1.0))
                 continue
-            if low == "according" and k + 1 < len(toks) and toks[k + 1].lower == "to":
-                strength, cue = 0.8, "according to"
+            phrase = phrase_at(toks, k, lex)
+            if phrase:  # 'according to' (the source follows: weaker), 'pointed out'
+                strength, cue = (0.8 if phrase in lex.source_phrases else 1.0), phrase
             elif low in lex.speech_verbs:
                 strength, cue = 1.0, low
             elif low in lex.cognition_verbs:
@@ -260,8 +262,6 @@ class AttributionFinder:
                 if tok.cap or k + 1 >= len(toks) or toks[k + 1].lower != "to":
                     continue
                 strength, cue = _INTENTION, low
-            elif low == "pointed" and k + 1 < len(toks) and toks[k + 1].lower == "out":
-                strength, cue = 1.0, "pointed out"
             else:
                 continue
             if (
@@ -338,7 +338,7 @@ class AttributionFinder:
         tok = toks[a.k]
         s_start, s_end = lay.sentence_of(tok.start)
         lo, hi = self._tok_range(s_start, s_end)
-        if a.cue == "according to":
+        if a.cue in self.lex.source_phrases:
             return self._according(a, lo, hi, s_start, s_end)
         if self.finder.is_passive(toks, a.k):
             return False
@@ -765,7 +765,7 @@ class AttributionFinder:
 
     def _according(self, a: _Anchor, lo: int, hi: int, s_start: int, s_end: int) -> bool:
         toks = self.tokens
-        np_range = self.finder.subject_after(a.k + 1, hi)
+        np_range = self.finder.subject_after(a.k + len(a.cue.split()) - 1, hi)
         if np_range is None:
             return False
         a.speaker = self.finder.speaker(*np_range)

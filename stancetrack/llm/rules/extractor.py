@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from stancetrack.llm.rules.attribution import Attribution, AttributionFinder
 from stancetrack.llm.rules.lexicon import Lexicon, default_lexicon
+from stancetrack.llm.rules.positions import PositionFinder
 from stancetrack.llm.rules.roles import ActorResolver
 from stancetrack.llm.rules.speakers import SpeakerFinder
-from stancetrack.llm.rules.stance import article_on_target, read_stance
+from stancetrack.llm.rules.stance import article_elsewhere, article_on_target, read_stance
 from stancetrack.llm.rules.text import layout
 from stancetrack.llm.rules.tokens import headline_lines, mentions, tokenize
 from stancetrack.schemas import Attribution as AttributionKind
@@ -36,14 +37,21 @@ def extract_claims(text: str, lexicon: Lexicon | None = None) -> list[RuleClaim]
     finder = SpeakerFinder(text, tokens, found_mentions, lex)
     resolver = ActorResolver(found_mentions, lex)
     found = AttributionFinder(lay, tokens, finder, lex, headlines).find()
+    found += PositionFinder(lay, tokens, finder, lex).find(found)
     on_topic = article_on_target(text, lex)
+    elsewhere = article_elsewhere(text, lex)
     out: list[RuleClaim] = []
     for item in _dedupe(found):
         quote = text[item.start : item.end]
         p_start, p_end = lay.paragraphs[lay.paragraph_of(item.start)]
         rejected = item.cue if not item.direct and item.cue in lex.grammar.rejecting_verbs else ""
         reading = read_stance(
-            quote, text[p_start:p_end], lex, on_topic=on_topic, rejected_by=rejected
+            quote,
+            text[p_start:p_end],
+            lex,
+            on_topic=on_topic,
+            elsewhere=elsewhere,
+            rejected_by=rejected,
         )
         confidence = reading.confidence
         if item.speaker.pronoun or item.carried:
@@ -71,7 +79,7 @@ def _restate(item: Attribution, quote: str, actor: str) -> str:
     body = " ".join(quote.split())
     if item.direct:
         return f'{actor} said: "{body}"'
-    verb = "said" if item.cue in ("according to",) or item.strength < 1.0 else item.cue
+    verb = "said" if item.strength < 1.0 or " " in item.cue else item.cue
     if verb.endswith("ing"):
         verb = "said"
     return f"{actor} {verb}: {body}"

@@ -27,7 +27,7 @@ from stancetrack.stances import Stance
 from stancetrack.targets import defined_targets, find_target
 
 # Bump when the extraction code changes behaviour: it is part of the prompt hash.
-CODE_VERSION = "rules-code-7"
+CODE_VERSION = "rules-code-8"
 # Paths inside the prompts package: the language lexicon, and each target's one file
 # (prompts/targets/, stancetrack/targets.py) whose `rules` section is its stance lexicon.
 ATTRIBUTION_FILE = "rules/lexicon.yaml"
@@ -49,7 +49,9 @@ class Lexicon:
     speech_verbs: frozenset[str]
     cognition_verbs: frozenset[str]
     intention_verbs: frozenset[str]
-    reporting_phrases: tuple[str, ...]
+    reporting_phrases: tuple[str, ...]  # speaker first: 'pointed out', 'made clear'
+    source_phrases: tuple[str, ...]  # source after: 'according to', 'in the words of'
+    position_verbs: tuple[str, ...]  # 'endorsed', 'railed against': a position on an object
     object_verbs: frozenset[str]
     audiences: tuple[str, ...]
     between_words: frozenset[str]
@@ -59,6 +61,7 @@ class Lexicon:
     organization_words: frozenset[str]
     government_words: frozenset[str]
     group_words: frozenset[str]
+    place_words: frozenset[str]  # 'europe', 'crimea': a place, not a person
     person_pronouns: frozenset[str]
     group_pronouns: frozenset[str]
     thing_pronouns: frozenset[str]
@@ -82,6 +85,7 @@ class Lexicon:
     grammar: StanceGrammar
     demonyms: dict[str, str]  # country -> nationality adjective, lower case
     generic_nouns: frozenset[str]  # plural / generic speaker nouns that are no actor
+    anonymous_nouns: frozenset[str]  # 'official': one unnamed person ('unnamed U.S. official')
     generic_modifiers: frozenset[str]  # 'Western', 'senior': not an affiliation
     sha256: str
     version: str
@@ -203,6 +207,8 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
         cognition_verbs=frozenset(_words(verbs, "cognition")),
         intention_verbs=frozenset(_words(verbs, "intention")),
         reporting_phrases=tuple(_words(lex, "reporting_phrases")),
+        source_phrases=tuple(_words(lex, "source_phrases")),
+        position_verbs=tuple(sorted(set(_words(lex, "position_verbs")), key=len, reverse=True)),
         object_verbs=frozenset(_words(lex, "object_verbs")),
         audiences=tuple(sorted(_words(lex, "audiences"), key=len, reverse=True)),
         between_words=frozenset(_words(lex, "between_words")),
@@ -212,6 +218,7 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
         organization_words=frozenset(_words(lex, "organization_words")),
         government_words=frozenset(_words(lex, "government_words")),
         group_words=frozenset(_words(lex, "group_words")),
+        place_words=frozenset(_words(lex, "place_words")),
         person_pronouns=frozenset(_words(pronouns, "person")),
         group_pronouns=frozenset(_words(pronouns, "group")),
         thing_pronouns=frozenset(_words(pronouns, "thing")),
@@ -243,6 +250,7 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
         ),
         demonyms=_demonyms(_mapping(lex, "actors")),
         generic_nouns=frozenset(_words(_mapping(lex, "actors"), "generic_nouns")),
+        anonymous_nouns=frozenset(_words(_mapping(lex, "actors"), "anonymous_nouns")),
         generic_modifiers=frozenset(_words(_mapping(lex, "actors"), "generic_modifiers")),
         sha256=digest.hexdigest(),
         version=f"{CODE_VERSION}+lexicon-{lex.get('version', '?')}.{stance.get('version', '?')}",

@@ -5,7 +5,8 @@ prompts/rules/lexicon.yaml, `actors`):
 
 1. A dateline ("MADRID (AP)") or a bare nationality word ("Russian") is no actor: the
    claim is dropped. A generic plural with no affiliation ("analysts", "Western allies")
-   is one anonymous group, `unnamed analysts` (the gold's convention), never a name.
+   is one anonymous group, `unnamed analysts` (the gold's convention), never a name; a
+   singular one ("a U.S. official") is the anonymous person `unnamed U.S. official`.
 2. An affiliated plural is its institution: "Finnish officials" -> "Finnish government",
    "Senior State Department officials" -> "State Department".
 3. "X's office / ministry / government" is X's organisation, named after X's canonical
@@ -64,6 +65,8 @@ class ActorResolver:
         head = low[-1]
         if head in self.lex.generic_nouns:
             return self._affiliated(words[:-1]) or [Actor(f"unnamed {head}", ActorType.GROUP)]
+        if head in self.lex.anonymous_nouns:
+            return [Actor("unnamed " + " ".join(words), ActorType.PERSON)]
         owned = _POSSESSIVE.match(" ".join(words))
         if owned is not None:
             return [self._owned(owned.group("owner"), owned.group("head"), speaker)]

@@ -5,7 +5,10 @@ language file); this module only composes them, in order:
 
 1. Off the target: a claim that names an off-target topic (`sanctions`, `grain`) and no
    target term is `unrelated`; so is a claim with no target term in it or its paragraph,
-   unless the article is about the target (then the cues decide, else `neutral`).
+   unless the article is about the target (`topic_mentions` of the target's own
+   `topic_terms`; then the cues decide, else `neutral`). In an article about another
+   subject (`other_topics`: "nato" for EU enlargement), a term the target shares with it
+   ("membership") needs a topic term of the target in the claim or its paragraph.
 2. Each cue (a phrase with a side and a weight) and each predicate (`support`, `block`, `a
    mistake`) scores for its side; a predicate scores in full when an object of the target
    (`membership`, `the door`) is within `object_window` words, else scaled by
@@ -63,13 +66,41 @@ class _Hit:
         return out
 
 
+def _mentions_at_least(article: str, terms: re.Pattern[str] | None, wanted: int) -> bool:
+    if terms is None:
+        return False
+    found = terms.finditer(article.lower())
+    return any(count >= wanted for count, _ in enumerate(found, start=1))
+
+
 def article_on_target(article: str, lexicon: Lexicon) -> bool:
-    """Is the article about the target (at least `topic_mentions` target terms)?"""
-    wanted = lexicon.grammar.topic_mentions
-    for found, _ in enumerate(lexicon.target.finditer(article.lower()), start=1):
-        if found >= wanted:
-            return True
-    return False
+    """Is the article about the target (at least `topic_mentions` of its own distinctive
+    `topic_terms`: "nato", not "membership", which an article about the EU shares)? False
+    when the target file lists no topic terms."""
+    grammar = lexicon.grammar
+    return _mentions_at_least(article, grammar.topic, grammar.topic_mentions)
+
+
+def article_elsewhere(article: str, lexicon: Lexicon) -> bool:
+    """Is the article about another subject (`other_topics`: "nato" for EU enlargement)
+    and not about the target?"""
+    grammar = lexicon.grammar
+    return _mentions_at_least(
+        article, grammar.other_topics, grammar.topic_mentions
+    ) and not article_on_target(article, lexicon)
+
+
+def _target_mention(low: str, context: str, lexicon: Lexicon, elsewhere: bool) -> str:
+    """The target term the claim (or else its paragraph) names, '' if none. In an article
+    about another subject, a term the target shares with it ("membership", "join") counts
+    only next to a topic term of the target ("EU membership" in a NATO article)."""
+    found = lexicon.target.search(low) or lexicon.target.search(context)
+    if found is None:
+        return ""
+    topic = lexicon.grammar.topic
+    if not elsewhere or (topic is not None and (topic.search(low) or topic.search(context))):
+        return found.group(0)
+    return ""
 
 
 def read_stance(
@@ -78,11 +109,13 @@ def read_stance(
     lexicon: Lexicon,
     *,
     on_topic: bool = False,
+    elsewhere: bool = False,
     rejected_by: str = "",
 ) -> StanceReading:
     """Stance of one claim: `content` is the quote, `context` its paragraph; `on_topic`
-    says the article is about the target; `rejected_by` names a reporting verb that
-    rejects the content ("dismissed")."""
+    says the article is about the target, `elsewhere` that it is about another subject
+    (article_elsewhere); `rejected_by` names a reporting verb that rejects the content
+    ("dismissed")."""
     low = content.lower()
     grammar = lexicon.grammar
     in_claim = lexicon.target.search(low)
@@ -95,9 +128,9 @@ def read_stance(
         )
     hits = [h for h in _hits(low, lexicon) if not _in_antecedent(low, h.start, lexicon)]
     polar = [h for h in hits if h.side is not Stance.NEUTRAL]
-    found = in_claim or lexicon.target.search(context.lower())
-    if found is not None:
-        where = f"Mentions the target ({found.group(0)})"
+    found = _target_mention(low, context.lower(), lexicon, elsewhere)
+    if found:
+        where = f"Mentions the target ({found})"
     elif on_topic:
         where = "In an article about the target"
     else:
@@ -157,7 +190,7 @@ def _hits(low: str, lexicon: Lexicon) -> list[_Hit]:
         for match in grammar.predicate_pattern.finditer(low):
             s = match.start()
             pred = next((p for p in grammar.predicates if p.pattern.match(low, s)), None)
-            if pred is None:
+            if pred is None or _nominal(low, s, pred.text, grammar.nominal_determiners):
                 continue
             obj = _object_near(low, match.start(), match.end(), lexicon)
             weight = pred.weight if obj else pred.weight * grammar.bare_scale
@@ -193,6 +226,13 @@ def _polarise(
     return _Hit(
         side, weight, match.group(0), kind, match.start(), target_object, negation, question
     )
+
+
+def _nominal(low: str, start: int, text: str, determiners: frozenset[str]) -> bool:
+    """Is a one-word predicate a noun after a determiner ("any delay is a political
+    choice", "the veto"): the action named, not taken?"""
+    before = low[max(0, start - 12) : start].split()
+    return " " not in text and bool(before) and before[-1] in determiners
 
 
 def _object_near(low: str, start: int, end: int, lexicon: Lexicon) -> str:
@@ -236,14 +276,15 @@ def _negation(low: str, start: int, cue: str, lexicon: Lexicon) -> str:
 
 
 def _in_antecedent(low: str, start: int, lexicon: Lexicon) -> bool:
-    """Is the position inside the 'if ...,' part of a condition (hypothetical, not the
-    speaker's position: "If we admit Ukraine while the war is going on, every ally ...")?"""
+    """Is the position inside a condition (hypothetical, not the speaker's position): the
+    'if ...,' that opens a clause ("If we admit Ukraine while the war is going on, every
+    ally ...") or a condition that follows its clause ("settled once the fighting had
+    stopped")?"""
     conditions = lexicon.grammar.conditions
     if conditions is None:
         return False
     clause = re.split(r"[,;:.!?]", low[:start])[-1]
-    found = conditions.search(clause)
-    return found is not None and found.start() <= 1 + len(clause) - len(clause.lstrip())
+    return conditions.search(clause) is not None
 
 
 def _rhetorical(low: str, start: int, lexicon: Lexicon) -> bool:

@@ -43,12 +43,15 @@ class StanceGrammar:
     bare_scale: float  # a predicate with no object nearby counts this much
     question_turns: dict[Stance, Stance]  # side of a cue inside a rhetorical question
     off_topics: re.Pattern[str] | None  # a claim about these (and not the target) is unrelated
-    topic_mentions: int  # target mentions that make an article about the target
+    topic: re.Pattern[str] | None  # the target's own distinctive terms ('nato', 'eu')
+    other_topics: re.Pattern[str] | None  # subjects sharing its terms ('nato' for the EU)
+    topic_mentions: int  # topic terms that make an article about the target
     condition_scale: float  # confidence factor of a conditional stance
     question_openers: tuple[str, ...]  # language: 'why would', 'should we'
     conditions: re.Pattern[str] | None  # language: 'as long as', 'if', 'unless'
     clause_breaks: frozenset[str]  # language: words that end a negation's scope
     rejecting_verbs: frozenset[str]  # language: 'rejected', 'dismissed' flip their clause
+    nominal_determiners: frozenset[str]  # language: 'the delay' names a predicate, no stance
 
 
 def _table(data: Any, where: str) -> dict[str, float]:
@@ -99,6 +102,8 @@ def build_grammar(
     predicates.sort(key=lambda p: len(p.text), reverse=True)
     objects = sorted(_list(target.get("objects"), "composition.objects"), key=len, reverse=True)
     off = _list(target.get("off_topics"), "composition.off_topics")
+    topic = sorted(_list(target.get("topic_terms"), "composition.topic_terms"), key=len)[::-1]
+    other = sorted(_list(target.get("other_topics"), "composition.other_topics"), key=len)[::-1]
     turns_raw = target.get("rhetorical_question") or {}
     if not isinstance(turns_raw, dict):
         raise ConfigError("rules lexicon: composition.rhetorical_question must map side -> side")
@@ -112,6 +117,8 @@ def build_grammar(
         bare_scale=_number(target, "bare_predicate_scale", 0.7),
         question_turns=turns,
         off_topics=alternation(off) if off else None,
+        topic=alternation(topic) if topic else None,
+        other_topics=alternation(other) if other else None,
         topic_mentions=int(_number(target, "topic_mentions", 3)),
         condition_scale=_number(target, "condition_scale", 0.8),
         question_openers=tuple(
@@ -123,5 +130,8 @@ def build_grammar(
         ),
         rejecting_verbs=frozenset(
             _list(language.get("rejecting_verbs"), "stance_grammar.rejecting_verbs")
+        ),
+        nominal_determiners=frozenset(
+            _list(language.get("nominal_determiners"), "stance_grammar.nominal_determiners")
         ),
     )

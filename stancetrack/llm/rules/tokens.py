@@ -127,6 +127,8 @@ def _classify(words: list[str], lexicon: Lexicon, *, titled: bool) -> str:
         return "organization"
     if titled:
         return "person"
+    if not grams.isdisjoint(lexicon.place_words):
+        return "unknown"  # 'Eastern Europe': a place, never a pronoun's referent
     if len(words) >= 2 and not any(w.isupper() and len(w) > 1 for w in words):
         return "person"
     return "unknown"
@@ -211,6 +213,13 @@ def _split_at_full_stops(
     return [(w, o) for w, o in runs if w and w[0]]
 
 
+def _compound_adjective(word: str) -> bool:
+    """'Russian-annexed', 'Kremlin-backed': a modifier before a name, no part of it
+    ('Jean-Claude' keeps its capitals)."""
+    head, _, tail = word.partition("-")
+    return bool(head) and tail[:1].islower()
+
+
 def _mention(words: list[str], offsets: list[int], lexicon: Lexicon) -> Mention | None:
     # A possessive ends the name: "Erdogan's office" -> "Erdogan".
     for i, word in enumerate(words[:-1]):
@@ -218,7 +227,11 @@ def _mention(words: list[str], offsets: list[int], lexicon: Lexicon) -> Mention 
             del words[i + 1 :]
             del offsets[i + 1 :]
             break
-    while words and (words[0].lower() in lexicon.not_names or words[0] in _CONNECTORS):
+    while words and (
+        words[0].lower() in lexicon.not_names
+        or words[0] in _CONNECTORS
+        or _compound_adjective(words[0])
+    ):
         words.pop(0)
         offsets.pop(0)
     while words and words[-1] in _CONNECTORS:

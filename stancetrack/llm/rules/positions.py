@@ -1,0 +1,120 @@
+"""Positions taken without a clause: "Cruz endorsed Trump's campaign", "Trump attacked the
+hateful ideology of ...", "Republicans have long opposed the deal".
+
+News reports a stance as often by a verb of position with an object as by a reporting verb
+with a clause ("said that ..."); the attribution pass (attribution.py) only takes the
+latter. This pass runs after it, on sentences it left without a claim: a named subject (a
+name, a titled or determined noun phrase, a pronoun) right before a verb of
+`position_verbs` (prompts/rules/lexicon.yaml) gives a claim whose content is the rest of the
+clause (after the preposition of "railed against"), up to the sentence's end or the next
+quotation. It is strict on the subject (no
+loose noun) and on the verb (the listed forms only, not passive), so it adds reported
+positions without adding claims to sentences that merely narrate.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+
+from stancetrack.llm.rules.attribution import Attribution
+from stancetrack.llm.rules.lexicon import Lexicon
+from stancetrack.llm.rules.speakers import SpeakerFinder
+from stancetrack.llm.rules.text import Layout
+from stancetrack.llm.rules.tokens import Token
+
+_STRENGTH = 0.7  # a position, not words said: below a speech verb, like an intention
+_TRIM = " \t\n,;:.—–-\"“”'‘’"
+# After the verb these start no object: a clause or intention ('to', 'that': the
+# attribution pass's), a particle ('backed off'), a passive agent or a noun's complement
+# ('advocates such as', 'ridiculed for').
+_NO_OBJECT = frozenset({"to", "that", "by", "for", "off", "up", "out", "away", "down", "such"}) | {
+    *("like", "as", "of", "in", "on", "at", "with", "from", "and", "or", ",", ".", ";")
+}
+# A subject after one of these is a subordinate clause's ("While Clinton talked about X,
+# Trump ..."), not the sentence's position.
+_SUBORDINATORS = frozenset(
+    {"while", "as", "although", "though", "if", "when", "because", "after", "before", "since"}
+) | {"with", "despite", "unless", "whereas", "once", "until", "who", "which", "whom"}
+_MIN_WORDS = 3  # 'hailed the deal' is an event more often than a position
+
+
+class PositionFinder:
+    """Claims carried by verbs of position, in sentences without another claim."""
+
+    def __init__(
+        self, layout: Layout, tokens: list[Token], finder: SpeakerFinder, lexicon: Lexicon
+    ) -> None:
+        self.layout = layout
+        self.tokens = tokens
+        self.finder = finder
+        self.lex = lexicon
+        self.starts = [t.start for t in tokens]
+        self.quotes = [r.start for r in layout.regions]
+        # Listed verbs by first word, longest first: one dict lookup per token.
+        self.verbs: dict[str, list[list[str]]] = {}
+        for verb in lexicon.position_verbs:
+            self.verbs.setdefault(verb.split()[0], []).append(verb.split())
+
+    def find(self, taken: list[Attribution]) -> list[Attribution]:
+        covered = [(a.start, a.end) for a in taken] + [
+            (a.speaker.start, a.speaker.end) for a in taken
+        ]
+        out: list[Attribution] = []
+        for s_start, s_end in self.layout.sentences:
+            found = self._in_sentence(s_start, s_end)
+            if found is not None and not any(
+                s < found.end and found.speaker.start < e for s, e in covered
+            ):
+                out.append(found)
+        return out
+
+    def _in_sentence(self, s_start: int, s_end: int) -> Attribution | None:
+        toks = self.tokens
+        lo, hi = bisect_left(self.starts, s_start), bisect_left(self.starts, s_end)
+        for k in range(lo + 1, hi - 1):
+            tok = toks[k]
+            verb = self._verb_at(k, hi)
+            if not verb or tok.cap:
+                continue
+            if self.layout.region_at(tok.start) is not None:
+                continue  # inside a quotation
+            if SpeakerFinder.is_passive(toks, k):
+                continue
+            subject = self.finder.subject_before(k, lo, loose=False)
+            if subject is None or any(t.lower in _SUBORDINATORS for t in toks[lo : subject[0]]):
+                continue
+            speaker = self.finder.speaker(*subject)
+            if speaker.pronoun:
+                continue  # without a cue, a pronoun's referent is too often a guess
+            content = self._content(k + len(verb.split()), hi, s_end)
+            if content is None:
+                return None
+            return Attribution(content[0], content[1], speaker, verb, False, _STRENGTH)
+        return None
+
+    def _verb_at(self, k: int, hi: int) -> str:
+        """The longest listed verb (or verb + preposition) starting at token k, '' if none."""
+        toks = self.tokens
+        for words in self.verbs.get(toks[k].lower, ()):  # longest first
+            if k + len(words) <= hi and all(toks[k + i].lower == w for i, w in enumerate(words)):
+                return " ".join(words)
+        return ""
+
+    def _content(self, j: int, hi: int, s_end: int) -> tuple[int, int] | None:
+        """The rest of the clause after the verb: to the sentence's end, stopping before a
+        quotation (the quotation pass owns it)."""
+        toks, text = self.tokens, self.layout.text
+        if j >= hi or toks[j].lower in _NO_OBJECT:
+            return None
+        start, end = toks[j].start, s_end
+        following = bisect_right(self.quotes, start)
+        if following < len(self.quotes):
+            end = min(end, self.quotes[following])  # the first quotation after the object
+        end = min([end] + [text.find(";", start, end)] * (";" in text[start:end]))
+        while start < end and text[start] in _TRIM:
+            start += 1
+        while end > start and text[end - 1] in _TRIM:
+            end -= 1
+        if len(text[start:end].split()) < _MIN_WORDS:
+            return None
+        return start, end
