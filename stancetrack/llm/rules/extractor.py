@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from stancetrack.llm.rules.attribution import Attribution, AttributionFinder
 from stancetrack.llm.rules.lexicon import Lexicon, default_lexicon
 from stancetrack.llm.rules.speakers import SpeakerFinder
-from stancetrack.llm.rules.stance import read_stance
+from stancetrack.llm.rules.stance import Paragraph, read_stance
 from stancetrack.llm.rules.text import layout
 from stancetrack.llm.rules.tokens import headline_lines, mentions, tokenize
 from stancetrack.schemas import Attribution as AttributionKind
@@ -34,10 +34,15 @@ def extract_claims(text: str, lexicon: Lexicon | None = None) -> list[RuleClaim]
     finder = SpeakerFinder(text, tokens, mentions(text, lex, headlines), lex)
     found = AttributionFinder(lay, tokens, finder, lex, headlines).find()
     out: list[RuleClaim] = []
+    paragraphs: dict[int, Paragraph] = {}
     for item in _dedupe(found):
         quote = text[item.start : item.end]
-        p_start, p_end = lay.paragraphs[lay.paragraph_of(item.start)]
-        reading = read_stance(quote, text[p_start:p_end], lex)
+        index = lay.paragraph_of(item.start)
+        paragraph = paragraphs.get(index)
+        if paragraph is None:
+            p_start, p_end = lay.paragraphs[index]
+            paragraph = paragraphs[index] = Paragraph(text[p_start:p_end])
+        reading = read_stance(quote, paragraph, lex)
         confidence = reading.confidence
         if item.speaker.pronoun or item.carried:
             confidence = max(0.05, confidence - lex.pronoun_penalty)
@@ -72,8 +77,12 @@ def _restate(item: Attribution, quote: str) -> str:
 def _dedupe(found: list[Attribution]) -> list[Attribution]:
     """Drop a claim whose span lies inside another claim's span (nested cues)."""
     out: list[Attribution] = []
+    # Every kept span starts at or before this one (start order), so one contains it exactly
+    # when the furthest kept end reaches its end.
+    furthest = -1
     for item in sorted(found, key=lambda a: (a.start, -(a.end - a.start))):
-        if any(o.start <= item.start and item.end <= o.end for o in out):
+        if out and item.end <= furthest:
             continue
         out.append(item)
+        furthest = max(furthest, item.end)
     return out

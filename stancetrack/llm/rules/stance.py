@@ -29,10 +29,32 @@ class StanceReading:
     rationale: str
 
 
-def read_stance(content: str, context: str, lexicon: Lexicon) -> StanceReading:
+class Paragraph:
+    """A claim's paragraph, lowered and searched for the target once for all its claims
+    (per claim, a one-line article of megabytes was lowered once per claim)."""
+
+    __slots__ = ("_found", "_searched", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._searched = False
+        self._found: str | None = None
+
+    def target(self, lexicon: Lexicon) -> str | None:
+        """The first target term of the paragraph (lower-cased), or None."""
+        if not self._searched:
+            match = lexicon.target.search(self.text.lower())
+            self._found = match.group(0) if match else None
+            self._searched = True
+        return self._found
+
+
+def read_stance(content: str, context: str | Paragraph, lexicon: Lexicon) -> StanceReading:
     """Stance of one claim: `content` is the quote, `context` its paragraph (for the target)."""
     low = content.lower()
-    target = lexicon.target.search(low) or lexicon.target.search(context.lower())
+    in_content = lexicon.target.search(low)
+    paragraph = context if isinstance(context, Paragraph) else Paragraph(context)
+    target = in_content.group(0) if in_content else paragraph.target(lexicon)
     if target is None:
         return StanceReading(
             Stance.UNRELATED,
@@ -62,7 +84,7 @@ def read_stance(content: str, context: str, lexicon: Lexicon) -> StanceReading:
         return StanceReading(
             Stance.NEUTRAL,
             lexicon.neutral_confidence,
-            f'Mentions the target ({target.group(0)}) and takes no side (cue "{neutral[1]}").',
+            f'Mentions the target ({target}) and takes no side (cue "{neutral[1]}").',
         )
     if sup[0] - opp[0] >= lexicon.margin or opp[0] - sup[0] >= lexicon.margin:
         won, (weight, word, negated) = (
@@ -72,12 +94,12 @@ def read_stance(content: str, context: str, lexicon: Lexicon) -> StanceReading:
         return StanceReading(
             won,
             round(min(0.95, weight * lexicon.polar_scale), 2),
-            f"Mentions the target ({target.group(0)}) with the {won.value} {how}.",
+            f"Mentions the target ({target}) with the {won.value} {how}.",
         )
     return StanceReading(
         Stance.NEUTRAL,
         lexicon.neutral_confidence,
-        f"Mentions the target ({target.group(0)}) without a clear support or oppose cue.",
+        f"Mentions the target ({target}) without a clear support or oppose cue.",
     )
 
 
