@@ -62,11 +62,13 @@ WORDS = tuple(re.findall(r"\w+", _SENTENCE))
 
 
 def quote_dense(lines: int, seed: int = 20) -> str:
-    """An article of `lines` quoted lines, each attributed in one of four ways."""
+    """An article of `lines` quoted lines, each attributed in one of four ways, most of
+    them to one speaker (every quote then has that speaker's mentions all over the text)."""
     rng = random.Random(seed)
     out = [f"{full} and {SPEAKERS[1][0]} met on Monday." for full, _ in SPEAKERS[:1]]
     for i in range(lines):
-        full, surname = SPEAKERS[i % len(SPEAKERS)]
+        # One main speaker, as in a long interview or a transcript; others now and then.
+        full, surname = SPEAKERS[0] if i % 10 else SPEAKERS[i // 10 % len(SPEAKERS)]
         quote = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 14))).capitalize()
         shape = i % 4
         if shape == 0:

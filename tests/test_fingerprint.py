@@ -54,3 +54,10 @@ def test_recorded_values_of_a_fixture() -> None:
 def test_too_short_has_no_fingerprint() -> None:
     assert fp.fingerprint("only four words here") is None
     assert fp.fingerprint("") is None
+
+
+def test_permutations_are_datasketchs() -> None:
+    a, b = MinHash(num_perm=fp.NUM_PERM, seed=fp._SEED, scheme=fp._SCHEME).permutations
+    ours = fp._permutations()
+    assert ours[0].dtype == ours[1].dtype == np.uint32
+    assert (ours[0] == a).all() and (ours[1] == b).all()

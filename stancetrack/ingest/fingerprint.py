@@ -9,7 +9,7 @@ one indexed lookup, so grouping costs the same however many articles are stored
 (db/repository/stories.py; precision and recall in EVALUATION.md).
 
 The signature is bit for bit datasketch's MinHash (scheme "affine32", its default SHA-1
-hash; stored signatures stay comparable), computed here with numpy over all shingles at
+hash, seed _SEED; stored signatures stay comparable), computed here with numpy over all shingles at
 once: datasketch hashes and converts each shingle in Python, most of an article's cost.
 """
 
@@ -22,7 +22,6 @@ from functools import cache
 from operator import methodcaller
 
 import numpy as np
-from datasketch import MinHash
 
 SHINGLE_WORDS = 5
 NUM_PERM = 128
@@ -32,7 +31,7 @@ ROWS = NUM_PERM // BANDS
 # of 4 rows, a pair at 0.5 shares a band with probability 0.87, at 0.6 with 0.99.
 THRESHOLD = 0.5
 _SEED = 20261203  # fixed: stored signatures must stay comparable with new ones
-_SCHEME = "affine32"
+_SCHEME = "affine32"  # datasketch's scheme these signatures follow (see _signature)
 _WORD = re.compile(r"\w+")
 
 
@@ -44,9 +43,14 @@ class Fingerprint:
 
 @cache
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's affine permutations for NUM_PERM and _SEED: a (odd) and b, uint32."""
-    a, b = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME).permutations
-    return np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32)
+    """datasketch's affine permutations for NUM_PERM and _SEED (`MinHash(...).permutations`
+    for "affine32": an odd a and a b per permutation, uint32, drawn as datasketch draws
+    them), without importing datasketch, whose import pulls in scipy (a second per process
+    start); tests/test_fingerprint.py checks them against datasketch's."""
+    gen = np.random.RandomState(_SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
 
 
 # datasketch's pre-mix of each input hash for "affine32": the MurmurHash3 32-bit finalizer.
