@@ -376,12 +376,12 @@ class ArticleSpeakers:
             return SpeakerSpan(best[0], best[1], "cue")
         first, last = self._paragraph(qs), self._paragraph(max(qs, qe - 1))
         near = self._nearest(
-            mentions, b, a, lambda k: self._paragraph(mentions.starts[k]) >= first
+            mentions, b, lambda k: self._paragraph(mentions.starts[k]) >= first
         ) + ([mentions.spans[a]] if a < n and self._paragraph(mentions.starts[a]) <= last else [])
         if near:
             best = min(near, key=distance)
             return SpeakerSpan(best[0], best[1], "nearby")
-        outside = self._nearest(mentions, b, a, lambda k: True) + mentions.spans[a : a + 1]
+        outside = self._nearest(mentions, b, lambda k: True) + mentions.spans[a : a + 1]
         if outside:
             best = min(outside, key=distance)
             return SpeakerSpan(best[0], best[1], "absent")
@@ -412,7 +412,7 @@ class ArticleSpeakers:
         return found
 
     @staticmethod
-    def _nearest(mentions: _Spans, b: int, a: int, ok: Callable[[int], bool]) -> list[Span]:
+    def _nearest(mentions: _Spans, b: int, ok: Callable[[int], bool]) -> list[Span]:
         """The nearest mention before the quote (ending last; of those ending there, the
         first) if it is `ok`; `ok` holds for a suffix of them, so nothing earlier can be."""
         if b == 0:
