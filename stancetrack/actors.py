@@ -340,6 +340,32 @@ def name_parts(speaker: str) -> list[str]:
     return [part.strip() for part in speaker.split(",") if part.strip()]
 
 
+class _Words:
+    """A text's words (as `_WORD` finds them) and, per folded word, where they occur."""
+
+    __slots__ = ("by_fold", "ends", "starts", "tokens")
+
+    def __init__(self, text: str) -> None:
+        self.tokens: list[str] = []
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for match in _WORD.finditer(text):
+            self.tokens.append(match.group())
+            self.starts.append(match.start())
+            self.ends.append(match.end())
+        folded = {token: fold(token) for token in set(self.tokens)}
+        self.by_fold: dict[str, list[int]] = {}
+        for index, token in enumerate(self.tokens):
+            self.by_fold.setdefault(folded[token], []).append(index)
+
+
+@lru_cache(maxsize=4)
+def _words(text: str) -> _Words:
+    """Built once per article text: every bare surname of its claims is looked up in it
+    (tokenising and folding the whole text per surname made long articles quadratic)."""
+    return _Words(text)
+
+
 def full_names_in(text: str, last_name_key: str, *, max_words: int = 4) -> dict[str, str]:
     """Full names the text gives for a surname: {key: display}, e.g. {'mark johnson': ...}.
 
@@ -347,28 +373,26 @@ def full_names_in(text: str, last_name_key: str, *, max_words: int = 4) -> dict[
     spaces between), minus leading titles, that leaves at least a first name and a surname.
     """
     found: dict[str, str] = {}
-    words = list(_WORD.finditer(text))
-    for index, match in enumerate(words):
-        if fold(match.group()) != last_name_key:
-            continue
-        run = [match]
+    words = _words(text)
+    tokens, starts, ends = words.tokens, words.starts, words.ends
+    for index in words.by_fold.get(last_name_key, ()):
+        first = index  # the run is tokens[first : index + 1]
         j = index - 1
-        while j >= 0 and len(run) < max_words:
-            prev = words[j]
-            gap = text[prev.end() : run[0].start()]
-            token = prev.group()
+        while j >= 0 and index - first + 1 < max_words:
+            gap = text[ends[j] : starts[first]]
+            token = tokens[j]
             if gap.strip() or not token[0].isupper() or fold(token) in _NOT_NAME_WORDS:
                 break
             if token.endswith(".") and not _INITIALS.fullmatch(token):
                 break  # "... in Helsinki. Johnson said": a sentence ends before the surname
-            run.insert(0, prev)
+            first = j
             j -= 1
-        display = text[run[0].start() : run[-1].end()].rstrip(".'’")
+        display = text[starts[first] : ends[index]].rstrip(".'’")
         display = _POSSESSIVE.sub(r"\1", display)
         key = name_key(display)
-        tokens = key.split()
-        if len(tokens) >= 2 and tokens[-1] == last_name_key:
-            kept = display.split()[-len(tokens) :]
+        tokens_of_key = key.split()
+        if len(tokens_of_key) >= 2 and tokens_of_key[-1] == last_name_key:
+            kept = display.split()[-len(tokens_of_key) :]
             found.setdefault(key, " ".join(kept))
     return found
 

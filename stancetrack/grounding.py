@@ -36,6 +36,7 @@ repeats N times grounds N claims at N places, and a claim beyond them is rejecte
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -212,12 +213,18 @@ class _Pick:
     saw_taken: bool
 
 
-def _find_all(haystack: str, needle: str) -> Iterator[int]:
-    """Every position of `needle` (no cap: an article may repeat a quote 100 times)."""
-    pos = haystack.find(needle)
+def _find_all(haystack: str, needle: str, lo: int = 0, hi: int | None = None) -> Iterator[int]:
+    """Every position of `needle` (no cap: an article may repeat a quote 100 times), in
+    `haystack[lo:hi]` when given."""
+    end = len(haystack) if hi is None else hi
+    pos = haystack.find(needle, lo, end)
     while pos != -1:
         yield pos
-        pos = haystack.find(needle, pos + 1)
+        pos = haystack.find(needle, pos + 1, end)
+
+
+def _first_free(spans: Iterator[Span], taken: Collection[Span]) -> Span | None:
+    return next((span for span in spans if span not in taken), None)
 
 
 class ArticleText:
@@ -270,6 +277,16 @@ class ArticleText:
     ) -> GroundedSpan | None:
         for variant in _candidates(quote):
             n = len(variant)
+            if window is not None:
+                # The window first: what `_pick` would return when it holds a free match,
+                # found without scanning the text before it.
+                inside = (
+                    (p, p + n)
+                    for p in _find_all(self.text, variant, max(0, window[0]), max(0, window[1]))
+                )
+                span = _first_free(inside, taken)
+                if span is not None:
+                    return GroundedSpan(span[0], span[1], "exact", 100.0)
             pick = _pick(((p, p + n) for p in _find_all(self.text, variant)), window, taken)
             self._saw_taken |= pick.saw_taken
             if pick.span is not None:
@@ -285,6 +302,17 @@ class ArticleText:
             if not needle:
                 continue
             last = len(needle) - 1
+            if window is not None:
+                # Normalised positions [lo, hi) are exactly those mapping into the window.
+                lo = bisect_left(norm.starts, window[0])
+                hi = bisect_right(norm.ends, window[1])
+                inside = (
+                    (norm.starts[p], norm.ends[p + last])
+                    for p in _find_all(norm.text, needle, lo, hi)
+                )
+                span = _first_free(inside, taken)
+                if span is not None:
+                    return GroundedSpan(span[0], span[1], "normalized", 100.0)
             spans = ((norm.starts[p], norm.ends[p + last]) for p in _find_all(norm.text, needle))
             pick = _pick(spans, window, taken)
             self._saw_taken |= pick.saw_taken
@@ -358,8 +386,6 @@ class ArticleText:
 
 
 def _first_at_or_after(starts: list[int], index: int) -> int:
-    from bisect import bisect_left
-
     return bisect_left(starts, index)
 
 

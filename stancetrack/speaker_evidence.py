@@ -23,8 +23,10 @@ for what this does and does not prove.
 
 from __future__ import annotations
 
+import itertools
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -44,6 +46,7 @@ CUES_FILE = "grounding/speaker_cues.yaml"
 
 # Third-person pronouns that report someone named earlier ("..., he said").
 _REPORTING_PRONOUNS = ("he", "she", "they")
+_PRONOUN_NAMES = list(_REPORTING_PRONOUNS)
 # A cue this close to the quote's start belongs to the attribution, not to the quote.
 _QUOTE_LEAD = 2
 # How many paragraphs before a pronoun its antecedent may be named.
@@ -139,13 +142,48 @@ def _is_word(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
-def word_occurrences(text: str, forms: tuple[str, ...]) -> list[Span]:
+def _ends_with_colon(text: str, end: int) -> bool:
+    """`text[:end].rstrip().endswith(":")` without copying the text before `end`."""
+    k = end - 1
+    while k >= 0 and text[k].isspace():
+        k -= 1
+    return k >= 0 and text[k] == ":"
+
+
+_TOKEN = re.compile(r"\w+")
+
+
+def word_index(text: str) -> dict[str, list[int]]:
+    """Where each word (maximal `\\w` run) of the text starts: `word_occurrences` reads it
+    instead of scanning the text once per form."""
+    index: dict[str, list[int]] = {}
+    for match in _TOKEN.finditer(text):
+        index.setdefault(match.group(), []).append(match.start())
+    return index
+
+
+def word_occurrences(
+    text: str, forms: tuple[str, ...], index: dict[str, list[int]] | None = None
+) -> list[Span]:
     """Non-overlapping whole-word occurrences of the forms in `text`, scanned left to right,
     the longest form winning at a position: what the regex `(?<!\\w)(?:f1|f2...)(?!\\w)`
     (longest alternative first) finds, by `str.find` (the regex tried every alternative at
-    every position, the costliest step of speaker evidence)."""
+    every position, the costliest step of speaker evidence).
+
+    With the text's `word_index`, a form that starts with a word character is looked for
+    only where its first word starts a word of the text (the only places it can occur on a
+    word boundary), so the cost follows the occurrences, not the length of the text.
+    """
     found: list[Span] = []
     for form in forms:
+        first = _TOKEN.match(form) if index is not None else None
+        if first is not None and index is not None:
+            candidates = index.get(first.group(), ())
+            for pos in candidates:
+                end = pos + len(form)
+                if text.startswith(form, pos) and (end == len(text) or not _is_word(text[end])):
+                    found.append((pos, end))
+            continue
         pos = text.find(form)
         while pos != -1:
             end = pos + len(form)
@@ -164,13 +202,34 @@ def word_occurrences(text: str, forms: tuple[str, ...]) -> list[Span]:
     return spans
 
 
+class _Spans:
+    """Spans sorted by start (ends then sorted too: they never overlap), with their starts
+    and ends as lists to bisect: a quote's nearby spans are found without scanning all."""
+
+    __slots__ = ("ends", "spans", "starts")
+
+    def __init__(self, spans: list[Span]) -> None:
+        self.spans = spans
+        self.starts = [s for s, _e in spans]
+        self.ends = [e for _s, e in spans]
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+
 class ArticleSpeakers:
-    """One article prepared for locating many claims' speakers (sentences, cues: once)."""
+    """One article prepared for locating many claims' speakers.
+
+    Sentences, paragraphs, cues and each name's mentions are found once and kept sorted, so
+    locating one quote's speaker bisects to the few spans near it: the cost per quote does
+    not grow with the number of quotes (it did: every mention against every cue).
+    """
 
     def __init__(self, article: ArticleText, cues: SpeakerCues | None = None) -> None:
         self.article = article
         self.cues = cues or default_cues()
-        self._mention_spans: dict[tuple[str, ...], list[Span]] = {}
+        self._mention_spans: dict[tuple[str, ...], _Spans] = {}  # by normalised forms
+        self._by_names: dict[tuple[str, ...], _Spans] = {}  # by names as given
 
     @cached_property
     def _sentence_starts(self) -> list[int]:
@@ -192,16 +251,20 @@ class ArticleSpeakers:
         return [0] + [m.end() for m in re.finditer(r"\n+", text)]
 
     @cached_property
-    def _cue_spans(self) -> list[Span]:
-        return self._spans(self.cues.forms)
+    def _cue_spans(self) -> _Spans:
+        return _Spans(self._spans(self.cues.forms))
 
-    def _mentions(self, names: list[str]) -> list[Span]:
+    def _mentions(self, names: list[str]) -> _Spans:
         """Whole-word occurrences of any of the names (longest first where they overlap),
         as spans of the original text; remembered per set of names for the article."""
-        forms = _normal_forms(names)
-        known = self._mention_spans.get(forms)
+        key = tuple(names)
+        known = self._by_names.get(key)
         if known is None:
-            known = self._mention_spans[forms] = self._spans(forms)
+            forms = _normal_forms(names)
+            known = self._mention_spans.get(forms)
+            if known is None:
+                known = self._mention_spans[forms] = _Spans(self._spans(forms))
+            self._by_names[key] = known
         return known
 
     def _spans(self, forms: tuple[str, ...]) -> list[Span]:
@@ -209,14 +272,28 @@ class ArticleSpeakers:
         norm = self.article.normalized
         return [
             (norm.starts[start], norm.ends[end - 1])
-            for start, end in word_occurrences(norm.text, forms)
+            for start, end in word_occurrences(norm.text, forms, self._word_index)
         ]
+
+    @cached_property
+    def _word_index(self) -> dict[str, list[int]]:
+        return word_index(self.article.normalized.text)
 
     def _sentence(self, pos: int) -> int:
         return bisect_right(self._sentence_starts, pos) - 1
 
     def _paragraph(self, pos: int) -> int:
         return bisect_right(self._paragraph_starts, pos) - 1
+
+    def _near_sentences(self, spans: _Spans, quote: Span) -> tuple[int, int]:
+        """The index range of the spans starting in the quote's sentences or the one either
+        side: the only ones `_cued` can accept."""
+        qs, qe = quote
+        first, last = self._sentence(qs), self._sentence(max(qs, qe - 1))
+        starts = self._sentence_starts
+        lo = bisect_left(spans.starts, starts[first - 1]) if first >= 1 else 0
+        hi = bisect_left(spans.starts, starts[last + 2]) if last + 2 < len(starts) else len(spans)
+        return lo, hi
 
     def _cued(self, mention: Span, quote: Span) -> bool:
         """A cue in the mention's sentence, close to it, outside the quote, in the quote's
@@ -235,16 +312,23 @@ class ArticleSpeakers:
                 if sentence + 1 < len(self._sentence_starts)
                 else len(text)
             )
-            if sentence > last or not text[:end].rstrip().endswith(":"):
+            if sentence > last or not _ends_with_colon(text, end):
                 return False
-        for cs, ce in self._cue_spans:
+        # Only cues within the window of the mention can link to it: those starting up to
+        # `window` after it, and those ending up to `window` before it.
+        cues, window = self._cue_spans, self.cues.window
+        after = bisect_left(cues.starts, mention[1])
+        before = range(bisect_left(cues.ends, mention[0] - window, 0, after), after)
+        stop = bisect_right(cues.starts, mention[1] + window, after)
+        for k in itertools.chain(before, range(after, stop)):
+            cs, ce = cues.spans[k]
             if cs < qe and ce > qs and cs > qs + _QUOTE_LEAD:
                 continue  # the quote's own words do not vouch for it (but may start with
                 # its reporting verb: "Putin on Tuesday [accused the U.S. of ...]")
             if self._sentence(cs) != sentence:
                 continue
             gap = (mention[1], cs) if cs >= mention[1] else (ce, mention[0])
-            if 0 <= gap[1] - gap[0] <= self.cues.window and ";" not in text[gap[0] : gap[1]]:
+            if 0 <= gap[1] - gap[0] <= window and ";" not in text[gap[0] : gap[1]]:
                 return True
         return False
 
@@ -252,47 +336,102 @@ class ArticleSpeakers:
         return self._paragraph(qs) <= self._paragraph(pos) <= self._paragraph(max(qs, qe - 1))
 
     def _cue_inside(self, mention: Span, quote: Span) -> bool:
-        """A mention inside the quote followed at once by a cue: "Putin said NATO ..."."""
-        text = self.article.text
-        return any(
-            cs >= mention[1] and cs <= quote[1] and not text[mention[1] : cs].strip(" ,")
-            for cs, _ce in self._cue_spans
-        )
+        """A mention inside the quote followed at once by a cue: "Putin said NATO ...".
+        Only the first cue after the mention can qualify: the words before any later one
+        include those before the first."""
+        cues = self._cue_spans
+        k = bisect_left(cues.starts, mention[1])
+        if k == len(cues):
+            return False
+        cs = cues.starts[k]
+        return cs <= quote[1] and not self.article.text[mention[1] : cs].strip(" ,")
 
     def locate(self, quote: Span, speaker: str, actor: str, actor_type: str) -> SpeakerSpan:
-        """The speaker's mention for the quote at `quote` (original offsets) and its status."""
+        """The speaker's mention for the quote at `quote` (original offsets) and its status.
+
+        Of the candidates of each kind the nearest wins, the earliest of equally near ones
+        (the first in text order, as a scan of all mentions would pick)."""
         qs, qe = quote
-        names = name_forms(speaker, actor, actor_type)
-        mentions = self._mentions(names)
-        outside = [m for m in mentions if m[1] <= qs or m[0] >= qe]
+        mentions = self._mentions(name_forms(speaker, actor, actor_type))
+        # Mentions [0, b) end at or before the quote, [a, n) start at or after its end,
+        # [b, a) overlap it.
+        n = len(mentions)
+        b = bisect_right(mentions.ends, qs)
+        a = max(b, bisect_left(mentions.starts, qe))
 
         def distance(m: Span) -> int:
             return qs - m[1] if m[1] <= qs else max(0, m[0] - qe)
 
-        cued = [m for m in outside if self._cued(m, quote)]
-        cued += [m for m in mentions if m not in outside and self._cue_inside(m, quote)]
+        cued = self._cued_mentions(mentions, quote, b, a)
         # A pronoun at the quote ("..., he said") stands for the nearest earlier mention.
-        pronouns = [fold(speaker)] if _is_pronoun(speaker) else list(_REPORTING_PRONOUNS)
-        for p in self._mentions(pronouns):
+        pronouns = self._mentions([fold(speaker)] if _is_pronoun(speaker) else _PRONOUN_NAMES)
+        lo, hi = self._near_sentences(pronouns, quote)
+        for p in pronouns.spans[lo:hi]:
             if (p[1] <= qs or p[0] >= qe) and self._cued(p, quote):
-                antecedent = self._antecedent(p, outside)
+                antecedent = self._antecedent(p, mentions, b, a)
                 if antecedent is not None:
                     cued.append(antecedent)
         if cued:
             best = min(cued, key=distance)
             return SpeakerSpan(best[0], best[1], "cue")
-        paragraphs = range(self._paragraph(qs), self._paragraph(max(qs, qe - 1)) + 1)
-        near = [m for m in outside if self._paragraph(m[0]) in paragraphs]
+        first, last = self._paragraph(qs), self._paragraph(max(qs, qe - 1))
+        near = self._nearest(
+            mentions, b, lambda k: self._paragraph(mentions.starts[k]) >= first
+        ) + ([mentions.spans[a]] if a < n and self._paragraph(mentions.starts[a]) <= last else [])
         if near:
             best = min(near, key=distance)
             return SpeakerSpan(best[0], best[1], "nearby")
+        outside = self._nearest(mentions, b, lambda k: True) + mentions.spans[a : a + 1]
         if outside:
             best = min(outside, key=distance)
             return SpeakerSpan(best[0], best[1], "absent")
         return SpeakerSpan(None, None, "absent")
 
-    def _antecedent(self, pronoun: Span, mentions: list[Span]) -> Span | None:
-        """The nearest mention before the pronoun, in its paragraph or the two before."""
+    def _cued_mentions(self, mentions: _Spans, quote: Span, b: int, a: int) -> list[Span]:
+        """The candidates a scan of all mentions would list as cued, in its order, less
+        those a nearer (or as near and earlier) one of the same kind hides: the nearest cued
+        mention before the quote, the nearest after it, the first inside it with a cue."""
+        lo, hi = self._near_sentences(mentions, quote)
+        found: list[Span] = []
+        before = None
+        for k in range(min(b, hi) - 1, lo - 1, -1):
+            if before is not None and mentions.ends[k] != mentions.ends[before]:
+                break
+            if self._cued(mentions.spans[k], quote):
+                before = k
+        if before is not None:
+            found.append(mentions.spans[before])
+        for k in range(max(a, lo), hi):
+            if self._cued(mentions.spans[k], quote):
+                found.append(mentions.spans[k])
+                break
+        for k in range(b, a):
+            if self._cue_inside(mentions.spans[k], quote):
+                found.append(mentions.spans[k])
+                break
+        return found
+
+    @staticmethod
+    def _nearest(mentions: _Spans, b: int, ok: Callable[[int], bool]) -> list[Span]:
+        """The nearest mention before the quote (ending last; of those ending there, the
+        first) if it is `ok`; `ok` holds for a suffix of them, so nothing earlier can be."""
+        if b == 0:
+            return []
+        end = mentions.ends[b - 1]
+        best = None
+        k = b - 1
+        while k >= 0 and mentions.ends[k] == end:
+            if ok(k):
+                best = k
+            k -= 1
+        return [] if best is None else [mentions.spans[best]]
+
+    def _antecedent(self, pronoun: Span, mentions: _Spans, b: int, a: int) -> Span | None:
+        """The nearest mention before the pronoun, outside the quote, in its paragraph or
+        the two before (the last one ending before it: the latest start)."""
         first = self._paragraph(pronoun[0]) - _ANTECEDENT_PARAGRAPHS
-        earlier = [m for m in mentions if m[1] <= pronoun[0] and self._paragraph(m[0]) >= first]
-        return max(earlier, default=None)
+        last = bisect_right(mentions.ends, pronoun[0]) - 1
+        k = last if last >= a else min(last, b - 1)
+        if k < 0 or self._paragraph(mentions.starts[k]) < first:
+            return None
+        return mentions.spans[k]

@@ -27,6 +27,7 @@ from stancetrack.speaker_evidence import (
     ArticleSpeakers,
     SpeakerSpan,
     name_forms,
+    word_index,
     word_occurrences,
 )
 
@@ -306,14 +307,19 @@ def test_migration_backfills_speaker_evidence(db_url: str) -> None:
         engine.dispose()
 
 
-_PIECES = ["putin", "vladimir putin", "put", "in", "u.s.", "he", "_", "é", " ", ".", "x", "'"]
+_PIECES = [
+    *("putin", "vladimir putin", "put", "in", "u.s.", "he", "_", "é", " ", ".", "x", "'"),
+    *("'s", "1", "\u0301", "ⅱ"),
+]
 
 
 @settings(max_examples=300, deadline=None)
 @example("vladimir putin putin_ u.s.x put in", ("putin", "vladimir putin", "u.s."))
 @given(
     st.lists(st.sampled_from(_PIECES), max_size=30).map("".join),
-    st.lists(st.sampled_from(_PIECES[:6]), min_size=1, max_size=4, unique=True).map(tuple),
+    st.lists(
+        st.sampled_from([*_PIECES[:6], "'s", ".x", "x_1"]), min_size=1, max_size=4, unique=True
+    ).map(tuple),
 )
 def test_word_occurrences_match_the_whole_word_regex(text: str, forms: tuple[str, ...]) -> None:
     """The str.find scan finds what the whole-word alternation (longest first) finds."""
@@ -321,3 +327,5 @@ def test_word_occurrences_match_the_whole_word_regex(text: str, forms: tuple[str
     pattern = re.compile(rf"(?<!\w)(?:{body})(?!\w)")
     expected = [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
     assert word_occurrences(text, tuple(sorted(forms))) == expected
+    # and so does the lookup in the text's word index (a form's first word at word starts)
+    assert word_occurrences(text, tuple(sorted(forms)), word_index(text)) == expected

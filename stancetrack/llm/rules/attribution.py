@@ -9,7 +9,7 @@ into the next paragraph. See prompts/rules/README.md for the rules in prose.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from stancetrack.llm.rules.lexicon import Lexicon
@@ -876,7 +876,7 @@ class AttributionFinder:
         lay, text, toks = self.layout, self.text, self.tokens
         owner: dict[int, tuple[Speaker, _Anchor]] = {}
         carried: set[int] = set()
-        covered = [a.content for a in anchors if a.content is not None]
+        covered = _Covered([a.content for a in anchors if a.content is not None])
         # Cues right after or right before a quotation own it.
         for a in anchors:
             if a.speaker is None or a.content is not None:
@@ -905,7 +905,7 @@ class AttributionFinder:
                 speaker, anchor = owner[region.start]
                 last_para_speaker[region.paragraph] = (speaker, anchor, region)
                 continue
-            if any(s <= region.start and region.end <= e + 1 for s, e in covered):
+            if covered.holds(region.start, region.end):
                 continue
             prev = last_para_speaker.get(region.paragraph)
             if prev is not None:
@@ -971,3 +971,20 @@ class AttributionFinder:
         while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:—–"):
             end -= 1
         return start, end
+
+
+class _Covered:
+    """Spans (any overlap allowed) asked whether one of them holds [start, end - 1]: the
+    furthest end among those starting at or before `start`, by bisection (a scan of all of
+    them per quotation made a one-line article quadratic)."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        spans = sorted(spans)
+        self.starts = [s for s, _e in spans]
+        self.furthest: list[int] = []
+        for _s, e in spans:
+            self.furthest.append(max(e, self.furthest[-1]) if self.furthest else e)
+
+    def holds(self, start: int, end: int) -> bool:
+        k = bisect_right(self.starts, start)
+        return k > 0 and end <= self.furthest[k - 1] + 1

@@ -9,7 +9,12 @@ from stancetrack.llm.rules.lexicon import Lexicon, default_lexicon
 from stancetrack.llm.rules.positions import PositionFinder
 from stancetrack.llm.rules.roles import ActorResolver
 from stancetrack.llm.rules.speakers import SpeakerFinder
-from stancetrack.llm.rules.stance import article_elsewhere, article_on_target, read_stance
+from stancetrack.llm.rules.stance import (
+    Paragraph,
+    article_elsewhere,
+    article_on_target,
+    read_stance,
+)
 from stancetrack.llm.rules.text import layout
 from stancetrack.llm.rules.tokens import headline_lines, mentions, tokenize
 from stancetrack.schemas import Attribution as AttributionKind
@@ -41,13 +46,18 @@ def extract_claims(text: str, lexicon: Lexicon | None = None) -> list[RuleClaim]
     on_topic = article_on_target(text, lex)
     elsewhere = article_elsewhere(text, lex)
     out: list[RuleClaim] = []
+    paragraphs: dict[int, Paragraph] = {}  # built once per paragraph, for all its claims
     for item in _dedupe(found):
         quote = text[item.start : item.end]
-        p_start, p_end = lay.paragraphs[lay.paragraph_of(item.start)]
+        index = lay.paragraph_of(item.start)
+        paragraph = paragraphs.get(index)
+        if paragraph is None:
+            p_start, p_end = lay.paragraphs[index]
+            paragraph = paragraphs[index] = Paragraph(text[p_start:p_end])
         rejected = item.cue if not item.direct and item.cue in lex.grammar.rejecting_verbs else ""
         reading = read_stance(
             quote,
-            text[p_start:p_end],
+            paragraph,
             lex,
             on_topic=on_topic,
             elsewhere=elsewhere,
@@ -88,8 +98,12 @@ def _restate(item: Attribution, quote: str, actor: str) -> str:
 def _dedupe(found: list[Attribution]) -> list[Attribution]:
     """Drop a claim whose span lies inside another claim's span (nested cues)."""
     out: list[Attribution] = []
+    # Every kept span starts at or before this one (start order), so one contains it exactly
+    # when the furthest kept end reaches its end.
+    furthest = -1
     for item in sorted(found, key=lambda a: (a.start, -(a.end - a.start))):
-        if any(o.start <= item.start and item.end <= o.end for o in out):
+        if out and item.end <= furthest:
             continue
         out.append(item)
+        furthest = max(furthest, item.end)
     return out

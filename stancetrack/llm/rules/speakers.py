@@ -255,6 +255,7 @@ class SpeakerFinder:
         self.mentions = mentions
         self._mention_starts = [m.start for m in mentions]
         self._counts = Counter(m.name for m in mentions)
+        self._canonical_of: dict[tuple[str, bool | None, bool], str] = {}
         # A person is usually named again by surname alone; a place ("New York") is not.
         singles = {m.name for m in mentions if " " not in m.name}
         self._persons = {
@@ -464,7 +465,17 @@ class SpeakerFinder:
         return ActorType.UNKNOWN
 
     def _canonical(self, name: str, *, at: int, female: bool | None, person: bool) -> str:
-        """The longest, most frequent full form in the article that contains this name."""
+        """The longest, most frequent full form in the article that contains this name.
+
+        Remembered per (name, female, person): it reads only the article's fixed name
+        counts, and scanning them for every claim made a long article quadratic."""
+        key = (name, female, person)
+        known = self._canonical_of.get(key)
+        if known is None:
+            known = self._canonical_of[key] = self._find_canonical(name, female, person)
+        return known
+
+    def _find_canonical(self, name: str, female: bool | None, person: bool) -> str:
         parts = [strip_possessive(p) for p in name.split()]
         if not parts:
             return name

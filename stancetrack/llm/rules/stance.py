@@ -90,22 +90,46 @@ def article_elsewhere(article: str, lexicon: Lexicon) -> bool:
     ) and not article_on_target(article, lexicon)
 
 
-def _target_mention(low: str, context: str, lexicon: Lexicon, elsewhere: bool) -> str:
+class Paragraph:
+    """A claim's paragraph, lowered and searched once for all its claims: per claim, a
+    one-line article of megabytes was lowered and scanned once per claim (quadratic)."""
+
+    __slots__ = ("_found", "_lower", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lower: str | None = None
+        self._found: dict[re.Pattern[str], re.Match[str] | None] = {}
+
+    @property
+    def lower(self) -> str:
+        if self._lower is None:
+            self._lower = self.text.lower()
+        return self._lower
+
+    def search(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
+        """The first match of `pattern` in the lowered paragraph (cached per pattern)."""
+        if pattern not in self._found:
+            self._found[pattern] = pattern.search(self.lower)
+        return self._found[pattern]
+
+
+def _target_mention(low: str, context: Paragraph, lexicon: Lexicon, elsewhere: bool) -> str:
     """The target term the claim (or else its paragraph) names, '' if none. In an article
     about another subject, a term the target shares with it ("membership", "join") counts
     only next to a topic term of the target ("EU membership" in a NATO article)."""
-    found = lexicon.target.search(low) or lexicon.target.search(context)
+    found = lexicon.target.search(low) or context.search(lexicon.target)
     if found is None:
         return ""
     topic = lexicon.grammar.topic
-    if not elsewhere or (topic is not None and (topic.search(low) or topic.search(context))):
+    if not elsewhere or (topic is not None and (topic.search(low) or context.search(topic))):
         return found.group(0)
     return ""
 
 
 def read_stance(
     content: str,
-    context: str,
+    context: str | Paragraph,
     lexicon: Lexicon,
     *,
     on_topic: bool = False,
@@ -128,7 +152,8 @@ def read_stance(
         )
     hits = [h for h in _hits(low, lexicon) if not _in_antecedent(low, h.start, lexicon)]
     polar = [h for h in hits if h.side is not Stance.NEUTRAL]
-    found = _target_mention(low, context.lower(), lexicon, elsewhere)
+    paragraph = context if isinstance(context, Paragraph) else Paragraph(context)
+    found = _target_mention(low, paragraph, lexicon, elsewhere)
     if found:
         where = f"Mentions the target ({found})"
     elif on_topic:

@@ -7,7 +7,7 @@ verbatim by construction.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 OPENING = ('"', "“", "''")
@@ -95,9 +95,13 @@ def _sentences(
 ) -> list[tuple[int, int]]:
     out = []
     cursor = start
+    # The regions are in text order and never overlap: only the last one starting before a
+    # position can contain it (scanning them all made a one-line article quadratic).
+    region_starts = [r.start for r in regions]
     for match in _SENTENCE_END.finditer(text, start, end):
         stop = match.end()
-        if any(r.start < match.end() < r.end for r in regions):
+        k = bisect_left(region_starts, stop) - 1
+        if k >= 0 and stop < regions[k].end:
             continue  # a full stop inside a quotation does not end the sentence around it
         word = _LAST_WORD.search(text, cursor, match.start() + 1)
         token = word.group(1).lower() if word else ""

@@ -1,0 +1,183 @@
+"""Benchmark storing quote-dense articles, and the per-article CPU of the storing stages.
+
+Quote-dense: an article of N quoted lines ('"...," Putin said.', 'Lavrov said: "..."', a
+pronoun, a name only nearby; a handful of speakers), its claims found by the rules backend
+(timed apart), then stored by `Store.write_reply` on a fresh SQLite file in this process:
+grounding, speaker evidence, actor resolution, the story fingerprint, the rows. Issue 20:
+grounding and speaker evidence compared every mention with every cue for every quote
+(2,000 lines took 95 s); the target is 2,000 lines in under 15 s, and 4x the quotes at
+most ~4.5x the time.
+
+Stages: for a 3.5 KB and a 6.5 KB PolNeAR dev text (../shared/eval/polnear-dev/text, else
+the longest fixture), the CPU milliseconds of `ground_reply` (grounding + speaker
+evidence), `fingerprint` (the MinHash of `assign_story`) and the whole `write_reply`, the
+median of --repeat runs.
+
+Run it with the code to measure first on the path (the "before" figures in BENCHMARKS.md
+come from an export of the previous commit)::
+
+    PYTHONPATH=$PWD .venv/bin/python bench/bench_quotes.py                 # 500 2000 20000
+    PYTHONPATH=$PWD .venv/bin/python bench/bench_quotes.py --lines 500 2000 --stages
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from stancetrack.db import Database
+from stancetrack.db.models import utcnow
+from stancetrack.ingest import ArticleInput, iter_inputs
+from stancetrack.ingest.fingerprint import fingerprint
+from stancetrack.llm.base import BackendReply, ExtractionRequest, PromptInfo
+from stancetrack.llm.rules import RulesBackend
+from stancetrack.pipeline.grounded import ground_reply
+from stancetrack.pipeline.messages import Provenance, StoreConfig, Work
+from stancetrack.pipeline.storing import Store, cache_key
+
+REPO = Path(__file__).resolve().parents[1]
+POLNEAR = REPO.parent / "shared" / "eval" / "polnear-dev" / "text"
+TARGET = "NATO expansion"
+SPEAKERS = (
+    ("Vladimir Putin", "Putin"),
+    ("Sergey Lavrov", "Lavrov"),
+    ("Jens Stoltenberg", "Stoltenberg"),
+    ("Sanna Marin", "Marin"),
+    ("Recep Tayyip Erdogan", "Erdogan"),
+    ("Ulf Kristersson", "Kristersson"),
+)
+_SENTENCE = (
+    "the alliance will never accept further expansion to the east and its security"
+    " guarantees for Finland and Sweden are a matter for the summit not for Moscow"
+)
+WORDS = tuple(re.findall(r"\w+", _SENTENCE))
+
+
+def quote_dense(lines: int, seed: int = 20) -> str:
+    """An article of `lines` quoted lines, each attributed in one of four ways, most of
+    them to one speaker (every quote then has that speaker's mentions all over the text)."""
+    rng = random.Random(seed)
+    out = [f"{full} and {SPEAKERS[1][0]} met on Monday." for full, _ in SPEAKERS[:1]]
+    for i in range(lines):
+        # One main speaker, as in a long interview or a transcript; others now and then.
+        full, surname = SPEAKERS[0] if i % 10 else SPEAKERS[i // 10 % len(SPEAKERS)]
+        quote = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 14))).capitalize()
+        shape = i % 4
+        if shape == 0:
+            out.append(f'"{quote}," {surname} said.')
+        elif shape == 1:
+            out.append(f'{full} told reporters: "{quote}."')
+        elif shape == 2:
+            out.append(f'"{quote}," he said.')
+        else:
+            out.append(f'"{quote}," said {surname}, speaking in Brussels.')
+    return "\n".join(out) + "\n"
+
+
+class _Db:
+    """One SQLite file in `tmp` and a Store writing to it, as `extract` has them."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.url = f"sqlite:///{tmp / f'bench-{time.monotonic_ns()}.db'}"
+        self.db = Database(self.url)
+        provenance = Provenance("rules", "rules-v1", "h", PromptInfo("p", "1", "0" * 64), 0, 1, {})
+        self.store = Store(StoreConfig(self.url, TARGET, provenance, False, utcnow()), self.db)
+
+    def write(self, text: str, reply: BackendReply) -> tuple[float, float]:
+        """Wall and CPU seconds of storing one article's reply."""
+        path = self.tmp / "article.txt"
+        path.write_text(text, encoding="utf-8")
+        inputs = iter_inputs([str(path)], max_bytes=10**8)
+        item = next(i for i in inputs if isinstance(i, ArticleInput))
+        work = Work(item, cache_key(item.sha256, "0" * 64, "rules-v1", TARGET))
+        wall, cpu = time.perf_counter(), time.process_time()
+        outcome = self.store.write_reply(work, reply, utcnow(), 1.0)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        if outcome.status != "ok":
+            raise SystemExit(f"bench_quotes: the article was not stored: {outcome.error}")
+        return wall, cpu
+
+
+def _rules(text: str) -> tuple[BackendReply, float]:
+    cpu = time.process_time()
+    reply = asyncio.run(RulesBackend().extract(ExtractionRequest("", text, TARGET)))
+    return reply, time.process_time() - cpu
+
+
+def quotes(sizes: list[int]) -> None:
+    print("lines   claims  rules CPU s  store wall s  store CPU s")
+    with tempfile.TemporaryDirectory() as tmp:
+        for lines in sizes:
+            text = quote_dense(lines)
+            reply, rules_cpu = _rules(text)
+            db = _Db(Path(tmp))
+            db.write("A short warm-up article, nothing quoted in it at all.\n", _rules("")[0])
+            wall, cpu = db.write(text, reply)
+            db.db.dispose()
+            print(
+                f"{lines:>6} {len(reply.claims):>7} {rules_cpu:>12.2f} {wall:>13.2f} {cpu:>12.2f}"
+            )
+
+
+def _median_ms(run: Callable[[], object], repeat: int) -> float:
+    run()  # warm-up: caches, imports
+    times = []
+    for _ in range(repeat):
+        cpu = time.process_time()
+        run()
+        times.append((time.process_time() - cpu) * 1000)
+    return statistics.median(times)
+
+
+def _texts() -> list[str]:
+    if POLNEAR.is_dir():
+        pool = [p.read_text(encoding="utf-8") for p in sorted(POLNEAR.glob("*.txt"))]
+    else:
+        pool = [p.read_text(encoding="utf-8") for p in (REPO / "fixtures" / "articles").glob("*")]
+    return [min(pool, key=lambda t: abs(len(t.encode()) - size)) for size in (3500, 6500)]
+
+
+def stages(repeat: int) -> None:
+    print("bytes  claims  ground_reply ms  fingerprint ms  write_reply ms  (CPU, median)")
+    with tempfile.TemporaryDirectory() as tmp:
+        for text in _texts():
+            reply, _cpu = _rules(text)
+            ground = _median_ms(lambda: ground_reply(text, reply), repeat)  # noqa: B023
+            minhash = _median_ms(lambda: fingerprint(text), repeat)  # noqa: B023
+            db = _Db(Path(tmp))
+            db.write(text + "\nwarm-up\n", reply)
+            # Another article each time (one line added after the last claim's window).
+            store = statistics.median(
+                db.write(text + f"\nrun {i}\n", reply)[1] * 1000 for i in range(repeat)
+            )
+            db.db.dispose()
+            print(
+                f"{len(text.encode()):>5} {len(reply.claims):>7} {ground:>16.2f}"
+                f" {minhash:>15.2f} {store:>15.2f}"
+            )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lines", type=int, nargs="*", default=[500, 2000, 20000])
+    parser.add_argument("--stages", action="store_true", help="also the per-article stages")
+    parser.add_argument("--repeat", type=int, default=50, help="stage runs (median)")
+    args = parser.parse_args()
+    if args.lines:
+        quotes(args.lines)
+    if args.stages:
+        stages(args.repeat)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
