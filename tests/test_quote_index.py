@@ -23,13 +23,18 @@ RECORDED: dict[str, Any] = json.loads(
     (Path(__file__).parent / "data" / "grounding_recorded.json").read_text(encoding="utf-8")
 )
 CASES = cases()
+# The "rules/..." cases ground the rules extractor's replies, which are rebuilt by the
+# extractor of the day: once its rules change (issue 19's stance and attribution passes),
+# the replies differ and so does what they ground to, whatever grounding does. The gold and
+# generated replies are fixed inputs: they are what compares grounding with the old scans.
+FIXED = sorted(name for name in RECORDED if not name.startswith("rules/"))
 
 
 def test_every_recorded_case_is_rebuilt() -> None:
     assert sorted(CASES) == sorted(RECORDED)
 
 
-@pytest.mark.parametrize("name", sorted(RECORDED))
+@pytest.mark.parametrize("name", FIXED)
 def test_same_as_recorded(name: str) -> None:
     text, reply = CASES[name]
     assert outcome(text, reply) == RECORDED[name]
