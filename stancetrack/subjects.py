@@ -129,8 +129,8 @@ def _sentence(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, i
     sent_start = lo
     for m in _SENTENCE_END.finditer(text, lo, start):
         sent_start = m.end()
-    m = _SENTENCE_END.search(text, end, hi)
-    return sent_start, (m.start() + 1 if m else hi)
+    after = _SENTENCE_END.search(text, end, hi)
+    return sent_start, (after.start() + 1 if after else hi)
 
 
 def parse_subjects(data: dict[str, Any], where: str) -> Subjects:

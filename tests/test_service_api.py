@@ -84,8 +84,16 @@ QUESTIONS = [
     (["claims", "--subject", "Finland"], "/api/claims", {"subject": "Finland"}),
     (["compare", "--by", "subject"], "/api/compare", {"by": "subject"}),
     (["changes"], "/api/changes", {}),
-    (["changes", "Erdogan", "--subject", "Finland"], "/api/changes", {"actor": "Erdogan", "subject": "Finland"}),
-    (["changes", "--since", "2023-01-01", "--per", "story"], "/api/changes", {"since": "2023-01-01", "per": "story"}),
+    (
+        ["changes", "Erdogan", "--subject", "Finland"],
+        "/api/changes",
+        {"actor": "Erdogan", "subject": "Finland"},
+    ),
+    (
+        ["changes", "--since", "2023-01-01", "--per", "story"],
+        "/api/changes",
+        {"since": "2023-01-01", "per": "story"},
+    ),
 ]
 
 

@@ -31,18 +31,30 @@ def run(cli: Any, *args: Any) -> Any:
     ("text", "quote", "expected"),
     [
         ("He said Sweden's bid must wait.", "Sweden's bid must wait", ("Sweden",)),
-        ("Finland and Sweden applied. He would not let the two Nordic countries in.",
-         "he would not let the two Nordic countries in", ("Finland", "Sweden")),
-        ("Kyiv belongs in the alliance, she said.", "Kyiv belongs in the alliance",
-         ("Ukraine",)),
+        (
+            "Finland and Sweden applied. He would not let the two Nordic countries in.",
+            "he would not let the two Nordic countries in",
+            ("Finland", "Sweden"),
+        ),
+        ("Kyiv belongs in the alliance, she said.", "Kyiv belongs in the alliance", ("Ukraine",)),
         # The group phrase counts only when the article names its members.
-        ("He would not let the two Nordic countries in.",
-         "he would not let the two Nordic countries in", ()),
+        (
+            "He would not let the two Nordic countries in.",
+            "he would not let the two Nordic countries in",
+            (),
+        ),
         # The quote names no subject: its paragraph before it does.
-        ("Erdogan accused the two countries of lies. Finland and Sweden deny it.\n"
-         "\"The door stays open,\" he said.", "The door stays open", ()),
-        ("Erdogan attacked Sweden again. \"Why believe their promises?\" he said.",
-         "Why believe their promises?", ("Sweden",)),
+        (
+            "Erdogan accused the two countries of lies. Finland and Sweden deny it.\n"
+            '"The door stays open," he said.',
+            "The door stays open",
+            (),
+        ),
+        (
+            'Erdogan attacked Sweden again. "Why believe their promises?" he said.',
+            "Why believe their promises?",
+            ("Sweden",),
+        ),
         ("The alliance will grow, he said.", "The alliance will grow", ()),
     ],
 )
@@ -126,8 +138,18 @@ def test_reply_subjects_are_stored_and_foreign_ones_rejected(
     foreign = dict(claims[1], subjects=["Narnia"])
     stub.queue({"claims": [named, foreign, *claims[2:]]})
     result = cli(
-        ["extract", str(FIXTURES / f"{stem}.txt"), "--base-url", stub.base_url,
-         "--model", "stub-model", "--db", sqlite_url, "--format", "json"]
+        [
+            "extract",
+            str(FIXTURES / f"{stem}.txt"),
+            "--base-url",
+            stub.base_url,
+            "--model",
+            "stub-model",
+            "--db",
+            sqlite_url,
+            "--format",
+            "json",
+        ]
     )
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["rejected"] == 1
@@ -168,8 +190,9 @@ def test_feed_is_atom_newest_first_and_filtered(fixtures_db: str) -> None:
         assert days == sorted(days, reverse=True)
         assert all(e.link.startswith("http://testserver/actors/") for e in feed.entries)
         only = feedparser.parse(
-            client.get("/feeds/changes.atom", params={"actor": "Erdogan", "subject": "Finland"})
-            .content
+            client.get(
+                "/feeds/changes.atom", params={"actor": "Erdogan", "subject": "Finland"}
+            ).content
         )
         assert [e.title for e in only.entries] == [
             "Recep Tayyip Erdogan (Finland): oppose -> support"

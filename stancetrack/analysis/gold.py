@@ -24,9 +24,9 @@ from stancetrack.llm.base import BackendReply
 from stancetrack.pipeline import ingest
 from stancetrack.pipeline.actor_ids import BatchActors
 from stancetrack.pipeline.grounded import claims_from_reply
-from stancetrack.subjects import target_subjects
 from stancetrack.schemas import Reply
 from stancetrack.settings import Settings, load_settings
+from stancetrack.subjects import target_subjects
 
 
 def gold_files(paths: Iterable[str | Path]) -> Iterator[Path]:

@@ -174,9 +174,7 @@ def timeline_command(
 
     with db_session(db) as session:
         toward = query_target(session, target)
-        result = timeline_result(
-            session, actor, target=toward, per=per.value, subject=subject
-        )
+        result = timeline_result(session, actor, target=toward, per=per.value, subject=subject)
 
     def rows() -> list[dict[str, Any]]:
         flat = []

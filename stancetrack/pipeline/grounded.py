@@ -120,7 +120,8 @@ def ground_reply(
                     text,
                     (result.start, result.end),
                     claim.claim,
-                    None if speaker.start is None or speaker.end is None
+                    None
+                    if speaker.start is None or speaker.end is None
                     else (speaker.start, speaker.end),
                 )
             )

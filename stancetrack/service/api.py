@@ -165,9 +165,7 @@ def get_timeline(
 ) -> JSONResponse:
     """An actor's overall stance article by article (or story by story), oldest first,
     with evidence; with `subject`, of the claims about it."""
-    return _json(
-        answers.timeline_answer(session, actor, target=target, per=per, subject=subject)
-    )
+    return _json(answers.timeline_answer(session, actor, target=target, per=per, subject=subject))
 
 
 @router.get("/changes", response_model=schemas.ChangesPage, responses=ERRORS)

@@ -221,9 +221,7 @@ def changes_page(
 ) -> HTMLResponse:
     """Every stance change (per subject), newest first, with both quotes."""
     names = [a for a in actor or [] if a.strip()]
-    page = answers.changes_answer(
-        session, target=target, actors=names, subject=subject or None
-    )
+    page = answers.changes_answer(session, target=target, actors=names, subject=subject or None)
     return render(
         request,
         "changes.html",

@@ -85,7 +85,8 @@ def atom_feed(changes: list[dict[str, Any]], *, base: str, target: str, self_url
                 + (f": \u201c{quote}\u201d" if quote else "")
             )
         _sub(entry, "summary", "\n".join(lines), type="text")
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    body: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return body
 
 
 def _quote(name: str) -> str:

@@ -552,9 +552,7 @@ def strongest_claims(
 
     Ties go to the earliest claim in reading order, so the choice is stable.
     """
-    flt = ClaimFilter(
-        target=target, actor_ids=actor_ids, article_ids=article_ids, subject=subject
-    )
+    flt = ClaimFilter(target=target, actor_ids=actor_ids, article_ids=article_ids, subject=subject)
     partition = [Claim.actor_id, Claim.stance] + ([Claim.article_id] if by_article else [])
     rank = (
         func.row_number()

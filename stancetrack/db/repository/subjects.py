@@ -175,6 +175,7 @@ def dated_cells(
     return [
         Cell(a, s, article, day, counts)
         for (a, s, day, article), counts in sorted(
-            cells.items(), key=lambda kv: (kv[0][0], kv[0][1] is not None, kv[0][1] or "", *kv[0][2:])
+            cells.items(),
+            key=lambda kv: (kv[0][0], kv[0][1] is not None, kv[0][1] or "", *kv[0][2:]),
         )
     ]

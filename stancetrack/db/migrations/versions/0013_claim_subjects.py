@@ -29,7 +29,10 @@ def upgrade() -> None:
         sa.Column("claim_id", sa.Integer(), nullable=False),
         sa.Column("subject", sa.String(length=200), nullable=False),
         sa.ForeignKeyConstraint(
-            ["claim_id"], ["claims.id"], name=op.f("fk_claim_subjects_claim_id_claims"), ondelete="CASCADE"
+            ["claim_id"],
+            ["claims.id"],
+            name=op.f("fk_claim_subjects_claim_id_claims"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("claim_id", "subject", name=op.f("pk_claim_subjects")),
     )
