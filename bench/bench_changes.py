@@ -24,14 +24,14 @@ from typing import Any
 from sqlalchemy import insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_queries import generate  # noqa: E402
+from bench_queries import generate
 
-from stancetrack.analysis.by_subject import compare_by_subject  # noqa: E402
-from stancetrack.analysis.changes import changes  # noqa: E402
-from stancetrack.analysis.compare import _compare  # noqa: E402
-from stancetrack.db import Database  # noqa: E402
-from stancetrack.db.models import Claim, ClaimSubject  # noqa: E402
-from stancetrack.subjects import target_subjects  # noqa: E402
+from stancetrack.analysis.by_subject import compare_by_subject
+from stancetrack.analysis.changes import changes
+from stancetrack.analysis.compare import _compare
+from stancetrack.db import Database
+from stancetrack.db.models import Claim, ClaimSubject
+from stancetrack.subjects import target_subjects
 
 TARGET = "NATO expansion"
 
