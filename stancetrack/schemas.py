@@ -1,4 +1,7 @@
-"""The model reply schema (v1, the wire contract of DESIGN.md) and the enums it uses.
+"""The model reply schema (v2; the wire contract of docs/ARCHITECTURE.md) and its enums.
+
+Version 2 adds an optional `subjects` per claim (what of the target it is about, one of the
+target's subjects: stancetrack/subjects.py); a version 1 reply, without it, stays valid.
 
 Every backend, the LLM ones and the offline rules, answers in this shape, so everything
 downstream (grounding, storage, evaluation) has one input format.
@@ -18,7 +21,7 @@ from stancetrack.stances import STANCES, Overall, Stance
 
 __all__ = ["STANCES", "ActorType", "Attribution", "Overall", "Reply", "ReplyClaim", "Stance"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class Attribution(StrEnum):
@@ -49,6 +52,16 @@ class ReplyClaim(BaseModel):
     rationale: str = ""
     stance: Stance
     confidence: float = Field(ge=0.0, le=1.0)
+    # v2: the target's subjects the claim is about (empty: the target in general, or not
+    # said; the pipeline then finds them). Checked against the target's list when grounded.
+    subjects: list[str] = Field(
+        default_factory=list, description="Which of the target's subjects it is about."
+    )
+
+    @field_validator("subjects", mode="before")
+    @classmethod
+    def _no_null_subjects(cls, value: Any) -> Any:
+        return [] if value is None else value
 
     @field_validator("actor_type", mode="before")
     @classmethod

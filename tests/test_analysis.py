@@ -101,6 +101,7 @@ def test_claims_json_contract_and_offsets(cli, corpus_url: str) -> None:  # type
         "speaker_start",
         "speaker_end",
         "speaker_evidence",
+        "subjects",  # issue 23: the target's subjects the claim is about
     }
     assert set(rows[0]["article"]) == {"id", "title", "url", "published"}
     db = Database(corpus_url)

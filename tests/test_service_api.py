@@ -81,6 +81,19 @@ QUESTIONS = [
     (["compare", "--include-unverified"], "/api/compare", {"include_unverified": "true"}),
     (["compare", "--per", "story"], "/api/compare", {"per": "story"}),
     (["runs"], "/api/runs", {}),
+    (["claims", "--subject", "Finland"], "/api/claims", {"subject": "Finland"}),
+    (["compare", "--by", "subject"], "/api/compare", {"by": "subject"}),
+    (["changes"], "/api/changes", {}),
+    (
+        ["changes", "Erdogan", "--subject", "Finland"],
+        "/api/changes",
+        {"actor": "Erdogan", "subject": "Finland"},
+    ),
+    (
+        ["changes", "--since", "2023-01-01", "--per", "story"],
+        "/api/changes",
+        {"since": "2023-01-01", "per": "story"},
+    ),
 ]
 
 
@@ -254,6 +267,8 @@ def test_responses_match_their_openapi_schema(site: Site) -> None:
     schemas.DiffOut.model_validate(get(site, "/api/diff", a="3", b="4"))
     schemas.TimelineOut.model_validate(get(site, "/api/timeline", actor="Erdogan"))
     schemas.RunsPage.model_validate(get(site, "/api/runs"))
+    schemas.ComparePage.model_validate(get(site, "/api/compare", by="subject", evidence="true"))
+    schemas.ChangesPage.model_validate(get(site, "/api/changes"))
 
 
 def test_evil_actor_is_plain_data_in_json(site: Site) -> None:

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
+from stancetrack.analysis.by_subject import compare_by_subject
 from stancetrack.analysis.compare import (
     CompareRow,
     compare,
@@ -41,9 +42,10 @@ from stancetrack.db.repository.articles import find_article, list_articles
 from stancetrack.db.repository.extraction import list_runs, run_summary
 from stancetrack.db.repository.paging import DatedKey
 from stancetrack.errors import UsageError
+from stancetrack.subjects import target_subjects
 
 Json = dict[str, Any]
-CompareBy = Literal["actor", "article", "outlet"]
+CompareBy = Literal["actor", "article", "outlet", "subject"]
 Per = Literal["article", "story"]  # `--per story`: claims repeated across copies count once
 
 
@@ -157,6 +159,7 @@ class ClaimQuery:
     outlets: Sequence[str] = ()
     # A local path as an article REF: the CLI's own files, never the server's (the API).
     local_paths: bool = True
+    subject: str | None = None  # one of the target's subjects (name or alias)
 
 
 def claim_filter(session: Session, query: ClaimQuery) -> ClaimFilter:
@@ -172,7 +175,21 @@ def claim_filter(session: Session, query: ClaimQuery) -> ClaimFilter:
         until=query.until,
         search=query.search or None,
         outlets=list(query.outlets),
+        subject=resolve_subject(query.target, query.subject),
     )
+
+
+def resolve_subject(target: str, given: str | None) -> str | None:
+    """`given` as stored (the subject's own name; an alias or any case finds it), or an
+    error naming the target's subjects."""
+    if given is None:
+        return None
+    subjects = target_subjects(target)
+    found = subjects.canonical(given)
+    if found is None:
+        known = ", ".join(subjects.names) or "none"
+        raise UsageError(f"{given!r} is no subject of {target!r} (its subjects: {known})")
+    return found
 
 
 def article_ids(session: Session, refs: Sequence[str], *, local_paths: bool = True) -> list[int]:
@@ -246,7 +263,12 @@ def compare_rows(
         raise UsageError("--per story counts per actor: it takes no --by")
     ids = [a.id for a in find_actors(session, list(actors))]
     arts = article_ids(session, articles, local_paths=local_paths)
-    runner = {"actor": compare, "article": compare_by_article, "outlet": compare_by_outlet}[by]
+    runner = {
+        "actor": compare,
+        "article": compare_by_article,
+        "outlet": compare_by_outlet,
+        "subject": compare_by_subject,
+    }[by]
     if per == "story":
         from stancetrack.analysis.per_story import compare_per_story
 
@@ -326,18 +348,66 @@ def diff_answer(
     ).as_json()
 
 
-def timeline_result(session: Session, actor: str, *, target: str, per: Per = "article") -> Timeline:
+def timeline_result(
+    session: Session,
+    actor: str,
+    *,
+    target: str,
+    per: Per = "article",
+    subject: str | None = None,
+) -> Timeline:
     """`timeline`: the actor's overall stance article by article (or story by story),
-    oldest first."""
+    oldest first; with `subject`, of the claims about it."""
+    about = resolve_subject(target, subject)
     if per == "story":
+        if about is not None:
+            raise UsageError("--per story and --subject do not combine in a timeline")
         from stancetrack.analysis.per_story import timeline_per_story
 
         return timeline_per_story(session, find_actor(session, actor), target=target)
-    return timeline(session, find_actor(session, actor), target=target)
+    return timeline(session, find_actor(session, actor), target=target, subject=about)
 
 
-def timeline_answer(session: Session, actor: str, *, target: str, per: Per = "article") -> Json:
-    return timeline_result(session, actor, target=target, per=per).as_json()
+def timeline_answer(
+    session: Session,
+    actor: str,
+    *,
+    target: str,
+    per: Per = "article",
+    subject: str | None = None,
+) -> Json:
+    return timeline_result(session, actor, target=target, per=per, subject=subject).as_json()
+
+
+def changes_answer(
+    session: Session,
+    *,
+    target: str,
+    actors: Sequence[str] = (),
+    subject: str | None = None,
+    since: date | None = None,
+    per: Per = "article",
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> Page:
+    """`changes`: each move of an actor's overall stance (per subject), oldest first; paged
+    by position like `compare`."""
+    from stancetrack.analysis.changes import changes
+
+    _check_limit(limit)
+    ids = [a.id for a in find_actors(session, list(actors))]
+    rows = changes(
+        session,
+        target=target,
+        actor_ids=ids,
+        subject=resolve_subject(target, subject),
+        since=since,
+        per=per,
+    )
+    start = _int(_one("changes", cursor)) if cursor else 0
+    stop = start + limit if limit is not None else len(rows)
+    nxt = _encode("changes", [stop]) if stop < len(rows) else None
+    return Page([c.as_json() for c in rows[start:stop]], nxt)
 
 
 def runs_answer(

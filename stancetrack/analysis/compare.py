@@ -40,6 +40,9 @@ class CompareRow:
     # Set by `compare_by_outlet` (`outlet` None there: articles without a URL).
     per_outlet: bool = False
     outlet: str | None = None
+    # Set by `compare_by_subject` (`subject` None there: claims about the target in general).
+    per_subject: bool = False
+    subject: str | None = None
     # Set with `--per story` (analysis/per_story.py): the story of a timeline point, the
     # number of stories an actor's claims appear in, the outlets that carried them.
     story: StoryRef | None = None
@@ -52,6 +55,8 @@ class CompareRow:
             out["article"] = self.article.as_json()
         if self.per_outlet:
             out["outlet"] = self.outlet
+        if self.per_subject:
+            out["subject"] = self.subject
         out.update(self.counts.as_dict())
         out["stance"] = self.stance
         out["claims"] = self.counts.total
@@ -233,9 +238,11 @@ def compare_by_article(
     article_ids: Sequence[int] = (),
     evidence: bool = False,
     include_unverified: bool = False,
+    subject: str | None = None,
 ) -> list[CompareRow]:
-    """The actor x article matrix (claims toward `target`) as rows, by actor then date;
-    `absent`-speaker claims left out unless `include_unverified` (as in `compare`)."""
+    """The actor x article matrix (claims toward `target`, about `subject` when given) as
+    rows, by actor then date; `absent`-speaker claims left out unless `include_unverified`
+    (as in `compare`)."""
     verified = not include_unverified
     cells = stance_counts_by_article(
         session,
@@ -243,6 +250,7 @@ def compare_by_article(
         actor_ids=actor_ids,
         article_ids=article_ids,
         verified_only=verified,
+        subject=subject,
     )
     names = actor_names(session, sorted({a for a, _ in cells}))
     refs = article_refs(session, sorted({b for _, b in cells}))
@@ -254,6 +262,7 @@ def compare_by_article(
             article_ids=sorted(refs),
             by_article=True,
             verified_only=verified,
+            subject=subject,
         )
         if evidence and cells
         else {}

@@ -26,6 +26,7 @@ from stancetrack.pipeline.actor_ids import BatchActors
 from stancetrack.pipeline.grounded import claims_from_reply
 from stancetrack.schemas import Reply
 from stancetrack.settings import Settings, load_settings
+from stancetrack.subjects import target_subjects
 
 
 def gold_files(paths: Iterable[str | Path]) -> Iterator[Path]:
@@ -64,7 +65,10 @@ def store_gold_reply(
     batch = actors or BatchActors()
     article_actors = batch.for_article(session, article.id)
     claims, rejected = claims_from_reply(
-        article.text, BackendReply(claims=list(reply.claims), raw_reply=raw), article_actors
+        article.text,
+        BackendReply(claims=list(reply.claims), raw_reply=raw),
+        article_actors,
+        target_subjects(target),
     )
     run_id = record_run(session, gold_run(article, raw, target=target, name=name), claims, rejected)
     article_actors.commit()

@@ -22,6 +22,7 @@ class Timeline:
     actor: str
     target: str
     points: list[CompareRow] = field(default_factory=list)
+    subject: str | None = None  # `--subject`: only the claims about it
 
     @property
     def changes(self) -> list[dict[str, Any]]:
@@ -63,13 +64,18 @@ class Timeline:
         return {
             "actor": self.actor,
             "target": self.target,
+            **({"subject": self.subject} if self.subject is not None else {}),
             "points": points,
             "changes": self.changes,
         }
 
 
-def timeline(session: Session, actor: Actor, *, target: str) -> Timeline:
-    """One point per article in which the actor makes claims toward `target`, oldest first
-    (undated last)."""
-    rows = compare_by_article(session, target=target, actor_ids=[actor.id], evidence=True)
-    return Timeline(actor.name, target, rows)
+def timeline(
+    session: Session, actor: Actor, *, target: str, subject: str | None = None
+) -> Timeline:
+    """One point per article in which the actor makes claims toward `target` (about
+    `subject` when given), oldest first (undated last)."""
+    rows = compare_by_article(
+        session, target=target, actor_ids=[actor.id], evidence=True, subject=subject
+    )
+    return Timeline(actor.name, target, rows, subject)

@@ -41,9 +41,14 @@ def compare_table(rows: list[CompareRow], evidence: bool) -> None:
     per_outlet = any(r.per_outlet for r in rows)
     if per_outlet:
         table.title = "Stance by actor and outlet (claim counts)"
+    per_subject = any(r.per_subject for r in rows)
+    if per_subject:
+        table.title = "Stance by actor and subject (claim counts)"
     table.add_column("actor")
     if per_outlet:
         table.add_column("outlet")
+    if per_subject:
+        table.add_column("subject")
     for stance in STANCE_NAMES:
         table.add_column(stance, justify="right", style=STANCE_STYLE[stance])
     table.add_column("overall")
@@ -58,6 +63,8 @@ def compare_table(rows: list[CompareRow], evidence: bool) -> None:
         cells: list[Text | str] = [shown(r.actor)]
         if per_outlet:
             cells.append(shown(r.outlet) if r.outlet else Text("(no URL)", style="dim"))
+        if per_subject:
+            cells.append(shown(r.subject) if r.subject else Text("(in general)", style="dim"))
         cells += [str(n) if n else Text("0", style="dim") for n in r.counts.as_dict().values()]
         cells.append(_stance(r.stance))
         if per_story:

@@ -70,6 +70,7 @@ COMMAND_MODULES = (
     "claims",
     "actors",
     "analysis",
+    "changes",
     "export",
     "eval",
     "check",

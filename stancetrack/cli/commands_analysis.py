@@ -14,7 +14,7 @@ from stancetrack.cli.app import app
 from stancetrack.cli.context import db_session, query_target
 from stancetrack.cli.options import DbOption, DebugOption, FormatOption, TargetOption
 from stancetrack.cli.render import Format, emit_document, emit_rows, resolve_format, stderr
-from stancetrack.cli.selection import ActorArgument, ArticleOption
+from stancetrack.cli.selection import ActorArgument, ArticleOption, SubjectOption
 
 # The default of `diff --threshold`; a test keeps it equal to analysis.diff.MATCH_THRESHOLD,
 # which is not imported here to keep start-up light (it loads rapidfuzz).
@@ -40,6 +40,7 @@ class By(StrEnum):
     actor = "actor"
     article = "article"
     outlet = "outlet"
+    subject = "subject"
 
 
 @app.command("compare")
@@ -54,7 +55,9 @@ def compare_command(
         typer.Option(
             "--by",
             help="'article': one row per actor and article (a matrix); "
-            "'outlet': one row per actor and outlet (the URL's domain).",
+            "'outlet': one row per actor and outlet (the URL's domain); "
+            "'subject': one row per actor and subject of the target (e.g. each candidate "
+            "country; claims about none under the target in general).",
         ),
     ] = By.actor,
     evidence: Annotated[
@@ -155,6 +158,7 @@ def diff_command(
 def timeline_command(
     actor: ActorArgument,
     per: PerOption = Per.article,
+    subject: SubjectOption = None,
     target: TargetOption = None,
     db: DbOption = None,
     format: FormatOption = None,
@@ -170,7 +174,7 @@ def timeline_command(
 
     with db_session(db) as session:
         toward = query_target(session, target)
-        result = timeline_result(session, actor, target=toward, per=per.value)
+        result = timeline_result(session, actor, target=toward, per=per.value, subject=subject)
 
     def rows() -> list[dict[str, Any]]:
         flat = []

@@ -17,6 +17,7 @@ from stancetrack.cli.selection import (
     SearchOption,
     SinceOption,
     StanceOption,
+    SubjectOption,
     UntilOption,
     parse_day,
 )
@@ -54,6 +55,7 @@ CSV_COLUMNS = [
     "speaker_start",
     "speaker_end",
     "speaker_evidence",
+    "subjects",
 ]
 
 
@@ -65,6 +67,7 @@ def claims_command(
     since: SinceOption = None,
     until: UntilOption = None,
     search: SearchOption = None,
+    subject: SubjectOption = None,
     limit: LimitOption = None,
     target: TargetOption = None,
     db: DbOption = None,
@@ -87,6 +90,7 @@ def claims_command(
             since=since_day,
             until=until_day,
             search=search,
+            subject=subject,
         )
         rows = claims_answer(session, query, limit=limit).items
     fmt = resolve_format(format)

@@ -55,6 +55,14 @@ SinceOption = Annotated[
         "--since", help="Articles published on or after this date (YYYY-MM-DD).", show_default=False
     ),
 ]
+SubjectOption = Annotated[
+    str | None,
+    typer.Option(
+        "--subject",
+        help="Only claims about this subject of the target (e.g. Finland; aliases work).",
+        show_default=False,
+    ),
+]
 UntilOption = Annotated[
     str | None,
     typer.Option(

@@ -224,6 +224,22 @@ class Claim(Base):
     actor: Mapped[Actor] = relationship()
 
 
+class ClaimSubject(Base):
+    """One subject of the target a claim is about (stancetrack/subjects.py); a claim with
+    none is about the target in general. Written with its claim (record_run), gone with it."""
+
+    __tablename__ = "claim_subjects"
+    __table_args__ = (
+        # `claims --subject`, `compare --by subject`: a subject's claims.
+        Index("ix_claim_subjects_subject", "subject", "claim_id"),
+    )
+
+    claim_id: Mapped[int] = mapped_column(
+        ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True
+    )
+    subject: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
 class RejectedClaim(Base):
     """A claim the model returned that could not be proven from the text, and why."""
 

@@ -22,6 +22,7 @@ from stancetrack.db.models import Actor, Claim
 from stancetrack.db.repository.extraction import NewClaim, NewRejection
 from stancetrack.llm.base import BackendReply
 from stancetrack.schemas import ReplyClaim
+from stancetrack.subjects import Subjects
 
 INVALID_ITEM = "invalid item"
 INVALID_VALUE = "invalid value"
@@ -33,17 +34,19 @@ class Grounded:
     """A claim proven from the text: the reply item, where its quote sits, and where (and
     how firmly) the article names its speaker."""
 
-    __slots__ = ("claim", "span", "speaker")
+    __slots__ = ("claim", "span", "speaker", "subjects")
 
     def __init__(
         self,
         claim: ReplyClaim,
         span: grounding.GroundedSpan,
         speaker: speaker_evidence.SpeakerSpan,
+        subjects: tuple[str, ...] = (),
     ) -> None:
         self.claim = claim
         self.span = span
         self.speaker = speaker
+        self.subjects = subjects
 
 
 def _rejection(claim: ReplyClaim, reason: str, detail: str) -> NewRejection:
@@ -69,11 +72,25 @@ def value_problems(claim: ReplyClaim) -> list[str]:
     ) + limits.problems(_ACTORS, {"name": " ".join(claim.actor.split())})
 
 
-def ground_reply(text: str, reply: BackendReply) -> tuple[list[Grounded], list[NewRejection]]:
+def subject_problems(claim: ReplyClaim, subjects: Subjects) -> list[str]:
+    """The reply's subjects that are none of the target's (names and aliases, any case)."""
+    wrong = [s for s in claim.subjects if subjects.canonical(s) is None]
+    if not wrong:
+        return []
+    allowed = ", ".join(subjects.names) or "none"
+    return [f"subjects: {wrong!r} are not subjects of the target (its subjects: {allowed})"]
+
+
+def ground_reply(
+    text: str, reply: BackendReply, subjects: Subjects | None = None
+) -> tuple[list[Grounded], list[NewRejection]]:
     """Locate every claim's quote; the ungroundable and invalid ones become rejections.
 
-    A speaker's claims take distinct occurrences of a repeated quote, in reply order.
+    A speaker's claims take distinct occurrences of a repeated quote, in reply order. With
+    the target's `subjects`, a claim naming another subject is an invalid value; one naming
+    none gets those found near its quote.
     """
+    known = subjects if subjects is not None else Subjects(())
     article = grounding.ArticleText(text)
     speakers = speaker_evidence.ArticleSpeakers(article)
     found: list[Grounded] = []
@@ -81,7 +98,7 @@ def ground_reply(text: str, reply: BackendReply) -> tuple[list[Grounded], list[N
     taken: dict[str, set[grounding.Span]] = {}  # by speaker (folded actor name)
     windows = reply.windows if len(reply.windows) == len(reply.claims) else []
     for index, claim in enumerate(reply.claims):
-        problems = value_problems(claim)
+        problems = value_problems(claim) + subject_problems(claim, known)
         if problems:
             rejected.append(_rejection(claim, INVALID_VALUE, "; ".join(problems)))
             continue
@@ -95,7 +112,20 @@ def ground_reply(text: str, reply: BackendReply) -> tuple[list[Grounded], list[N
             speaker = speakers.locate(
                 (result.start, result.end), claim.speaker, claim.actor, claim.actor_type.value
             )
-            found.append(Grounded(claim, result, speaker))
+            named = [known.canonical(name) or name for name in claim.subjects]
+            about = (
+                known.ordered(named)
+                if named
+                else known.find(
+                    text,
+                    (result.start, result.end),
+                    claim.claim,
+                    None
+                    if speaker.start is None or speaker.end is None
+                    else (speaker.start, speaker.end),
+                )
+            )
+            found.append(Grounded(claim, result, speaker, about))
     for item, reason in reply.invalid_items:
         rejected.append(
             NewRejection(
@@ -116,13 +146,14 @@ class ActorIds(Protocol):
 
 
 def claims_from_reply(
-    text: str, reply: BackendReply, actors: ActorIds
+    text: str, reply: BackendReply, actors: ActorIds, subjects: Subjects | None = None
 ) -> tuple[list[NewClaim], list[NewRejection]]:
     """Grounded, actor-resolved, de-duplicated claims of a reply, and its rejections.
 
-    The stored quote is always the article's own words at the grounded span.
+    The stored quote is always the article's own words at the grounded span; `subjects`
+    are the target's (stancetrack/subjects.py: `target_subjects`).
     """
-    found, rejected = ground_reply(text, reply)
+    found, rejected = ground_reply(text, reply, subjects)
     claims: list[NewClaim] = []
     seen: set[tuple[int, int, int]] = set()
     for g in found:
@@ -151,6 +182,7 @@ def claims_from_reply(
                 speaker_start=g.speaker.start,
                 speaker_end=g.speaker.end,
                 speaker_evidence=g.speaker.evidence,
+                subjects=g.subjects,
             )
         )
     return claims, rejected

@@ -37,6 +37,7 @@ from stancetrack.llm.base import BackendReply
 from stancetrack.pipeline.actor_ids import ArticleActors, BatchActors
 from stancetrack.pipeline.grounded import claims_from_reply
 from stancetrack.pipeline.messages import Answered, Failure, Outcome, StoreConfig, Work
+from stancetrack.subjects import target_subjects
 from stancetrack.targets import definition_key
 
 # Raw replies beyond this are cut on the run record (with a marker): audit, not archive.
@@ -265,7 +266,9 @@ class Store:
         article_id, _created = store_article(session, work.item)
         run = self._run(work, article_id, started, **fields)
         actors = self._actors.for_article(session, article_id)
-        claims, rejected = claims_from_reply(work.item.text, reply, actors)
+        claims, rejected = claims_from_reply(
+            work.item.text, reply, actors, target_subjects(self.target)
+        )
         record_run(session, run, claims, rejected)
         leases.release(session, [work.cache_key], self.owner)
         outcome = Outcome(

@@ -38,6 +38,7 @@ from stancetrack.service.params import (
     RunTarget,
     Search,
     Stances,
+    Subject,
 )
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -75,6 +76,7 @@ def get_claims(
     since: date | None = None,
     until: date | None = None,
     q: Search = None,
+    subject: Subject = None,
     limit: Limit = None,
     cursor: Cursor = None,
 ) -> JSONResponse:
@@ -88,6 +90,7 @@ def get_claims(
         until=until,
         search=q,
         local_paths=False,
+        subject=subject,
     )
     return _json(answers.claims_answer(session, query, limit=limit, cursor=cursor).as_json())
 
@@ -115,8 +118,11 @@ def get_compare(
     actor: Actors = None,
     article: Refs = None,
     by: Annotated[
-        Literal["actor", "article", "outlet"],
-        Query(description="Rows per actor, per actor and article, or per actor and outlet."),
+        Literal["actor", "article", "outlet", "subject"],
+        Query(
+            description="Rows per actor, per actor and article, per actor and outlet, or per "
+            "actor and subject of the target."
+        ),
     ] = "actor",
     evidence: bool = False,
     include_unverified: Annotated[
@@ -155,10 +161,37 @@ def get_timeline(
     target: TargetDep,
     actor: Actor,
     per: PerQuery = "article",
+    subject: Subject = None,
 ) -> JSONResponse:
     """An actor's overall stance article by article (or story by story), oldest first,
-    with evidence."""
-    return _json(answers.timeline_answer(session, actor, target=target, per=per))
+    with evidence; with `subject`, of the claims about it."""
+    return _json(answers.timeline_answer(session, actor, target=target, per=per, subject=subject))
+
+
+@router.get("/changes", response_model=schemas.ChangesPage, responses=ERRORS)
+def get_changes(
+    session: SessionDep,
+    target: TargetDep,
+    actor: Actors = None,
+    subject: Subject = None,
+    since: date | None = None,
+    per: PerQuery = "article",
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> JSONResponse:
+    """Each move of an actor's overall stance (per subject), oldest first: the same JSON as
+    `stancetrack changes -f json`, paged."""
+    page = answers.changes_answer(
+        session,
+        target=target,
+        actors=actor or [],
+        subject=subject,
+        since=since,
+        per=per,
+        limit=limit,
+        cursor=cursor,
+    )
+    return _json(page.as_json())
 
 
 @router.get("/runs", response_model=schemas.RunsPage, responses=ERRORS)

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from stancetrack import __version__
 from stancetrack.db import Database
 from stancetrack.errors import AmbiguousError, NotFoundError, StancetrackError, UsageError
-from stancetrack.service import api, dashboard
+from stancetrack.service import api, dashboard, feeds
 from stancetrack.service.deps import Unauthorized
 from stancetrack.service.jobs import ExtractionQueue
 from stancetrack.service.middleware import ServiceMiddleware, loggable
@@ -68,6 +68,7 @@ def create_app(
     app.state.service = state
     app.include_router(api.router)
     app.include_router(dashboard.router)
+    app.include_router(feeds.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/openapi.json", include_in_schema=False)

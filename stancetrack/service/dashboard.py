@@ -42,6 +42,7 @@ from stancetrack.service.params import (
     RunId,
     Search,
     Stances,
+    Subject,
 )
 from stancetrack.stances import Overall
 
@@ -153,12 +154,16 @@ def actor_page(
     )
     page = answers.claims_answer(session, query, limit=PAGE, cursor=cursor)
     counts = answers.compare_answer(session, target=target, actors=[actor.name]).items
+    by_subject = answers.compare_answer(
+        session, target=target, actors=[actor.name], by="subject"
+    ).items
     nxt = page_url(actor_url(actor.name), target=target, stance=stance, cursor=page.next)
     return render(
         request,
         "actor.html",
         actor=actor.name,
         counts=counts[0] if counts else None,
+        by_subject=by_subject if any(r["subject"] for r in by_subject) else [],
         chart=chart,
         points=len(points),
         claims=page.items,
@@ -204,6 +209,27 @@ def compare_page(
         session, target=target, actors=names, evidence=True, per=per
     ).items
     return render(request, "compare.html", rows=rows, names=names, target=target, per=per)
+
+
+@router.get("/changes", response_class=HTMLResponse)
+def changes_page(
+    request: Request,
+    session: SessionDep,
+    target: TargetDep,
+    actor: Actors = None,
+    subject: Subject = None,
+) -> HTMLResponse:
+    """Every stance change (per subject), newest first, with both quotes."""
+    names = [a for a in actor or [] if a.strip()]
+    page = answers.changes_answer(session, target=target, actors=names, subject=subject or None)
+    return render(
+        request,
+        "changes.html",
+        changes=list(reversed(page.items)),
+        names=names,
+        subject=subject or None,
+        target=target,
+    )
 
 
 @router.get("/diff", response_class=HTMLResponse)

@@ -58,6 +58,10 @@ Refs = Annotated[
 ]
 Stances = Annotated[list[Stance] | None, Query(max_length=REPEATS_MAX)]
 Search = Annotated[str | None, Query(max_length=SEARCH_MAX, description="Text in claim or quote.")]
+Subject = Annotated[
+    str | None,
+    Query(max_length=TARGET_MAX, description="One of the target's subjects (e.g. Finland)."),
+]
 Outlet = Annotated[str | None, Query(max_length=OUTLET_MAX, description="Outlet (host).")]
 RunTarget = Annotated[
     str | None, Query(max_length=TARGET_MAX, description="Only runs for this target.")

@@ -49,6 +49,9 @@ class ClaimOut(Out):
     speaker_start: int | None = None
     speaker_end: int | None = None
     speaker_evidence: str | None = None
+    subjects: list[str] = Field(
+        default_factory=list, description="The target's subjects it is about (none: general)."
+    )
 
 
 class ActorOut(Out):
@@ -84,6 +87,7 @@ class CompareOut(Out):
     claims: int
     article: ArticleRefOut | None = None
     evidence: EvidenceOut | None = None
+    subject: str | None = None
 
 
 class ActorChangeOut(Out):
@@ -184,6 +188,33 @@ class ActorsPage(Out):
 
 class ComparePage(Out):
     items: list[CompareOut]
+    next: str | None
+
+
+class ChangeEvidenceOut(Out):
+    claim_id: int
+    quote: str
+    claim: str
+    stance: StanceName
+    confidence: float
+
+
+class ChangeSideOut(Out):
+    article: ArticleRefOut
+    evidence: ChangeEvidenceOut | None
+
+
+class ChangeOut(Out):
+    actor: str
+    subject: str | None = Field(description="The subject; null: the target in general.")
+    from_: OverallName = Field(alias="from")
+    to: OverallName
+    before: ChangeSideOut
+    after: ChangeSideOut
+
+
+class ChangesPage(Out):
+    items: list[ChangeOut]
     next: str | None
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import Date, Engine, Select, String, case, func, literal, or_, s
 from sqlalchemy.orm import Session
 
 from stancetrack.db.models import Actor, ActorAlias, ActorStanceCount, Article, Claim, Run
+from stancetrack.db.repository.claim_subjects import about, subjects_of
 from stancetrack.db.repository.paging import DatedKey, after_dated
 from stancetrack.schemas import STANCES
 
@@ -74,6 +75,7 @@ class ClaimRow:
     speaker_end: int | None = None
     speaker_evidence: str = "unknown"
     run_id: int = 0  # the run that stored it (links, not part of the `claims` JSON)
+    subjects: tuple[str, ...] = ()  # of the target's subjects (empty: the target at large)
 
     @property
     def unverified(self) -> bool:
@@ -100,6 +102,7 @@ class ClaimRow:
             "speaker_start": self.speaker_start,
             "speaker_end": self.speaker_end,
             "speaker_evidence": self.speaker_evidence,
+            "subjects": list(self.subjects),
         }
 
     @property
@@ -124,6 +127,7 @@ class ClaimFilter:
     outlets: Sequence[str] = ()  # articles' registrable domains
     # Only claims after this place in reading order (the cursor of a paged read).
     after: DatedKey | None = None
+    subject: str | None = None  # only claims about this subject of the target
 
 
 def _article_ref(
@@ -142,6 +146,8 @@ def _filtered(stmt: AnySelect, flt: ClaimFilter) -> AnySelect:
         stmt = stmt.where(Claim.stance.in_(list(flt.stances)))
     if flt.outlets:
         stmt = stmt.where(Article.outlet.in_(list(flt.outlets)))
+    if flt.subject is not None:
+        stmt = stmt.where(about(flt.subject))
     if flt.since is not None:
         stmt = stmt.where(Claim.published >= flt.since)
     if flt.until is not None:
@@ -234,6 +240,16 @@ def list_claims(session: Session, flt: ClaimFilter) -> list[ClaimRow]:
     sorted query, which no reading-order index can serve, keeps the planner from walking a
     whole target in date order to find them.
     """
+    return with_subjects(session, _list_claims(session, flt))
+
+
+def with_subjects(session: Session, rows: list[ClaimRow]) -> list[ClaimRow]:
+    """`rows` with their subjects (one query for the page)."""
+    found = subjects_of(session, [r.id for r in rows])
+    return [replace(r, subjects=found[r.id]) if r.id in found else r for r in rows]
+
+
+def _list_claims(session: Session, flt: ClaimFilter) -> list[ClaimRow]:
     if flt.article_ids:
         return [_row(r) for r in session.execute(_claims_select(flt))]
     plain = replace(flt, after=None)
@@ -292,6 +308,7 @@ EXPORT_COLUMNS = (
     "speaker_start",
     "speaker_end",
     "speaker_evidence",
+    "subjects",  # the claim's subjects, "; "-joined (empty: the target in general)
 )
 
 
@@ -338,13 +355,16 @@ def iter_export_rows(
     stmt = _filtered(stmt, flt).order_by(*_ORDER)
     if flt.limit is not None:
         stmt = stmt.limit(flt.limit)
-    result = session.execute(stmt.execution_options(yield_per=batch))
-    for row in result:
-        record: dict[str, Any] = dict(zip(EXPORT_COLUMNS, row, strict=True))
-        published = record["article_published"]
-        record["article_published"] = published.isoformat() if published else None
-        record["confidence"] = float(record["confidence"])
-        yield record
+    result = iter(session.execute(stmt.execution_options(yield_per=batch)))
+    while chunk := list(itertools.islice(result, batch)):
+        subjects = subjects_of(session, [row[0] for row in chunk])
+        for row in chunk:
+            record: dict[str, Any] = dict(zip(EXPORT_COLUMNS, (*row, ""), strict=True))
+            published = record["article_published"]
+            record["article_published"] = published.isoformat() if published else None
+            record["confidence"] = float(record["confidence"])
+            record["subjects"] = "; ".join(subjects.get(row[0], ()))
+            yield record
 
 
 # -- counts ------------------------------------------------------------------------------------
@@ -458,13 +478,17 @@ def stance_counts_by_article(
     actor_ids: Sequence[int] = (),
     article_ids: Sequence[int] = (),
     verified_only: bool = False,
+    subject: str | None = None,
 ) -> dict[tuple[int, int], Counts]:
-    """{(actor_id, article_id): Counts}: the cells of the actor x article matrix."""
+    """{(actor_id, article_id): Counts}: the cells of the actor x article matrix (of the
+    claims about `subject` when given)."""
     stmt = (
         select(Claim.actor_id, Claim.article_id, Claim.stance, func.count())
         .where(Claim.target == target)
         .group_by(Claim.actor_id, Claim.article_id, Claim.stance)
     )
+    if subject is not None:
+        stmt = stmt.where(about(subject))
     if verified_only:
         stmt = stmt.where(Claim.speaker_evidence != ABSENT)
     if actor_ids:
@@ -521,12 +545,14 @@ def strongest_claims(
     article_ids: Sequence[int] = (),
     by_article: bool = False,
     verified_only: bool = False,
+    subject: str | None = None,
 ) -> dict[tuple[int, int | None, str], ClaimRow]:
-    """The most confident claim per (actor, article or None, stance): a cell's evidence.
+    """The most confident claim per (actor, article or None, stance): a cell's evidence
+    (among the claims about `subject` when given).
 
     Ties go to the earliest claim in reading order, so the choice is stable.
     """
-    flt = ClaimFilter(target=target, actor_ids=actor_ids, article_ids=article_ids)
+    flt = ClaimFilter(target=target, actor_ids=actor_ids, article_ids=article_ids, subject=subject)
     partition = [Claim.actor_id, Claim.stance] + ([Claim.article_id] if by_article else [])
     rank = (
         func.row_number()
@@ -551,8 +577,7 @@ def strongest_claims(
         .order_by(Claim.id)
     )
     out: dict[tuple[int, int | None, str], ClaimRow] = {}
-    for raw in session.execute(stmt):
-        row = _row(raw)
+    for row in with_subjects(session, [_row(raw) for raw in session.execute(stmt)]):
         out[(row.actor_id, row.article.id if by_article else None, row.stance)] = row
     return out
 

@@ -15,11 +15,20 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from stancetrack.db.limits import check, fit
-from stancetrack.db.models import Article, Claim, EndpointMode, RejectedClaim, Run, utcnow
+from stancetrack.db.models import (
+    Article,
+    Claim,
+    ClaimSubject,
+    EndpointMode,
+    RejectedClaim,
+    Run,
+    utcnow,
+)
 
 if TYPE_CHECKING:
     from stancetrack.db.engine import Database
@@ -37,6 +46,10 @@ _DELETE_CLAIMS = delete(_CLAIMS).where(
 _INSERT_CLAIMS = insert(_CLAIMS)
 _ARTICLE_DATE = select(Article.published).where(Article.id == bindparam("article"))
 _INSERT_REJECTED = insert(_REJECTED)
+_INSERT_SUBJECTS = insert(cast(Table, ClaimSubject.__table__))
+_STORED_SPANS = select(_CLAIMS.c.id, _CLAIMS.c.actor_id, _CLAIMS.c.start, _CLAIMS.c.end).where(
+    _CLAIMS.c.article_id == bindparam("article"), _CLAIMS.c.target == bindparam("target")
+)
 
 
 @dataclass(slots=True)
@@ -58,6 +71,8 @@ class NewClaim:
     speaker_start: int | None = None
     speaker_end: int | None = None
     speaker_evidence: str = "absent"
+    # The target's subjects it is about (stancetrack/subjects.py); empty: the target at large.
+    subjects: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -160,6 +175,8 @@ def record_run(
             ]
             check(_CLAIMS, claim_rows)
             conn.execute(_INSERT_CLAIMS, claim_rows)
+            if any(c.subjects for c in claims):
+                _insert_subjects(conn, article_id, target, claims)
     if rejected:
         now = utcnow()
         # A rejection records what the model sent, however bad: fitted, never refused.
@@ -179,6 +196,25 @@ def record_run(
         check(_REJECTED, rejected_rows)
         conn.execute(_INSERT_REJECTED, rejected_rows)
     return run_id
+
+
+def _insert_subjects(
+    conn: Connection, article_id: int, target: str, claims: Sequence[NewClaim]
+) -> None:
+    """The subjects of claims just inserted, found by their span (uq_claims_span); the old
+    claims' went with them (ON DELETE CASCADE)."""
+    ids = {
+        (actor, start, end): claim_id
+        for claim_id, actor, start, end in conn.execute(
+            _STORED_SPANS, {"article": article_id, "target": target}
+        )
+    }
+    rows = [
+        {"claim_id": ids[(c.actor_id, c.start, c.end)], "subject": subject}
+        for c in claims
+        for subject in c.subjects
+    ]
+    conn.execute(_INSERT_SUBJECTS, rows)
 
 
 # -- listing ---------------------------------------------------------------------------------

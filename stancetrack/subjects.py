@@ -1,0 +1,170 @@
+"""A target's subjects (prompts/targets/*.yaml, `subjects`) and which ones a claim is about.
+
+For NATO expansion the subjects are the candidate countries: a stance toward Sweden's bid is
+not one toward Finland's. A claim's subjects are those its reply names (schema v2, checked
+against the target's list), else those this module finds near it, the same way for every
+backend (applied in pipeline/grounded.py, after grounding):
+
+1. in the quote itself; else
+2. in the claim sentence the backend wrote; else
+3. in the reporting sentence (the sentence holding the quote and its speaker); else
+4. earlier in the quote's paragraph ("Erdogan accused the two countries ... 'Why should we
+   believe their promises?'").
+
+The first of these that names any subject decides. A name matches with its aliases
+("Kyiv" -> Ukraine) and possessive ("Sweden's bid"); a group phrase ("the two Nordic
+countries") stands for its members only when the article names each of them. No subject
+found: the claim is about the target in general (an empty list).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from stancetrack.errors import ConfigError
+from stancetrack.targets import find_target
+
+_POSSESSIVE = r"(?:['’]s)?"
+# Where a sentence ends: . ! ? (and closing quotes) then space before a capital or a quote.
+_SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s+(?=[\"“‘(]?[A-Z])")
+
+
+def _words(phrases: Iterable[str]) -> re.Pattern[str]:
+    """One case-insensitive pattern matching any phrase on word boundaries (longest first);
+    inner spaces match any run of whitespace."""
+    ordered = sorted({" ".join(p.split()) for p in phrases if p.strip()}, key=len, reverse=True)
+    body = "|".join(r"\s+".join(re.escape(w) for w in p.split()) for p in ordered)
+    return re.compile(rf"(?<!\w)(?:{body}){_POSSESSIVE}(?!\w)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A phrase for several subjects at once ("the two countries")."""
+
+    members: tuple[str, ...]
+    phrases: tuple[str, ...]
+
+
+class Subjects:
+    """One target's subjects and how to find them in text."""
+
+    def __init__(self, subjects: Sequence[Subject], groups: Sequence[Group] = ()) -> None:
+        self.names: tuple[str, ...] = tuple(s.name for s in subjects)
+        self._by_key: dict[str, str] = {}
+        self._patterns: list[tuple[str, re.Pattern[str]]] = []
+        for s in subjects:
+            for word in (s.name, *s.aliases):
+                self._by_key.setdefault(_key(word), s.name)
+            self._patterns.append((s.name, _words((s.name, *s.aliases))))
+        self._groups = [(g.members, _words(g.phrases)) for g in groups if g.phrases]
+
+    def __bool__(self) -> bool:
+        return bool(self.names)
+
+    def canonical(self, given: str) -> str | None:
+        """The subject `given` names (its name or an alias, any case), or None."""
+        return self._by_key.get(_key(given))
+
+    def named_in(self, text: str) -> set[str]:
+        """Subjects `text` names by name or alias (groups aside)."""
+        return {name for name, pattern in self._patterns if pattern.search(text)}
+
+    def ordered(self, names: Iterable[str]) -> tuple[str, ...]:
+        """`names` in the target's order, once each."""
+        wanted = set(names)
+        return tuple(n for n in self.names if n in wanted)
+
+    def find(
+        self,
+        text: str,
+        span: tuple[int, int],
+        claim: str = "",
+        speaker: tuple[int, int] | None = None,
+    ) -> tuple[str, ...]:
+        """The subjects a claim at `span` of `text` is about (see the module docstring)."""
+        if not self.names:
+            return ()
+        start, end = span
+        para_start = text.rfind("\n", 0, start) + 1
+        para_end = text.find("\n", end)
+        para_end = len(text) if para_end < 0 else para_end
+        if speaker is not None and para_start <= speaker[0] and speaker[1] <= para_end:
+            start, end = min(start, speaker[0]), max(end, speaker[1])
+        sent_start, sent_end = _sentence(text, start, end, para_start, para_end)
+        named_anywhere: set[str] | None = None
+        for part in (
+            text[span[0] : span[1]],
+            claim,
+            text[sent_start:sent_end],
+            text[para_start:sent_end],
+        ):
+            found = self.named_in(part)
+            for members, pattern in self._groups:
+                if pattern.search(part):
+                    if named_anywhere is None:
+                        named_anywhere = self.named_in(text)
+                    if set(members) <= named_anywhere:
+                        found.update(members)
+            if found:
+                return self.ordered(found)
+        return ()
+
+
+def _key(word: str) -> str:
+    return " ".join(word.split()).casefold()
+
+
+def _sentence(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
+    """The sentence(s) covering [start, end), within the paragraph [lo, hi)."""
+    sent_start = lo
+    for m in _SENTENCE_END.finditer(text, lo, start):
+        sent_start = m.end()
+    after = _SENTENCE_END.search(text, end, hi)
+    return sent_start, (after.start() + 1 if after else hi)
+
+
+def parse_subjects(data: dict[str, Any], where: str) -> Subjects:
+    """The `subjects` and `groups` of a target file's mapping (both optional)."""
+    raw = data.get("subjects") or []
+    if not isinstance(raw, list):
+        raise ConfigError(f"target file {where}: `subjects` must be a list")
+    subjects: list[Subject] = []
+    for item in raw:
+        if isinstance(item, str):
+            item = {"name": item}
+        name = item.get("name") if isinstance(item, dict) else None
+        aliases = item.get("aliases", []) if isinstance(item, dict) else None
+        if not isinstance(name, str) or not name.strip() or not isinstance(aliases, list):
+            raise ConfigError(f"target file {where}: a subject needs a `name` (and `aliases`)")
+        subjects.append(Subject(" ".join(name.split()), tuple(str(a) for a in aliases)))
+    known = {s.name for s in subjects}
+    groups: list[Group] = []
+    for item in data.get("groups") or []:
+        members = item.get("members") if isinstance(item, dict) else None
+        phrases = item.get("phrases") if isinstance(item, dict) else None
+        if not isinstance(members, list) or not isinstance(phrases, list):
+            raise ConfigError(f"target file {where}: a group needs `members` and `phrases`")
+        unknown = [m for m in members if m not in known]
+        if unknown:
+            raise ConfigError(f"target file {where}: group members {unknown} are no subjects")
+        groups.append(Group(tuple(members), tuple(str(p) for p in phrases)))
+    return Subjects(subjects, groups)
+
+
+@cache
+def target_subjects(target: str) -> Subjects:
+    """The subjects of the target named `target` (none for a target without a file)."""
+    found = find_target(target)
+    if found is None:
+        return Subjects(())
+    return parse_subjects(found.data, found.file)
