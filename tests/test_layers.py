@@ -18,7 +18,7 @@ ORDER = [
     {"errors", "stances", "schemas", "settings", "targets"},
     {"ingest", "promptfiles"},
     {"llm"},
-    {"grounding", "actors", "speaker_evidence"},
+    {"grounding", "actors", "speaker_evidence", "subjects"},
     {"db"},
     {"pipeline"},
     {"analysis", "evaluation", "scaleout", "tracking"},
