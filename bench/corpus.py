@@ -344,8 +344,11 @@ def articles(seed: int, start: int, stop: int) -> Iterator[Article]:
         yield article(seed, number)
 
 
-def write(directory: Path, seed: int, start: int, stop: int, per_file: int = 1000) -> int:
-    """Write articles [start, stop) as `.jsonl` files of `per_file` lines; returns files."""
+def write(directory: Path, seed: int, start: int, stop: int, per_file: int | None = None) -> int:
+    """Write articles [start, stop) as `.jsonl` files of `per_file` lines (default 1,000,
+    fewer for padded articles so a file stays under the 5 MB input limit); returns files."""
+    if per_file is None:
+        per_file = 1000 if not ARTICLE_BYTES else max(1, 2_000_000 // ARTICLE_BYTES)
     directory.mkdir(parents=True, exist_ok=True)
     files = 0
     for first in range(start, stop, per_file):
