@@ -17,6 +17,7 @@ from stancetrack.db.models import Article
 from stancetrack.db.repository.articles import add_article, find_article, list_articles
 from stancetrack.errors import AmbiguousError, NotFoundError
 from stancetrack.ingest import ArticleInput, read_bytes
+from stancetrack.settings import DEFAULT_TARGET
 
 REPO = Path(__file__).resolve().parents[1]
 ARTICLES = REPO / "fixtures" / "articles"
@@ -74,7 +75,7 @@ def test_list_articles_orders_by_date_then_id(database: Database) -> None:
         store(database, item)
     store(database, article("Undated note about NATO."))
     with database.session() as session:
-        rows = list_articles(session)
+        rows = list_articles(session, target=DEFAULT_TARGET)
     dated = [r.published for r in rows if r.published is not None]
     assert dated == sorted(dated) and len(dated) == 4
     assert rows[-1].published is None

@@ -10,6 +10,7 @@ from stancetrack.analysis.stance import OVERALL, overall_from_counts
 from stancetrack.analysis.timeline import LANES
 from stancetrack.cli.analysis_tables import MARK
 from stancetrack.cli.render import STANCE_STYLE
+from stancetrack.db import Database
 from stancetrack.db.repository.analysis import STANCE_NAMES, Counts
 from stancetrack.schemas import STANCES, Overall, Stance
 
@@ -36,6 +37,7 @@ def test_no_literal_stance_lists_in_the_code() -> None:
 
 
 def test_cli_stance_choices_are_the_schema_stances(cli: Any, sqlite_url: str) -> None:
+    Database(sqlite_url).dispose()  # an empty database: read commands never create one
     for stance in STANCES:
         result = cli(["claims", "--stance", stance, "--db", sqlite_url, "-f", "json"])
         assert result.exit_code == 0, result.stderr

@@ -215,8 +215,6 @@ def test_a_database_error_in_a_grouped_write_is_confined_to_its_article(db_url: 
         database_url=db_url,
         target=DEFAULT_TARGET,
         provenance=Provenance("openai", "m", "127.0.0.1", prompt, None, None, {}),
-        force=False,
-        batch_started=utcnow(),
     )
     store = Store(config, db)
     answered = []

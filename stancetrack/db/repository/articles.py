@@ -229,6 +229,19 @@ def find_article(session: Session, ref: str, *, local_paths: bool = True) -> Art
     )
 
 
+# A stored article's columns in `ArticleInput`'s order: what an extraction of stored
+# articles (watch's pending items, serve's left-over posts) reads back.
+INPUT_COLUMNS = (
+    Article.source,
+    Article.title,
+    Article.text,
+    Article.url,
+    Article.published,
+    Article.format,
+    Article.sha256,
+)
+
+
 def unextracted_articles(
     session: Session, *, source: str, target: str, limit: int
 ) -> list[ArticleInput]:
@@ -236,15 +249,7 @@ def unextracted_articles(
     oldest first: what a stopped server left queued, picked up at its next start."""
     no_run = ~select(Run.id).where(Run.article_id == Article.id, Run.target == target).exists()
     stmt = (
-        select(
-            Article.source,
-            Article.title,
-            Article.text,
-            Article.url,
-            Article.published,
-            Article.format,
-            Article.sha256,
-        )
+        select(*INPUT_COLUMNS)
         .where(Article.source == source, no_run)
         .order_by(Article.id)
         .limit(limit)

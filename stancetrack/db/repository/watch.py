@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from stancetrack.db.models import Article, WatchItem, WatchSource, utcnow
-from stancetrack.db.repository.articles import store_article
+from stancetrack.db.repository.articles import INPUT_COLUMNS, store_article
 from stancetrack.ingest import ArticleInput
 
 
@@ -129,26 +129,14 @@ def record_item(
 def pending_articles(session: Session, limit: int | None = None) -> list[tuple[int, ArticleInput]]:
     """Stored items whose extraction has not finished: (item id, the article as input)."""
     stmt = (
-        select(
-            WatchItem.id,
-            Article.source,
-            Article.title,
-            Article.text,
-            Article.url,
-            Article.published,
-            Article.format,
-            Article.sha256,
-        )
+        select(WatchItem.id, *INPUT_COLUMNS)
         .join(Article, Article.id == WatchItem.article_id)
         .where(WatchItem.extracted_at.is_(None))
         .order_by(WatchItem.id)
     )
     if limit is not None:
         stmt = stmt.limit(limit)
-    return [
-        (item_id, ArticleInput(source, title, text, url, published, fmt, sha))
-        for item_id, source, title, text, url, published, fmt, sha in session.execute(stmt)
-    ]
+    return [(row[0], ArticleInput(*row[1:])) for row in session.execute(stmt)]
 
 
 def mark_extracted(session: Session, item_ids: Sequence[int]) -> None:
