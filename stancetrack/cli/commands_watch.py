@@ -27,9 +27,11 @@ from stancetrack.cli.render import (
     error_line,
     resolve_format,
     stderr,
+    visible,
 )
 
 if TYPE_CHECKING:
+    from stancetrack.analysis.changes import Change
     from stancetrack.pipeline import ExtractSummary
     from stancetrack.tracking.poller import SourceReport
     from stancetrack.tracking.watch import PollSummary
@@ -61,6 +63,15 @@ def watch_command(
         bool,
         typer.Option("--ignore-backoff", help="Poll failing sources now, not after their wait."),
     ] = False,
+    notify: Annotated[
+        str | None,
+        typer.Option(
+            "--notify",
+            metavar="URL",
+            help="POST each new stance change as JSON to this http(s) webhook (retried).",
+            show_default=False,
+        ),
+    ] = None,
     backend: BackendOption = None,
     model: ModelOption = None,
     base_url: BaseUrlOption = None,
@@ -72,8 +83,9 @@ def watch_command(
 ) -> None:
     """Poll feeds and directories; store and extract only what is new (restarts resume).
 
-    Each poll prints one summary (--format json: extract's counts plus "sources"; one
-    line per poll without --once).
+    Each poll prints one summary (--format json: extract's counts plus "sources" and the
+    stance "changes" its articles brought; one line per poll without --once); on a
+    terminal each change is one line. --notify posts each change to a webhook.
     Ctrl-C or SIGTERM stops after committing what is done. Exit 0 when the last poll went
     well, 1 when a source or an article failed, 130 when stopped.
 
@@ -85,6 +97,13 @@ def watch_command(
     from stancetrack.tracking.watch import watch
 
     found = parse_sources(sources)
+    if notify is not None:
+        from stancetrack.errors import UsageError
+        from stancetrack.ingest.fetch import url_problem
+
+        problem = url_problem(notify)
+        if problem is not None:
+            raise UsageError(f"--notify {notify!r}: {problem}")
     settings = endpoint_settings(
         db,
         backend=backend,
@@ -133,16 +152,26 @@ def watch_command(
             on_notice=notice,
             on_progress=extracting if show is not _quiet else None,
         )
-        last = watch(
-            found,
-            settings,
-            options,
-            once=once,
-            on_poll=polled,
-            observer=observer,
-            on_error=error_line,
-            on_item=item_done if show is not _quiet else None,
-        )
+        notifier = None
+        if notify is not None:
+            from stancetrack.tracking.notify import Notifier
+
+            notifier = Notifier(notify, on_error=error_line)
+        try:
+            last = watch(
+                found,
+                settings,
+                options,
+                once=once,
+                on_poll=polled,
+                observer=observer,
+                on_error=error_line,
+                on_item=item_done if show is not _quiet else None,
+                on_change=(lambda c: notifier.send(c.as_json())) if notifier else None,
+            )
+        finally:
+            if notifier is not None:
+                notifier.close()
     if last.stopped:
         stderr().print("stopped: what was fetched and extracted is committed; run again to go on")
         raise typer.Exit(130)
@@ -190,3 +219,16 @@ def _render(summary: PollSummary, fmt: Format, once: bool) -> None:
     console = stdout_console()
     console.print(table)
     console.print(" · ".join(f"{k} {v}" for k, v in counts.items()), highlight=False)
+    for change in summary.changes:  # one line each
+        console.print(change_line(change), highlight=False, markup=False)
+
+
+def change_line(change: Change) -> str:
+    """`change: Recep Tayyip Erdogan (Finland): oppose -> support, 2023-03-31 #6 ...`"""
+    after = change.after.article
+    about = f" ({change.subject})" if change.subject else ""
+    when = after.published.isoformat() if after.published else "undated"
+    return visible(
+        f"change: {change.actor}{about}: {change.before_stance} -> {change.after_stance}, "
+        f"{when} #{after.id} {after.title}"
+    )

@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
+from stancetrack.analysis.changes import Change
 from stancetrack.db import Database
 from stancetrack.db.repository.watch import mark_extracted, pending_articles
 from stancetrack.ingest import ArticleInput
 from stancetrack.pipeline import Engine, ExtractObserver, ExtractSummary
 from stancetrack.settings import Settings
+from stancetrack.tracking.changes_report import poll_changes
 from stancetrack.tracking.poller import Poller, PollOptions, SourceReport
 from stancetrack.tracking.sources import Source
 
@@ -34,14 +36,20 @@ EXTRACT_CHUNK = 500
 
 @dataclass
 class PollSummary:
-    """One round: extract's counts plus each source's report (`watch --format json`)."""
+    """One round: extract's counts, each source's report, and the stance changes the
+    round's articles brought (`watch --format json`)."""
 
     extract: ExtractSummary = field(default_factory=ExtractSummary)
     sources: list[SourceReport] = field(default_factory=list)
     stopped: bool = False
+    changes: list[Change] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        return {**self.extract.as_json(), "sources": [s.as_json() for s in self.sources]}
+        return {
+            **self.extract.as_json(),
+            "sources": [s.as_json() for s in self.sources],
+            "changes": [c.as_json() for c in self.changes],
+        }
 
     @property
     def ok(self) -> bool:
@@ -94,10 +102,12 @@ async def _extract(
 
 async def extract_pending(
     engine: Engine, observer: ExtractObserver, stop: threading.Event
-) -> ExtractSummary:
-    """Extract every stored item not extracted yet, in chunks; mark each finished chunk."""
+) -> tuple[ExtractSummary, list[str]]:
+    """Extract every stored item not extracted yet, in chunks; mark each finished chunk.
+    Returns the counts and the sha256 of the articles of the finished chunks."""
     db = engine.db
     total = ExtractSummary()
+    finished: list[str] = []
 
     def pending_chunk() -> list[tuple[int, ArticleInput]]:
         with db.session() as session:
@@ -116,7 +126,8 @@ async def extract_pending(
         if summary.interrupted or summary.fatal is not None:
             break
         await asyncio.to_thread(mark, [item_id for item_id, _ in pending])
-    return total
+        finished += [article.sha256 for _, article in pending]
+    return total, finished
 
 
 def _add(total: ExtractSummary, part: ExtractSummary) -> None:
@@ -145,13 +156,25 @@ async def poll_once(
     observer: ExtractObserver | None = None,
     on_error: Callable[[str], None] | None = None,
     on_item: Callable[[SourceReport], None] | None = None,
+    on_change: Callable[[Change], None] | None = None,
 ) -> PollSummary:
     """Poll every source once (on a thread: the fetches block), then extract what is
-    stored and not yet extracted through the engine."""
+    stored and not yet extracted through the engine, then find the stance changes the
+    extracted articles brought (`on_change` hears each)."""
     observer = observer or ExtractObserver()
     poller = Poller(engine.db, options, stop=stop, on_error=on_error, on_item=on_item)
     result = PollSummary(sources=await asyncio.to_thread(poller.poll, sources))
-    result.extract = await extract_pending(engine, observer, stop)
+    result.extract, finished = await extract_pending(engine, observer, stop)
+    if finished:
+
+        def report() -> list[Change]:
+            with engine.db.sessions() as session:
+                return poll_changes(session, target=engine.settings.target, sha256s=finished)
+
+        result.changes = await asyncio.to_thread(report)
+        if on_change is not None:
+            for change in result.changes:
+                on_change(change)
     result.stopped = stop.is_set()
     if result.stopped:
         result.extract.interrupted = True
@@ -168,6 +191,7 @@ def watch(
     observer: ExtractObserver | None = None,
     on_error: Callable[[str], None] | None = None,
     on_item: Callable[[SourceReport], None] | None = None,
+    on_change: Callable[[Change], None] | None = None,
     stop: threading.Event | None = None,
 ) -> PollSummary:
     """Poll until stopped (or once); `on_poll` gets every round's summary. Returns the last.
@@ -190,6 +214,7 @@ def watch(
                     observer=observer,
                     on_error=on_error,
                     on_item=on_item,
+                    on_change=on_change,
                 )
                 on_poll(summary)
                 if not once and summary.extract.fatal is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -255,3 +256,24 @@ def unextracted_articles(
         .limit(limit)
     )
     return [ArticleInput(*row) for row in session.execute(stmt)]
+
+
+def article_ids_by_sha256(session: Session, sha256s: Sequence[str]) -> list[int]:
+    """The ids of the stored articles with these texts (unknown ones left out)."""
+    if not sha256s:
+        return []
+    stmt = select(Article.id).where(Article.sha256.in_(list(sha256s))).order_by(Article.id)
+    return list(session.scalars(stmt))
+
+
+def actors_quoted_in(session: Session, article_ids: Sequence[int], *, target: str) -> list[int]:
+    """The actors with claims toward `target` in these articles."""
+    if not article_ids:
+        return []
+    stmt = (
+        select(Claim.actor_id)
+        .where(Claim.target == target, Claim.article_id.in_(list(article_ids)))
+        .distinct()
+        .order_by(Claim.actor_id)
+    )
+    return list(session.scalars(stmt))
