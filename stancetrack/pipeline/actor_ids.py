@@ -42,8 +42,10 @@ class BatchActors:
         self.limit = limit
         self.known: dict[Mention, int] = {}
 
-    def for_article(self, session: Session, article_id: int) -> ArticleActors:
-        return ArticleActors(self, session, article_id)
+    def for_article(
+        self, session: Session, article_id: int, text: str | None = None
+    ) -> ArticleActors:
+        return ArticleActors(self, session, article_id, text)
 
     def remember(self, resolved: dict[Mention, int]) -> None:
         if len(self.known) + len(resolved) > self.limit:
@@ -63,9 +65,11 @@ class ArticleActors:
     its transaction has committed (`commit`).
     """
 
-    def __init__(self, batch: BatchActors, session: Session, article_id: int) -> None:
+    def __init__(
+        self, batch: BatchActors, session: Session, article_id: int, text: str | None = None
+    ) -> None:
         self.batch = batch
-        self.resolver = ActorResolver(session, article_id)
+        self.resolver = ActorResolver(session, article_id, text)
         self.local: dict[Mention, int] = {}
         self.shareable: dict[Mention, int] = {}
 

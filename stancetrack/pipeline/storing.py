@@ -28,6 +28,7 @@ from stancetrack.db.models import utcnow
 from stancetrack.db.repository import leases
 from stancetrack.db.repository.articles import store_article
 from stancetrack.db.repository.extraction import (
+    NewArticle,
     claim_cache_key,
     done_cache_keys,
     record_run,
@@ -263,13 +264,15 @@ class Store:
             chunks=reply.chunks,
             raw_reply=_clip(reply.raw_reply),
         )
-        article_id, _created = store_article(session, work.item)
+        article_id, created = store_article(session, work.item)
         run = self._run(work, article_id, started, **fields)
-        actors = self._actors.for_article(session, article_id)
+        actors = self._actors.for_article(session, article_id, work.item.text)
         claims, rejected = claims_from_reply(
             work.item.text, reply, actors, target_subjects(self.target)
         )
-        record_run(session, run, claims, rejected)
+        # A new article has no claims yet and its date is the input's: two reads saved.
+        new = NewArticle(work.item.published) if created else None
+        record_run(session, run, claims, rejected, new=new)
         leases.release(session, [work.cache_key], self.owner)
         outcome = Outcome(
             "ok",

@@ -139,10 +139,13 @@ class ActorResolver:
     claim does not grow with the registry (docs/ARCHITECTURE.md, actor resolution).
     """
 
-    def __init__(self, session: Session, article_id: int | None = None) -> None:
+    def __init__(
+        self, session: Session, article_id: int | None = None, text: str | None = None
+    ) -> None:
         self.session = session
         self.article_id = article_id
-        self._text: str | None = None
+        # The article's text when the caller has it (the writer does): saves reading it.
+        self._text: str | None = text
 
     # -- context -------------------------------------------------------------------------
 

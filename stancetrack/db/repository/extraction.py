@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select
@@ -113,11 +113,21 @@ def claim_cache_key(session: Session, cache_key: str) -> bool:
     return bool(done_cache_keys(session, [cache_key]))
 
 
+@dataclass(frozen=True, slots=True)
+class NewArticle:
+    """The run's article was stored in this very transaction: it has no claims to replace,
+    and its date is the one it was stored with (`record_run` reads neither)."""
+
+    published: date | None
+
+
 def record_run(
     session: Session,
     run: dict[str, Any],
     claims: Sequence[NewClaim] = (),
     rejected: Sequence[NewRejection] = (),
+    *,
+    new: NewArticle | None = None,
 ) -> int:
     """Insert a run (its column values) with its rejections; returns the run's id.
 
@@ -144,11 +154,16 @@ def record_run(
     article_id = values["article_id"]
     target = values["target"]
     if ok:
-        conn.execute(_DELETE_CLAIMS, {"article": article_id, "target": target})
+        if new is None:
+            conn.execute(_DELETE_CLAIMS, {"article": article_id, "target": target})
         if claims:
             now = utcnow()
             # Claims carry their article's date: pages in reading order are index ranges.
-            published = conn.execute(_ARTICLE_DATE, {"article": article_id}).scalar()
+            published = (
+                new.published
+                if new is not None
+                else conn.execute(_ARTICLE_DATE, {"article": article_id}).scalar()
+            )
             claim_rows = [
                 {
                     "article_id": article_id,

@@ -12,8 +12,8 @@ the recent part of the index, whatever the number of stored articles.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -59,16 +59,16 @@ PER_BAND = 16
 
 
 @cache
-def _band_hits(n_keys: int) -> Select[tuple[int, int]]:
-    """The stored articles of nearby weeks (bound `w0`...) sharing the most of `n_keys` band
-    keys (bound `k0`...), at most MAX_CANDIDATES, reading at most PER_BAND (the newest) per
-    key: one UNION ALL of index range scans, counted in SQL; built once per key count.
-    The weeks are an IN list, not a range, so each (week, key) is one index seek."""
-    weeks = [bindparam(f"w{i}", type_=Integer) for i, _ in enumerate(_NEARBY)]
+def _band_rows(n_keys: int) -> Select[int, int]:
+    """(key, article_id) of the stored articles sharing band keys (bound `k0`...) in the
+    nearby weeks (bound `w0`...), at most PER_BAND (the newest) per week and key: one UNION
+    ALL of index range scans, built once per key count. One part per (week, key), not per
+    key over a list of weeks: each part then reads the primary key in `article_id` order,
+    where a week list made SQLite sort each part (3.3 ms an article, against 0.1 ms)."""
     parts = [
         select(
-            select(StoryBand.article_id)
-            .where(StoryBand.week.in_(weeks))
+            select(StoryBand.key, StoryBand.article_id)
+            .where(StoryBand.week == bindparam(f"w{w}", type_=Integer))
             .where(StoryBand.key == bindparam(f"k{i}"))
             .where(StoryBand.article_id != bindparam("article"))
             .order_by(StoryBand.article_id.desc())
@@ -76,15 +76,23 @@ def _band_hits(n_keys: int) -> Select[tuple[int, int]]:
             .subquery()
         )
         for i in range(n_keys)
+        for w, _ in enumerate(_NEARBY)
     ]
-    shared = union_all(*parts).subquery()
-    n = func.count().label("n")
-    return (
-        select(shared.c.article_id, n)
-        .group_by(shared.c.article_id)
-        .order_by(n.desc(), shared.c.article_id)
-        .limit(MAX_CANDIDATES)
-    )
+    return select(union_all(*parts).subquery())
+
+
+def _band_hits(rows: Iterable[tuple[int, int]]) -> list[int]:
+    """The stored articles sharing the most band keys, at most MAX_CANDIDATES (most shared
+    first, then the lowest id), counting the newest PER_BAND per key. An article's keys sit
+    in one week, so the weeks' rows of a key are distinct articles."""
+    per_key: dict[int, list[int]] = defaultdict(list)
+    for key, other in rows:
+        per_key[key].append(other)
+    shared: Counter[int] = Counter()
+    for others in per_key.values():
+        shared.update(sorted(others, reverse=True)[:PER_BAND])
+    ranked = sorted(shared.items(), key=lambda item: (-item[1], item[0]))
+    return [other for other, _n in ranked[:MAX_CANDIDATES]]
 
 
 _SIGNATURES = (
@@ -111,7 +119,8 @@ def assign_story(conn: Connection, article_id: int, text: str, day: date) -> int
         params: dict[str, int] = {f"k{i}": key for i, key in enumerate(keys)}
         params.update({f"w{i}": week + offset for i, offset in enumerate(_NEARBY)})
         params["article"] = article_id
-        hits = [row[0] for row in conn.execute(_band_hits(len(keys)), params)]
+        shared = conn.execute(_band_rows(len(keys)), params)
+        hits = _band_hits((key, other) for key, other in shared)
         if hits:
             rows = conn.execute(_SIGNATURES, {"ids": hits}).all()
             scored = [
