@@ -229,3 +229,46 @@ def test_pages_answer_bad_input_with_4xx(site: Site) -> None:
             response = client.get(path)
             assert 400 <= response.status_code < 500, (path, response.status_code)
             assert response.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.browser
+def test_changes_and_stance_by_subject_in_chromium(site: Site, tmp_path: Path) -> None:
+    """The Changes page lists Erdogan's move on Finland with both quotes; from it, his
+    actor page shows his stance per subject (issue 23), in a real browser."""
+    binary = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=binary, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(site.url + "/")
+            page.get_by_role("link", name="Changes").first.click()
+            page.wait_for_selector("table.changes tr.change")
+            page.fill("input[name=actor]", "erdogan")  # as a person types it
+            page.fill("input[name=subject]", "finland")
+            page.get_by_role("button", name="Show").click()
+            rows = page.locator("tr.change")
+            rows.first.wait_for()
+            moves = [
+                tuple(rows.nth(i).locator("span.badge").all_inner_texts())
+                for i in range(rows.count())
+            ]
+            # newest first: he ends at support, having started from oppose (the site's corpus
+            # has more articles than the fixtures, so the way goes through "mixed")
+            assert moves and moves[0][1] == "support", moves
+            assert moves[-1][0] == "oppose", moves
+            first = rows.first
+            assert first.locator("td.subject").inner_text() == "Finland"
+            assert first.inner_text().count("“") >= 2  # both sides' evidence quotes
+            page.screenshot(path=str(tmp_path / "changes.png"), full_page=True)
+            first.locator("a.actor").click()
+            page.wait_for_selector("table.by-subject tr.subject-row")
+            subjects = page.locator("table.by-subject td.subject").all_inner_texts()
+            assert "Finland" in subjects and "Sweden" in subjects, subjects
+            page.screenshot(path=str(tmp_path / "actor-subjects.png"), full_page=True)
+        finally:
+            browser.close()
+    assert errors == []
