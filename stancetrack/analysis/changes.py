@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from stancetrack.analysis.compare import evidence_stance
 from stancetrack.analysis.stance import overall_from_counts
 from stancetrack.db.repository.analysis import (
+    IN_CHUNK,
     ArticleRef,
     ClaimRow,
     Counts,
@@ -150,11 +151,14 @@ def changes(
     names = actor_names(session, sorted({f[0] for f in found}))
     wanted = sorted({a for f in found for p in (f[2], f[4]) for a in p.articles})
     refs = article_refs(session, wanted)
+    actors = sorted({f[0] for f in found})
+    # Narrowing to the changes' actors and articles only pays while the lists are short;
+    # the lookup below is by key either way (and a long IN list is refused by SQLite).
     strongest = strongest_by_subject(
         session,
         target=target,
-        actor_ids=sorted({f[0] for f in found}),
-        article_ids=wanted,
+        actor_ids=actors if len(actors) <= IN_CHUNK else (),
+        article_ids=wanted if len(wanted) <= IN_CHUNK else (),
         by_article=True,
         verified_only=True,
     )

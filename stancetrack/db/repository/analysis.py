@@ -528,13 +528,20 @@ def stance_counts_by_outlet(
     return dict(out)
 
 
+# Ids bound in one IN list at most: SQLite refuses more than 32,766 variables in a statement
+# (`changes` over every actor of a million claims asked for 990,000 at once).
+IN_CHUNK = 5000
+
+
 def article_refs(session: Session, ids: Sequence[int]) -> dict[int, ArticleRef]:
-    if not ids:
-        return {}
-    stmt = select(Article.id, Article.title, Article.url, Article.published, Article.outlet).where(
-        Article.id.in_(list(ids))
-    )
-    return {r[0]: _article_ref(*r) for r in session.execute(stmt)}
+    wanted = list(ids)
+    out: dict[int, ArticleRef] = {}
+    for start in range(0, len(wanted), IN_CHUNK):
+        stmt = select(
+            Article.id, Article.title, Article.url, Article.published, Article.outlet
+        ).where(Article.id.in_(wanted[start : start + IN_CHUNK]))
+        out.update({r[0]: _article_ref(*r) for r in session.execute(stmt)})
+    return out
 
 
 def strongest_claims(

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from stancetrack.db.models import Claim, ClaimSubject
 from stancetrack.db.repository.analysis import (
     ABSENT,
+    IN_CHUNK,
     AnySelect,
     ClaimRow,
     Counts,
@@ -111,12 +112,16 @@ def strongest_by_subject(
         wanted[claim_id].append(subject)
     if not wanted:
         return {}
+    ids = list(wanted)
     rows = with_subjects(
         session,
         [
             _row(r)
+            for start in range(0, len(ids), IN_CHUNK)
             for r in session.execute(
-                _claims_select(_Filter(target=target)).where(Claim.id.in_(list(wanted)))
+                _claims_select(_Filter(target=target)).where(
+                    Claim.id.in_(ids[start : start + IN_CHUNK])
+                )
             )
         ],
     )
