@@ -1,4 +1,5 @@
-"""The model reply schema (v2; the wire contract of docs/ARCHITECTURE.md) and its enums.
+"""The model reply schema (v2; the wire contract of docs/CONTRACTS.md, "Model reply
+schema") and its enums.
 
 Version 2 adds an optional `subjects` per claim (what of the target it is about, one of the
 target's subjects: stancetrack/subjects.py); a version 1 reply, without it, stays valid.

@@ -23,7 +23,7 @@ STANCES: tuple[str, ...] = tuple(s.value for s in Stance)
 
 
 class Overall(StrEnum):
-    """An actor's overall stance over several claims (DESIGN: compare, diff, timeline)."""
+    """An actor's overall stance over several claims (docs/CONTRACTS.md, "Overall stance")."""
 
     SUPPORT = Stance.SUPPORT.value
     OPPOSE = Stance.OPPOSE.value

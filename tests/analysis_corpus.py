@@ -96,7 +96,8 @@ def verified(claims: list[GoldClaim]) -> list[GoldClaim]:
 
 
 def overall(stances: list[str]) -> str:
-    """DESIGN's rule, written out again independently of stancetrack's own."""
+    """docs/CONTRACTS.md's overall-stance rule, written out again independently of stancetrack's
+    own."""
     s = set(stances)
     if {"support", "oppose"} <= s:
         return "mixed"

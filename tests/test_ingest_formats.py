@@ -1,4 +1,4 @@
-"""Every input format of DESIGN.md, read by the library readers from the fixture files.
+"""Every input format of docs/CONTRACTS.md, read by the library readers from the fixture files.
 
 Expectations are derived from the fixture files themselves (parsed independently here), so
 the tests keep checking the readers when someone edits a fixture.

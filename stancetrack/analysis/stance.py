@@ -1,4 +1,4 @@
-"""The overall-stance rule of DESIGN.md, in one place."""
+"""The overall-stance rule (docs/CONTRACTS.md, "Overall stance"), in one place."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def overall_stance(stances: Iterable[str]) -> str:
 
 
 def change_between(a: str | None, b: str | None) -> str:
-    """How an actor's overall stance moved from article A to B (DESIGN's `diff`)."""
+    """How an actor's overall stance moved from article A to B (docs/CONTRACTS.md, `diff`)."""
     if a is None and b is None:
         raise ValueError("an actor in a diff makes claims in at least one article")
     if a is None:

@@ -100,7 +100,7 @@ def compare_command(
             per=per.value,
         )
     fmt = resolve_format(format)
-    if fmt is Format.table:  # JSON rows keep DESIGN's shape; people are told the target
+    if fmt is Format.table:  # JSON rows keep docs/CONTRACTS.md's shape; people are told the target
         stderr().print(f"stance toward: {toward}", highlight=False)
     if fmt is not Format.table:
         emit_rows([r.as_json() for r in rows], fmt)  # = compare_answer's rows

@@ -94,7 +94,7 @@ def claims_command(
         )
         rows = claims_answer(session, query, limit=limit).items
     fmt = resolve_format(format)
-    if fmt is Format.table:  # a flat date column for people; JSON keeps DESIGN's shape
+    if fmt is Format.table:  # a flat date column for people; JSON keeps docs/CONTRACTS.md's shape
         rows = [
             {
                 **row,

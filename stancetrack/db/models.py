@@ -128,7 +128,8 @@ class ActorAlias(Base):
 
 
 class Run(Base):
-    """One extraction attempt for one article: the audit record of DESIGN's provenance."""
+    """One extraction attempt for one article: the provenance audit record
+    (docs/ARCHITECTURE.md)."""
 
     __tablename__ = "runs"
     __table_args__ = (Index("ix_runs_cache_key_status", "cache_key", "status"),)

@@ -10,7 +10,7 @@ from stancetrack.errors import InputError
 
 @dataclass
 class ExtractSummary:
-    """Counts for one batch. `as_json()` is DESIGN's `extract` summary.
+    """Counts for one batch. `as_json()` is `extract`'s summary (docs/CONTRACTS.md, "JSON output").
 
     `articles` counts readable inputs; each ends `extracted`, `skipped` or failed.
     `failed` counts unreadable inputs plus articles whose extraction failed, so
