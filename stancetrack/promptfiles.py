@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from stancetrack.errors import ConfigError
 from stancetrack.schemas import Reply
+from stancetrack.subjects import target_subjects
 from stancetrack.targets import definition_of
 
 DEFAULT_PROMPT = "extract_claims"
@@ -83,7 +84,10 @@ class PromptTemplate:
             {
                 "role": "system",
                 "content": _fill(
-                    self.sections["system"], target=target, target_definition=definition
+                    self.sections["system"],
+                    target=target,
+                    target_definition=definition,
+                    subjects_rule=_subjects_rule(target),
                 ),
             }
         ]
@@ -231,6 +235,17 @@ def _example(file_name: str, raw: bytes) -> PromptExample:
         if claim.quote not in example.text:
             raise ConfigError(f"prompt example {file_name}: quote not in its text: {claim.quote!r}")
     return example
+
+
+def _subjects_rule(target: str) -> str:
+    """Rule 10 of the prompt: the target's subjects a claim may name (none: no rule)."""
+    names = target_subjects(target).names
+    if not names:
+        return ""
+    return (
+        "10. subjects: which of these subjects of the target the claim is about, named exactly "
+        f"as here: {', '.join(names)}; [] when it is about the target in general."
+    )
 
 
 def _fill(template: str, **values: str) -> str:

@@ -16,10 +16,10 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "stancetrack"
 
 ORDER = [
-    {"errors", "stances", "schemas", "settings", "targets"},
+    {"errors", "stances", "schemas", "settings", "targets", "subjects"},
     {"ingest", "promptfiles"},
     {"llm"},
-    {"grounding", "actors", "speaker_evidence", "subjects"},
+    {"grounding", "actors", "speaker_evidence"},
     {"db"},
     {"pipeline"},
     {"analysis", "evaluation", "scaleout", "tracking"},

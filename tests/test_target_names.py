@@ -132,3 +132,12 @@ def test_resolve_query_target_rules() -> None:
     assert targets.resolve_query_target("nato expansion", NATO, []) == NATO
     with pytest.raises(UnknownTargetError, match="none yet"):
         targets.resolve_query_target("Arctic", NATO, [])
+
+
+def test_the_prompt_lists_the_targets_subjects() -> None:
+    """The LLM is told which subjects it may name (reply schema v2), exactly as listed."""
+    system = load_prompt().messages(title="t", text="x", target=NATO)[0]["content"]
+    rule = next(line for line in system.splitlines() if line.startswith("10. subjects:"))
+    assert "Finland" in rule and "Sweden" in rule and "Bosnia and Herzegovina" in rule
+    other = load_prompt().messages(title="t", text="x", target="Arctic shipping")[0]["content"]
+    assert "10. subjects:" not in other and '"subjects"' in other  # optional in the format
