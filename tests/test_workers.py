@@ -219,8 +219,9 @@ async def test_workers_back_off_together_on_429(db_url: str) -> None:
         request = ExtractionRequest(title="t", text="Some text here.", target="NATO expansion")
         try:
             one = asyncio.ensure_future(first.extract(request))
-            while not stub.chat_requests:
+            while not stub.chat_requests and not one.done():  # a failure ends the wait
                 await asyncio.sleep(0.01)
+            assert stub.chat_requests, one.exception()
             hit = stub.chat_requests[0].time
             await asyncio.sleep(0.3)  # the first worker has recorded the pause by now
             await second.extract(request)
