@@ -1,4 +1,5 @@
-"""The model reply schema (v1, the wire contract of docs/CONTRACTS.md, "Model reply schema") and the enums it uses.
+"""The model reply schema (v1, the wire contract: docs/CONTRACTS.md, "Model reply schema")
+and the enums it uses.
 
 Every backend, the LLM ones and the offline rules, answers in this shape, so everything
 downstream (grounding, storage, evaluation) has one input format.

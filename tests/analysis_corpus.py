@@ -96,7 +96,7 @@ def verified(claims: list[GoldClaim]) -> list[GoldClaim]:
 
 
 def overall(stances: list[str]) -> str:
-    """docs/CONTRACTS.md's overall-stance rule, written out again independently of stancetrack's own."""
+    """The overall-stance rule of docs/CONTRACTS.md, written out again independently."""
     s = set(stances)
     if {"support", "oppose"} <= s:
         return "mixed"

@@ -1,4 +1,5 @@
-"""The layering of docs/ARCHITECTURE.md ("Layers") holds: each layer imports only the layers before it.
+"""The layering of docs/ARCHITECTURE.md ("Layers") holds:
+each layer imports only the layers before it.
 
 schemas/errors/settings -> ingest, prompts -> llm -> grounding, actors -> db -> pipeline
 -> analysis, evaluation, tracking -> cli. (db sits before pipeline here: the pipeline orchestrates

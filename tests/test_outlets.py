@@ -1,4 +1,5 @@
-"""Outlets (docs/CONTRACTS.md, "Version 2 and 3 additions"): an article's outlet is its URL's registrable domain, offline.
+"""Outlets (docs/CONTRACTS.md, "Version 2 and 3 additions"):
+an article's outlet is its URL's registrable domain, offline.
 
 Shown in `articles` and `claims` JSON and tables, grouped on by `compare --by outlet`, and
 backfilled by migration 0005 for articles stored before it, on SQLite and PostgreSQL.

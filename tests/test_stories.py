@@ -1,4 +1,5 @@
-"""Stories (docs/CONTRACTS.md, "Version 2 and 3 additions"): near-identical articles (one wire story run by several outlets) form
+"""Stories (docs/CONTRACTS.md, "Version 2 and 3 additions"):
+near-identical articles (one wire story run by several outlets) form
 one story at ingestion; separately written reports on the same event stay apart; `compare`
 and `timeline --per story` count a claim repeated across copies once and list the outlets.
 On SQLite and PostgreSQL, with the generated corpus of tests/story_corpus.py.

@@ -1,4 +1,5 @@
-"""Claims belong to a target (docs/CONTRACTS.md, "Targets"): two targets live side by side in one database.
+"""Claims belong to a target (docs/CONTRACTS.md, "Targets"):
+two targets live side by side in one database.
 
 The fixture articles are extracted for NATO expansion, then for "EU enlargement", through the
 real openai client against the stub server, on SQLite and PostgreSQL. The stub answers by

@@ -1,5 +1,6 @@
 """One function per question, returning the JSON-able answer: the CLI's `--format json` and
-the HTTP API both print exactly what these return (docs/ARCHITECTURE.md, "The service": one code path, one answer).
+the HTTP API both print exactly what these return (one code path,
+one answer: docs/ARCHITECTURE.md, "The service").
 
 Lists come as a `Page`: the rows, and an opaque cursor to the next page when more remain.
 Without `limit` a page holds every row (the CLI's answer). Names and references are resolved

@@ -1,6 +1,7 @@
 """`diff`: how actors' stances changed between two articles, actor by actor and claim by claim.
 
-Per actor it applies the overall-stance rule (docs/CONTRACTS.md) in each article. Per claim it pairs each
+Per actor it applies the overall-stance rule (docs/CONTRACTS.md) in each article.
+Per claim it pairs each
 claim of A with the most similar unpaired claim of the same actor in B (rapidfuzz on the
 claim sentence and the quote), so a repeated statement shows as one matched pair and a
 stance change on it is flagged; the rest are "only in A" / "only in B".

@@ -1,5 +1,6 @@
 """`compare` and `timeline` with `--per story`: a claim carried by several copies of one
-wire story (docs/CONTRACTS.md, "Version 2 and 3 additions") counts once, and the outlets that carried it are listed."""
+wire story (docs/CONTRACTS.md, "Version 2 and 3 additions") counts once,
+and the outlets that carried it are listed."""
 
 from __future__ import annotations
 

@@ -77,7 +77,8 @@ ConcurrencyOption = Annotated[
         show_default=False,
     ),
 ]
-# The stance target (docs/CONTRACTS.md, "Targets"): extract stores claims for it, every query reads only its
+# The stance target (docs/CONTRACTS.md, "Targets"):
+# extract stores claims for it, every query reads only its
 # claims. The default comes from settings (STANCETRACK_TARGET, `.env`), see `query_target`.
 
 

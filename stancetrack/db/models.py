@@ -128,7 +128,7 @@ class ActorAlias(Base):
 
 
 class Run(Base):
-    """One extraction attempt for one article: the provenance audit record (docs/ARCHITECTURE.md)."""
+    """One extraction attempt for one article: its provenance (docs/ARCHITECTURE.md)."""
 
     __tablename__ = "runs"
     __table_args__ = (Index("ix_runs_cache_key_status", "cache_key", "status"),)

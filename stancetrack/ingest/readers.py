@@ -1,4 +1,5 @@
-"""Readers for every input format of docs/CONTRACTS.md ("Command line"): seed, .txt, .md, .json, .jsonl, .html,
+"""Readers for every input format of docs/CONTRACTS.md ("Command line"):
+seed, .txt, .md, .json, .jsonl, .html,
 directories, '-' (stdin) and http(s) URLs.
 
 `iter_inputs` streams: it walks directories lazily and yields one `ArticleInput` per article

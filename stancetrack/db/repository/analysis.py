@@ -81,7 +81,8 @@ class ClaimRow:
         return self.speaker_evidence == "absent"
 
     def as_json(self) -> dict[str, Any]:
-        """The `claims` object of docs/CONTRACTS.md, field for field (v2 adds `target`, `outlet` and where
+        """The `claims` object of docs/CONTRACTS.md, field for field
+        (v2 adds `target`, `outlet` and where
         the speaker is named: `speaker_start`, `speaker_end`, `speaker_evidence`)."""
         return {
             "id": self.id,
