@@ -28,6 +28,8 @@ from stancetrack.settings import Settings
 
 log = logging.getLogger("stancetrack.service")
 STATIC = Path(__file__).with_name("static")
+# The stylesheet is shared with the report: it lives with the shared templates (analysis/markup.py).
+SHARED_STATIC: list[str | tuple[str, str]] = [("stancetrack.analysis", "static")]
 # Room for the JSON framing around the largest article `extract` accepts.
 BODY_SLACK = 64 * 1024
 
@@ -69,7 +71,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(dashboard.router)
     app.include_router(feeds.router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", StaticFiles(directory=STATIC, packages=SHARED_STATIC), name="static")
 
     @app.get("/openapi.json", include_in_schema=False)
     def openapi_alias() -> JSONResponse:

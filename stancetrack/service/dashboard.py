@@ -2,8 +2,8 @@
 API, with local CSS and one small script (a strict CSP forbids anything inline or remote).
 
 Every stored string reaches the page through Jinja's escaping; the only pre-built markup is
-the report's highlighted text and timeline SVG (stancetrack.analysis.report), which escape
-every piece of text themselves.
+none: the highlighted text and timeline SVG are the macros the report uses too
+(stancetrack/analysis/templates/_evidence.html, loaded beside this package's templates).
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup
 
 from stancetrack.analysis import answers
 from stancetrack.analysis.answers import Per
 from stancetrack.analysis.compare import compare_by_article
-from stancetrack.analysis.report import highlight, timeline_svg
+from stancetrack.analysis.markup import TEMPLATES as SHARED_TEMPLATES
+from stancetrack.analysis.markup import paragraphs, timeline_chart
 from stancetrack.db.repository.actors import find_actor
 from stancetrack.db.repository.analysis import ClaimFilter, list_claims
 from stancetrack.db.repository.articles import find_article
@@ -47,7 +47,7 @@ from stancetrack.service.params import (
 from stancetrack.stances import Overall
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+templates = Jinja2Templates(directory=[Path(__file__).with_name("templates"), SHARED_TEMPLATES])
 OVERALLS = [o.value for o in Overall]
 PAGE = DASHBOARD_PAGE
 
@@ -145,7 +145,7 @@ def actor_page(
     """One actor: the stance timeline as a chart, then the evidence claims, paged."""
     actor = find_actor(session, name)
     points = compare_by_article(session, target=target, actor_ids=[actor.id], evidence=True)
-    chart = Markup(timeline_svg(actor.name, points, width=720, link="/articles/{}".format))
+    chart = timeline_chart(actor.name, points, width=720, link="/articles/{}".format)
     query = answers.ClaimQuery(
         target=target,
         actors=[actor.name],
@@ -179,7 +179,7 @@ def article_page(
     """One article: its text with every claim's quote highlighted by stance."""
     article = find_article(session, ref, local_paths=False)
     rows = list_claims(session, ClaimFilter(target=target, article_ids=[article.id]))
-    body = Markup(highlight(article.text, rows))
+    body = paragraphs(article.text, rows)
     return render(
         request,
         "article.html",
