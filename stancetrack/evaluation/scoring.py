@@ -4,8 +4,8 @@ See `matching` for how claims are paired and `speakers` for when a speaker is ri
 Stance is scored only where the gold has stance labels (the project's gold): accuracy and
 macro-F1 over the labels occurring in gold or predictions, on overlap-matched claims; and
 per article, each gold actor's overall stance (docs/CONTRACTS.md, "Overall stance":
-support/oppose/mixed/neutral/none) against the overall stance of the predicted claims whose actor agrees with it
-(`absent` when there are none).
+support/oppose/mixed/neutral/none) against the overall stance of the predicted claims whose
+actor agrees with it (`absent` when there are none).
 """
 
 from __future__ import annotations
