@@ -201,3 +201,48 @@ def test_feed_is_atom_newest_first_and_filtered(fixtures_db: str) -> None:
         assert page.status_code == 200 and "oppose" in page.text and "Finland" in page.text
         actor = client.get("/actors/Recep Tayyip Erdogan")
         assert "Stance by subject" in actor.text and "Sweden" in actor.text
+
+
+def test_feed_meets_atom_s_required_elements(fixtures_db: str) -> None:
+    """RFC 4287's must-haves, checked on the XML itself (a validator's rules, not a
+    parser's forgiveness): the feed and every entry carry one id, title and updated (RFC
+    3339), entries a link and an author or the feed's; ids unique and absolute."""
+    from datetime import datetime
+    from urllib.parse import urlsplit
+    from xml.etree import ElementTree
+
+    from fastapi.testclient import TestClient
+
+    from stancetrack.service.app import create_app
+    from stancetrack.settings import load_settings
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    app = create_app(load_settings(database_url=fixtures_db))
+    with TestClient(app) as client:
+        root = ElementTree.fromstring(client.get("/feeds/changes.atom").content)
+    assert root.tag == f"{atom}feed"
+
+    def one(element: ElementTree.Element, name: str) -> str:
+        found = element.findall(f"{atom}{name}")
+        assert len(found) == 1, (name, len(found))
+        return (found[0].text or "").strip()
+
+    def rfc3339(value: str) -> None:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+        assert "T" in value and (value.endswith("Z") or value[-6] in "+-"), value
+
+    for name in ("id", "title"):
+        assert one(root, name)
+    rfc3339(one(root, "updated"))
+    feed_author = root.findall(f"{atom}author")
+    entries = root.findall(f"{atom}entry")
+    assert entries
+    ids = []
+    for entry in entries:
+        ids.append(one(entry, "id"))
+        assert one(entry, "title")
+        rfc3339(one(entry, "updated"))
+        assert entry.findall(f"{atom}link") and entry.find(f"{atom}link").get("href")
+        assert feed_author or entry.findall(f"{atom}author")
+    assert len(set(ids)) == len(ids)
+    assert all(urlsplit(i).scheme for i in ids)  # IRIs, e.g. tag: or urn:
