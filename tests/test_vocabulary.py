@@ -48,13 +48,14 @@ def test_cli_stance_choices_are_the_schema_stances(cli: Any, sqlite_url: str) ->
 
 def test_the_released_prompt_and_the_report_use_the_vocabulary() -> None:
     """Data files cannot import the enum: they are checked against it instead."""
-    from stancetrack.analysis.report import _CSS
     from stancetrack.schemas import ActorType, Attribution
 
-    prompt = (PACKAGE.parent / "prompts" / "extract_claims" / "v1.md").read_text(encoding="utf-8")
-    assert f'"stance": "{" | ".join(STANCES)}"' in prompt
-    assert f'"attribution": "{" | ".join(a.value for a in Attribution)}"' in prompt
-    assert f'"actor_type": "{" | ".join(t.value for t in ActorType)}"' in prompt
-    assert re.findall(r"^- (\w+): the claim", prompt, flags=re.M) == list(STANCES)
+    css = (PACKAGE / "analysis" / "static" / "style.css").read_text(encoding="utf-8")
+    for version in ("v1.md", "v2.md"):
+        prompt = (PACKAGE.parent / "prompts" / "extract_claims" / version).read_text("utf-8")
+        assert f'"stance": "{" | ".join(STANCES)}"' in prompt
+        assert f'"attribution": "{" | ".join(a.value for a in Attribution)}"' in prompt
+        assert f'"actor_type": "{" | ".join(t.value for t in ActorType)}"' in prompt
+        assert re.findall(r"^- (\w+): the claim", prompt, flags=re.M) == list(STANCES)
     for name in (*STANCES, *OVERALL):
-        assert f"td.st-{name}" in _CSS or f".st-{name}" in _CSS, name
+        assert f"td.st-{name}" in css or f".st-{name}" in css, name
