@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from serve_process import wait_until_serving
 from sqlalchemy import create_engine, text
 
 from stancetrack.db.engine import normalize_url
@@ -52,16 +53,7 @@ def serving(db_url: str, tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/api/articles", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, "serve exited early"
-            assert time.monotonic() < deadline, "serve did not start"
-            time.sleep(0.2)
+        wait_until_serving(base, proc, 60)
         yield base, proc
     finally:
         if proc.poll() is None:

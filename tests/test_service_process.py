@@ -8,11 +8,11 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+from serve_process import wait_until_serving
 
 TOKEN = "process-token-7f3a9c"
 
@@ -39,16 +39,7 @@ def test_serve_logs_requests_and_stops_on_sigterm(tmp_path: Path, workers: int) 
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{base}/api/articles", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, "serve exited early"
-            assert time.monotonic() < deadline, "serve did not start"
-            time.sleep(0.3)
+        wait_until_serving(base, proc, 90)
         posted = httpx.post(
             f"{base}/api/articles",
             json={"title": "Short", "text": "Jens Stoltenberg said NATO's door is open."},

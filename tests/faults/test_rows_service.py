@@ -25,6 +25,7 @@ import pytest
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from rows_support import command, env
+from serve_process import wait_until_serving
 from service_site import TOKEN, Site, free_port, running_site, site_database
 
 from stancetrack.service import api, dashboard
@@ -215,7 +216,7 @@ def test_a_request_path_cannot_forge_a_log_line(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     try:
-        _wait_until_up(port, proc)
+        wait_until_serving(f"http://127.0.0.1:{port}", proc, 90)
         target = "/api/x%0A" + quote(FORGED_LINE) + "%1B%5B2J%E2%80%AE"
         request = f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
         with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
@@ -239,16 +240,3 @@ def test_a_request_path_cannot_forge_a_log_line(tmp_path: Path) -> None:
     assert len(lines) == 1, lines
     assert "/api/x\\x0a127.0.0.1" in lines[0] and "\\x1b[2J\\u202e" in lines[0], lines[0]
     assert not any(line.split(" ", 1)[-1].startswith(FORGED_LINE) for line in log.splitlines())
-
-
-def _wait_until_up(port: int, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/articles", timeout=5).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        assert proc.poll() is None, "serve exited early"
-        assert time.monotonic() < deadline, "serve did not start"
-        time.sleep(0.3)
