@@ -7,16 +7,12 @@ light.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
+
+from stancetrack.version import __version__
 
 if TYPE_CHECKING:
     from stancetrack.pipeline import ExtractSummary, extract
-
-try:
-    __version__ = version("stancetrack")
-except PackageNotFoundError:  # running from a source tree without installing
-    __version__ = "0.0.0+source"
 
 __all__ = ["ExtractSummary", "__version__", "extract"]
 

@@ -30,10 +30,10 @@ from email.message import Message
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urljoin, urlsplit
 
-from stancetrack import __version__
 from stancetrack.errors import InputError
 from stancetrack.ingest.limits import too_big
 from stancetrack.ingest.normalize import CONTROLS_AND_NEWLINES
+from stancetrack.version import __version__
 
 if TYPE_CHECKING:
     import httpx  # imported on first GET: start-up (`--help`) does not pay for it

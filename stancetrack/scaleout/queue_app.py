@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from stancetrack.db.engine import normalize_url
 from stancetrack.errors import ConfigError
+from stancetrack.scaleout.job_runner import JobRunner
 
 EXTRACT_TASK = "stancetrack.extract_article"
 QUEUE = "extract"
@@ -37,10 +38,8 @@ def libpq_url(database_url: str) -> str:
 
 
 async def _extract_article(context: procrastinate.JobContext, /, **job: Any) -> str:
-    from stancetrack.scaleout.worker import WorkerState
-
     state = context.additional_context.get(CONTEXT_KEY)
-    if not isinstance(state, WorkerState):
+    if not isinstance(state, JobRunner):
         raise RuntimeError("an extraction job ran outside `stancetrack worker`")
     return await state.run(job, job_id=context.job.id)
 

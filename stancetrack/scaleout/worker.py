@@ -19,6 +19,7 @@ from stancetrack.llm.openai_backend import endpoint_host
 from stancetrack.pipeline.engine import Engine
 from stancetrack.pipeline.summary import ExtractObserver
 from stancetrack.scaleout.batch_jobs import article_input
+from stancetrack.scaleout.job_runner import JobRunner
 from stancetrack.scaleout.pause import DbPause
 from stancetrack.scaleout.queue_app import (
     CONTEXT_KEY,
@@ -41,7 +42,7 @@ class BackendGone(Exception):
     """The endpoint cannot be used now (unreachable, bad key): the job is retried later."""
 
 
-class WorkerState:
+class WorkerState(JobRunner):
     """What one worker process shares between its jobs: the database, the shared pause,
     and one extraction engine per (model, target) its jobs name (pipeline/engine.py),
     each built once and fed one article per job."""
