@@ -6,7 +6,7 @@ reply with pydantic and re-ask with the error when nothing usable came back. Eve
 (requests, tokens over all attempts, time) is reported for the run record, on success and on
 failure alike.
 
-Policies (see also llm/modes.py, llm/retries.py, llm/replies.py):
+Policies (see also llm/modes.py, llm/mode_negotiation.py, llm/retries.py, llm/replies.py):
 
 - Output mode: ``json_schema`` (strict), then ``json_object`` with the schema, then plain
   JSON described in the prompt. A mode rejected with 400/422, or with a 5xx whose body names
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import re
 import time
 from dataclasses import dataclass
@@ -45,15 +44,8 @@ from stancetrack.llm.base import BackendReply, ExtractionError, ExtractionReques
 from stancetrack.llm.chunking import split_text
 from stancetrack.llm.client_pool import ClientPool
 from stancetrack.llm.context import BackendContext
-from stancetrack.llm.modes import (
-    JSON_OBJECT,
-    JSON_SCHEMA,
-    MODES,
-    PLAIN,
-    MemoryModeStore,
-    ModeStore,
-    modes_from,
-)
+from stancetrack.llm.mode_negotiation import ModeNegotiation, rejects_mode
+from stancetrack.llm.modes import JSON_OBJECT, JSON_SCHEMA, MODES, MemoryModeStore, ModeStore
 from stancetrack.llm.replies import ParsedReply, parse_reply, salvage
 from stancetrack.llm.retries import (
     RetryPolicy,
@@ -67,11 +59,8 @@ from stancetrack.promptfiles import PromptTemplate, load_prompt
 from stancetrack.schemas import ReplyClaim, reply_json_schema
 from stancetrack.settings import Settings
 
-log = logging.getLogger("stancetrack.llm")
-
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 SCHEMA_NAME = "stancetrack_reply"
-_MODE_REJECTION_WORDS = ("response_format", "json_schema", "json_object", "grammar", "schema")
 _SECRET_LIKE = re.compile(r"\b(sk|key|token)-[A-Za-z0-9_\-*.]{6,}", re.IGNORECASE)
 
 
@@ -160,8 +149,9 @@ class OpenAIBackend:
         self.max_tokens: int | None = settings.max_tokens
         self._template = prompt or load_prompt()
         self.prompt = PromptInfo(self._template.name, self._template.version, self._template.sha256)
-        self._modes: ModeStore = mode_store if mode_store is not None else MemoryModeStore()
-        self._mode: str | None = None
+        self._negotiation = ModeNegotiation(
+            mode_store if mode_store is not None else MemoryModeStore(), self._host, self.model
+        )
         self._retry = retry or RetryPolicy(max_retries=settings.max_retries)
         self._pause = pause  # shared with other processes (workers); None: this one alone
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
@@ -190,7 +180,6 @@ class OpenAIBackend:
         }
         # Servers take `max_tokens`; OpenAI's reasoning models insist on the newer name.
         self._tokens_param = "max_tokens"
-        self._probe_lock = asyncio.Lock()
 
     @classmethod
     def from_context(cls, context: BackendContext, /) -> OpenAIBackend:
@@ -236,7 +225,7 @@ class OpenAIBackend:
     def preferred_mode(self) -> str:
         """The output mode a request sent without negotiation uses (the Batch API cannot
         negotiate): the one known to work for this endpoint and model, else json_schema."""
-        return self._known_mode() or JSON_SCHEMA
+        return self._negotiation.known() or JSON_SCHEMA
 
     def reply_from_completions(
         self, parts: list[RequestPart], completions: list[bytes], mode: str
@@ -407,53 +396,20 @@ class OpenAIBackend:
             raise _PartFailure("the model returned an empty reply")
         return content, finish
 
-    # -- one request: mode negotiation over the retry layer -------------------------------
+    # -- one request: mode negotiation (llm/mode_negotiation.py) over the retry layer --
 
     async def _complete(self, messages: list[dict[str, str]], tally: _Tally) -> tuple[bytes, str]:
-        known = self._known_mode()
-        if known is None:
-            # Probe alone: concurrent articles wait here and then use what the probe learned.
-            async with self._probe_lock:
-                known = self._known_mode()
-                if known is None:
-                    return await self._negotiate(messages, tally, None)
-        return await self._negotiate(messages, tally, known)
+        """One request's completion in the mode negotiated for this endpoint and model."""
 
-    def _known_mode(self) -> str | None:
-        if self._mode is None:
-            self._mode = self._modes.get(self._host, self.model)
-        return self._mode
+        async def send(mode: str) -> bytes:
+            tally.mode = mode
+            return await self._send(messages, mode, tally)
 
-    async def _negotiate(
-        self, messages: list[dict[str, str]], tally: _Tally, start: str | None
-    ) -> tuple[bytes, str]:
-        modes = modes_from(start)
-        index = 0
-        while index < len(modes):
-            mode = tally.mode = modes[index]
-            try:
-                completion = await self._send(messages, mode, tally)
-            except openai.APIStatusError as exc:
-                if self._wants_completion_tokens(exc):
-                    continue  # same mode again, with the limit under its newer name
-                if index + 1 < len(modes) and _rejects_mode(exc, mode):
-                    log.info(
-                        "%s rejected output mode %s (HTTP %d); trying %s",
-                        self._host,
-                        mode,
-                        exc.status_code,
-                        modes[index + 1],
-                    )
-                    index += 1
-                    continue
-                raise self._failure(exc, tally) from None
-            except openai.OpenAIError as exc:
-                raise self._failure(exc, tally) from None
-            if mode != self._mode:
-                self._mode = mode
-                self._modes.set(self._host, self.model, mode)
-            return completion, mode
-        raise AssertionError("unreachable: the last mode either returns or raises")
+        try:
+            # a 400 naming max_completion_tokens: the same mode again, the limit renamed
+            return await self._negotiation.complete(send, retry_same=self._wants_completion_tokens)
+        except openai.OpenAIError as exc:
+            raise self._failure(exc, tally) from None
 
     def _wants_completion_tokens(self, exc: openai.APIStatusError) -> bool:
         """OpenAI's reasoning models refuse `max_tokens` and name `max_completion_tokens`."""
@@ -469,7 +425,7 @@ class OpenAIBackend:
 
         def should_retry(exc: BaseException) -> bool:
             return is_transient(exc) and not (
-                isinstance(exc, openai.APIStatusError) and _rejects_mode(exc, mode)
+                isinstance(exc, openai.APIStatusError) and rejects_mode(exc, mode)
             )
 
         retrying = self._retry.retrying(should_retry, self._host)
@@ -566,18 +522,6 @@ class OpenAIBackend:
         if self._secret:
             text = text.replace(self._secret, "***")
         return _SECRET_LIKE.sub("***", text)
-
-
-def _rejects_mode(exc: openai.APIStatusError, mode: str) -> bool:
-    """Did the server refuse this structured-output mode (rather than fail otherwise)?"""
-    if mode == PLAIN:
-        return False
-    if exc.status_code in (400, 422):
-        return True
-    if exc.status_code >= 500:
-        text = f"{exc.message} {json.dumps(exc.body, default=str)}".lower()
-        return any(word in text for word in _MODE_REJECTION_WORDS)
-    return False
 
 
 def _with_note(messages: list[dict[str, str]], note: str) -> list[dict[str, str]]:
