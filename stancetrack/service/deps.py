@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from stancetrack.db.repository.targets import stored_targets
@@ -59,10 +60,18 @@ def get_target(state: StateDep, target: params.Target = None) -> str:
 TargetDep = Annotated[str, Depends(get_target)]
 
 
-def require_token(state: StateDep, authorization: params.Authorization = None) -> None:
+# FastAPI reads the header (and documents the scheme in OpenAPI); the refusal stays ours
+# (auto_error off): one 401 with our message and `WWW-Authenticate: Bearer` (service/app.py).
+bearer = HTTPBearer(auto_error=False, description="`Bearer $STANCETRACK_API_TOKEN` (writes).")
+
+
+def require_token(
+    state: StateDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> None:
     """Writes need `Authorization: Bearer $STANCETRACK_API_TOKEN`; refused when none is set."""
     if state.token is None:
         raise Unauthorized(f"writes are disabled: the server has no {TOKEN_VARIABLE}")
-    scheme, _, given = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), state.token):
+    given = credentials.credentials.encode() if credentials is not None else b""
+    if not hmac.compare_digest(given, state.token):
         raise Unauthorized("missing or wrong bearer token")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Header, Path, Query
+from fastapi import Path, Query
 from pydantic import StringConstraints
 
 from stancetrack.stances import Stance
@@ -69,6 +69,3 @@ RunTarget = Annotated[
 ActorPath = Annotated[str, Path(min_length=1, max_length=NAME_MAX)]
 RefPath = Annotated[str, Path(min_length=1, max_length=REF_MAX)]
 RunId = Annotated[int, Path(ge=1, le=INT64_MAX)]
-Authorization = Annotated[
-    str | None, Header(max_length=1000, description="`Bearer TOKEN` (writes).")
-]
