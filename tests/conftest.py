@@ -11,15 +11,19 @@ import io
 import os
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+from cli_types import CliResult, RunCli
 from sqlalchemy import create_engine, text
 
 from stancetrack.db import Database
+
+if TYPE_CHECKING:
+    from stub_server import StubServer
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"
@@ -83,18 +87,11 @@ def database(db_url: str) -> Iterator[Database]:
     db.dispose()
 
 
-@dataclass
-class CliResult:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-
 @pytest.fixture
-def cli() -> object:
+def cli() -> RunCli:
     """Run the CLI in-process: cli(["articles", "--format", "json"]) -> CliResult."""
 
-    def run(args: list[str], stdin: bytes | None = None) -> CliResult:
+    def run(args: Sequence[str | Path], stdin: bytes | None = None) -> CliResult:
         from stancetrack.cli.app import main
 
         out, errb = io.StringIO(), io.StringIO()
@@ -112,7 +109,7 @@ def cli() -> object:
 
 
 @pytest.fixture
-def stub() -> Iterator[object]:
+def stub() -> Iterator[StubServer]:
     """A running OpenAI-compatible stub server (tests/stub_server.py); script it per test."""
     from stub_server import StubServer
 

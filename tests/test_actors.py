@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_types import RunCli
+from sqlalchemy.orm import Session
 
 from stancetrack.actors import fold, full_names_in, is_variant_of, loose_key, name_key
 from stancetrack.db import Database
@@ -74,7 +76,7 @@ def test_full_names_in_text() -> None:
 # -- resolution on a real database --------------------------------------------------------
 
 
-def _article(session, text: str, n: int) -> Article:  # type: ignore[no-untyped-def]
+def _article(session: Session, text: str, n: int) -> Article:
     article = Article(
         sha256=f"{n:064x}",
         title=f"t{n}",
@@ -165,7 +167,7 @@ def _gold(tmp_path: Path, stem: str, day: str, body: str, claims: list[dict[str,
     (tmp_path / f"{stem}.json").write_text(json.dumps({"claims": full}), encoding="utf-8")
 
 
-def _import(cli, tmp_path: Path, db_url: str, stem: str) -> None:  # type: ignore[no-untyped-def]
+def _import(cli: RunCli, tmp_path: Path, db_url: str, stem: str) -> None:
     result = cli(
         [
             "import-gold",
@@ -179,13 +181,13 @@ def _import(cli, tmp_path: Path, db_url: str, stem: str) -> None:  # type: ignor
     assert result.exit_code == 0, result.stderr
 
 
-def _actors(cli, db_url: str) -> dict[str, dict[str, object]]:  # type: ignore[no-untyped-def]
+def _actors(cli: RunCli, db_url: str) -> dict[str, dict[str, object]]:
     result = cli(["actors", "--db", db_url, "--format", "json"])
     assert result.exit_code == 0, result.stderr
     return {row["actor"]: row for row in json.loads(result.stdout)}
 
 
-def test_merge_alias_rename_are_respected_later(cli, db_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_merge_alias_rename_are_respected_later(cli: RunCli, db_url: str, tmp_path: Path) -> None:
     _gold(
         tmp_path,
         "a1",

@@ -11,9 +11,11 @@ import io
 import json
 from collections import Counter
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_types import RunCli
 
 pytest.register_assert_rewrite("analysis_corpus")
 
@@ -48,7 +50,7 @@ def _parse(fmt: str, out: str) -> list[dict[str, Any]]:
     return list(csv.DictReader(io.StringIO(out)))
 
 
-def _run(cli, *args: str) -> str:  # type: ignore[no-untyped-def]
+def _run(cli: RunCli, *args: str) -> str:
     result = cli(list(args))
     assert result.exit_code == 0, result.stderr
     return str(result.stdout)
@@ -62,7 +64,7 @@ def _expected_putin() -> list[GoldClaim]:
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
-def test_claims_by_actor_alias_matches_gold(cli, corpus_url: str, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def test_claims_by_actor_alias_matches_gold(cli: RunCli, corpus_url: str, fmt: str) -> None:
     rows = _parse(fmt, _run(cli, "claims", "--actor", "Putin", "--db", corpus_url, "-f", fmt))
     expected = _expected_putin()
     assert len(rows) == len(expected)
@@ -78,7 +80,7 @@ def test_claims_by_actor_alias_matches_gold(cli, corpus_url: str, fmt: str) -> N
         assert int(row["end"]) - int(row["start"]) == len(gold.quote)
 
 
-def test_claims_json_contract_and_offsets(cli, corpus_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_claims_json_contract_and_offsets(cli: RunCli, corpus_url: str) -> None:
     from stancetrack.db import Database
     from stancetrack.db.models import Article
 
@@ -125,13 +127,13 @@ def test_claims_json_contract_and_offsets(cli, corpus_url: str) -> None:  # type
     assert Counter(r["actor"] for r in rows) == Counter(c.actor for c in GOLD)
 
 
-def test_claims_table_lists_every_putin_claim(cli, corpus_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_claims_table_lists_every_putin_claim(cli: RunCli, corpus_url: str) -> None:
     out = _run(cli, "claims", "--actor", "vladimir putin", "--db", corpus_url, "-f", "table")
     assert out.count("Vladimir") >= len(_expected_putin())
     assert "Claims" in out
 
 
-def test_claims_filters(cli, corpus_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_claims_filters(cli: RunCli, corpus_url: str) -> None:
     def ids(*args: str) -> list[dict[str, Any]]:
         return json.loads(_run(cli, "claims", "--db", corpus_url, "-f", "json", *args))
 
@@ -153,7 +155,7 @@ def test_claims_filters(cli, corpus_url: str) -> None:  # type: ignore[no-untype
     ]
 
 
-def test_unknown_actor_suggests_closest(cli, corpus_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_actor_suggests_closest(cli: RunCli, corpus_url: str) -> None:
     result = cli(["claims", "--actor", "Stoltenburg", "--db", corpus_url])
     assert result.exit_code == 1
     assert result.stdout == ""
@@ -162,7 +164,7 @@ def test_unknown_actor_suggests_closest(cli, corpus_url: str) -> None:  # type: 
     assert "Stoltenberg" in line
 
 
-def test_shared_surname_is_ambiguous_not_merged(cli, corpus_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_shared_surname_is_ambiguous_not_merged(cli: RunCli, corpus_url: str) -> None:
     result = cli(["claims", "--actor", "Johnson", "--db", corpus_url])
     assert result.exit_code == 1
     assert "Boris Johnson" in result.stderr and "Mark Johnson" in result.stderr
@@ -171,7 +173,7 @@ def test_shared_surname_is_ambiguous_not_merged(cli, corpus_url: str) -> None:  
         assert sorted(r["quote"] for r in rows) == sorted(c.quote for c in GOLD if c.actor == name)
 
 
-def test_bad_date_is_a_usage_error(cli, corpus_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_date_is_a_usage_error(cli: RunCli, corpus_url: str) -> None:
     result = cli(["claims", "--since", "yesterday", "--db", corpus_url])
     assert result.exit_code == 2
     assert "--since" in result.stderr
@@ -181,7 +183,7 @@ def test_bad_date_is_a_usage_error(cli, corpus_url: str) -> None:  # type: ignor
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
-def test_actors_listing_matches_gold(cli, corpus_url: str, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def test_actors_listing_matches_gold(cli: RunCli, corpus_url: str, fmt: str) -> None:
     rows = _parse(fmt, _run(cli, "actors", "--db", corpus_url, "-f", fmt))
     expected = counts_by_actor(GOLD)
     assert {r["actor"] for r in rows} == set(expected)
@@ -200,7 +202,7 @@ def test_actors_listing_matches_gold(cli, corpus_url: str, fmt: str) -> None:  #
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
-def test_compare_matches_gold(cli, corpus_url: str, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def test_compare_matches_gold(cli: RunCli, corpus_url: str, fmt: str) -> None:
     args = ("compare", "--include-unverified", "--db", corpus_url, "-f", fmt)
     rows = _parse(fmt, _run(cli, *args))
     expected = counts_by_actor(GOLD)
@@ -215,7 +217,9 @@ def test_compare_matches_gold(cli, corpus_url: str, fmt: str) -> None:  # type: 
 
 
 @pytest.mark.parametrize("by", ["actor", "article"])
-def test_compare_leaves_out_claims_whose_speaker_is_absent(cli, corpus_url: str, by: str) -> None:  # type: ignore[no-untyped-def]
+def test_compare_leaves_out_claims_whose_speaker_is_absent(
+    cli: RunCli, corpus_url: str, by: str
+) -> None:
     claims = json.loads(_run(cli, "claims", "--db", corpus_url, "-f", "json"))
     absent = Counter((c["actor"], c["stance"]) for c in claims if c["speaker_evidence"] == "absent")
     assert absent, "the corpus has a claim whose speaker it never names (gold 'He', no antecedent)"
@@ -236,7 +240,7 @@ def test_compare_leaves_out_claims_whose_speaker_is_absent(cli, corpus_url: str,
     assert everything == Counter((c["actor"], c["stance"]) for c in claims)
 
 
-def test_compare_selected_actors_in_one_article(cli, corpus_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_compare_selected_actors_in_one_article(cli: RunCli, corpus_url: str) -> None:
     stem = "003_finland_sweden_apply_turkey_objects"
     rows = json.loads(
         _run(
@@ -274,7 +278,7 @@ def test_compare_selected_actors_in_one_article(cli, corpus_url: str) -> None:  
         )
 
 
-def test_compare_by_article_matrix_matches_gold(cli, corpus_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_compare_by_article_matrix_matches_gold(cli: RunCli, corpus_url: str) -> None:
     rows = json.loads(_run(cli, "compare", "--by", "article", "--db", corpus_url, "-f", "json"))
     titles = {c.stem: c.title for c in GOLD}
     by_title = {v: k for k, v in titles.items()}
@@ -283,7 +287,7 @@ def test_compare_by_article_matrix_matches_gold(cli, corpus_url: str) -> None:  
     assert got == expected
 
 
-def test_compare_table_is_coloured_by_stance(cli, corpus_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_compare_table_is_coloured_by_stance(cli: RunCli, corpus_url: str) -> None:
     out = _run(cli, "compare", "Putin", "Stoltenberg", "--db", corpus_url, "-f", "table")
     assert "Vladimir Putin" in out and "Jens Stoltenberg" in out
     assert "oppose" in out and "support" in out
@@ -321,7 +325,7 @@ DIFF_PAIRS = [
 
 
 @pytest.mark.parametrize(("stem_a", "stem_b"), DIFF_PAIRS)
-def test_diff_matches_gold(cli, corpus_url: str, stem_a: str, stem_b: str) -> None:  # type: ignore[no-untyped-def]
+def test_diff_matches_gold(cli: RunCli, corpus_url: str, stem_a: str, stem_b: str) -> None:
     data = json.loads(
         _run(cli, "diff", _ref(stem_a), _ref(stem_b), "--db", corpus_url, "-f", "json")
     )
@@ -341,7 +345,7 @@ def test_diff_matches_gold(cli, corpus_url: str, stem_a: str, stem_b: str) -> No
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "table"])
-def test_diff_other_formats(cli, corpus_url: str, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def test_diff_other_formats(cli: RunCli, corpus_url: str, fmt: str) -> None:
     stem_a, stem_b = DIFF_PAIRS[1]
     out = _run(cli, "diff", _ref(stem_a), _ref(stem_b), "--db", corpus_url, "-f", fmt)
     expected = _expected_diff(stem_a, stem_b)
@@ -353,7 +357,7 @@ def test_diff_other_formats(cli, corpus_url: str, fmt: str) -> None:  # type: ig
     assert got == expected
 
 
-def test_diff_matches_repeated_claims_and_flags_stance_change(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_diff_matches_repeated_claims_and_flags_stance_change(cli: RunCli, tmp_path: Path) -> None:
     """Two articles repeating one statement with a different stance label: one flagged pair."""
     from stancetrack.analysis.gold import import_gold
     from stancetrack.db import Database
@@ -413,7 +417,7 @@ def test_diff_matches_repeated_claims_and_flags_stance_change(cli, tmp_path) -> 
     assert data["claims"]["only_a"] == [] and data["claims"]["only_b"] == []
 
 
-def test_diff_unknown_ref(cli, corpus_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_diff_unknown_ref(cli: RunCli, corpus_url: str) -> None:
     result = cli(["diff", "999999", _ref(STEMS[0]), "--db", corpus_url])
     assert result.exit_code == 1 and "no article matches" in result.stderr
 
@@ -428,7 +432,7 @@ def _expected_timeline(actor: str) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("name", ["Erdogan", "orbán", "Biden", "Sanna Marin", "Putin"])
-def test_timeline_matches_gold(cli, corpus_url: str, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_timeline_matches_gold(cli: RunCli, corpus_url: str, name: str) -> None:
     data = json.loads(_run(cli, "timeline", name, "--db", corpus_url, "-f", "json"))
     expected = _expected_timeline(data["actor"])
     assert expected, data["actor"]
@@ -446,7 +450,7 @@ def test_timeline_matches_gold(cli, corpus_url: str, name: str) -> None:  # type
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "table"])
-def test_timeline_other_formats(cli, corpus_url: str, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def test_timeline_other_formats(cli: RunCli, corpus_url: str, fmt: str) -> None:
     out = _run(cli, "timeline", "Viktor Orban", "--db", corpus_url, "-f", fmt)
     expected = _expected_timeline("Viktor Orban")
     if fmt == "table":
@@ -465,7 +469,7 @@ def test_timeline_other_formats(cli, corpus_url: str, fmt: str) -> None:  # type
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
-def test_export_every_claim(cli, corpus_url: str, fmt: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_export_every_claim(cli: RunCli, corpus_url: str, fmt: str, tmp_path: Path) -> None:
     from stancetrack.db.repository.analysis import EXPORT_COLUMNS
 
     target = tmp_path / f"claims.{fmt}"

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from cli_types import RunCli
 
 pytest.register_assert_rewrite("analysis_corpus")
 
@@ -17,7 +18,7 @@ pytest_plugins = ["analysis_corpus"]  # the corpus_url fixture
 GOLD = gold_claims()
 
 
-def _report(cli, url: str, tmp_path: Path, *extra: str) -> str:  # type: ignore[no-untyped-def]
+def _report(cli: RunCli, url: str, tmp_path: Path, *extra: str) -> str:
     out = tmp_path / "report.html"
     result = cli(["report", "--db", url, "--output", str(out), *extra])
     assert result.exit_code == 0, result.stderr
@@ -41,7 +42,7 @@ def check_report_against_gold(dom: ReportDom) -> None:
     assert {a for a, _ in dom.matrix} == set(expected)
 
 
-def test_report_highlights_match_gold(cli, corpus_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_report_highlights_match_gold(cli: RunCli, corpus_url: str, tmp_path: Path) -> None:
     html = _report(cli, corpus_url, tmp_path)
     check_report_against_gold(ReportDom(html))
     # Self-contained: nothing is loaded from anywhere; links only as <a href>.
@@ -51,7 +52,7 @@ def test_report_highlights_match_gold(cli, corpus_url: str, tmp_path: Path) -> N
     assert html.count("<svg") == len({c.actor for c in GOLD})
 
 
-def test_report_filters_by_actor(cli, corpus_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_report_filters_by_actor(cli: RunCli, corpus_url: str, tmp_path: Path) -> None:
     dom = ReportDom(_report(cli, corpus_url, tmp_path, "--actor", "Orban"))
     assert {a for a, _ in dom.matrix} == {"Viktor Orban"}
     assert len(dom.texts) == len({c.stem for c in GOLD if c.actor == "Viktor Orban"})
@@ -59,7 +60,7 @@ def test_report_filters_by_actor(cli, corpus_url: str, tmp_path: Path) -> None: 
     assert n == sum(c.actor == "Viktor Orban" for c in GOLD)
 
 
-def test_report_escapes_everything(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_report_escapes_everything(cli: RunCli, tmp_path: Path) -> None:
     evil = '<img src=x onerror="alert(1)">'
     article = tmp_path / "evil.txt"
     article.write_text(

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_types import RunCli
 
 from stancetrack import __version__
 from stancetrack.db import Database
@@ -52,7 +53,7 @@ def run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_version(cli) -> None:  # type: ignore[no-untyped-def]
+def test_version(cli: RunCli) -> None:
     result = cli(["--version"])
     assert (result.exit_code, result.stdout.strip()) == (0, f"stancetrack {__version__}")
 
@@ -76,7 +77,9 @@ def test_python_dash_m_and_version() -> None:
         (["check", "--format", "csv"], "'csv' is not one of 'table', 'json'."),
     ],
 )
-def test_usage_errors_are_two_plain_lines_and_exit_2(cli, args: list[str], phrase: str) -> None:  # type: ignore[no-untyped-def]
+def test_usage_errors_are_two_plain_lines_and_exit_2(
+    cli: RunCli, args: list[str], phrase: str
+) -> None:
     result = cli(args)
     assert result.exit_code == 2
     assert result.stdout == ""
@@ -88,7 +91,7 @@ def test_usage_errors_are_two_plain_lines_and_exit_2(cli, args: list[str], phras
     assert "Value error" not in result.stderr
 
 
-def test_bare_command_shows_help(cli) -> None:  # type: ignore[no-untyped-def]
+def test_bare_command_shows_help(cli: RunCli) -> None:
     result = cli([])
     assert result.exit_code == 2
     assert "articles" in result.stdout + result.stderr
@@ -113,7 +116,7 @@ def test_debug_shows_the_traceback_and_keeps_the_exit_code(how: str) -> None:
     assert proc.stderr.strip().splitlines()[-1].startswith("error: cannot open database")
 
 
-def test_invalid_setting_is_one_line_exit_2(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_invalid_setting_is_one_line_exit_2(cli: RunCli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STANCETRACK_MAX_FILE_BYTES", "lots")
     result = cli(["articles"])
     assert result.exit_code == 2
@@ -161,7 +164,7 @@ def test_terminal_output_defaults_to_a_table(sqlite_url: str) -> None:
         json.loads(screen)
 
 
-def test_explicit_formats(cli, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_explicit_formats(cli: RunCli, sqlite_url: str) -> None:
     seed_db(sqlite_url, SEED, REPO / "fixtures" / "formats" / "nordic_bids.jsonl")
     as_json = json.loads(cli(["articles", "--db", sqlite_url, "--format", "json"]).stdout)
     as_jsonl = [
@@ -182,7 +185,7 @@ def test_explicit_formats(cli, sqlite_url: str) -> None:  # type: ignore[no-unty
         assert row["sha256"] not in table.stdout
 
 
-def test_notices_go_to_stderr_results_to_stdout(cli, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_notices_go_to_stderr_results_to_stdout(cli: RunCli, sqlite_url: str) -> None:
     Database(sqlite_url).dispose()  # an empty database (read commands never create one)
     empty_table = cli(["articles", "--db", sqlite_url, "--format", "table"])
     assert (empty_table.exit_code, empty_table.stdout) == (0, "")
@@ -191,8 +194,8 @@ def test_notices_go_to_stderr_results_to_stdout(cli, sqlite_url: str) -> None:  
     assert (json.loads(empty_json.stdout), empty_json.stderr) == ([], "")
 
 
-def test_db_option_beats_environment_beats_dotenv(  # type: ignore[no-untyped-def]
-    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_db_option_beats_environment_beats_dotenv(
+    cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     urls = {name: f"sqlite:///{tmp_path / name}.db" for name in ("option", "env", "dotenv")}
     seed_db(urls["option"], SEED)
@@ -236,7 +239,7 @@ def test_version_and_help_load_no_database_or_llm_layer(args: list[str]) -> None
     assert not [m for m in ours.split() if m.split(".")[1] in {"db", "llm", "analysis"}]
 
 
-def test_diff_threshold_default_is_the_library_default(cli) -> None:  # type: ignore[no-untyped-def]
+def test_diff_threshold_default_is_the_library_default(cli: RunCli) -> None:
     from stancetrack.analysis.diff import MATCH_THRESHOLD
     from stancetrack.cli.commands_analysis import DIFF_THRESHOLD
 
@@ -244,7 +247,7 @@ def test_diff_threshold_default_is_the_library_default(cli) -> None:  # type: ig
     assert f"default: {MATCH_THRESHOLD}" in cli(["diff", "--help"]).stdout
 
 
-def test_removing_a_missing_alias_is_one_error_line(cli, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_removing_a_missing_alias_is_one_error_line(cli: RunCli, sqlite_url: str) -> None:
     extracted = cli(["extract", str(SEED), "--backend", "rules", "--db", sqlite_url, "-f", "json"])
     assert extracted.exit_code == 0, extracted.stderr
     actor = json.loads(cli(["actors", "--db", sqlite_url, "-f", "json"]).stdout)[0]["actor"]

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_types import RunCli
+from stub_server import StubServer
 
 from stancetrack.evaluation import evaluate, load_gold
 from stancetrack.evaluation.brat import parse_ann, parse_spans
@@ -251,7 +253,7 @@ def test_names_agree(a: str, b: str, same: bool) -> None:
     assert names_agree(b, a) is same
 
 
-def test_eval_cli_json_and_table(cli, brat_dir: Path) -> None:  # type: ignore[no-untyped-def]
+def test_eval_cli_json_and_table(cli: RunCli, brat_dir: Path) -> None:
     result = cli(["eval", str(brat_dir), "--format", "json"])
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
@@ -266,8 +268,8 @@ def test_eval_cli_json_and_table(cli, brat_dir: Path) -> None:  # type: ignore[n
 
 
 def test_eval_scores_the_openai_backend_on_a_local_endpoint(
-    cli,  # type: ignore[no-untyped-def]
-    stub,  # type: ignore[no-untyped-def]
+    cli: RunCli,
+    stub: StubServer,
     project_gold: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

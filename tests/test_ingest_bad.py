@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from cli_types import RunCli
 from sqlalchemy import func, select
 
 from stancetrack.db import Database
@@ -133,8 +134,8 @@ def test_size_limit_comes_from_settings(database: Database, tmp_path: Path) -> N
 
 
 def test_extract_command_reports_lines_summary_and_exit_1(
-    cli, db_url: str, mixed_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+    cli: RunCli, db_url: str, mixed_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("STANCETRACK_MAX_FILE_BYTES", str(LIMIT))
     missing = mixed_dir / "gone.json"
     result = cli(["extract", mixed_dir, missing, "--db", db_url, "--format", "json"])
@@ -167,7 +168,7 @@ def test_stdin_over_the_limit_is_reported(database: Database) -> None:
     assert "over the limit of 10" in error.reason
 
 
-def test_extract_reads_stdin_once_and_reports_empty_stdin(cli, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_extract_reads_stdin_once_and_reports_empty_stdin(cli: RunCli, sqlite_url: str) -> None:
     stored = cli(["extract", "-", "--db", sqlite_url, "-f", "json"], stdin=SEED.read_bytes())
     assert stored.exit_code == 0, stored.stderr
     [listed] = json.loads(cli(["articles", "--db", sqlite_url, "-f", "json"]).stdout)

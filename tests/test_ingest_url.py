@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from stancetrack.db import Database
 from stancetrack.errors import InputError
 from stancetrack.ingest import ArticleInput, iter_inputs, normalize_text
 from stancetrack.pipeline import ingest
@@ -158,7 +159,7 @@ def test_timeout_and_refused_connection(server: str) -> None:
     assert isinstance(refused, InputError) and "cannot fetch" in refused.reason
 
 
-def test_urls_are_stored_once_next_to_files(server: str, database) -> None:  # type: ignore[no-untyped-def]
+def test_urls_are_stored_once_next_to_files(server: str, database: Database) -> None:
     settings = load_settings()
     inputs = [f"{server}/article.html", f"{server}/moved", str(SEED), f"{server}/missing"]
     result = ingest(database, inputs, settings)

@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from cli_types import RunCli
 
 pytest.register_assert_rewrite("analysis_corpus", "test_analysis_report")
 
@@ -52,7 +53,7 @@ def _run_chromium(binary: str, profile: Path, *args: str) -> subprocess.Complete
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
 
 
-def test_report_renders_with_highlights(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_report_renders_with_highlights(cli: RunCli, tmp_path: Path) -> None:
     binary = _chromium()
     url = f"sqlite:///{tmp_path / 'corpus.db'}"
     load_corpus(url)

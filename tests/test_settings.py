@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from cli_types import RunCli
 
 from stancetrack.errors import ConfigError
 from stancetrack.settings import Settings, env_name, load_settings
@@ -137,8 +138,8 @@ def test_api_key_is_secret_everywhere_in_the_library(monkeypatch: pytest.MonkeyP
 
 
 def test_api_key_never_printed_by_the_cli(
-    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+    cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With --debug tracebacks, bad settings, a failing database, help and results."""
     (tmp_path / ".env").write_text(f"OPENAI_API_KEY={SAMPLE_KEY}\n", encoding="utf-8")
     monkeypatch.setenv("OPENAI_API_KEY", SAMPLE_KEY)

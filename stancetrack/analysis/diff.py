@@ -1,10 +1,10 @@
 """`diff`: how actors' stances changed between two articles, actor by actor and claim by claim.
 
 Per actor it applies the overall-stance rule (docs/CONTRACTS.md) in each article. Per claim it
-pairs each
-claim of A with the most similar unpaired claim of the same actor in B (rapidfuzz on the
-claim sentence and the quote), so a repeated statement shows as one matched pair and a
-stance change on it is flagged; the rest are "only in A" / "only in B".
+pairs each claim of A with the most similar unpaired claim of the same actor in B (rapidfuzz
+on the claim sentence and the quote; greedy, stancetrack/pairing.py), so a repeated statement
+shows as one matched pair and a stance change on it is flagged; the rest are "only in A" /
+"only in B".
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from stancetrack.analysis.stance import change_between, overall_stance
 from stancetrack.db.models import Article
 from stancetrack.db.repository.analysis import ArticleRef, ClaimRow, claims_in_articles
+from stancetrack.pairing import greedy_pairs
 
 MATCH_THRESHOLD = 60.0
 CHANGE_ORDER = {"shifted": 0, "appeared": 1, "disappeared": 2, "unchanged": 3}
@@ -91,26 +92,14 @@ def similarity(a: ClaimRow, b: ClaimRow) -> float:
 def _pair(
     claims_a: list[ClaimRow], claims_b: list[ClaimRow], threshold: float
 ) -> tuple[list[MatchedPair], list[ClaimRow], list[ClaimRow]]:
-    scored = sorted(
-        (
-            (similarity(ca, cb), i, j)
-            for i, ca in enumerate(claims_a)
-            for j, cb in enumerate(claims_b)
-        ),
-        key=lambda t: (-t[0], t[1], t[2]),
+    scored = (
+        (similarity(ca, cb), i, j) for i, ca in enumerate(claims_a) for j, cb in enumerate(claims_b)
     )
-    used_a: set[int] = set()
-    used_b: set[int] = set()
-    pairs = []
-    for score, i, j in scored:
-        if score < threshold:
-            break
-        if i in used_a or j in used_b:
-            continue
-        used_a.add(i)
-        used_b.add(j)
-        pairs.append(MatchedPair(claims_a[i].actor, claims_a[i], claims_b[j], score))
+    chosen = greedy_pairs(scored, at_least=threshold)
+    pairs = [MatchedPair(claims_a[i].actor, claims_a[i], claims_b[j], s) for s, i, j in chosen]
     pairs.sort(key=lambda p: (p.a.start, p.b.start))
+    used_a = {i for _, i, _ in chosen}
+    used_b = {j for _, _, j in chosen}
     only_a = [c for i, c in enumerate(claims_a) if i not in used_a]
     only_b = [c for j, c in enumerate(claims_b) if j not in used_b]
     return pairs, only_a, only_b

@@ -2,7 +2,7 @@
 
 - **overlap**: a pair is a candidate when the spans share at least one letter or digit;
   candidates are taken greedily by Jaccard (shared characters / characters in either),
-  best first, each claim used at most once (one-to-one).
+  best first, each claim used at most once (one-to-one: stancetrack/pairing.py).
 - **exact**: a pair matches when the spans are equal after trimming, on both sides,
   whitespace, quotation marks, trailing punctuation (`.,;:!?`) and a leading "that ".
   A discontinuous gold claim is matched exactly by a prediction equal to one of its
@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stancetrack.evaluation.model import GoldClaim, PredictedClaim, Span
+from stancetrack.pairing import Scored, best_first, greedy_pairs
 
 _QUOTES = "\"“”‘’'«»"
 # Share of a fragment's characters that must lie inside the gold claim's segments.
@@ -79,25 +80,18 @@ def trim(text: str, span: Span) -> Span:
 
 
 def match_overlap(text: str, predicted: list[PredictedClaim], gold: list[GoldClaim]) -> Matching:
-    candidates = []
+    candidates: list[Scored] = []
     for pi, p in enumerate(predicted):
         for gi, g in enumerate(gold):
             if p.span[1] <= g.start or g.end <= p.span[0]:
                 continue
             if _has_word_overlap(p.span, g.spans, text):
-                candidates.append((-jaccard(p.span, g.spans, text), pi, gi))
-    candidates.sort()
-    used_p: set[int] = set()
-    used_g: dict[int, int] = {}
-    pairs = []
-    for _, pi, gi in candidates:
-        if pi in used_p or gi in used_g:
-            continue
-        used_p.add(pi)
-        used_g[gi] = pi
-        pairs.append((pi, gi))
+                candidates.append((jaccard(p.span, g.spans, text), pi, gi))
+    pairs = [(pi, gi) for _, pi, gi in greedy_pairs(candidates)]
+    used_p = {pi for pi, _ in pairs}
+    used_g = {gi: pi for pi, gi in pairs}
     fragments = []
-    for _, pi, gi in candidates:
+    for _, pi, gi in best_first(candidates):
         if pi in used_p or gi not in used_g:
             continue
         g = gold[gi]
