@@ -22,8 +22,6 @@ from stancetrack.stances import STANCES, Overall, Stance
 
 __all__ = ["STANCES", "ActorType", "Attribution", "Overall", "Reply", "ReplyClaim", "Stance"]
 
-SCHEMA_VERSION = 2
-
 
 class Attribution(StrEnum):
     DIRECT = "direct"

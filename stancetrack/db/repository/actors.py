@@ -459,7 +459,3 @@ def rename_actor(session: Session, actor: Actor, new_name: str) -> None:
     session.flush()
     add_alias(session, actor, old, origin=USER)
     add_alias(session, actor, new_name, origin=USER)
-
-
-def suggest_names(session: Session, name: str) -> list[str]:
-    return closest(name, all_names(session))

@@ -20,10 +20,10 @@ from stancetrack.db.models import ApiBatch, ApiBatchItem, Article, EndpointPause
 
 # Provider states after which a batch changes no more.
 FINAL = frozenset({"completed", "failed", "expired", "cancelled"})
-# Our own states before the provider knows the batch, and after collecting it.
+# Our own states before the provider knows the batch (a collected batch keeps the provider's
+# state and gets `collected_at`).
 PREPARING = "preparing"
 UPLOADED = "uploaded"
-COLLECTED = "collected"
 
 _ITEMS = cast(Table, ApiBatchItem.__table__)
 
