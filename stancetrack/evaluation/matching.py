@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stancetrack.evaluation.model import GoldClaim, PredictedClaim, Span
+from stancetrack.text.folding import fold as _fold
 
 _QUOTES = "\"“”‘’'«»"
 # Share of a fragment's characters that must lie inside the gold claim's segments.
@@ -32,10 +33,6 @@ _TRAIL = ".,;:!?"
 class Matching:
     pairs: list[tuple[int, int]]  # (predicted index, gold index)
     fragments: list[int]  # predicted indices
-
-
-def _fold(name: str) -> str:
-    return " ".join(name.lower().split())
 
 
 def _inter(span: Span, segments: tuple[Span, ...], text: str) -> int:
