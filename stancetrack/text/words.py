@@ -53,12 +53,13 @@ class Words:
 
     @property
     def reporting_cues(self) -> tuple[str, ...]:
-        """What ties a named source to a quote: the verbs of saying and believing and the
-        phrases that report, cite a source or set the scene; sorted, distinct."""
+        """What ties a named source to a quote: the verbs of saying and the phrases that
+        report, cite a source or set the scene; sorted, distinct. Not the verbs of belief:
+        with them the `cue` label was right less often (docs/ARCHITECTURE.md, speaker
+        evidence)."""
         return tuple(
             sorted(
                 self.speech_verbs
-                | self.cognition_verbs
                 | set(self.reporting_phrases)
                 | set(self.source_phrases)
                 | set(self.setting_phrases)
