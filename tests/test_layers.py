@@ -1,7 +1,7 @@
 """The layering of docs/ARCHITECTURE.md ("Layers") holds: each layer imports only the layers before
 it.
 
-schemas/errors/settings -> ingest, prompts -> llm -> grounding, actors -> db -> pipeline
+schemas/errors/settings -> ingest, prompts, text -> llm -> grounding, actors -> db -> pipeline
 -> analysis, evaluation, tracking -> cli. (db sits before pipeline here: the pipeline orchestrates
 storage, so it must see the repository, not the other way round.)
 """
@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "stancetrack"
 
 ORDER = [
     {"errors", "stances", "schemas", "settings", "targets", "subjects"},
-    {"ingest", "promptfiles"},
+    {"ingest", "promptfiles", "text"},
     {"llm"},
     {"grounding", "actors", "speaker_evidence"},
     {"db"},
@@ -75,3 +75,22 @@ def test_every_component_has_a_layer() -> None:
         for p in _modules()
     }
     assert components <= set(RANK), sorted(components - set(RANK))
+
+
+# The readers of article text that once split it themselves: each now reads the text
+# layer's one index (docs/ARCHITECTURE.md, "Layers"), and none compiles a sentence splitter.
+TEXT_READERS = ["llm/chunking.py", "llm/rules/text.py", "speaker_evidence.py", "actors.py"]
+
+
+@pytest.mark.parametrize("name", TEXT_READERS)
+def test_text_readers_use_the_one_index(name: str) -> None:
+    path = PACKAGE / name
+    assert "stancetrack.text.index" in _imports(path), f"{name} does not read the text index"
+    assert "_SENTENCE_END" not in path.read_text(encoding="utf-8"), f"{name} splits sentences"
+
+
+def test_text_layer_imports_only_the_base_layer() -> None:
+    """The text layer sits beside ingest and promptfiles but needs neither."""
+    for path in sorted((PACKAGE / "text").glob("*.py")):
+        others = {_component(m) for m in _imports(path)} - {"text", None}
+        assert others <= ORDER[0], f"{path.name} imports {sorted(others - ORDER[0])}"
