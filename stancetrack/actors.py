@@ -18,7 +18,8 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from stancetrack.text.folding import POSSESSIVE, fold
+from stancetrack.text.folding import POSSESSIVE
+from stancetrack.text.folding import fold as fold  # the one fold, kept where callers find it
 from stancetrack.text.index import text_index
 from stancetrack.text.words import words
 

@@ -7,9 +7,10 @@ the budget (settings.chunk_tokens) leaves room for that roughness.
 
 Chunks end on paragraph boundaries (a line break), falling back to sentence boundaries and
 then whitespace for overlong paragraphs; paragraphs and sentences are the text layer's
-(`stancetrack.text.index`), the same the rules and speaker evidence read. Consecutive chunks share one paragraph (or
-sentence) of overlap so a claim that straddles a boundary is seen whole at least once; the
-same claim found twice is deduplicated after grounding, not here.
+(`stancetrack.text.index`), the same the rules and speaker evidence read. Consecutive
+chunks share one paragraph (or sentence) of overlap so a claim that straddles a boundary is
+seen whole at least once; the same claim found twice is deduplicated after grounding, not
+here.
 """
 
 from __future__ import annotations

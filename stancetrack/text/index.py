@@ -171,9 +171,7 @@ def _sentences(
             continue  # a full stop inside a quotation does not end the sentence around it
         word = _LAST_WORD.search(text, cursor, match.start() + 1)
         token = word.group(1).lower() if word else ""
-        if match.group(0).startswith(".") and (
-            token in abbreviations or _INITIAL.fullmatch(token)
-        ):
+        if match.group(0).startswith(".") and (token in abbreviations or _INITIAL.fullmatch(token)):
             continue
         out.append((cursor, stop))
         cursor = stop
