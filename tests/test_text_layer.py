@@ -23,9 +23,9 @@ from stancetrack.text.index import build_index, text_index
 from stancetrack.text.words import words
 
 ARTICLE = (
-    "  Mr. Putin met George W. Bush in Sochi. He said: \"NATO is a threat. We will act.\"\n"
+    '  Mr. Putin met George W. Bush in Sochi. He said: "NATO is a threat. We will act."\n'
     "\n"
-    "Finnish President Sauli Niinisto disagreed. \"The door is open, Niinisto said.\n"
+    'Finnish President Sauli Niinisto disagreed. "The door is open, Niinisto said.\n'
     "In Helsinki. Johnson spoke.\n"
 )
 
@@ -124,8 +124,8 @@ def test_one_list_per_concept_from_the_one_lexicon() -> None:
     assert lexicon.speech_verbs == language.speech_verbs
     assert lexicon.abbreviations == language.abbreviations
     assert lexicon.person_pronouns | lexicon.group_pronouns <= language.pronouns
-    assert actors.TITLE_WORDS == list(language.titles)
-    assert actors.PRONOUNS == language.pronouns
+    assert list(language.titles) == actors.TITLE_WORDS
+    assert language.pronouns == actors.PRONOUNS
     # The speaker-evidence file keeps its window only; its cues are the language's.
     raw = (
         speaker_evidence.resources.files("stancetrack.prompts")
