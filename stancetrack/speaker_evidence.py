@@ -5,8 +5,9 @@ Grounding proves the quote is in the article; it says nothing about who said it.
 a real quote on anyone. So every grounded claim also gets, computed here in code:
 
 - `start`, `end`: the mention of the speaker nearest the quote (outside it), a pronoun
-  speaker ("he", "she", "they") resolved to its antecedent, the nearest earlier mention of
-  the actor in the same paragraph or the two before;
+  speaker ("he", "she", "they": the lexicon's person and group pronouns) resolved to its
+  antecedent, the nearest earlier mention of the actor in the same paragraph or the two
+  before;
 - `evidence`: `cue` when a reporting cue ("said", "according to", ...: the language's
   lexicon, `stancetrack.text.words`) within `cue_window` characters
   (`prompts/grounding/speaker_cues.yaml`) of that mention, in
@@ -14,12 +15,14 @@ a real quote on anyone. So every grounded claim also gets, computed here in code
   speaker is only named in the quote's paragraph; `absent` when not (the mention, if any,
   is then the nearest anywhere, or None).
 
-Names are matched on word boundaries in the text as grounding normalises it (case, quote
-marks, dashes, zero-width characters), by the speaker as given, the canonical actor and, for
-people, their surname. A mention inside the quote counts only when a cue follows it at once
-("Putin said ...", an indirect quote that includes its source); otherwise the quote's own
-words could vouch for themselves. See docs/ARCHITECTURE.md (speaker evidence) and the README
-for what this does and does not prove.
+Sentences and paragraphs are the text layer's (`stancetrack.text.index`), shared with the
+rules and chunking. Names are matched on word boundaries in the text as grounding
+normalises it (case, quote marks, dashes, zero-width characters), by the speaker as given,
+the canonical actor and, for people, their surname. A mention inside the quote counts only
+when a cue follows it at once ("Putin said ...", an indirect quote that includes its
+source); otherwise the quote's own words could vouch for themselves. See
+docs/ARCHITECTURE.md (speaker evidence) and the README for what this does and does not
+prove.
 """
 
 from __future__ import annotations
