@@ -76,6 +76,7 @@ INSTITUTION_WORDS = frozenset(
 PRONOUNS = words().pronouns
 
 _FOLDED_TITLES = [fold(t) for t in TITLE_WORDS if fold(t)]
+_GROUP_WORDS = words().group_words
 
 
 @lru_cache(maxsize=65_536)
@@ -94,9 +95,11 @@ def strip_titles(name: str) -> str:
 
 
 def is_institution(name: str) -> bool:
-    """True for names like 'Hungarian government' or 'White House' (last word decides)."""
+    """True for names like 'Hungarian government', 'White House' or 'Republican lawmakers'
+    (the last word decides: an institution or a collective noun of the lexicon), whose
+    every word is part of the name: 'Democratic lawmakers' are not 'Republican lawmakers'."""
     words = fold(name).split()
-    return bool(words) and words[-1] in INSTITUTION_WORDS
+    return bool(words) and (words[-1] in INSTITUTION_WORDS or words[-1] in _GROUP_WORDS)
 
 
 @lru_cache(maxsize=65_536)

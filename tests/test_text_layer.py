@@ -146,3 +146,12 @@ def test_one_fold() -> None:
     assert matching._fold is fold
     assert fold("Erdoğan’s,") == "erdogan"
     assert fold("Stol\u00adtenberg") == "stoltenberg"
+
+
+def test_titles_of_both_sides_strip_people_not_groups() -> None:
+    """The one title list is the union of the rules' and the actor keys' old lists: either
+    side's titles leave a person's name, but a collective noun keeps its modifier."""
+    assert actors.name_key("Judge Amy Coney Barrett") == "amy coney barrett"  # rules' title
+    assert actors.name_key("Kremlin Vladimir Putin") == "vladimir putin"  # actors' title
+    assert actors.name_key("Republican lawmakers") != actors.name_key("Democratic lawmakers")
+    assert actors.name_key("GOP leaders") == "gop leaders"

@@ -3,8 +3,8 @@
 `prompts/rules/lexicon.yaml` is the home: the rules extractor already reads it and its
 sha256 keys the rules backend's cached runs, so a list edited there re-extracts what it
 changes; speaker evidence (`prompts/grounding/speaker_cues.yaml`) keeps only its window.
-Reporting verbs, titles, pronouns, abbreviations and the capitalised words that are no
-names are parsed here, once, and read by the rules extractor, speaker evidence, the text
+Reporting verbs, titles, pronouns, abbreviations, collective nouns and the capitalised words
+that are no names are parsed here, once, and read by the rules extractor, speaker evidence, the text
 index and actor names alike.
 """
 
@@ -39,6 +39,7 @@ class Words:
     other_pronouns: frozenset[str]  # object and possessive forms: never a name
     abbreviations: frozenset[str]  # with their full stop: 'mr.', 'u.s.'
     not_names: frozenset[str]  # capitalised words that start sentences, not names
+    group_words: frozenset[str]  # collective heads: 'officials', 'lawmakers'
 
     @property
     def title_set(self) -> frozenset[str]:
@@ -99,6 +100,7 @@ def parse_words(data: dict[str, Any]) -> Words:
         other_pronouns=frozenset(_list(pronouns, "other", "pronouns.")),
         abbreviations=frozenset(_list(data, "abbreviations")),
         not_names=frozenset(_list(data, "not_names")),
+        group_words=frozenset(_list(data, "group_words")),
     )
 
 

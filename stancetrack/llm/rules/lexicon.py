@@ -216,7 +216,7 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
         speaker_nouns=frozenset(_words(lex, "speaker_nouns")),
         organization_words=frozenset(_words(lex, "organization_words")),
         government_words=frozenset(_words(lex, "government_words")),
-        group_words=frozenset(_words(lex, "group_words")),
+        group_words=language.group_words,
         place_words=frozenset(_words(lex, "place_words")),
         person_pronouns=language.person_pronouns,
         group_pronouns=language.group_pronouns,
