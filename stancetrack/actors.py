@@ -15,107 +15,17 @@ Pure functions (no database). The repository uses them to find or create actors:
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
-# Titles and roles that precede a name and are not part of it. Longest first.
-TITLE_WORDS = sorted(
-    {
-        "president",
-        "prime minister",
-        "foreign minister",
-        "defence minister",
-        "defense minister",
-        "minister",
-        "secretary of state",
-        "secretary-general",
-        "secretary general",
-        "secretary",
-        "chancellor",
-        "spokesman",
-        "spokeswoman",
-        "spokesperson",
-        "ambassador",
-        "senator",
-        "sen.",
-        "rep.",
-        "representative",
-        "governor",
-        "gov.",
-        "mayor",
-        "king",
-        "queen",
-        "general",
-        "gen.",
-        "admiral",
-        "mr.",
-        "mrs.",
-        "ms.",
-        "dr.",
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "sir",
-        "lord",
-        "dame",
-        "deputy",
-        "vice",
-        "former",
-        "then",
-        "kremlin",
-        "white house",
-        "state department",
-        "nato",
-        "u.s.",
-        "us",
-        "u.k.",
-        "uk",
-        "eu",
-        "russian",
-        "ukrainian",
-        "finnish",
-        "swedish",
-        "turkish",
-        "hungarian",
-        "british",
-        "french",
-        "german",
-        "american",
-        "polish",
-        "chinese",
-        "foreign",
-        "defence",
-        "defense",
-        "chief",
-        "head",
-        "leader",
-        "top",
-        "senior",
-        "official",
-        "diplomat",
-        "envoy",
-        "analyst",
-        "professor",
-        "prof.",
-        "economist",
-        "commentator",
-        "researcher",
-        "expert",
-        "lawmaker",
-        "colonel",
-        "lieutenant",
-        "commander",
-        "director",
-        "chairman",
-        "chairwoman",
-        "speaker",
-        "the",
-    },
-    key=len,
-    reverse=True,
-)
+from stancetrack.text.folding import POSSESSIVE
+from stancetrack.text.folding import fold as fold  # the one fold, kept where callers find it
+from stancetrack.text.index import text_index
+from stancetrack.text.words import words
+
+# Titles and roles that precede a name and are not part of it, longest first: the language's
+# one list (prompts/rules/lexicon.yaml, stancetrack/text/words.py).
+TITLE_WORDS = list(words().titles)
 
 # A name ending in one of these is an institution or a group: its words are all part of it.
 INSTITUTION_WORDS = frozenset(
@@ -163,83 +73,10 @@ INSTITUTION_WORDS = frozenset(
     }
 )
 
-PRONOUNS = frozenset(
-    {"he", "she", "they", "him", "her", "them", "it", "we", "i", "you", "his", "hers", "their"}
-)
-
-# Capitalised words that start sentences or name dates, never part of a person's name.
-_NOT_NAME_WORDS = frozenset(
-    {
-        "a",
-        "after",
-        "and",
-        "as",
-        "at",
-        "but",
-        "by",
-        "for",
-        "from",
-        "if",
-        "in",
-        "on",
-        "since",
-        "so",
-        "that",
-        "the",
-        "then",
-        "this",
-        "to",
-        "when",
-        "while",
-        "with",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    }
-)
-
-_POSSESSIVE = re.compile(r"(\w)['’]s\b")
-_PUNCT = re.compile(r"[^\w\s]")
-_SPACES = re.compile(r"\s+")
-_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
-_INITIALS = re.compile(r"(?:[A-Z]\.)+")
-
-
-# Pure functions of a name, called for every claim of every article: memoised (a batch
-# meets the same few thousand names again and again; a miss costs ~25 µs).
-@lru_cache(maxsize=65_536)
-def fold(text: str) -> str:
-    """Casefold, strip diacritics, invisible characters, possessives and punctuation:
-    'Erdoğan’s,' -> 'erdogan'."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    # Combining marks (diacritics) and invisible format characters (zero-width space, soft
-    # hyphen, bidi marks: category Cf) go: 'Stol\u00adtenberg' is 'stoltenberg'.
-    no_marks = "".join(
-        ch
-        for ch in decomposed
-        if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf"
-    )
-    no_marks = _POSSESSIVE.sub(r"\1", no_marks)
-    return _SPACES.sub(" ", _PUNCT.sub(" ", no_marks.casefold())).strip()
-
+PRONOUNS = words().pronouns
 
 _FOLDED_TITLES = [fold(t) for t in TITLE_WORDS if fold(t)]
+_GROUP_WORDS = words().group_words
 
 
 @lru_cache(maxsize=65_536)
@@ -258,9 +95,11 @@ def strip_titles(name: str) -> str:
 
 
 def is_institution(name: str) -> bool:
-    """True for names like 'Hungarian government' or 'White House' (last word decides)."""
+    """True for names like 'Hungarian government', 'White House' or 'Republican lawmakers'
+    (the last word decides: an institution or a collective noun of the lexicon), whose
+    every word is part of the name: 'Democratic lawmakers' are not 'Republican lawmakers'."""
     words = fold(name).split()
-    return bool(words) and words[-1] in INSTITUTION_WORDS
+    return bool(words) and (words[-1] in INSTITUTION_WORDS or words[-1] in _GROUP_WORDS)
 
 
 @lru_cache(maxsize=65_536)
@@ -340,55 +179,19 @@ def name_parts(speaker: str) -> list[str]:
     return [part.strip() for part in speaker.split(",") if part.strip()]
 
 
-class _Words:
-    """A text's words (as `_WORD` finds them) and, per folded word, where they occur."""
-
-    __slots__ = ("by_fold", "ends", "starts", "tokens")
-
-    def __init__(self, text: str) -> None:
-        self.tokens: list[str] = []
-        self.starts: list[int] = []
-        self.ends: list[int] = []
-        for match in _WORD.finditer(text):
-            self.tokens.append(match.group())
-            self.starts.append(match.start())
-            self.ends.append(match.end())
-        folded = {token: fold(token) for token in set(self.tokens)}
-        self.by_fold: dict[str, list[int]] = {}
-        for index, token in enumerate(self.tokens):
-            self.by_fold.setdefault(folded[token], []).append(index)
-
-
-@lru_cache(maxsize=4)
-def _words(text: str) -> _Words:
-    """Built once per article text: every bare surname of its claims is looked up in it
-    (tokenising and folding the whole text per surname made long articles quadratic)."""
-    return _Words(text)
-
-
 def full_names_in(text: str, last_name_key: str, *, max_words: int = 4) -> dict[str, str]:
     """Full names the text gives for a surname: {key: display}, e.g. {'mark johnson': ...}.
 
-    A full name is a run of capitalised words right before the surname (same sentence, only
-    spaces between), minus leading titles, that leaves at least a first name and a surname.
+    A full name is the run of capitalised words right before the surname (the text index's
+    name runs: same sentence, only spaces between), minus leading titles, that leaves at
+    least a first name and a surname.
     """
     found: dict[str, str] = {}
-    words = _words(text)
-    tokens, starts, ends = words.tokens, words.starts, words.ends
+    words = text_index(text).words
     for index in words.by_fold.get(last_name_key, ()):
-        first = index  # the run is tokens[first : index + 1]
-        j = index - 1
-        while j >= 0 and index - first + 1 < max_words:
-            gap = text[ends[j] : starts[first]]
-            token = tokens[j]
-            if gap.strip() or not token[0].isupper() or fold(token) in _NOT_NAME_WORDS:
-                break
-            if token.endswith(".") and not _INITIALS.fullmatch(token):
-                break  # "... in Helsinki. Johnson said": a sentence ends before the surname
-            first = j
-            j -= 1
-        display = text[starts[first] : ends[index]].rstrip(".'’")
-        display = _POSSESSIVE.sub(r"\1", display)
+        first = max(words.run_first[index], index - max_words + 1)
+        display = text[words.starts[first] : words.ends[index]].rstrip(".'’")
+        display = POSSESSIVE.sub(r"\1", display)
         key = name_key(display)
         tokens_of_key = key.split()
         if len(tokens_of_key) >= 2 and tokens_of_key[-1] == last_name_key:

@@ -5,20 +5,24 @@ Grounding proves the quote is in the article; it says nothing about who said it.
 a real quote on anyone. So every grounded claim also gets, computed here in code:
 
 - `start`, `end`: the mention of the speaker nearest the quote (outside it), a pronoun
-  speaker ("he", "she", "they") resolved to its antecedent, the nearest earlier mention of
-  the actor in the same paragraph or the two before;
-- `evidence`: `cue` when a reporting cue ("said", "according to", ...: the data file
-  `prompts/grounding/speaker_cues.yaml`) within `cue_window` characters of that mention, in
+  speaker ("he", "she", "they": the lexicon's person and group pronouns) resolved to its
+  antecedent, the nearest earlier mention of the actor in the same paragraph or the two
+  before;
+- `evidence`: `cue` when a reporting cue ("said", "according to", ...: the language's
+  lexicon, `stancetrack.text.words`) within `cue_window` characters
+  (`prompts/grounding/speaker_cues.yaml`) of that mention, in
   the same sentence, links it to the quote's sentence or an adjacent one; `nearby` when the
   speaker is only named in the quote's paragraph; `absent` when not (the mention, if any,
   is then the nearest anywhere, or None).
 
-Names are matched on word boundaries in the text as grounding normalises it (case, quote
-marks, dashes, zero-width characters), by the speaker as given, the canonical actor and, for
-people, their surname. A mention inside the quote counts only when a cue follows it at once
-("Putin said ...", an indirect quote that includes its source); otherwise the quote's own
-words could vouch for themselves. See docs/ARCHITECTURE.md (speaker evidence) and the README
-for what this does and does not prove.
+Sentences and paragraphs are the text layer's (`stancetrack.text.index`), shared with the
+rules and chunking. Names are matched on word boundaries in the text as grounding
+normalises it (case, quote marks, dashes, zero-width characters), by the speaker as given,
+the canonical actor and, for people, their surname. A mention inside the quote counts only
+when a cue follows it at once ("Putin said ...", an indirect quote that includes its
+source); otherwise the quote's own words could vouch for themselves. See
+docs/ARCHITECTURE.md (speaker evidence) and the README for what this does and does not
+prove.
 """
 
 from __future__ import annotations
@@ -34,9 +38,11 @@ from typing import Literal
 
 import yaml
 
-from stancetrack.actors import PRONOUNS, TITLE_WORDS, fold
 from stancetrack.errors import ConfigError
 from stancetrack.grounding import ArticleText, normalize_with_map
+from stancetrack.text.folding import fold
+from stancetrack.text.index import TextIndex, text_index
+from stancetrack.text.words import Words, words
 
 Evidence = Literal["cue", "nearby", "absent"]
 EVIDENCE: tuple[Evidence, ...] = ("cue", "nearby", "absent")
@@ -44,48 +50,36 @@ EVIDENCE: tuple[Evidence, ...] = ("cue", "nearby", "absent")
 UNKNOWN = "unknown"
 CUES_FILE = "grounding/speaker_cues.yaml"
 
-# Third-person pronouns that report someone named earlier ("..., he said").
-_REPORTING_PRONOUNS = ("he", "she", "they")
-_PRONOUN_NAMES = list(_REPORTING_PRONOUNS)
+# Pronouns that report someone named earlier ("..., he said"): the speaker pronouns of a
+# person or a group.
+_PRONOUN_NAMES = sorted(words().person_pronouns | words().group_pronouns)
 # A cue this close to the quote's start belongs to the attribution, not to the quote.
 _QUOTE_LEAD = 2
 # How many paragraphs before a pronoun its antecedent may be named.
 _ANTECEDENT_PARAGRAPHS = 2
-_TITLES = frozenset(fold(t) for t in TITLE_WORDS)
-# A sentence ends at . ! ? (then closing marks) before whitespace, or at a line break.
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+|\n+")
-_WORD_BEFORE = re.compile(r"([\w.]+)\.[\"'”’)\]]*\s+$")
+_TITLES = frozenset(fold(t) for t in words().titles)
 
 
 @dataclass(frozen=True, slots=True)
 class SpeakerCues:
-    """The data file, parsed: cue forms (normalised text), window, abbreviations."""
+    """The cues: forms (normalised text) of the language's reporting cues, and the window
+    from the data file."""
 
     forms: tuple[str, ...]
     window: int
-    abbreviations: frozenset[str]
 
 
-def parse_cues(raw: bytes) -> SpeakerCues:
+def parse_cues(raw: bytes, language: Words | None = None) -> SpeakerCues:
     data = yaml.safe_load(raw.decode("utf-8"))
     if not isinstance(data, dict):
         raise ConfigError(f"{CUES_FILE}: expected a mapping")
-    cues, abbreviations, window = (
-        data.get("cues"),
-        data.get("abbreviations", []),
-        data.get("cue_window"),
-    )
-    if not isinstance(cues, list) or not cues or not all(isinstance(c, str) for c in cues):
-        raise ConfigError(f"{CUES_FILE}: 'cues' must be a non-empty list of strings")
-    if not isinstance(abbreviations, list) or not all(isinstance(a, str) for a in abbreviations):
-        raise ConfigError(f"{CUES_FILE}: 'abbreviations' must be a list of strings")
+    window = data.get("cue_window")
     if not isinstance(window, int) or window < 0:
         raise ConfigError(f"{CUES_FILE}: 'cue_window' must be a non-negative integer")
-    return SpeakerCues(
-        _normal_forms(cues),
-        window,
-        frozenset(a.strip().lower() for a in abbreviations),
-    )
+    cues = (language or words()).reporting_cues
+    if not cues:
+        raise ConfigError("the language's lexicon has no reporting cues")
+    return SpeakerCues(_normal_forms(list(cues)), window)
 
 
 @lru_cache(maxsize=1)
@@ -107,7 +101,7 @@ Span = tuple[int, int]
 
 
 def _is_pronoun(name: str) -> bool:
-    return fold(name) in PRONOUNS
+    return fold(name) in words().pronouns
 
 
 def name_forms(speaker: str, actor: str, actor_type: str) -> list[str]:
@@ -232,23 +226,12 @@ class ArticleSpeakers:
         self._by_names: dict[tuple[str, ...], _Spans] = {}  # by names as given
 
     @cached_property
-    def _sentence_starts(self) -> list[int]:
-        text = self.article.text
-        starts = [0]
-        for m in _SENTENCE_END.finditer(text):
-            if m.group(0)[0] == ".":
-                word = _WORD_BEFORE.search(text, max(0, m.start() - 20), m.end())
-                if word and word.group(1).lower() in self.cues.abbreviations:
-                    continue
-                if word and len(word.group(1)) == 1 and word.group(1).isupper():
-                    continue  # an initial: "George W. Bush"
-            starts.append(m.end())
-        return starts
+    def _index(self) -> TextIndex:
+        return text_index(self.article.text)
 
     @cached_property
-    def _paragraph_starts(self) -> list[int]:
-        text = self.article.text
-        return [0] + [m.end() for m in re.finditer(r"\n+", text)]
+    def _sentence_starts(self) -> list[int]:
+        return self._index.sentence_starts or [0]
 
     @cached_property
     def _cue_spans(self) -> _Spans:
@@ -280,10 +263,10 @@ class ArticleSpeakers:
         return word_index(self.article.normalized.text)
 
     def _sentence(self, pos: int) -> int:
-        return bisect_right(self._sentence_starts, pos) - 1
+        return self._index.sentence_index(pos)
 
     def _paragraph(self, pos: int) -> int:
-        return bisect_right(self._paragraph_starts, pos) - 1
+        return self._index.paragraph_of(pos)
 
     def _near_sentences(self, spans: _Spans, quote: Span) -> tuple[int, int]:
         """The index range of the spans starting in the quote's sentences or the one either

@@ -1,7 +1,8 @@
 """Record what grounding and speaker evidence give for the fixtures and generated articles.
 
 tests/test_quote_index.py compares the code with these results; they were recorded on the
-code before the per-article indexes (issue 20) with::
+code before the per-article indexes (issue 20), and again on the text layer (issue 22),
+with::
 
     cd /tmp && PYTHONPATH=/path/to/old/checkout:/path/to/repo/tests \\
         python /path/to/repo/tests/record_grounding.py > tests/data/grounding_recorded.json

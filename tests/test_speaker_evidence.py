@@ -30,6 +30,7 @@ from stancetrack.speaker_evidence import (
     word_index,
     word_occurrences,
 )
+from stancetrack.text.words import words
 
 ARTICLE = (
     "NATO leaders met in Vilnius on Tuesday.\n"
@@ -124,9 +125,13 @@ def test_the_span_is_a_mention_outside_the_quote_or_its_cued_source() -> None:
                 assert found.end is not None
                 assert ARTICLE[found.start : found.end].endswith(name)
                 outside = found.end <= match.start() or found.start >= match.end()
-                # inside only as the source of an indirect quote: "Putin said on"
-                said = ARTICLE[found.end :].startswith(" said")
+                # inside only as the source of an indirect quote, a reporting verb of the
+                # language's lexicon right after it: "Putin said on", "Niinisto welcomed the"
+                verb = ARTICLE[found.end :].split()[0]
+                said = verb in words().speech_verbs
                 assert outside or (found.evidence == "cue" and said)
+                if not outside and name == "Niinisto":
+                    assert verb == "welcomed"
 
 
 # -- the planted instruction, end to end ----------------------------------------------------

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from stancetrack.evaluation.model import GoldClaim, PredictedClaim, Span
 from stancetrack.pairing import Scored, best_first, greedy_pairs
+from stancetrack.text.folding import fold as _fold
 
 _QUOTES = "\"“”‘’'«»"
 # Share of a fragment's characters that must lie inside the gold claim's segments.
@@ -33,10 +34,6 @@ _TRAIL = ".,;:!?"
 class Matching:
     pairs: list[tuple[int, int]]  # (predicted index, gold index)
     fragments: list[int]  # predicted indices
-
-
-def _fold(name: str) -> str:
-    return " ".join(name.lower().split())
 
 
 def _inter(span: Span, segments: tuple[Span, ...], text: str) -> int:

@@ -6,22 +6,22 @@ text. Token counts are estimated at four characters per token: no tokenizer down
 the budget (settings.chunk_tokens) leaves room for that roughness.
 
 Chunks end on paragraph boundaries (a line break), falling back to sentence boundaries and
-then whitespace for overlong paragraphs. Consecutive chunks share one paragraph (or
-sentence) of overlap so a claim that straddles a boundary is seen whole at least once; the
-same claim found twice is deduplicated after grounding, not here.
+then whitespace for overlong paragraphs; paragraphs and sentences are the text layer's
+(`stancetrack.text.index`), the same the rules and speaker evidence read. Consecutive
+chunks share one paragraph (or sentence) of overlap so a claim that straddles a boundary is
+seen whole at least once; the same claim found twice is deduplicated after grounding, not
+here.
 """
 
 from __future__ import annotations
 
 import math
-import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
-CHARS_PER_TOKEN = 4
+from stancetrack.text.index import TextIndex, text_index
 
-_PARAGRAPH = re.compile(r"[^\n]+")
-# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) and whitespace.
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+")
+CHARS_PER_TOKEN = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,30 +80,24 @@ def split_text(text: str, max_tokens: int, *, overlap: int = 1) -> list[Chunk]:
 
 def _units(text: str, budget: int) -> list[tuple[int, int]]:
     """Paragraph spans, with any paragraph over budget cut into sentences or pieces."""
+    index = text_index(text)
     units: list[tuple[int, int]] = []
-    for para in _PARAGRAPH.finditer(text):
-        start, end = para.span()
-        if not text[start:end].strip():
-            continue
+    for start, end in index.paragraphs:
         if end - start <= budget:
             units.append((start, end))
         else:
-            units.extend(_sentences(text, start, end, budget))
+            units.extend(_sentences(index, start, end, budget))
     return units
 
 
-def _sentences(text: str, start: int, end: int, budget: int) -> list[tuple[int, int]]:
-    pieces: list[tuple[int, int]] = []
-    cursor = start
-    for match in _SENTENCE_END.finditer(text, start, end):
-        cut = match.start() + len(match.group().rstrip())
-        pieces.append((cursor, cut))
-        cursor = match.end()
-    if cursor < end:
-        pieces.append((cursor, end))
+def _sentences(index: TextIndex, start: int, end: int, budget: int) -> list[tuple[int, int]]:
+    """The paragraph's sentences, any over budget cut at whitespace."""
+    first = bisect_left(index.sentence_starts, start)
     out: list[tuple[int, int]] = []
-    for a, b in pieces:
-        out.extend(_hard_split(text, a, b, budget) if b - a > budget else [(a, b)])
+    for a, b in index.sentences[first:]:
+        if a >= end:
+            break
+        out.extend(_hard_split(index.text, a, b, budget) if b - a > budget else [(a, b)])
     return out
 
 

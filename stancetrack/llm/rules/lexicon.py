@@ -25,12 +25,13 @@ from stancetrack.llm.rules.stance_rules import StanceGrammar, build_grammar
 from stancetrack.settings import DEFAULT_TARGET
 from stancetrack.stances import Stance
 from stancetrack.targets import defined_targets, find_target
+from stancetrack.text.words import LEXICON_FILE, parse_words
 
 # Bump when the extraction code changes behaviour: it is part of the prompt hash.
 CODE_VERSION = "rules-code-8"
 # Paths inside the prompts package: the language lexicon, and each target's one file
 # (prompts/targets/, stancetrack/targets.py) whose `rules` section is its stance lexicon.
-ATTRIBUTION_FILE = "rules/lexicon.yaml"
+ATTRIBUTION_FILE = LEXICON_FILE
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,10 +180,8 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
     stance = _mapping(target_file, "rules")
     if not stance:
         raise ConfigError(f"target file {stance_names[0]}: no 'rules' section (stance lexicon)")
-    verbs = lex.get("reporting_verbs", {})
-    pronouns = lex.get("pronouns", {})
-    if not isinstance(verbs, dict) or not isinstance(pronouns, dict):
-        raise ConfigError("rules lexicon: reporting_verbs and pronouns must be mappings")
+    # The language's word lists (verbs, titles, pronouns, ...) are the text layer's.
+    language = parse_words(lex)
     negations = frozenset(_words(stance, "negations"))
     cues = (
         _cues(stance, Stance.SUPPORT, negations)
@@ -203,28 +202,28 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
         return float(value)
 
     return Lexicon(
-        speech_verbs=frozenset(_words(verbs, "speech")),
-        cognition_verbs=frozenset(_words(verbs, "cognition")),
-        intention_verbs=frozenset(_words(verbs, "intention")),
-        reporting_phrases=tuple(_words(lex, "reporting_phrases")),
-        source_phrases=tuple(_words(lex, "source_phrases")),
+        speech_verbs=language.speech_verbs,
+        cognition_verbs=language.cognition_verbs,
+        intention_verbs=language.intention_verbs,
+        reporting_phrases=language.reporting_phrases,
+        source_phrases=language.source_phrases,
         position_verbs=tuple(sorted(set(_words(lex, "position_verbs")), key=len, reverse=True)),
         object_verbs=frozenset(_words(lex, "object_verbs")),
         audiences=tuple(sorted(_words(lex, "audiences"), key=len, reverse=True)),
         between_words=frozenset(_words(lex, "between_words")),
-        titles=tuple(sorted(set(_words(lex, "titles")), key=len, reverse=True)),
-        title_set=frozenset(_words(lex, "titles")),
+        titles=language.titles,
+        title_set=language.title_set,
         speaker_nouns=frozenset(_words(lex, "speaker_nouns")),
         organization_words=frozenset(_words(lex, "organization_words")),
         government_words=frozenset(_words(lex, "government_words")),
-        group_words=frozenset(_words(lex, "group_words")),
+        group_words=language.group_words,
         place_words=frozenset(_words(lex, "place_words")),
-        person_pronouns=frozenset(_words(pronouns, "person")),
-        group_pronouns=frozenset(_words(pronouns, "group")),
-        thing_pronouns=frozenset(_words(pronouns, "thing")),
+        person_pronouns=language.person_pronouns,
+        group_pronouns=language.group_pronouns,
+        thing_pronouns=language.thing_pronouns,
         female_first_names=frozenset(_words(lex, "female_first_names")),
-        not_names=frozenset(_words(lex, "not_names")),
-        abbreviations=frozenset(_words(lex, "abbreviations")),
+        not_names=language.not_names,
+        abbreviations=language.abbreviations,
         target=terms_regex(targets),
         cues=tuple(cues),
         cue_pattern=terms_regex([c.text for c in cues]),
