@@ -427,12 +427,12 @@ class SpeakerFinder:
             kind = classify(words, lex, titled=False)
         if kind in ("organization", "government"):
             org = " ".join(words)
-            canonical = self._canonical(org, at=start, female=None, person=False)
+            canonical = self._canonical(org, female=None, person=False)
             return Speaker(start, end, written, canonical, ActorType(kind))
         name_text = " ".join(name) if name else " ".join(words)
         title_text = " ".join(t.text for t in toks[: len(toks) - len(name)])
         female = female_of(name_text, title_text, lex)
-        canonical = self._canonical(name_text, at=start, female=female, person=True)
+        canonical = self._canonical(name_text, female=female, person=True)
         ctype = classify(canonical.split(), lex, titled=titled)
         if ctype == "unknown" and (titled or len(canonical.split()) >= 2):
             ctype = "person"
@@ -464,7 +464,7 @@ class SpeakerFinder:
             )
         return ActorType.UNKNOWN
 
-    def _canonical(self, name: str, *, at: int, female: bool | None, person: bool) -> str:
+    def _canonical(self, name: str, *, female: bool | None, person: bool) -> str:
         """The longest, most frequent full form in the article that contains this name.
 
         Remembered per (name, female, person): it reads only the article's fixed name
@@ -516,17 +516,15 @@ class SpeakerFinder:
                     continue
                 female = m.female
                 if female is None:
-                    female = female_of(
-                        self._canonical(m.name, at=m.start, female=None, person=True), "", lex
-                    )
+                    female = female_of(self._canonical(m.name, female=None, person=True), "", lex)
                 if low == "she" and female is False:
                     continue
                 if low == "he" and female is True:
                     continue
-                actor = self._canonical(m.name, at=m.start, female=female, person=True)
+                actor = self._canonical(m.name, female=female, person=True)
                 return Speaker(start, end, written, actor, ActorType.PERSON, pronoun=True)
             if m.kind in ("organization", "government"):
-                actor = self._canonical(m.name, at=m.start, female=None, person=False)
+                actor = self._canonical(m.name, female=None, person=False)
                 return Speaker(start, end, written, actor, ActorType(m.kind), pronoun=True)
         kind = ActorType.PERSON if low in lex.person_pronouns else ActorType.GROUP
         return Speaker(start, end, written, written, kind, pronoun=True)
