@@ -47,6 +47,7 @@ class Anchor:
     content: tuple[int, int] | None = None
     regions: list[Region] = field(default_factory=list)
     joined: bool = False  # shares the subject of the verb before ('..., saying', 'and said')
+    participle: bool = False  # an -ing form without 'is' before it ('..., saying')
 
 
 class Sentence(NamedTuple):

@@ -102,6 +102,10 @@ ADJUNCT_STARTS = frozenset(
         "bluntly",
     }
 )
+# A form of 'be' before an -ing verb makes it finite ('is confirming that', 'are slamming'),
+# with these adverbs allowed between ('is also encouraging').
+BE_FORMS = frozenset({"is", "are", "was", "were", "am", "been", "be"})
+ASPECT_ADVERBS = frozenset({"also", "now", "still", "again", "once", "repeatedly", "increasingly"})
 OPENERS = frozenset({"but", "and", "even", "so", "yet", "also", "meanwhile", "still"})
 # Auxiliaries: after a cue they make a relative clause, not a reported one.
 NOT_CLAUSE = frozenset(

@@ -55,7 +55,7 @@ class CueSubjects:
     def loose(self, a: Anchor) -> bool:
         """May any determined noun be the subject ('the clip says')? Not for belief verbs,
         participles, or -s forms that are nouns as often ('Russia's security demands')."""
-        if a.strength < 1.0 or a.cue.endswith("ing"):
+        if a.strength < 1.0 or a.participle:
             return False
         return not a.cue.endswith("s") or a.cue in _LOOSE_S_FORMS
 

@@ -6,7 +6,7 @@ A cue is only where it is; its speaker and content are found by resolve.py.
 from __future__ import annotations
 
 from stancetrack.llm.rules.anchors import Anchor, ArticleTokens
-from stancetrack.llm.rules.clause_words import INTENTION
+from stancetrack.llm.rules.clause_words import ASPECT_ADVERBS, BE_FORMS, INTENTION
 from stancetrack.llm.rules.phrases import phrase_at
 
 # Verbs that report speech only next to a quotation ('she continued: "..."').
@@ -51,8 +51,18 @@ def find_cues(doc: ArticleTokens) -> list[Anchor]:
             continue  # 'Says' inside a name; in a title-case headline it is a cue
         if doc.layout.region_at(tok.start) is not None:
             continue  # inside a quotation: the quoted person's own words
-        out.append(Anchor(k, cue, strength))
+        out.append(Anchor(k, cue, strength, participle=_participle(doc, k, cue)))
     return out
+
+
+def _participle(doc: ArticleTokens, k: int, cue: str) -> bool:
+    """'..., saying' is a participle; 'is confirming', 'are also saying' are finite."""
+    if not cue.endswith("ing"):
+        return False
+    i = k - 1
+    while i >= 0 and doc.tokens[i].lower in ASPECT_ADVERBS:
+        i -= 1
+    return i < 0 or doc.tokens[i].lower not in BE_FORMS
 
 
 def _call_ok(doc: ArticleTokens, k: int) -> bool:

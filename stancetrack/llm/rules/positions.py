@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 
-from stancetrack.llm.rules.attribution import Attribution
+from stancetrack.llm.rules.anchors import Attribution
+from stancetrack.llm.rules.clause_words import ASPECT_ADVERBS, BE_FORMS
 from stancetrack.llm.rules.lexicon import Lexicon
 from stancetrack.llm.rules.speakers import SpeakerFinder
 from stancetrack.llm.rules.text import Layout
@@ -80,6 +81,8 @@ class PositionFinder:
                 continue  # inside a quotation
             if SpeakerFinder.is_passive(toks, k):
                 continue
+            if verb.split()[0].endswith("ing") and not self._progressive(k, lo):
+                continue  # '..., defending the deal': a participle, not the position
             subject = self.finder.subject_before(k, lo, loose=False)
             if subject is None or any(t.lower in _SUBORDINATORS for t in toks[lo : subject[0]]):
                 continue
@@ -91,6 +94,13 @@ class PositionFinder:
                 return None
             return Attribution(content[0], content[1], speaker, verb, False, _STRENGTH)
         return None
+
+    def _progressive(self, k: int, lo: int) -> bool:
+        """'is defending', 'are also slamming': a form of 'be' right before the -ing verb."""
+        i = k - 1
+        while i > lo and self.tokens[i].lower in ASPECT_ADVERBS:
+            i -= 1
+        return i >= lo and self.tokens[i].lower in BE_FORMS
 
     def _verb_at(self, k: int, hi: int) -> str:
         """The longest listed verb (or verb + preposition) starting at token k, '' if none."""

@@ -97,7 +97,7 @@ class CueResolver:
         toks, lo, hi = doc.tokens, sent.lo, sent.hi
         span = doc.finder.subject_before(a.k, seg + 1, loose=subjects.loose(a))
         inverted = False
-        participle = a.cue.endswith("ing")
+        participle = a.participle
         after_comma = seg >= lo and toks[seg].text == ","
         if span is None and after_comma and not participle and not self._gap(a, seg):
             after = doc.finder.subject_after(a.k, hi) if seg + 1 == a.k else None
@@ -118,7 +118,7 @@ class CueResolver:
         set, False when the shape fails, None when no such shape applies."""
         doc, subjects = self.doc, self.subjects
         toks, finder, lo = doc.tokens, doc.finder, sent.lo
-        participle = a.cue.endswith("ing")
+        participle = a.participle
         if not participle:
             who = subjects.relative(a.k, lo)
             if who is not None:
@@ -166,7 +166,7 @@ class CueResolver:
 
     def _inverted(self, a: Anchor, seg: int, sent: Sentence) -> _Subject | None:
         """'... said Mr. Obama.': a subject after the cue that ends its clause."""
-        if self._gap(a, seg) or a.cue.endswith("ing"):
+        if self._gap(a, seg) or a.participle:
             return None
         after = self.doc.finder.subject_after(a.k, sent.hi)
         if after is None or not self.subjects.inversion_ends(after[1], sent.hi):
