@@ -90,6 +90,8 @@ class Contents:
         tok = doc.tokens[j]
         if tok.lower == "that" or self.that_follows(j - 1, hi):
             return True
+        if tok.lower == "there" and j + 1 < hi and doc.tokens[j + 1].lower in NOT_CLAUSE:
+            return True  # 'argues there is little point': an existential clause
         if tok.text in CLOSERS or tok.lower in ADJUNCT_STARTS or tok.lower in WEEKDAYS:
             return False
         if doc.layout.region_at(tok.start) is not None:
