@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from stancetrack.llm.rules.attribution import Attribution, AttributionFinder
 from stancetrack.llm.rules.lexicon import Lexicon, default_lexicon
+from stancetrack.llm.rules.nominal_cues import NominalCueFinder
 from stancetrack.llm.rules.positions import PositionFinder
 from stancetrack.llm.rules.roles import ActorResolver
 from stancetrack.llm.rules.speakers import SpeakerFinder
@@ -41,8 +42,10 @@ def extract_claims(text: str, lexicon: Lexicon | None = None) -> list[RuleClaim]
     found_mentions = mentions(text, lex, headlines)
     finder = SpeakerFinder(text, tokens, found_mentions, lex)
     resolver = ActorResolver(found_mentions, lex)
-    found = AttributionFinder(lay, tokens, finder, lex, headlines).find()
+    attributions = AttributionFinder(lay, tokens, finder, lex, headlines)
+    found = attributions.find()
     found += PositionFinder(lay, tokens, finder, lex).find(found)
+    found += NominalCueFinder(attributions.doc).find(found)
     on_topic = article_on_target(text, lex)
     elsewhere = article_elsewhere(text, lex)
     out: list[RuleClaim] = []

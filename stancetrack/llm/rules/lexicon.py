@@ -27,7 +27,7 @@ from stancetrack.stances import Stance
 from stancetrack.targets import defined_targets, find_target
 
 # Bump when the extraction code changes behaviour: it is part of the prompt hash.
-CODE_VERSION = "rules-code-8"
+CODE_VERSION = "rules-code-9"
 # Paths inside the prompts package: the language lexicon, and each target's one file
 # (prompts/targets/, stancetrack/targets.py) whose `rules` section is its stance lexicon.
 ATTRIBUTION_FILE = "rules/lexicon.yaml"
@@ -52,6 +52,7 @@ class Lexicon:
     reporting_phrases: tuple[str, ...]  # speaker first: 'pointed out', 'made clear'
     source_phrases: tuple[str, ...]  # source after: 'according to', 'in the words of'
     position_verbs: tuple[str, ...]  # 'endorsed', 'railed against': a position on an object
+    nominal_cues: frozenset[str]  # 'claim', 'warning': "his claim that ..." (nominal_cues.py)
     object_verbs: frozenset[str]
     audiences: tuple[str, ...]
     between_words: frozenset[str]
@@ -209,6 +210,7 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
         reporting_phrases=tuple(_words(lex, "reporting_phrases")),
         source_phrases=tuple(_words(lex, "source_phrases")),
         position_verbs=tuple(sorted(set(_words(lex, "position_verbs")), key=len, reverse=True)),
+        nominal_cues=frozenset(_words(lex, "nominal_cues")),
         object_verbs=frozenset(_words(lex, "object_verbs")),
         audiences=tuple(sorted(_words(lex, "audiences"), key=len, reverse=True)),
         between_words=frozenset(_words(lex, "between_words")),

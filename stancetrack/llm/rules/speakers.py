@@ -197,6 +197,7 @@ _FUNCTION = frozenset(
     }
 )
 _OBJECT_PREPS = frozenset({"with", "to", "against", "on", "about", "for", "called", "met"})
+_POSSESSIVE_PRONOUNS = {"his": "he", "her": "she", "their": "they", "its": "it"}
 _BE = frozenset({"is", "was", "were", "are", "been", "being", "be", "'s"})
 _PUNCT_BOUNDARY = frozenset(
     {",", ";", ":", "(", ")", "—", "–", '"', "“", "”", "-", "[", "]", "'", "‘", "’", "―"}
@@ -393,7 +394,22 @@ class SpeakerFinder:
     # ---- resolving -----------------------------------------------------------------------
 
     def speaker(self, i: int, j: int) -> Speaker:
+        return self._speaker_of(self.tokens[i:j])
+
+    def possessor(self, i: int, j: int) -> Speaker:
+        """The speaker a possessive names: 'his' (as 'he'), "Trump's" (as 'Trump')."""
         toks = self.tokens[i:j]
+        last = toks[-1]
+        as_subject = _POSSESSIVE_PRONOUNS.get(last.lower)
+        if as_subject is not None and len(toks) == 1:
+            pronoun = Token(last.start, last.text)
+            pronoun.lower = as_subject
+            return self._pronoun(pronoun, last.start, last.end, last.text)
+        if last.text.endswith(("'s", "’s")):
+            toks = [*toks[:-1], Token(last.start, last.text[:-2])]
+        return self._speaker_of(toks)
+
+    def _speaker_of(self, toks: list[Token]) -> Speaker:
         start, end = toks[0].start, toks[-1].end
         written = self.text[start:end]
         lex = self.lexicon
