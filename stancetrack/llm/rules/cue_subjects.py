@@ -195,6 +195,8 @@ class CueSubjects:
         if j >= hi:
             return True
         tok = self.doc.tokens[j]
+        if tok.text == "(":
+            return True  # an affiliation or a description: 'said Rep. Crowley (D-N.Y.)'
         return tok.text in CLOSERS or tok.lower in ADJUNCT_STARTS or tok.lower in WEEKDAYS
 
     def inversion_closes(self, a: Anchor, j: int, hi: int) -> bool:
