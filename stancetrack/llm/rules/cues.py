@@ -12,7 +12,6 @@ from stancetrack.llm.rules.phrases import phrase_at
 # Verbs that report speech only next to a quotation ('she continued: "..."').
 _QUOTE_ONLY = frozenset({"continued", "continues", "reads", "read", "chanted", "sang", "sings"})
 _PARTICLES = frozenset({"off", "up", "back", "in", "out", "upon", "into"})
-_OBJECT_PRONOUNS = frozenset({"him", "her", "it", "them", "me", "us", "you", "himself"})
 _CALL = frozenset({"called", "calls", "calling", "call"})
 
 
@@ -107,9 +106,7 @@ def _names_as(doc: ArticleTokens, k: int) -> bool:
     toks = doc.tokens
     _, s_end = doc.layout.sentence_of(toks[k].start)
     first = toks[k + 1]
-    if first.lower in _PARTICLES or not (
-        first.cap or first.lower in _OBJECT_PRONOUNS or first.lower in ("the", "his", "her")
-    ):
+    if first.lower in _PARTICLES or not (first.text[0].isalpha() and first.lower != "to"):
         return False
     for tok in toks[k + 2 : k + 12]:
         if tok.start >= s_end or tok.text in (".", ";", ",") or tok.lower == "to":
