@@ -14,7 +14,7 @@ from stancetrack.llm.rules.anchors import ArticleTokens, Attribution
 from stancetrack.llm.rules.clause_words import NOT_CLAUSE
 
 _STRENGTH = 0.8  # the speaker's words, but paraphrased by the writer
-_POSSESSIVE_PRONOUNS = frozenset({"his", "her", "their", "its"})
+_POSSESSIVE_PRONOUNS = frozenset({"his", "her", "their"})  # not "its": a thing
 _MAX_MODIFIERS = 2  # 'his repeated, baseless claim': adjectives between owner and noun
 _MIN_WORDS = 3
 
