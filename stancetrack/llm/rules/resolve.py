@@ -72,8 +72,8 @@ class CueResolver:
         a.speaker = doc.finder.speaker(i, j)
         if inverted:
             a.first, a.last = a.k, j - 1
-        else:
-            a.first, a.last = i, a.k
+        else:  # a phrase cue ends at its last word ('made the following comment')
+            a.first, a.last = i, a.k + len(a.cue.split()) - 1
         return self._content(a, sent, inverted)
 
     # ---- speaker ------------------------------------------------------------------------
