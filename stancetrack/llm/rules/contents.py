@@ -113,6 +113,8 @@ class Contents:
         toks = doc.tokens
         np_range = doc.finder.subject_after(a.k + len(a.cue.split()) - 1, sent.hi)
         if np_range is None:
+            np_range = self._described_source(a.k + len(a.cue.split()), sent.hi)
+        if np_range is None:
             return False
         a.speaker = doc.finder.speaker(*np_range)
         a.first, a.last = a.k, np_range[1] - 1
@@ -129,6 +131,21 @@ class Contents:
             return False
         a.content = (start, end)
         return True
+
+    def _described_source(self, j: int, hi: int) -> tuple[int, int] | None:
+        """'According to conservative talk radio host Rush Limbaugh, ...': a description
+        ending in a name, up to the comma (the speaker is the name)."""
+        toks = self.doc.tokens
+        end = j
+        while end < hi and end - j < 10 and toks[end].text != ",":
+            if not toks[end].text[0].isalnum():
+                return None
+            end += 1
+        if end == j or end >= hi or toks[end].text != ",":
+            return None
+        if not (self.doc.name_token(toks[end - 1]) and self.doc.name_token(toks[end - 2])):
+            return None  # a first and last name at least
+        return j, end
 
     def split_joined(self, anchors: list[Anchor]) -> None:
         """'X said A, adding B' / 'X said A and warned B' / 'X said A, but he said B': the
