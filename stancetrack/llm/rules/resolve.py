@@ -146,8 +146,8 @@ class CueResolver:
                 assert previous is not None and previous.speaker is not None
                 a.speaker = previous.speaker
             else:
-                subject = finder.subject_after(lo - 1, a.k)
-                if subject is None or subject[0] != lo:
+                subject = self._sentence_subject(a.k, lo)
+                if subject is None:
                     return False
                 a.speaker = finder.speaker(*subject)
             a.first, a.last = conj, a.k
@@ -155,14 +155,28 @@ class CueResolver:
             return True
         if participle and after_comma:
             # 'Rival X had mocked the complaint, saying ...': the sentence's subject.
-            subject = finder.subject_after(lo - 1, a.k)
-            if subject is None or subject[0] != lo:
+            subject = self._sentence_subject(a.k, lo)
+            if subject is None:
                 return False
             a.speaker = finder.speaker(*subject)
             a.first = a.last = a.k
             a.joined = True
             return True
         return None
+
+    def _sentence_subject(self, k: int, lo: int) -> tuple[int, int] | None:
+        """The subject that opens the sentence, after an introductory phrase and its comma
+        ('Meanwhile, it attacked Trump, saying ...')."""
+        toks, finder = self.doc.tokens, self.doc.finder
+        start = lo
+        if toks[lo].lower in INTRO or toks[lo].lower in OPENERS:
+            comma = next((i for i in range(lo + 1, min(lo + 8, k)) if toks[i].text == ","), -1)
+            if comma >= 0:
+                start = comma + 1
+        subject = finder.subject_after(start - 1, k)
+        if subject is None or subject[0] not in (lo, start):
+            return None
+        return subject
 
     def _inverted(self, a: Anchor, seg: int, sent: Sentence) -> _Subject | None:
         """'... said Mr. Obama.': a subject after the cue that ends its clause."""
