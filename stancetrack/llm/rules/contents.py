@@ -132,6 +132,29 @@ class Contents:
         a.content = (start, end)
         return True
 
+    def block_after(self, a: Anchor) -> bool:
+        """'Limbaugh added:' closing a paragraph, then a paragraph without quotation marks:
+        the quoted block (a transcript, a statement) is the content."""
+        doc = self.doc
+        toks, text, lay = doc.tokens, doc.text, doc.layout
+        colon = a.last + 1
+        if colon >= len(toks) or toks[colon].text != ":":
+            return False
+        index = lay.paragraph_of(toks[colon].start)
+        if (
+            index + 1 >= len(lay.paragraphs)
+            or text[toks[colon].end : lay.paragraphs[index][1]].strip()
+        ):
+            return False
+        start, end = lay.paragraphs[index + 1]
+        if lay.region_at(start) is not None or text[start] in "\"“'‘":
+            return False  # a quotation: the quotation pass owns it
+        start, end = doc.trim(start, end)
+        if doc.words(start, end) < 4:
+            return False
+        a.content = (start, end)
+        return True
+
     def _described_source(self, j: int, hi: int) -> tuple[int, int] | None:
         """'According to conservative talk radio host Rush Limbaugh, ...': a description
         ending in a name, up to the comma (the speaker is the name)."""

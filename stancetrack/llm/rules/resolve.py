@@ -222,6 +222,7 @@ class CueResolver:
                 return True  # 'Said Ellis: "..."': quotation pass
             return contents.before(a, before_start, before_end)
         if quotation_next:
+            contents.block_after(a)  # 'Limbaugh added:' and a paragraph without marks
             return True  # '... said: "..."': quotation pass
         before_text = doc.text[before_start:before_end].rstrip()
         has_before = (
