@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from stancetrack.llm.rules.attribution import Attribution, AttributionFinder
 from stancetrack.llm.rules.lexicon import Lexicon, default_lexicon
 from stancetrack.llm.rules.nominal_cues import NominalCueFinder
+from stancetrack.llm.rules.passives import PassiveFinder
 from stancetrack.llm.rules.positions import PositionFinder
 from stancetrack.llm.rules.roles import ActorResolver
 from stancetrack.llm.rules.speakers import SpeakerFinder
@@ -46,6 +47,7 @@ def extract_claims(text: str, lexicon: Lexicon | None = None) -> list[RuleClaim]
     found = attributions.find()
     found += PositionFinder(lay, tokens, finder, lex).find(found)
     found += NominalCueFinder(attributions.doc).find(found)
+    found += PassiveFinder(attributions.doc).find(found)
     on_topic = article_on_target(text, lex)
     elsewhere = article_elsewhere(text, lex)
     out: list[RuleClaim] = []
