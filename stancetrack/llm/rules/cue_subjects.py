@@ -60,14 +60,15 @@ class CueSubjects:
         return not a.cue.endswith("s") or a.cue in _LOOSE_S_FORMS
 
     def relative(self, k: int, lo: int) -> tuple[int, tuple[int, int]] | None:
-        """'McConnell, who in 2010 said ...': the 'who' index and the name it refers to."""
+        """'McConnell, who in 2010 said ...', 'the department, which reported ...': the
+        relative pronoun's index and the name it refers to."""
         toks, lex = self.doc.tokens, self.doc.lex
         i = k - 1
         while i > lo and (toks[i].lower in lex.between_words or toks[i].lower.isdigit()):
             i -= 1
         if i > lo and toks[i].lower == "in" and toks[i + 1].lower.isdigit():
             i -= 1
-        if i <= lo or toks[i].lower != "who":
+        if i <= lo or toks[i].lower not in ("who", "which"):
             return None
         j = i - 1 if toks[i - 1].text == "," else i
         found = self.doc.finder.subject_before(j, lo)
