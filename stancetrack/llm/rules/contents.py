@@ -32,10 +32,15 @@ class Contents:
         that = -1
         for m in range(j, min(j + 7, hi)):
             if toks[m].lower == "that":
-                that = m
+                if m + 1 < hi and toks[m + 1].text[0].isalnum():
+                    that = m  # not 'said the test could change that.'
                 break
-            if doc.finder.is_boundary(toks[m]) or toks[m].text == ".":
-                break
+            if (
+                doc.finder.is_boundary(toks[m])
+                or toks[m].text == "."
+                or toks[m].lower in NOT_CLAUSE
+            ):
+                break  # a verb of the reported clause: its 'that' is no complementizer
         j = that + 1 if that >= 0 else self.skip_object(a, j, hi)
         if j >= hi or (that < 0 and toks[j].lower in NOT_CLAUSE):
             return False  # 'a message he said was shared': a relative clause, not content
