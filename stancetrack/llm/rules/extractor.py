@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stancetrack.llm.rules.attribution import Attribution, AttributionFinder
+from stancetrack.llm.rules.cue_subjects import CueSubjects
 from stancetrack.llm.rules.lexicon import Lexicon, default_lexicon
 from stancetrack.llm.rules.nominal_cues import NominalCueFinder
 from stancetrack.llm.rules.passives import PassiveFinder
@@ -45,7 +46,7 @@ def extract_claims(text: str, lexicon: Lexicon | None = None) -> list[RuleClaim]
     resolver = ActorResolver(found_mentions, lex)
     attributions = AttributionFinder(lay, tokens, finder, lex, headlines)
     found = attributions.find()
-    found += PositionFinder(lay, tokens, finder, lex).find(found)
+    found += PositionFinder(lay, tokens, finder, lex, CueSubjects(attributions.doc)).find(found)
     found += NominalCueFinder(attributions.doc).find(found)
     found += PassiveFinder(attributions.doc).find(found)
     on_topic = article_on_target(text, lex)
