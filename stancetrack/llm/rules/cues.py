@@ -8,11 +8,12 @@ from __future__ import annotations
 from stancetrack.llm.rules.anchors import Anchor, ArticleTokens
 from stancetrack.llm.rules.clause_words import ASPECT_ADVERBS, BE_FORMS, INTENTION
 from stancetrack.llm.rules.phrases import phrase_at
+from stancetrack.llm.rules.speakers import DETERMINERS
 
 # Verbs that report speech only next to a quotation ('she continued: "..."').
 _QUOTE_ONLY = frozenset({"continued", "continues", "reads", "read", "chanted", "sang", "sings"})
 _PARTICLES = frozenset({"off", "up", "back", "in", "out", "upon", "into"})
-_DETERMINERS = frozenset({"the", "a", "an", "this", "his", "her", "its", "their"})
+_NOUN_OPENERS = DETERMINERS | {"this"}  # '"...," the letter reads'
 _CALL = frozenset({"called", "calls", "calling", "call"})
 
 
@@ -99,7 +100,7 @@ def _quote_next(doc: ArticleTokens, k: int) -> bool:
         i -= 1
     if i > 0 and toks[i].lower in doc.lex.person_pronouns | doc.lex.group_pronouns:
         i -= 1
-    elif i > 1 and toks[i - 1].lower in _DETERMINERS:
+    elif i > 1 and toks[i - 1].lower in _NOUN_OPENERS:
         i -= 2  # '"...," the letter reads.'
     return i > 0 and doc.layout.region_at(toks[i].start) is not None
 

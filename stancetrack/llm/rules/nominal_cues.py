@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from stancetrack.llm.rules.anchors import ArticleTokens, Attribution
 from stancetrack.llm.rules.clause_words import NOT_CLAUSE
+from stancetrack.llm.rules.speakers import POSSESSIVE_PRONOUNS
 
 _STRENGTH = 0.8  # the speaker's words, but paraphrased by the writer
-_POSSESSIVE_PRONOUNS = frozenset({"his", "her", "their"})  # not "its": a thing
+# Owners by pronoun; not "its": a thing pronoun's referent is too often a guess.
+_OWNERS = frozenset(POSSESSIVE_PRONOUNS) - {"its"}
 _MAX_MODIFIERS = 2  # 'his repeated, baseless claim': adjectives between owner and noun
 _MIN_WORDS = 3
 
@@ -68,7 +70,7 @@ class NominalCueFinder:
         if i < lo:
             return None
         tok = toks[i]
-        if tok.lower in _POSSESSIVE_PRONOUNS:
+        if tok.lower in _OWNERS:
             return i, i + 1
         if not (tok.cap and tok.text.endswith(("'s", "’s"))):
             return None
@@ -82,7 +84,7 @@ class NominalCueFinder:
         return (
             not tok.cap
             and tok.text.isalpha()
-            and tok.lower not in _POSSESSIVE_PRONOUNS
+            and tok.lower not in POSSESSIVE_PRONOUNS
             and tok.lower not in NOT_CLAUSE
             and tok.lower not in ("the", "a", "an", "that", "this", "and", "or", "of")
         )

@@ -197,7 +197,8 @@ _FUNCTION = frozenset(
     }
 )
 _OBJECT_PREPS = frozenset({"with", "to", "against", "on", "about", "for", "called", "met"})
-_POSSESSIVE_PRONOUNS = {"his": "he", "her": "she", "their": "they", "its": "it"}
+# A possessive names its owner as the subject pronoun would ("his claim" -> "he").
+POSSESSIVE_PRONOUNS = {"his": "he", "her": "she", "their": "they", "its": "it"}
 _BE = frozenset({"is", "was", "were", "are", "been", "being", "be", "'s"})
 _PUNCT_BOUNDARY = frozenset(
     {",", ";", ":", "(", ")", "—", "–", '"', "“", "”", "-", "[", "]", "'", "‘", "’", "―"}
@@ -400,7 +401,7 @@ class SpeakerFinder:
         """The speaker a possessive names: 'his' (as 'he'), "Trump's" (as 'Trump')."""
         toks = self.tokens[i:j]
         last = toks[-1]
-        as_subject = _POSSESSIVE_PRONOUNS.get(last.lower)
+        as_subject = POSSESSIVE_PRONOUNS.get(last.lower)
         if as_subject is not None and len(toks) == 1:
             pronoun = Token(last.start, last.text)
             pronoun.lower = as_subject
