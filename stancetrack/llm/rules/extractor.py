@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stancetrack.llm.rules.attribution import Attribution, AttributionFinder
+from stancetrack.llm.rules.cue_subjects import CueSubjects
 from stancetrack.llm.rules.lexicon import Lexicon, default_lexicon
+from stancetrack.llm.rules.nominal_cues import NominalCueFinder
+from stancetrack.llm.rules.passives import PassiveFinder
 from stancetrack.llm.rules.positions import PositionFinder
 from stancetrack.llm.rules.roles import ActorResolver
 from stancetrack.llm.rules.speakers import SpeakerFinder
@@ -41,8 +44,11 @@ def extract_claims(text: str, lexicon: Lexicon | None = None) -> list[RuleClaim]
     found_mentions = mentions(text, lex, headlines)
     finder = SpeakerFinder(text, tokens, found_mentions, lex)
     resolver = ActorResolver(found_mentions, lex)
-    found = AttributionFinder(lay, tokens, finder, lex, headlines).find()
-    found += PositionFinder(lay, tokens, finder, lex).find(found)
+    attributions = AttributionFinder(lay, tokens, finder, lex, headlines)
+    found = attributions.find()
+    found += PositionFinder(lay, tokens, finder, lex, CueSubjects(attributions.doc)).find(found)
+    found += NominalCueFinder(attributions.doc).find(found)
+    found += PassiveFinder(attributions.doc).find(found)
     on_topic = article_on_target(text, lex)
     elsewhere = article_elsewhere(text, lex)
     out: list[RuleClaim] = []

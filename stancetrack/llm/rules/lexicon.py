@@ -28,7 +28,7 @@ from stancetrack.targets import defined_targets, find_target
 from stancetrack.text.words import LEXICON_FILE, parse_words
 
 # Bump when the extraction code changes behaviour: it is part of the prompt hash.
-CODE_VERSION = "rules-code-8"
+CODE_VERSION = "rules-code-9"
 # Paths inside the prompts package: the language lexicon, and each target's one file
 # (prompts/targets/, stancetrack/targets.py) whose `rules` section is its stance lexicon.
 ATTRIBUTION_FILE = LEXICON_FILE
@@ -53,6 +53,7 @@ class Lexicon:
     reporting_phrases: tuple[str, ...]  # speaker first: 'pointed out', 'made clear'
     source_phrases: tuple[str, ...]  # source after: 'according to', 'in the words of'
     position_verbs: tuple[str, ...]  # 'endorsed', 'railed against': a position on an object
+    nominal_cues: frozenset[str]  # 'claim', 'warning': "his claim that ..." (nominal_cues.py)
     object_verbs: frozenset[str]
     audiences: tuple[str, ...]
     between_words: frozenset[str]
@@ -208,6 +209,7 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
         reporting_phrases=language.reporting_phrases,
         source_phrases=language.source_phrases,
         position_verbs=tuple(sorted(set(_words(lex, "position_verbs")), key=len, reverse=True)),
+        nominal_cues=frozenset(_words(lex, "nominal_cues")),
         object_verbs=frozenset(_words(lex, "object_verbs")),
         audiences=tuple(sorted(_words(lex, "audiences"), key=len, reverse=True)),
         between_words=frozenset(_words(lex, "between_words")),

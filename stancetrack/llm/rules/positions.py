@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 
-from stancetrack.llm.rules.attribution import Attribution
+from stancetrack.llm.rules.anchors import Attribution
+from stancetrack.llm.rules.clause_words import ASPECT_ADVERBS, BE_FORMS
+from stancetrack.llm.rules.cue_subjects import CueSubjects
 from stancetrack.llm.rules.lexicon import Lexicon
 from stancetrack.llm.rules.speakers import SpeakerFinder
 from stancetrack.llm.rules.text import Layout
@@ -42,8 +44,14 @@ class PositionFinder:
     """Claims carried by verbs of position, in sentences without another claim."""
 
     def __init__(
-        self, layout: Layout, tokens: list[Token], finder: SpeakerFinder, lexicon: Lexicon
+        self,
+        layout: Layout,
+        tokens: list[Token],
+        finder: SpeakerFinder,
+        lexicon: Lexicon,
+        subjects: CueSubjects | None = None,
     ) -> None:
+        self.subjects = subjects  # appositive subjects ('X, a senator, endorsed ...')
         self.layout = layout
         self.tokens = tokens
         self.finder = finder
@@ -80,7 +88,11 @@ class PositionFinder:
                 continue  # inside a quotation
             if SpeakerFinder.is_passive(toks, k):
                 continue
+            if verb.split()[0].endswith("ing") and not self._progressive(k, lo):
+                continue  # '..., defending the deal': a participle, not the position
             subject = self.finder.subject_before(k, lo, loose=False)
+            if subject is None and self.subjects is not None:
+                subject = self._appositive(k, lo)
             if subject is None or any(t.lower in _SUBORDINATORS for t in toks[lo : subject[0]]):
                 continue
             speaker = self.finder.speaker(*subject)
@@ -91,6 +103,24 @@ class PositionFinder:
                 return None
             return Attribution(content[0], content[1], speaker, verb, False, _STRENGTH)
         return None
+
+    def _appositive(self, k: int, lo: int) -> tuple[int, int] | None:
+        """'Other unions, including the AFT, have also endorsed Clinton': the name before
+        the appositive that ends in a comma right before the verb."""
+        assert self.subjects is not None
+        i = k - 1
+        while i > lo and self.tokens[i].lower in self.lex.between_words:
+            i -= 1
+        if i <= lo or self.tokens[i].text != ",":
+            return None
+        return self.subjects.appositive(i, lo)
+
+    def _progressive(self, k: int, lo: int) -> bool:
+        """'is defending', 'are also slamming': a form of 'be' right before the -ing verb."""
+        i = k - 1
+        while i > lo and self.tokens[i].lower in ASPECT_ADVERBS:
+            i -= 1
+        return i >= lo and self.tokens[i].lower in BE_FORMS
 
     def _verb_at(self, k: int, hi: int) -> str:
         """The longest listed verb (or verb + preposition) starting at token k, '' if none."""

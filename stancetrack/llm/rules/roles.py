@@ -128,8 +128,10 @@ class ActorResolver:
         return found.pop() if len(found) == 1 else None
 
     def _full_name(self, last: str) -> str | None:
-        names = {m.name for m in self.mentions if m.name.split()[-1] == last and " " in m.name}
-        return max(names, key=len) if names else None
+        # In text order, so that of two as long ('Donald Trump', 'Ivanka Trump') the first
+        # named wins whatever the hash seed (a set made it vary between runs).
+        names = [m.name for m in self.mentions if m.name.split()[-1] == last and " " in m.name]
+        return max(dict.fromkeys(names), key=len) if names else None
 
     def _pair(self, speaker: Speaker) -> list[Actor] | None:
         parts = re.split(r"\s+and\s+", speaker.text)

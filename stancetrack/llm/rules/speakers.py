@@ -197,6 +197,8 @@ _FUNCTION = frozenset(
     }
 )
 _OBJECT_PREPS = frozenset({"with", "to", "against", "on", "about", "for", "called", "met"})
+# A possessive names its owner as the subject pronoun would ("his claim" -> "he").
+POSSESSIVE_PRONOUNS = {"his": "he", "her": "she", "their": "they", "its": "it"}
 _BE = frozenset({"is", "was", "were", "are", "been", "being", "be", "'s"})
 _PUNCT_BOUNDARY = frozenset(
     {",", ";", ":", "(", ")", "—", "–", '"', "“", "”", "-", "[", "]", "'", "‘", "’", "―"}
@@ -393,7 +395,22 @@ class SpeakerFinder:
     # ---- resolving -----------------------------------------------------------------------
 
     def speaker(self, i: int, j: int) -> Speaker:
+        return self._speaker_of(self.tokens[i:j])
+
+    def possessor(self, i: int, j: int) -> Speaker:
+        """The speaker a possessive names: 'his' (as 'he'), "Trump's" (as 'Trump')."""
         toks = self.tokens[i:j]
+        last = toks[-1]
+        as_subject = POSSESSIVE_PRONOUNS.get(last.lower)
+        if as_subject is not None and len(toks) == 1:
+            pronoun = Token(last.start, last.text)
+            pronoun.lower = as_subject
+            return self._pronoun(pronoun, last.start, last.end, last.text)
+        if last.text.endswith(("'s", "’s")):
+            toks = [*toks[:-1], Token(last.start, last.text[:-2])]
+        return self._speaker_of(toks)
+
+    def _speaker_of(self, toks: list[Token]) -> Speaker:
         start, end = toks[0].start, toks[-1].end
         written = self.text[start:end]
         lex = self.lexicon
@@ -427,12 +444,12 @@ class SpeakerFinder:
             kind = classify(words, lex, titled=False)
         if kind in ("organization", "government"):
             org = " ".join(words)
-            canonical = self._canonical(org, at=start, female=None, person=False)
+            canonical = self._canonical(org, female=None, person=False)
             return Speaker(start, end, written, canonical, ActorType(kind))
         name_text = " ".join(name) if name else " ".join(words)
         title_text = " ".join(t.text for t in toks[: len(toks) - len(name)])
         female = female_of(name_text, title_text, lex)
-        canonical = self._canonical(name_text, at=start, female=female, person=True)
+        canonical = self._canonical(name_text, female=female, person=True)
         ctype = classify(canonical.split(), lex, titled=titled)
         if ctype == "unknown" and (titled or len(canonical.split()) >= 2):
             ctype = "person"
@@ -464,7 +481,7 @@ class SpeakerFinder:
             )
         return ActorType.UNKNOWN
 
-    def _canonical(self, name: str, *, at: int, female: bool | None, person: bool) -> str:
+    def _canonical(self, name: str, *, female: bool | None, person: bool) -> str:
         """The longest, most frequent full form in the article that contains this name.
 
         Remembered per (name, female, person): it reads only the article's fixed name
@@ -516,17 +533,15 @@ class SpeakerFinder:
                     continue
                 female = m.female
                 if female is None:
-                    female = female_of(
-                        self._canonical(m.name, at=m.start, female=None, person=True), "", lex
-                    )
+                    female = female_of(self._canonical(m.name, female=None, person=True), "", lex)
                 if low == "she" and female is False:
                     continue
                 if low == "he" and female is True:
                     continue
-                actor = self._canonical(m.name, at=m.start, female=female, person=True)
+                actor = self._canonical(m.name, female=female, person=True)
                 return Speaker(start, end, written, actor, ActorType.PERSON, pronoun=True)
             if m.kind in ("organization", "government"):
-                actor = self._canonical(m.name, at=m.start, female=None, person=False)
+                actor = self._canonical(m.name, female=None, person=False)
                 return Speaker(start, end, written, actor, ActorType(m.kind), pronoun=True)
         kind = ActorType.PERSON if low in lex.person_pronouns else ActorType.GROUP
         return Speaker(start, end, written, written, kind, pronoun=True)
