@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -95,19 +95,91 @@ def evidence_stance(overall: str) -> tuple[str, ...]:
 
 
 def pick_evidence(
-    strongest: dict[tuple[int, int | None, str], ClaimRow],
-    actor_id: int,
-    article_id: int | None,
-    overall: str,
+    strongest: Mapping[tuple[Any, ...], ClaimRow], cell: tuple[Any, ...], overall: str
 ) -> ClaimRow | None:
-    """The most confident claim that can stand as evidence for `overall` (one actor, and
-    one article when `article_id` is given)."""
+    """The most confident claim that can stand as evidence for `overall`: `strongest` is
+    keyed by a cell (such as actor and article or None) and a stance."""
     candidates = [
         strongest[key]
         for stance in evidence_stance(overall)
-        if (key := (actor_id, article_id, stance)) in strongest
+        if (key := (*cell, stance)) in strongest
     ]
     return max(candidates, key=lambda c: c.confidence, default=None)
+
+
+Group = TypeVar("Group")
+
+
+def compare_cells(
+    session: Session,
+    cells: Mapping[tuple[int, Group], Counts],
+    *,
+    strongest: Callable[[list[int]], Mapping[tuple[Any, ...], ClaimRow]] | None,
+    evidence_cell: Callable[[int, Group], tuple[Any, ...]],
+    order: Callable[[CompareRow], Any],
+    fields: Callable[[int, Group], dict[str, Any]] = lambda _actor, _group: {},
+    every_name: bool = False,
+) -> list[CompareRow]:
+    """The one way counts per (actor, group) become compare rows: the overall stance per
+    cell (analysis/stance.py) and, when `strongest` is given (it is called with the cells'
+    actors), the evidence found under `evidence_cell`. The variants of `compare` differ only
+    in their grouping: the counts, the evidence query, the row's extra `fields`, the order.
+    `every_name` reads every actor's name in one scan (cheaper than an IN list of
+    thousands of ids when no actors or articles were asked for)."""
+    actors = sorted({actor_id for actor_id, _ in cells})
+    names = actor_names(session, None if every_name else actors)
+    found = strongest(actors) if strongest is not None and cells else {}
+    rows = []
+    for (actor_id, group), c in cells.items():
+        overall = overall_from_counts(c.as_dict())
+        rows.append(
+            CompareRow(
+                actor=names[actor_id],
+                counts=c,
+                stance=overall,
+                evidence=None
+                if strongest is None
+                else pick_evidence(found, evidence_cell(actor_id, group), overall),
+                **fields(actor_id, group),
+            )
+        )
+    rows.sort(key=order)
+    return rows
+
+
+def by_actor_then(group: Callable[[CompareRow], str | None]) -> Callable[[CompareRow], Any]:
+    """Rows by actor, then by a group's name (rows without one last)."""
+    return lambda r: (r.actor.casefold(), group(r) is None, group(r) or "")
+
+
+def most_claims_first(row: CompareRow) -> tuple[int, str]:
+    return (-row.counts.total, row.actor.casefold())
+
+
+def per_actor_evidence(
+    session: Session,
+    *,
+    target: str,
+    article_ids: Sequence[int],
+    verified_only: bool,
+    wanted: bool,
+) -> Callable[[list[int]], Mapping[tuple[Any, ...], ClaimRow]] | None:
+    """The evidence query of rows whose evidence is per actor and stance (`actor_cell`),
+    or None when no evidence is `wanted`."""
+    if not wanted:
+        return None
+    return lambda actors: strongest_claims(
+        session,
+        target=target,
+        actor_ids=actors,
+        article_ids=article_ids,
+        verified_only=verified_only,
+    )
+
+
+def actor_cell(actor_id: int, _group: object) -> tuple[int, None]:
+    """The evidence cell of a row whose evidence is per actor (not per article)."""
+    return (actor_id, None)
 
 
 class _Overviews:
@@ -202,32 +274,16 @@ def _compare(
         article_ids=article_ids,
         verified_only=verified,
     )
-    # Every actor's name in one scan beats an IN list of thousands of ids.
-    names = actor_names(session, list(counts) if actor_ids or article_ids else None)
-    strongest = (
-        strongest_claims(
-            session,
-            target=target,
-            actor_ids=list(counts),
-            article_ids=article_ids,
-            verified_only=verified,
-        )
-        if evidence and counts
-        else {}
+    return compare_cells(
+        session,
+        {(actor_id, None): c for actor_id, c in counts.items()},
+        strongest=per_actor_evidence(
+            session, target=target, article_ids=article_ids, verified_only=verified, wanted=evidence
+        ),
+        evidence_cell=actor_cell,
+        order=most_claims_first,
+        every_name=not (actor_ids or article_ids),
     )
-    rows = []
-    for actor_id, c in counts.items():
-        overall = overall_from_counts(c.as_dict())
-        rows.append(
-            CompareRow(
-                actor=names[actor_id],
-                counts=c,
-                stance=overall,
-                evidence=pick_evidence(strongest, actor_id, None, overall) if evidence else None,
-            )
-        )
-    rows.sort(key=lambda r: (-r.counts.total, r.actor.casefold()))
-    return rows
 
 
 def compare_by_article(
@@ -252,37 +308,27 @@ def compare_by_article(
         verified_only=verified,
         subject=subject,
     )
-    names = actor_names(session, sorted({a for a, _ in cells}))
     refs = article_refs(session, sorted({b for _, b in cells}))
-    strongest = (
-        strongest_claims(
-            session,
-            target=target,
-            actor_ids=sorted({a for a, _ in cells}),
-            article_ids=sorted(refs),
-            by_article=True,
-            verified_only=verified,
-            subject=subject,
-        )
-        if evidence and cells
-        else {}
-    )
-    rows = []
-    for (actor_id, article_id), c in cells.items():
-        overall = overall_from_counts(c.as_dict())
-        rows.append(
-            CompareRow(
-                actor=names[actor_id],
-                counts=c,
-                stance=overall,
-                article=refs[article_id],
-                evidence=pick_evidence(strongest, actor_id, article_id, overall)
-                if evidence
-                else None,
+    return compare_cells(
+        session,
+        cells,
+        strongest=(
+            lambda actors: strongest_claims(
+                session,
+                target=target,
+                actor_ids=actors,
+                article_ids=sorted(refs),
+                by_article=True,
+                verified_only=verified,
+                subject=subject,
             )
         )
-    rows.sort(key=lambda r: (r.actor.casefold(), r.article.sort_key if r.article else ()))
-    return rows
+        if evidence
+        else None,
+        evidence_cell=lambda actor_id, article_id: (actor_id, article_id),
+        fields=lambda _actor_id, article_id: {"article": refs[article_id]},
+        order=lambda r: (r.actor.casefold(), r.article.sort_key if r.article else ()),
+    )
 
 
 def compare_by_outlet(
@@ -298,37 +344,19 @@ def compare_by_outlet(
     then outlet (articles without an outlet last). Evidence is per actor and stance;
     `absent`-speaker claims left out unless `include_unverified` (as in `compare`)."""
     verified = not include_unverified
-    cells = stance_counts_by_outlet(
+    return compare_cells(
         session,
-        target=target,
-        actor_ids=actor_ids,
-        article_ids=article_ids,
-        verified_only=verified,
-    )
-    names = actor_names(session, sorted({a for a, _ in cells}))
-    strongest = (
-        strongest_claims(
+        stance_counts_by_outlet(
             session,
             target=target,
-            actor_ids=sorted({a for a, _ in cells}),
+            actor_ids=actor_ids,
             article_ids=article_ids,
             verified_only=verified,
-        )
-        if evidence and cells
-        else {}
+        ),
+        strongest=per_actor_evidence(
+            session, target=target, article_ids=article_ids, verified_only=verified, wanted=evidence
+        ),
+        evidence_cell=actor_cell,
+        fields=lambda _actor_id, outlet: {"per_outlet": True, "outlet": outlet},
+        order=by_actor_then(lambda r: r.outlet),
     )
-    rows = []
-    for (actor_id, outlet), c in cells.items():
-        overall = overall_from_counts(c.as_dict())
-        rows.append(
-            CompareRow(
-                actor=names[actor_id],
-                counts=c,
-                stance=overall,
-                evidence=pick_evidence(strongest, actor_id, None, overall) if evidence else None,
-                per_outlet=True,
-                outlet=outlet,
-            )
-        )
-    rows.sort(key=lambda r: (r.actor.casefold(), r.outlet is None, r.outlet or ""))
-    return rows
