@@ -6,7 +6,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Required, TypedDict, TypeVar, Unpack
 
 from sqlalchemy.orm import Session
 
@@ -108,13 +108,15 @@ def pick_evidence(
 
 
 Group = TypeVar("Group")
+# The most confident claim per evidence cell and stance, read for the given actors.
+Evidence = Callable[[list[int]], Mapping[tuple[Any, ...], ClaimRow]]
 
 
 def compare_cells(
     session: Session,
     cells: Mapping[tuple[int, Group], Counts],
     *,
-    strongest: Callable[[list[int]], Mapping[tuple[Any, ...], ClaimRow]] | None,
+    strongest: Evidence | None,
     evidence_cell: Callable[[int, Group], tuple[Any, ...]],
     order: Callable[[CompareRow], Any],
     fields: Callable[[int, Group], dict[str, Any]] = lambda _actor, _group: {},
@@ -156,25 +158,44 @@ def most_claims_first(row: CompareRow) -> tuple[int, str]:
     return (-row.counts.total, row.actor.casefold())
 
 
-def per_actor_evidence(
-    session: Session,
-    *,
-    target: str,
-    article_ids: Sequence[int],
-    verified_only: bool,
-    wanted: bool,
-) -> Callable[[list[int]], Mapping[tuple[Any, ...], ClaimRow]] | None:
+class CompareOptions(TypedDict, total=False):
+    """The keywords every `compare` variant takes, declared once: one target, the actors
+    and articles asked for (none: all), evidence or not, and whether claims whose speaker
+    the article does not name near the quote (speaker evidence `absent`) count."""
+
+    target: Required[str]
+    actor_ids: Sequence[int]
+    article_ids: Sequence[int]
+    evidence: bool
+    include_unverified: bool
+
+
+class Narrowing(TypedDict):
+    """The repository's keywords for the claims a compare reads."""
+
+    target: str
+    actor_ids: Sequence[int]
+    article_ids: Sequence[int]
+    verified_only: bool
+
+
+def narrowing(opts: CompareOptions, actor_ids: Sequence[int] | None = None) -> Narrowing:
+    """The claims `opts` asks for (of `actor_ids` instead, when given: the actors whose
+    evidence is read)."""
+    return {
+        "target": opts["target"],
+        "actor_ids": opts.get("actor_ids", ()) if actor_ids is None else actor_ids,
+        "article_ids": opts.get("article_ids", ()),
+        "verified_only": not opts.get("include_unverified", False),
+    }
+
+
+def per_actor_evidence(session: Session, opts: CompareOptions) -> Evidence | None:
     """The evidence query of rows whose evidence is per actor and stance (`actor_cell`),
-    or None when no evidence is `wanted`."""
-    if not wanted:
+    or None when `opts` asks for no evidence."""
+    if not opts.get("evidence"):
         return None
-    return lambda actors: strongest_claims(
-        session,
-        target=target,
-        actor_ids=actors,
-        article_ids=article_ids,
-        verified_only=verified_only,
-    )
+    return lambda actors: strongest_claims(session, **narrowing(opts, actors))
 
 
 def actor_cell(actor_id: int, _group: object) -> tuple[int, None]:
@@ -231,31 +252,22 @@ class _Overviews:
 _OVERVIEWS = _Overviews()
 
 
-def compare(
-    session: Session,
-    *,
-    target: str,
-    actor_ids: Sequence[int] = (),
-    article_ids: Sequence[int] = (),
-    evidence: bool = False,
-    include_unverified: bool = False,
-) -> list[CompareRow]:
-    """Per actor: claim counts per stance toward `target` and the overall stance; most
-    claims first. Claims whose speaker the article does not name near the quote (speaker
-    evidence `absent`) are left out unless `include_unverified`.
+def compare(session: Session, **opts: Unpack[CompareOptions]) -> list[CompareRow]:
+    """Per actor: claim counts per stance toward the target and the overall stance; most
+    claims first; `absent`-speaker claims left out unless `include_unverified`.
 
     Over every actor (no actors, articles or evidence asked for) the rows come from a cache
     keyed by the database's change stamp (`_Overviews`)."""
+    target, unverified = opts["target"], opts.get("include_unverified", False)
+    actor_ids, article_ids = opts.get("actor_ids", ()), opts.get("article_ids", ())
+    evidence = opts.get("evidence", False)
     if actor_ids or article_ids or evidence:
-        return _compare(session, target, actor_ids, article_ids, evidence, include_unverified)
+        return _compare(session, target, actor_ids, article_ids, evidence, unverified)
     stamp = data_stamp(session)
     if stamp is None:
-        return _compare(session, target, (), (), False, include_unverified)
-    key = (stamp, target, include_unverified)
-    rows = _OVERVIEWS.rows(
-        key, lambda: _compare(session, target, (), (), False, include_unverified)
-    )
-    return list(rows)
+        return _compare(session, target, (), (), False, unverified)
+    key = (stamp, target, unverified)
+    return list(_OVERVIEWS.rows(key, lambda: _compare(session, target, (), (), False, unverified)))
 
 
 def _compare(
@@ -266,20 +278,19 @@ def _compare(
     evidence: bool,
     include_unverified: bool,
 ) -> list[CompareRow]:
-    verified = not include_unverified
-    counts = stance_counts(
-        session,
-        target=target,
-        actor_ids=actor_ids,
-        article_ids=article_ids,
-        verified_only=verified,
-    )
+    """`compare` without its cache."""
+    opts: CompareOptions = {
+        "target": target,
+        "actor_ids": actor_ids,
+        "article_ids": article_ids,
+        "evidence": evidence,
+        "include_unverified": include_unverified,
+    }
+    counts = stance_counts(session, **narrowing(opts))
     return compare_cells(
         session,
         {(actor_id, None): c for actor_id, c in counts.items()},
-        strongest=per_actor_evidence(
-            session, target=target, article_ids=article_ids, verified_only=verified, wanted=evidence
-        ),
+        strongest=per_actor_evidence(session, opts),
         evidence_cell=actor_cell,
         order=most_claims_first,
         every_name=not (actor_ids or article_ids),
@@ -287,75 +298,35 @@ def _compare(
 
 
 def compare_by_article(
-    session: Session,
-    *,
-    target: str,
-    actor_ids: Sequence[int] = (),
-    article_ids: Sequence[int] = (),
-    evidence: bool = False,
-    include_unverified: bool = False,
-    subject: str | None = None,
+    session: Session, *, subject: str | None = None, **opts: Unpack[CompareOptions]
 ) -> list[CompareRow]:
-    """The actor x article matrix (claims toward `target`, about `subject` when given) as
-    rows, by actor then date; `absent`-speaker claims left out unless `include_unverified`
-    (as in `compare`)."""
-    verified = not include_unverified
-    cells = stance_counts_by_article(
-        session,
-        target=target,
-        actor_ids=actor_ids,
-        article_ids=article_ids,
-        verified_only=verified,
-        subject=subject,
-    )
+    """The actor x article matrix (claims toward the target, about `subject` when given)
+    as rows, by actor then date; evidence per actor, article and stance."""
+    cells = stance_counts_by_article(session, subject=subject, **narrowing(opts))
     refs = article_refs(session, sorted({b for _, b in cells}))
+
+    def strongest(actors: list[int]) -> Mapping[tuple[Any, ...], ClaimRow]:
+        claims = narrowing(opts, actors)
+        claims["article_ids"] = sorted(refs)
+        return strongest_claims(session, by_article=True, subject=subject, **claims)
+
     return compare_cells(
         session,
         cells,
-        strongest=(
-            lambda actors: strongest_claims(
-                session,
-                target=target,
-                actor_ids=actors,
-                article_ids=sorted(refs),
-                by_article=True,
-                verified_only=verified,
-                subject=subject,
-            )
-        )
-        if evidence
-        else None,
+        strongest=strongest if opts.get("evidence") else None,
         evidence_cell=lambda actor_id, article_id: (actor_id, article_id),
         fields=lambda _actor_id, article_id: {"article": refs[article_id]},
         order=lambda r: (r.actor.casefold(), r.article.sort_key if r.article else ()),
     )
 
 
-def compare_by_outlet(
-    session: Session,
-    *,
-    target: str,
-    actor_ids: Sequence[int] = (),
-    article_ids: Sequence[int] = (),
-    evidence: bool = False,
-    include_unverified: bool = False,
-) -> list[CompareRow]:
-    """Per actor and outlet: claim counts toward `target` and the overall stance, by actor
-    then outlet (articles without an outlet last). Evidence is per actor and stance;
-    `absent`-speaker claims left out unless `include_unverified` (as in `compare`)."""
-    verified = not include_unverified
+def compare_by_outlet(session: Session, **opts: Unpack[CompareOptions]) -> list[CompareRow]:
+    """Per actor and outlet: claim counts toward the target and the overall stance, by
+    actor then outlet (articles without an outlet last). Evidence is per actor and stance."""
     return compare_cells(
         session,
-        stance_counts_by_outlet(
-            session,
-            target=target,
-            actor_ids=actor_ids,
-            article_ids=article_ids,
-            verified_only=verified,
-        ),
-        strongest=per_actor_evidence(
-            session, target=target, article_ids=article_ids, verified_only=verified, wanted=evidence
-        ),
+        stance_counts_by_outlet(session, **narrowing(opts)),
+        strongest=per_actor_evidence(session, opts),
         evidence_cell=actor_cell,
         fields=lambda _actor_id, outlet: {"per_outlet": True, "outlet": outlet},
         order=by_actor_then(lambda r: r.outlet),

@@ -4,16 +4,17 @@ carried it are listed."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy.orm import Session
 
 from stancetrack.analysis.compare import (
+    CompareOptions,
     CompareRow,
     actor_cell,
     compare_cells,
     most_claims_first,
+    narrowing,
     per_actor_evidence,
 )
 from stancetrack.analysis.stance import overall_from_counts
@@ -27,27 +28,16 @@ from stancetrack.db.repository.stories import (
 )
 
 
-def compare_per_story(
-    session: Session,
-    *,
-    target: str,
-    actor_ids: Sequence[int] = (),
-    article_ids: Sequence[int] = (),
-    evidence: bool = False,
-    include_unverified: bool = False,
-) -> list[CompareRow]:
-    """Per actor: claims counted once per story, the number of stories, the outlets
-    (claims whose speaker is not named left out unless `include_unverified`, as `compare`),
-    and with `evidence` the most confident claim for the overall stance, as `compare`."""
-    verified = not include_unverified
-    counts = story_counts(
+def compare_per_story(session: Session, **opts: Unpack[CompareOptions]) -> list[CompareRow]:
+    """Per actor: claims counted once per story, the number of stories, the outlets, and
+    with `evidence` the most confident claim for the overall stance, as `compare`."""
+    claims = narrowing(opts)
+    carried = actor_stories(
         session,
-        target=target,
-        actor_ids=actor_ids,
-        article_ids=article_ids,
-        verified_only=verified,
+        target=claims["target"],
+        actor_ids=claims["actor_ids"],
+        article_ids=claims["article_ids"],
     )
-    carried = actor_stories(session, target=target, actor_ids=actor_ids, article_ids=article_ids)
 
     def story_fields(actor_id: int, _group: None) -> dict[str, Any]:
         stories, outlets = carried.get(actor_id, (0, ()))
@@ -55,10 +45,8 @@ def compare_per_story(
 
     return compare_cells(
         session,
-        {(actor_id, None): c for actor_id, c in counts.items()},
-        strongest=per_actor_evidence(
-            session, target=target, article_ids=article_ids, verified_only=verified, wanted=evidence
-        ),
+        {(actor_id, None): c for actor_id, c in story_counts(session, **claims).items()},
+        strongest=per_actor_evidence(session, opts),
         evidence_cell=actor_cell,
         fields=story_fields,
         order=most_claims_first,
