@@ -21,7 +21,12 @@ from stancetrack.cli.options import (
     ModelOption,
     TimeoutOption,
 )
-from stancetrack.cli.render import emit_summary, error_line, resolve_format, stderr
+from stancetrack.cli.render import (
+    emit_summary,
+    error_line,
+    resolve_format,
+    stderr,
+)
 
 if TYPE_CHECKING:
     from stancetrack.pipeline import ExtractSummary
