@@ -203,6 +203,24 @@ def test_jsonl_bad_lines_are_reported_as_file_line(tmp_path: Path) -> None:
     assert errors[1].startswith(f"{path}:4: ") and '"text"' in errors[1]
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("one.json", '{"title": "A",\n "text": }', "invalid JSON (Expecting value at line 2)"),
+        ("lines.jsonl", '{"title": "A", "text": }\n', "invalid JSON (Expecting value)"),
+        ("deep.json", "[" * 100_000, "JSON nested too deeply to read"),
+        ("deep.jsonl", "[" * 100_000 + "\n", "JSON nested too deeply to read"),
+    ],
+)
+def test_unreadable_json_says_why(tmp_path: Path, name: str, content: str, message: str) -> None:
+    """A .json error names its line; a .jsonl record is a line already (`file:N`)."""
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    errors = [i for i in read_all(path) if isinstance(i, InputError)]
+    where = f"{path}:1" if name.endswith(".jsonl") else str(path)
+    assert [(e.source, e.reason) for e in errors] == [(where, message)]
+
+
 def test_normalisation_makes_equivalent_texts_identical() -> None:
     nfd = unicodedata.normalize("NFD", "Niinistö met Kristersson in Helsinki.")
     variants = [

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Required, TypedDict, TypeVar, Unpack
 
 from sqlalchemy.orm import Session
 
@@ -95,19 +95,112 @@ def evidence_stance(overall: str) -> tuple[str, ...]:
 
 
 def pick_evidence(
-    strongest: dict[tuple[int, int | None, str], ClaimRow],
-    actor_id: int,
-    article_id: int | None,
-    overall: str,
+    strongest: Mapping[tuple[Any, ...], ClaimRow], cell: tuple[Any, ...], overall: str
 ) -> ClaimRow | None:
-    """The most confident claim that can stand as evidence for `overall` (one actor, and
-    one article when `article_id` is given)."""
+    """The most confident claim that can stand as evidence for `overall`: `strongest` is
+    keyed by a cell (such as actor and article or None) and a stance."""
     candidates = [
         strongest[key]
         for stance in evidence_stance(overall)
-        if (key := (actor_id, article_id, stance)) in strongest
+        if (key := (*cell, stance)) in strongest
     ]
     return max(candidates, key=lambda c: c.confidence, default=None)
+
+
+Group = TypeVar("Group")
+# The most confident claim per evidence cell and stance, read for the given actors.
+Evidence = Callable[[list[int]], Mapping[tuple[Any, ...], ClaimRow]]
+
+
+def compare_cells(
+    session: Session,
+    cells: Mapping[tuple[int, Group], Counts],
+    *,
+    strongest: Evidence | None,
+    evidence_cell: Callable[[int, Group], tuple[Any, ...]],
+    order: Callable[[CompareRow], Any],
+    fields: Callable[[int, Group], dict[str, Any]] = lambda _actor, _group: {},
+    every_name: bool = False,
+) -> list[CompareRow]:
+    """The one way counts per (actor, group) become compare rows: the overall stance per
+    cell (analysis/stance.py) and, when `strongest` is given (it is called with the cells'
+    actors), the evidence found under `evidence_cell`. The variants of `compare` differ only
+    in their grouping: the counts, the evidence query, the row's extra `fields`, the order.
+    `every_name` reads every actor's name in one scan (cheaper than an IN list of
+    thousands of ids when no actors or articles were asked for)."""
+    actors = sorted({actor_id for actor_id, _ in cells})
+    names = actor_names(session, None if every_name else actors)
+    found = strongest(actors) if strongest is not None and cells else {}
+    rows = []
+    for (actor_id, group), c in cells.items():
+        overall = overall_from_counts(c.as_dict())
+        rows.append(
+            CompareRow(
+                actor=names[actor_id],
+                counts=c,
+                stance=overall,
+                evidence=None
+                if strongest is None
+                else pick_evidence(found, evidence_cell(actor_id, group), overall),
+                **fields(actor_id, group),
+            )
+        )
+    rows.sort(key=order)
+    return rows
+
+
+def by_actor_then(group: Callable[[CompareRow], str | None]) -> Callable[[CompareRow], Any]:
+    """Rows by actor, then by a group's name (rows without one last)."""
+    return lambda r: (r.actor.casefold(), group(r) is None, group(r) or "")
+
+
+def most_claims_first(row: CompareRow) -> tuple[int, str]:
+    return (-row.counts.total, row.actor.casefold())
+
+
+class CompareOptions(TypedDict, total=False):
+    """The keywords every `compare` variant takes, declared once: one target, the actors
+    and articles asked for (none: all), evidence or not, and whether claims whose speaker
+    the article does not name near the quote (speaker evidence `absent`) count."""
+
+    target: Required[str]
+    actor_ids: Sequence[int]
+    article_ids: Sequence[int]
+    evidence: bool
+    include_unverified: bool
+
+
+class Narrowing(TypedDict):
+    """The repository's keywords for the claims a compare reads."""
+
+    target: str
+    actor_ids: Sequence[int]
+    article_ids: Sequence[int]
+    verified_only: bool
+
+
+def narrowing(opts: CompareOptions, actor_ids: Sequence[int] | None = None) -> Narrowing:
+    """The claims `opts` asks for (of `actor_ids` instead, when given: the actors whose
+    evidence is read)."""
+    return {
+        "target": opts["target"],
+        "actor_ids": opts.get("actor_ids", ()) if actor_ids is None else actor_ids,
+        "article_ids": opts.get("article_ids", ()),
+        "verified_only": not opts.get("include_unverified", False),
+    }
+
+
+def per_actor_evidence(session: Session, opts: CompareOptions) -> Evidence | None:
+    """The evidence query of rows whose evidence is per actor and stance (`actor_cell`),
+    or None when `opts` asks for no evidence."""
+    if not opts.get("evidence"):
+        return None
+    return lambda actors: strongest_claims(session, **narrowing(opts, actors))
+
+
+def actor_cell(actor_id: int, _group: object) -> tuple[int, None]:
+    """The evidence cell of a row whose evidence is per actor (not per article)."""
+    return (actor_id, None)
 
 
 class _Overviews:
@@ -159,31 +252,22 @@ class _Overviews:
 _OVERVIEWS = _Overviews()
 
 
-def compare(
-    session: Session,
-    *,
-    target: str,
-    actor_ids: Sequence[int] = (),
-    article_ids: Sequence[int] = (),
-    evidence: bool = False,
-    include_unverified: bool = False,
-) -> list[CompareRow]:
-    """Per actor: claim counts per stance toward `target` and the overall stance; most
-    claims first. Claims whose speaker the article does not name near the quote (speaker
-    evidence `absent`) are left out unless `include_unverified`.
+def compare(session: Session, **opts: Unpack[CompareOptions]) -> list[CompareRow]:
+    """Per actor: claim counts per stance toward the target and the overall stance; most
+    claims first; `absent`-speaker claims left out unless `include_unverified`.
 
     Over every actor (no actors, articles or evidence asked for) the rows come from a cache
     keyed by the database's change stamp (`_Overviews`)."""
+    target, unverified = opts["target"], opts.get("include_unverified", False)
+    actor_ids, article_ids = opts.get("actor_ids", ()), opts.get("article_ids", ())
+    evidence = opts.get("evidence", False)
     if actor_ids or article_ids or evidence:
-        return _compare(session, target, actor_ids, article_ids, evidence, include_unverified)
+        return _compare(session, target, actor_ids, article_ids, evidence, unverified)
     stamp = data_stamp(session)
     if stamp is None:
-        return _compare(session, target, (), (), False, include_unverified)
-    key = (stamp, target, include_unverified)
-    rows = _OVERVIEWS.rows(
-        key, lambda: _compare(session, target, (), (), False, include_unverified)
-    )
-    return list(rows)
+        return _compare(session, target, (), (), False, unverified)
+    key = (stamp, target, unverified)
+    return list(_OVERVIEWS.rows(key, lambda: _compare(session, target, (), (), False, unverified)))
 
 
 def _compare(
@@ -194,141 +278,56 @@ def _compare(
     evidence: bool,
     include_unverified: bool,
 ) -> list[CompareRow]:
-    verified = not include_unverified
-    counts = stance_counts(
+    """`compare` without its cache."""
+    opts: CompareOptions = {
+        "target": target,
+        "actor_ids": actor_ids,
+        "article_ids": article_ids,
+        "evidence": evidence,
+        "include_unverified": include_unverified,
+    }
+    counts = stance_counts(session, **narrowing(opts))
+    return compare_cells(
         session,
-        target=target,
-        actor_ids=actor_ids,
-        article_ids=article_ids,
-        verified_only=verified,
+        {(actor_id, None): c for actor_id, c in counts.items()},
+        strongest=per_actor_evidence(session, opts),
+        evidence_cell=actor_cell,
+        order=most_claims_first,
+        every_name=not (actor_ids or article_ids),
     )
-    # Every actor's name in one scan beats an IN list of thousands of ids.
-    names = actor_names(session, list(counts) if actor_ids or article_ids else None)
-    strongest = (
-        strongest_claims(
-            session,
-            target=target,
-            actor_ids=list(counts),
-            article_ids=article_ids,
-            verified_only=verified,
-        )
-        if evidence and counts
-        else {}
-    )
-    rows = []
-    for actor_id, c in counts.items():
-        overall = overall_from_counts(c.as_dict())
-        rows.append(
-            CompareRow(
-                actor=names[actor_id],
-                counts=c,
-                stance=overall,
-                evidence=pick_evidence(strongest, actor_id, None, overall) if evidence else None,
-            )
-        )
-    rows.sort(key=lambda r: (-r.counts.total, r.actor.casefold()))
-    return rows
 
 
 def compare_by_article(
-    session: Session,
-    *,
-    target: str,
-    actor_ids: Sequence[int] = (),
-    article_ids: Sequence[int] = (),
-    evidence: bool = False,
-    include_unverified: bool = False,
-    subject: str | None = None,
+    session: Session, *, subject: str | None = None, **opts: Unpack[CompareOptions]
 ) -> list[CompareRow]:
-    """The actor x article matrix (claims toward `target`, about `subject` when given) as
-    rows, by actor then date; `absent`-speaker claims left out unless `include_unverified`
-    (as in `compare`)."""
-    verified = not include_unverified
-    cells = stance_counts_by_article(
-        session,
-        target=target,
-        actor_ids=actor_ids,
-        article_ids=article_ids,
-        verified_only=verified,
-        subject=subject,
-    )
-    names = actor_names(session, sorted({a for a, _ in cells}))
+    """The actor x article matrix (claims toward the target, about `subject` when given)
+    as rows, by actor then date; evidence per actor, article and stance."""
+    cells = stance_counts_by_article(session, subject=subject, **narrowing(opts))
     refs = article_refs(session, sorted({b for _, b in cells}))
-    strongest = (
-        strongest_claims(
-            session,
-            target=target,
-            actor_ids=sorted({a for a, _ in cells}),
-            article_ids=sorted(refs),
-            by_article=True,
-            verified_only=verified,
-            subject=subject,
-        )
-        if evidence and cells
-        else {}
-    )
-    rows = []
-    for (actor_id, article_id), c in cells.items():
-        overall = overall_from_counts(c.as_dict())
-        rows.append(
-            CompareRow(
-                actor=names[actor_id],
-                counts=c,
-                stance=overall,
-                article=refs[article_id],
-                evidence=pick_evidence(strongest, actor_id, article_id, overall)
-                if evidence
-                else None,
-            )
-        )
-    rows.sort(key=lambda r: (r.actor.casefold(), r.article.sort_key if r.article else ()))
-    return rows
 
+    def strongest(actors: list[int]) -> Mapping[tuple[Any, ...], ClaimRow]:
+        claims = narrowing(opts, actors)
+        claims["article_ids"] = sorted(refs)
+        return strongest_claims(session, by_article=True, subject=subject, **claims)
 
-def compare_by_outlet(
-    session: Session,
-    *,
-    target: str,
-    actor_ids: Sequence[int] = (),
-    article_ids: Sequence[int] = (),
-    evidence: bool = False,
-    include_unverified: bool = False,
-) -> list[CompareRow]:
-    """Per actor and outlet: claim counts toward `target` and the overall stance, by actor
-    then outlet (articles without an outlet last). Evidence is per actor and stance;
-    `absent`-speaker claims left out unless `include_unverified` (as in `compare`)."""
-    verified = not include_unverified
-    cells = stance_counts_by_outlet(
+    return compare_cells(
         session,
-        target=target,
-        actor_ids=actor_ids,
-        article_ids=article_ids,
-        verified_only=verified,
+        cells,
+        strongest=strongest if opts.get("evidence") else None,
+        evidence_cell=lambda actor_id, article_id: (actor_id, article_id),
+        fields=lambda _actor_id, article_id: {"article": refs[article_id]},
+        order=lambda r: (r.actor.casefold(), r.article.sort_key if r.article else ()),
     )
-    names = actor_names(session, sorted({a for a, _ in cells}))
-    strongest = (
-        strongest_claims(
-            session,
-            target=target,
-            actor_ids=sorted({a for a, _ in cells}),
-            article_ids=article_ids,
-            verified_only=verified,
-        )
-        if evidence and cells
-        else {}
+
+
+def compare_by_outlet(session: Session, **opts: Unpack[CompareOptions]) -> list[CompareRow]:
+    """Per actor and outlet: claim counts toward the target and the overall stance, by
+    actor then outlet (articles without an outlet last). Evidence is per actor and stance."""
+    return compare_cells(
+        session,
+        stance_counts_by_outlet(session, **narrowing(opts)),
+        strongest=per_actor_evidence(session, opts),
+        evidence_cell=actor_cell,
+        fields=lambda _actor_id, outlet: {"per_outlet": True, "outlet": outlet},
+        order=by_actor_then(lambda r: r.outlet),
     )
-    rows = []
-    for (actor_id, outlet), c in cells.items():
-        overall = overall_from_counts(c.as_dict())
-        rows.append(
-            CompareRow(
-                actor=names[actor_id],
-                counts=c,
-                stance=overall,
-                evidence=pick_evidence(strongest, actor_id, None, overall) if evidence else None,
-                per_outlet=True,
-                outlet=outlet,
-            )
-        )
-    rows.sort(key=lambda r: (r.actor.casefold(), r.outlet is None, r.outlet or ""))
-    return rows

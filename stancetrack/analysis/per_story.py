@@ -4,76 +4,53 @@ carried it are listed."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Any, Unpack
 
 from sqlalchemy.orm import Session
 
-from stancetrack.analysis.compare import CompareRow, pick_evidence
+from stancetrack.analysis.compare import (
+    CompareOptions,
+    CompareRow,
+    actor_cell,
+    compare_cells,
+    most_claims_first,
+    narrowing,
+    per_actor_evidence,
+)
 from stancetrack.analysis.stance import overall_from_counts
 from stancetrack.analysis.timeline import Timeline
 from stancetrack.db.models import Actor
-from stancetrack.db.repository.analysis import actor_names, strongest_claims
 from stancetrack.db.repository.stories import (
     actor_stories,
-    stories_of,
     story_counts,
     story_counts_by_story,
     story_refs,
 )
 
 
-def _story_ids(session: Session, article_ids: Sequence[int]) -> list[int]:
-    return sorted(set(stories_of(session, article_ids).values()))
-
-
-def compare_per_story(
-    session: Session,
-    *,
-    target: str,
-    actor_ids: Sequence[int] = (),
-    article_ids: Sequence[int] = (),
-    evidence: bool = False,
-    include_unverified: bool = False,
-) -> list[CompareRow]:
-    """Per actor: claims counted once per story, the number of stories, the outlets
-    (claims whose speaker is not named left out unless `include_unverified`, as `compare`),
-    and with `evidence` the most confident claim for the overall stance, as `compare`."""
-    counts = story_counts(
+def compare_per_story(session: Session, **opts: Unpack[CompareOptions]) -> list[CompareRow]:
+    """Per actor: claims counted once per story, the number of stories, the outlets, and
+    with `evidence` the most confident claim for the overall stance, as `compare`."""
+    claims = narrowing(opts)
+    carried = actor_stories(
         session,
-        target=target,
-        actor_ids=actor_ids,
-        article_ids=article_ids,
-        verified_only=not include_unverified,
+        target=claims["target"],
+        actor_ids=claims["actor_ids"],
+        article_ids=claims["article_ids"],
     )
-    names = actor_names(session, sorted(counts))
-    carried = actor_stories(session, target=target, actor_ids=actor_ids, article_ids=article_ids)
-    strongest = (
-        strongest_claims(
-            session,
-            target=target,
-            actor_ids=list(counts),
-            article_ids=article_ids,
-            verified_only=not include_unverified,
-        )
-        if evidence and counts
-        else {}
-    )
-    rows = []
-    for actor_id, c in counts.items():
+
+    def story_fields(actor_id: int, _group: None) -> dict[str, Any]:
         stories, outlets = carried.get(actor_id, (0, ()))
-        overall = overall_from_counts(c.as_dict())
-        rows.append(
-            CompareRow(
-                actor=names[actor_id],
-                counts=c,
-                stance=overall,
-                stories=stories,
-                outlets=outlets,
-                evidence=pick_evidence(strongest, actor_id, None, overall) if evidence else None,
-            )
-        )
-    rows.sort(key=lambda r: (-r.counts.total, r.actor.casefold()))
-    return rows
+        return {"stories": stories, "outlets": outlets}
+
+    return compare_cells(
+        session,
+        {(actor_id, None): c for actor_id, c in story_counts(session, **claims).items()},
+        strongest=per_actor_evidence(session, opts),
+        evidence_cell=actor_cell,
+        fields=story_fields,
+        order=most_claims_first,
+    )
 
 
 def timeline_per_story(session: Session, actor: Actor, *, target: str) -> Timeline:

@@ -3,19 +3,49 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from stancetrack.cli.app import app
 from stancetrack.cli.context import endpoint_settings
 from stancetrack.cli.options import BaseUrlOption, DbOption, DebugOption, DocumentFormatOption
-from stancetrack.cli.render import Format, emit_json, resolve_format, stderr, stdout_console
+from stancetrack.cli.render import (
+    Format,
+    emit_json,
+    emit_summary,
+    resolve_format,
+    stderr,
+    stdout_console,
+)
+
+if TYPE_CHECKING:
+    from stancetrack.db import Database
+    from stancetrack.settings import Settings
+
+T = TypeVar("T")
 
 batches_app = typer.Typer(
     help="Batch API jobs submitted by `extract --batch-api`.", invoke_without_command=True
 )
 app.add_typer(batches_app, name="batches")
+
+
+def _run_against(
+    db: str | None,
+    base_url: str | None,
+    work: Callable[[Database, Settings], Coroutine[Any, Any, T]],
+) -> T:
+    """Run one Batch API coroutine on the database and endpoint the options name."""
+    from stancetrack.db import Database
+
+    settings = endpoint_settings(db, base_url=base_url)
+    database = Database(settings.database_url)
+    try:
+        return asyncio.run(work(database, settings))
+    finally:
+        database.dispose()
 
 
 def _notify(text: str) -> None:
@@ -102,28 +132,16 @@ def collect_command(
 
     Answers the live path would re-ask about, and per-request errors, are re-run live.
     """
-    from stancetrack.db import Database
     from stancetrack.scaleout.batch_collect import collect
 
-    settings = endpoint_settings(db, base_url=base_url)
-    database = Database(settings.database_url)
-    try:
-        summary = asyncio.run(
-            collect(database, settings, wait=wait, poll_seconds=poll, notify=_notify)
-        )
-    finally:
-        database.dispose()
-    data = summary.as_json()
-    if resolve_format(format) is Format.json:
-        emit_json(data)
-    else:
-        from rich.table import Table
-
-        table = Table(title="Collected", header_style="bold")
-        for key in data:
-            table.add_column(key, justify="right")
-        table.add_row(*(str(v) for v in data.values()))
-        stdout_console().print(table)
+    summary = _run_against(
+        db,
+        base_url,
+        lambda database, settings: collect(
+            database, settings, wait=wait, poll_seconds=poll, notify=_notify
+        ),
+    )
+    emit_summary("Collected", summary.as_json(), resolve_format(format))
     if summary.waiting:
         stderr().print(f"{len(summary.waiting)} batch(es) still running: collect again later")
 
@@ -138,15 +156,11 @@ def resubmit_command(
     debug: DebugOption = False,
 ) -> None:
     """Submit again, as a new batch, the articles a failed/expired/cancelled batch left."""
-    from stancetrack.db import Database
     from stancetrack.scaleout.batch_collect import resubmit
 
-    settings = endpoint_settings(db, base_url=base_url)
-    database = Database(settings.database_url)
-    try:
-        created = asyncio.run(resubmit(database, settings, batch, notify=_notify))
-    finally:
-        database.dispose()
+    created = _run_against(
+        db, base_url, lambda database, settings: resubmit(database, settings, batch, notify=_notify)
+    )
     if not created:
         stderr().print("nothing to resubmit")
     emit_json({"batches": created})
@@ -160,13 +174,9 @@ def cancel_command(
     debug: DebugOption = False,
 ) -> None:
     """Cancel a batch; `collect` then stores what it had finished."""
-    from stancetrack.db import Database
     from stancetrack.scaleout.batch_collect import cancel
 
-    settings = endpoint_settings(db, base_url=base_url)
-    database = Database(settings.database_url)
-    try:
-        status = asyncio.run(cancel(database, settings, batch))
-    finally:
-        database.dispose()
+    status = _run_against(
+        db, base_url, lambda database, settings: cancel(database, settings, batch)
+    )
     emit_json({"batch": batch, "status": status})

@@ -10,6 +10,7 @@ import typer
 
 from stancetrack.cli.app import app
 from stancetrack.cli.context import endpoint_settings
+from stancetrack.cli.observing import failures_shown
 from stancetrack.cli.options import (
     BackendOption,
     BaseUrlOption,
@@ -21,16 +22,13 @@ from stancetrack.cli.options import (
     TimeoutOption,
 )
 from stancetrack.cli.render import (
-    Format,
-    emit_json,
+    emit_summary,
     error_line,
     resolve_format,
     stderr,
-    stdout_console,
 )
 
 if TYPE_CHECKING:
-    from stancetrack.errors import InputError
     from stancetrack.pipeline import ExtractSummary
 
 
@@ -87,7 +85,7 @@ def extract_command(
 
     Example: stancetrack extract fixtures/articles --backend rules
     """
-    from stancetrack.pipeline import ExtractObserver, extract
+    from stancetrack.pipeline import extract
 
     settings = endpoint_settings(
         db,
@@ -109,36 +107,14 @@ def extract_command(
         face = submit_batch if batch_api else enqueue_articles
         raise typer.Exit(face(paths, settings, force=force, fmt=fmt))
 
-    def input_failed(error: InputError) -> None:
-        error_line(f"{error.source}: {error.reason}")
-
-    def article_failed(source: str, message: str) -> None:
-        error_line(f"{source}: {message}")
-
     with _progress() as on_progress:
-        observer = ExtractObserver(
-            on_input_error=input_failed,
-            on_article_failed=article_failed,
-            on_progress=on_progress,
+        observer = failures_shown(
             on_notice=lambda text: stderr().print(f"note: {text}", highlight=False),
+            on_progress=on_progress,
         )
         summary = extract(paths, settings=settings, force=force, observer=observer)
-    _render(summary, fmt)
+    emit_summary("Extraction", summary.as_json(), fmt)
     raise typer.Exit(_finish(summary))
-
-
-def _render(summary: ExtractSummary, fmt: Format) -> None:
-    data = summary.as_json()
-    if fmt is Format.json:
-        emit_json(data)
-        return
-    from rich.table import Table
-
-    table = Table(title="Extraction", header_style="bold")
-    for key in data:
-        table.add_column(key, justify="right")
-    table.add_row(*(str(v) for v in data.values()))
-    stdout_console().print(table)
 
 
 def _finish(summary: ExtractSummary) -> int:

@@ -10,6 +10,7 @@ import typer
 
 from stancetrack.cli.app import app
 from stancetrack.cli.context import endpoint_settings
+from stancetrack.cli.observing import failures_shown
 from stancetrack.cli.options import (
     BackendOption,
     BaseUrlOption,
@@ -91,7 +92,6 @@ def watch_command(
 
     Example: stancetrack watch https://example.com/rss.xml news/ --interval 600
     """
-    from stancetrack.pipeline import ExtractObserver
     from stancetrack.tracking.poller import PollOptions
     from stancetrack.tracking.sources import parse_sources
     from stancetrack.tracking.watch import watch
@@ -146,11 +146,8 @@ def watch_command(
             show("waiting for the next poll" if not once else "done")
             _render(summary, fmt, once)
 
-        observer = ExtractObserver(
-            on_input_error=lambda e: error_line(f"{e.source}: {e.reason}"),
-            on_article_failed=lambda source, message: error_line(f"{source}: {message}"),
-            on_notice=notice,
-            on_progress=extracting if show is not _quiet else None,
+        observer = failures_shown(
+            on_notice=notice, on_progress=extracting if show is not _quiet else None
         )
         notifier = None
         if notify is not None:

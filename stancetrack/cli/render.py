@@ -216,6 +216,26 @@ def emit_rows(
         emit_csv(rows, csv_columns)
 
 
+def emit_summary(
+    title: str,
+    data: Mapping[str, Any],
+    fmt: Format,
+    cell: Callable[[Any], str] = str,
+) -> None:
+    """A command's one summary document (extract, batch submit and collect, enqueue): JSON,
+    or a table of one row, a column per key, each value shown by `cell`."""
+    if fmt is Format.json:
+        emit_json(data)
+        return
+    from rich.table import Table
+
+    table = Table(title=title, header_style="bold")
+    for key in data:
+        table.add_column(key, justify="right")
+    table.add_row(*(cell(v) for v in data.values()))
+    stdout_console().print(table)
+
+
 def error_line(message: str) -> None:
     """One `error: ...` line on stderr (the message is shown as is, not as markup; a line
     break in it, e.g. in a refused URL, is shown escaped like the other controls)."""
@@ -223,3 +243,8 @@ def error_line(message: str) -> None:
 
     text = escape(CONTROLS_AND_NEWLINES.sub(_escaped, message))
     stderr().print(f"[red]error:[/red] {text}", markup=True, highlight=False)
+
+
+def source_error(source: str, reason: str) -> None:
+    """An input or article that failed: `error: SOURCE: REASON` on stderr."""
+    error_line(f"{source}: {reason}")

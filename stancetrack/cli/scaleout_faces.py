@@ -6,7 +6,7 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING
 
-from stancetrack.cli.render import Format, emit_json, error_line, stderr, stdout_console
+from stancetrack.cli.render import Format, emit_summary, source_error, stderr
 
 if TYPE_CHECKING:
     from stancetrack.settings import Settings
@@ -16,16 +16,8 @@ def _stdin(paths: list[str], settings: Settings) -> bytes | None:
     return sys.stdin.buffer.read(settings.max_file_bytes + 1) if "-" in paths else None
 
 
-def _table(title: str, data: dict[str, object]) -> None:
-    from rich.table import Table
-
-    table = Table(title=title, header_style="bold")
-    for key in data:
-        table.add_column(key, justify="right")
-    table.add_row(
-        *(", ".join(map(str, v)) if isinstance(v, list) else str(v) for v in data.values())
-    )
-    stdout_console().print(table)
+def _cell(value: object) -> str:
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def submit_batch(paths: list[str], settings: Settings, *, force: bool, fmt: Format) -> int:
@@ -40,17 +32,13 @@ def submit_batch(paths: list[str], settings: Settings, *, force: bool, fmt: Form
                 paths,
                 settings,
                 force=force,
-                on_error=lambda source, reason: error_line(f"{source}: {reason}"),
+                on_error=source_error,
                 stdin=_stdin(paths, settings),
             )
         )
     finally:
         db.dispose()
-    data = summary.as_json()
-    if fmt is Format.json:
-        emit_json(data)
-    else:
-        _table("Batch API submission", data)
+    emit_summary("Batch API submission", summary.as_json(), fmt, _cell)
     if summary.batches:
         stderr().print("submitted; store the results with: stancetrack batches collect [--wait]")
     return 1 if summary.failed else 0
@@ -64,15 +52,11 @@ def enqueue_articles(paths: list[str], settings: Settings, *, force: bool, fmt: 
             paths,
             settings,
             force=force,
-            on_error=lambda source, reason: error_line(f"{source}: {reason}"),
+            on_error=source_error,
             stdin=_stdin(paths, settings),
         )
     )
-    data = summary.as_json()
-    if fmt is Format.json:
-        emit_json(data)
-    else:
-        _table("Queued", data)
+    emit_summary("Queued", summary.as_json(), fmt, _cell)
     if summary.queued:
         stderr().print("queued; run the jobs with: stancetrack worker")
     return 1 if summary.failed else 0

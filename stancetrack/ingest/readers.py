@@ -304,15 +304,23 @@ def _from_record(source: str, record: Any, fmt: str) -> ArticleInput:
     )
 
 
+def _loaded(where: str, text: str, *, line_of_error: bool) -> tuple[Any, InputError | None]:
+    """The JSON value in `text`, or the error saying why there is none (nested too deep
+    counts too); `line_of_error` names the line (a JSONL record is one line already)."""
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError as exc:
+        at = f" at line {exc.lineno}" if line_of_error else ""
+        return None, InputError(where, f"invalid JSON ({exc.msg}{at})")
+    except RecursionError:
+        return None, InputError(where, TOO_DEEP)
+
+
 def _from_json(source: str, text: str) -> Iterator[ArticleInput | InputError]:
     """One object, or a list of objects (each reported as `file[index]`)."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        yield InputError(source, f"invalid JSON ({exc.msg} at line {exc.lineno})")
-        return
-    except RecursionError:
-        yield InputError(source, TOO_DEEP)
+    data, error = _loaded(source, text, line_of_error=True)
+    if error is not None:
+        yield error
         return
     if not isinstance(data, list):
         yield _guard(source, partial(_from_record, source, data, "json"))
@@ -338,13 +346,9 @@ def _from_jsonl(source: str, text: str) -> Iterator[ArticleInput | InputError]:
         if not line.strip():
             continue
         where = f"{source}:{lineno}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield InputError(where, f"invalid JSON ({exc.msg})")
-            continue
-        except RecursionError:
-            yield InputError(where, TOO_DEEP)
+        record, error = _loaded(where, line, line_of_error=False)
+        if error is not None:
+            yield error
             continue
         yield _guard(where, partial(_from_record, where, record, "jsonl"))
 

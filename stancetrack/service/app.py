@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 
 from stancetrack import __version__
 from stancetrack.db import Database
-from stancetrack.errors import AmbiguousError, NotFoundError, StancetrackError, UsageError
+from stancetrack.errors import NotFoundError, StancetrackError
 from stancetrack.service import api, dashboard, feeds
 from stancetrack.service.deps import Unauthorized
 from stancetrack.service.jobs import ExtractionQueue
@@ -95,14 +95,8 @@ def _error_handlers(app: FastAPI) -> None:
     async def not_found(request: Request, exc: NotFoundError) -> Response:
         return _error(request, 404, str(exc))
 
-    @app.exception_handler(AmbiguousError)
-    async def ambiguous(request: Request, exc: AmbiguousError) -> Response:
-        return _error(request, 400, str(exc))
-
-    @app.exception_handler(UsageError)
-    async def usage(request: Request, exc: UsageError) -> Response:
-        return _error(request, 400, str(exc))
-
+    # Every other error of ours (ambiguous names, bad usage, unknown targets) is the
+    # caller's: handlers are found along the exception's class hierarchy.
     @app.exception_handler(StancetrackError)
     async def domain(request: Request, exc: StancetrackError) -> Response:
         return _error(request, 400, str(exc))

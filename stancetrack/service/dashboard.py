@@ -8,14 +8,16 @@ none: the highlighted text and timeline SVG are the macros the report uses too
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
 from stancetrack.analysis import answers
 from stancetrack.analysis.answers import Per
@@ -85,14 +87,37 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
     return render(request, "error.html", status, message=message, target=None)
 
 
+@dataclass(frozen=True, slots=True)
+class View:
+    """What every page over one target's claims reads from and renders with: the request,
+    a session, the target (every such page shows it)."""
+
+    request: Request
+    session: Session
+    target: str
+
+    def render(self, name: str, **context: Any) -> HTMLResponse:
+        return render(self.request, name, target=self.target, **context)
+
+
+def get_view(request: Request, session: SessionDep, target: TargetDep) -> View:
+    return View(request, session, target)
+
+
+ViewDep = Annotated[View, Depends(get_view)]
+
+
+def chosen(actor: list[str] | None) -> list[str]:
+    """The actor names a form chose (an empty field sends a blank one)."""
+    return [a for a in actor or [] if a.strip()]
+
+
 Day = Annotated[date | None, Query()]
 
 
 @router.get("/", response_class=HTMLResponse)
 def overview(
-    request: Request,
-    session: SessionDep,
-    target: TargetDep,
+    view: ViewDep,
     since: Day = None,
     until: Day = None,
     stance: Annotated[Overall | None, Query()] = None,
@@ -102,9 +127,9 @@ def overview(
 ) -> HTMLResponse:
     """Actors x stances: claim counts and the overall stance, most claims first."""
     rows = answers.overview_rows(
-        session,
+        view.session,
         answers.ClaimQuery(
-            target=target,
+            target=view.target,
             since=since,
             until=until,
             outlets=[outlet.strip()] if outlet and outlet.strip() else [],
@@ -116,50 +141,47 @@ def overview(
     shown = rows[start : start + limit]
     nxt = str(start + limit) if start + limit < len(rows) else None
     filters = {
-        "target": target,
+        "target": view.target,
         "since": since,
         "until": until,
         "stance": stance,
         "outlet": outlet,
     }
-    return render(
-        request,
+    return view.render(
         "overview.html",
         rows=shown,
         total=len(rows),
         next=page_url("/", **filters, cursor=nxt) if nxt else None,
         filters=filters,
-        target=target,
     )
 
 
 @router.get("/actors/{name:path}", response_class=HTMLResponse)
 def actor_page(
-    request: Request,
-    session: SessionDep,
-    target: TargetDep,
+    view: ViewDep,
     name: ActorPath,
     stance: Stances = None,
     cursor: Cursor = None,
 ) -> HTMLResponse:
     """One actor: the stance timeline as a chart, then the evidence claims, paged."""
-    actor = find_actor(session, name)
-    points = compare_by_article(session, target=target, actor_ids=[actor.id], evidence=True)
+    actor = find_actor(view.session, name)
+    points = compare_by_article(
+        view.session, target=view.target, actor_ids=[actor.id], evidence=True
+    )
     chart = timeline_chart(actor.name, points, width=720, link="/articles/{}".format)
     query = answers.ClaimQuery(
-        target=target,
+        target=view.target,
         actors=[actor.name],
         stances=[s.value for s in stance or []],
         local_paths=False,
     )
-    page = answers.claims_answer(session, query, limit=PAGE, cursor=cursor)
-    counts = answers.compare_answer(session, target=target, actors=[actor.name]).items
+    page = answers.claims_answer(view.session, query, limit=PAGE, cursor=cursor)
+    counts = answers.compare_answer(view.session, target=view.target, actors=[actor.name]).items
     by_subject = answers.compare_answer(
-        session, target=target, actors=[actor.name], by="subject"
+        view.session, target=view.target, actors=[actor.name], by="subject"
     ).items
-    nxt = page_url(actor_url(actor.name), target=target, stance=stance, cursor=page.next)
-    return render(
-        request,
+    nxt = page_url(actor_url(actor.name), target=view.target, stance=stance, cursor=page.next)
+    return view.render(
         "actor.html",
         actor=actor.name,
         counts=counts[0] if counts else None,
@@ -168,106 +190,93 @@ def actor_page(
         points=len(points),
         claims=page.items,
         next=nxt if page.next else None,
-        target=target,
     )
 
 
 @router.get("/articles/{ref}", response_class=HTMLResponse)
-def article_page(
-    request: Request, session: SessionDep, target: TargetDep, ref: RefPath
-) -> HTMLResponse:
+def article_page(view: ViewDep, ref: RefPath) -> HTMLResponse:
     """One article: its text with every claim's quote highlighted by stance."""
-    article = find_article(session, ref, local_paths=False)
-    rows = list_claims(session, ClaimFilter(target=target, article_ids=[article.id]))
+    article = find_article(view.session, ref, local_paths=False)
+    rows = list_claims(view.session, ClaimFilter(target=view.target, article_ids=[article.id]))
     body = paragraphs(article.text, rows)
-    return render(
-        request,
+    return view.render(
         "article.html",
         article=article,
         body=body,
         claims=rows,
-        target=target,
-        url=article.url
-        if (article.url or "").lower().startswith(("http://", "https://"))
-        else None,
+        url=web_link(article.url),
     )
 
 
 @router.get("/compare", response_class=HTMLResponse)
 def compare_page(
-    request: Request,
-    session: SessionDep,
-    target: TargetDep,
+    view: ViewDep,
     actor: Actors = None,
     per: Annotated[Per, Query()] = "article",
 ) -> HTMLResponse:
     """Chosen actors side by side, with the strongest evidence for each (no actor chosen:
     every actor, as `stancetrack compare` lists them); with `per=story` a claim repeated in
     copies of one wire story counts once, and the outlets are listed."""
-    names = [a for a in actor or [] if a.strip()]
+    names = chosen(actor)
     rows = answers.compare_answer(
-        session, target=target, actors=names, evidence=True, per=per
+        view.session, target=view.target, actors=names, evidence=True, per=per
     ).items
-    return render(request, "compare.html", rows=rows, names=names, target=target, per=per)
+    return view.render("compare.html", rows=rows, names=names, per=per)
 
 
 @router.get("/changes", response_class=HTMLResponse)
 def changes_page(
-    request: Request,
-    session: SessionDep,
-    target: TargetDep,
+    view: ViewDep,
     actor: Actors = None,
     subject: Subject = None,
 ) -> HTMLResponse:
     """Every stance change (per subject), newest first, with both quotes."""
-    names = [a for a in actor or [] if a.strip()]
-    page = answers.changes_answer(session, target=target, actors=names, subject=subject or None)
-    return render(
-        request,
+    names = chosen(actor)
+    page = answers.changes_answer(
+        view.session, target=view.target, actors=names, subject=subject or None
+    )
+    return view.render(
         "changes.html",
         changes=list(reversed(page.items)),
         names=names,
         subject=subject or None,
-        target=target,
     )
 
 
 @router.get("/diff", response_class=HTMLResponse)
 def diff_page(
-    request: Request,
-    session: SessionDep,
-    target: TargetDep,
+    view: ViewDep,
     a: OptionalRef = None,
     b: OptionalRef = None,
 ) -> HTMLResponse:
     """Two articles: each actor's overall stance in both, and the claims that changed."""
     result = (
-        answers.diff_answer(session, a, b, target=target, local_paths=False) if a and b else None
+        answers.diff_answer(view.session, a, b, target=view.target, local_paths=False)
+        if a and b
+        else None
     )
-    return render(request, "diff.html", diff=result, a=a, b=b, target=target)
+    return view.render("diff.html", diff=result, a=a, b=b)
 
 
 @router.get("/search", response_class=HTMLResponse)
 def search_page(
-    request: Request,
-    session: SessionDep,
-    target: TargetDep,
+    view: ViewDep,
     q: Search = None,
     cursor: Cursor = None,
 ) -> HTMLResponse:
     """Claims whose text or quote contains `q`."""
     page = (
         answers.claims_answer(
-            session,
-            answers.ClaimQuery(target=target, search=q, local_paths=False),
+            view.session,
+            answers.ClaimQuery(target=view.target, search=q, local_paths=False),
             limit=PAGE,
             cursor=cursor,
         )
         if q
         else answers.Page([])
     )
-    nxt = page_url("/search", q=q, target=target, cursor=page.next) if page.next else None
-    return render(request, "search.html", q=q or "", claims=page.items, next=nxt, target=target)
+    nxt = page_url("/search", q=q, target=view.target, cursor=page.next) if page.next else None
+    return view.render("search.html", q=q or "", claims=page.items, next=nxt)
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
