@@ -23,6 +23,7 @@ from sqlalchemy import Date, Engine, Select, String, case, func, literal, or_, s
 from sqlalchemy.orm import Session
 
 from stancetrack.db.models import Actor, ActorAlias, ActorStanceCount, Article, Claim, Run
+from stancetrack.db.read_models import CSV_COLUMNS, ArticleRefOut, ClaimOut
 from stancetrack.db.repository.claim_subjects import about, subjects_of
 from stancetrack.db.repository.paging import DatedKey, after_dated
 from stancetrack.schemas import STANCES
@@ -35,81 +36,14 @@ ABSENT = "absent"
 AnySelect = Select[*tuple[Any, ...]]
 
 
-@dataclass(frozen=True, slots=True)
-class ArticleRef:
-    id: int
-    title: str
-    url: str | None
-    published: date | None
-    outlet: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "url": self.url,
-            "published": self.published.isoformat() if self.published else None,
-        }
-
-    @property
-    def sort_key(self) -> tuple[bool, date, int]:
-        return (self.published is None, self.published or date.min, self.id)
+# The answers' read models are the repository's rows (db/read_models.py): one definition.
+ArticleRef = ArticleRefOut
+ClaimRow = ClaimOut
 
 
-@dataclass(frozen=True, slots=True)
-class ClaimRow:
-    id: int
-    article: ArticleRef
-    actor_id: int
-    actor: str
-    speaker: str
-    quote: str
-    start: int
-    end: int
-    claim: str
-    attribution: str
-    stance: str
-    confidence: float
-    target: str
-    speaker_start: int | None = None
-    speaker_end: int | None = None
-    speaker_evidence: str = "unknown"
-    run_id: int = 0  # the run that stored it (links, not part of the `claims` JSON)
-    subjects: tuple[str, ...] = ()  # of the target's subjects (empty: the target at large)
-
-    @property
-    def unverified(self) -> bool:
-        """The article does not name the speaker near the quote (see speaker_evidence.py)."""
-        return self.speaker_evidence == "absent"
-
-    def as_json(self) -> dict[str, Any]:
-        """The `claims` object of docs/CONTRACTS.md, field for field (v2 adds `target`, `outlet`
-        and where
-        the speaker is named: `speaker_start`, `speaker_end`, `speaker_evidence`)."""
-        return {
-            "id": self.id,
-            "target": self.target,
-            "outlet": self.article.outlet,
-            "article": self.article.as_json(),
-            "actor": self.actor,
-            "speaker": self.speaker,
-            "quote": self.quote,
-            "start": self.start,
-            "end": self.end,
-            "claim": self.claim,
-            "attribution": self.attribution,
-            "stance": self.stance,
-            "confidence": self.confidence,
-            "speaker_start": self.speaker_start,
-            "speaker_end": self.speaker_end,
-            "speaker_evidence": self.speaker_evidence,
-            "subjects": list(self.subjects),
-        }
-
-    @property
-    def key(self) -> DatedKey:
-        """This claim's place in reading order: where the next page starts."""
-        return DatedKey(self.article.published, (self.article.id, self.start, self.id))
+def claim_key(row: ClaimRow) -> DatedKey:
+    """A claim's place in reading order: where the next page starts."""
+    return DatedKey(row.article.published, (row.article.id, row.start, row.id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +68,7 @@ class ClaimFilter:
 def _article_ref(
     id_: int, title: str, url: str | None, published: date | None, outlet: str | None = None
 ) -> ArticleRef:
-    return ArticleRef(id_, title, url, published, outlet)
+    return ArticleRef(id=id_, title=title, url=url, published=published, outlet=outlet)
 
 
 def _filtered(stmt: AnySelect, flt: ClaimFilter) -> AnySelect:
@@ -210,6 +144,7 @@ def _claims_select(flt: ClaimFilter) -> AnySelect:
 def _row(r: Sequence[Any]) -> ClaimRow:
     return ClaimRow(
         id=r[0],
+        outlet=r[16],
         article=_article_ref(r[1], r[2], r[3], r[4], r[16]),
         actor_id=r[5],
         actor=r[6],
@@ -247,7 +182,9 @@ def list_claims(session: Session, flt: ClaimFilter) -> list[ClaimRow]:
 def with_subjects(session: Session, rows: list[ClaimRow]) -> list[ClaimRow]:
     """`rows` with their subjects (one query for the page)."""
     found = subjects_of(session, [r.id for r in rows])
-    return [replace(r, subjects=found[r.id]) if r.id in found else r for r in rows]
+    return [
+        r.model_copy(update={"subjects": tuple(found[r.id])}) if r.id in found else r for r in rows
+    ]
 
 
 def _list_claims(session: Session, flt: ClaimFilter) -> list[ClaimRow]:
@@ -279,38 +216,8 @@ def _list_claims(session: Session, flt: ClaimFilter) -> list[ClaimRow]:
     return rows
 
 
-EXPORT_COLUMNS = (
-    "claim_id",
-    "target",
-    "article_id",
-    "article_title",
-    "article_url",
-    "article_outlet",
-    "article_published",
-    "article_source",
-    "article_sha256",
-    "actor",
-    "actor_id",
-    "actor_type",
-    "speaker",
-    "quote",
-    "start",
-    "end",
-    "claim",
-    "attribution",
-    "stance",
-    "confidence",
-    "rationale",
-    "alignment",
-    "run_id",
-    "backend",
-    "model",
-    "prompt_version",
-    "speaker_start",
-    "speaker_end",
-    "speaker_evidence",
-    "subjects",  # the claim's subjects, "; "-joined (empty: the target in general)
-)
+# The one claims CSV layout (docs/CONTRACTS.md, "Claims CSV"), also `export -f jsonl`'s keys.
+EXPORT_COLUMNS = CSV_COLUMNS
 
 
 def iter_export_rows(
