@@ -20,6 +20,9 @@ from stancetrack.speaker_evidence import UNKNOWN
 from stancetrack.stances import Overall as OverallName
 from stancetrack.stances import Stance as StanceName
 
+# A claim whose speaker the article does not name near the quote (speaker_evidence.py).
+ABSENT = "absent"
+
 
 class Out(BaseModel):
     # Answers may grow optional fields (docs/CONTRACTS.md: fields are only ever added);
@@ -99,7 +102,7 @@ class ClaimOut(Out):
     @property
     def unverified(self) -> bool:
         """The article does not name the speaker near the quote (see speaker_evidence.py)."""
-        return self.speaker_evidence == "absent"
+        return self.speaker_evidence == ABSENT
 
 
 class ClaimCsvRow(BaseModel):
@@ -138,7 +141,7 @@ class ClaimCsvRow(BaseModel):
     subjects: str  # the claim's subjects, "; "-joined (empty: the target in general)
 
 
-CSV_COLUMNS: tuple[str, ...] = tuple(ClaimCsvRow.model_fields)
+CLAIM_CSV_COLUMNS: tuple[str, ...] = tuple(ClaimCsvRow.model_fields)
 
 
 # -- actors ------------------------------------------------------------------------------------

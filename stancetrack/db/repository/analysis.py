@@ -23,14 +23,12 @@ from sqlalchemy import Date, Engine, Select, String, case, func, literal, or_, s
 from sqlalchemy.orm import Session
 
 from stancetrack.db.models import Actor, ActorAlias, ActorStanceCount, Article, Claim, Run
-from stancetrack.db.read_models import CSV_COLUMNS, ArticleRefOut, ClaimOut
+from stancetrack.db.read_models import ABSENT, CLAIM_CSV_COLUMNS, ArticleRefOut, ClaimOut
 from stancetrack.db.repository.claim_subjects import about, subjects_of
 from stancetrack.db.repository.paging import DatedKey, after_dated
 from stancetrack.schemas import STANCES
 
 STANCE_NAMES = STANCES  # the schema's vocabulary, in its order
-# A claim whose speaker the article does not name near the quote (speaker_evidence.py).
-ABSENT = "absent"
 
 # Any SELECT, whatever its columns (SQLAlchemy 2.1 types Select by its column tuple).
 AnySelect = Select[*tuple[Any, ...]]
@@ -216,14 +214,12 @@ def _list_claims(session: Session, flt: ClaimFilter) -> list[ClaimRow]:
     return rows
 
 
-# The one claims CSV layout (docs/CONTRACTS.md, "Claims CSV"), also `export -f jsonl`'s keys.
-EXPORT_COLUMNS = CSV_COLUMNS
-
-
 def iter_export_rows(
     session: Session, flt: ClaimFilter, *, batch: int = 5000
 ) -> Iterator[dict[str, Any]]:
-    """Every selected claim with its article, actor and run fields, streamed in batches."""
+    """Every selected claim with its article, actor and run fields, streamed in batches: the
+    one claims CSV layout (`ClaimCsvRow`, docs/CONTRACTS.md), one dict per row (a model per
+    row would cost a million validations on a large export)."""
     stmt: AnySelect = (
         select(
             Claim.id,
@@ -267,7 +263,7 @@ def iter_export_rows(
     while chunk := list(itertools.islice(result, batch)):
         subjects = subjects_of(session, [row[0] for row in chunk])
         for row in chunk:
-            record: dict[str, Any] = dict(zip(EXPORT_COLUMNS, (*row, ""), strict=True))
+            record: dict[str, Any] = dict(zip(CLAIM_CSV_COLUMNS, (*row, ""), strict=True))
             published = record["article_published"]
             record["article_published"] = published.isoformat() if published else None
             record["confidence"] = float(record["confidence"])
