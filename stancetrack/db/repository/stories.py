@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Select
 
 from stancetrack.db.models import Article, Claim, StoryBand, StorySignature
-from stancetrack.db.read_models import dump
-from stancetrack.db.repository.analysis import ABSENT, AnySelect, ArticleRef, Counts
+from stancetrack.db.read_models import ABSENT, dump
+from stancetrack.db.repository.analysis import AnySelect, ArticleRef, Counts
 from stancetrack.ingest.fingerprint import THRESHOLD, fingerprint, similarity
 
 # Stored articles whose full signatures are compared with a new one (those sharing the most
