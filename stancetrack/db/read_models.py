@@ -45,7 +45,9 @@ def dump_all(models: list[Any]) -> list[dict[str, Any]]:
 
 
 class ArticleRefOut(Out):
-    """An article ref: `{"id", "title", "url", "published"}` (its outlet rides along unshown)."""
+    """An article ref: the article's id, title, URL and date."""
+
+    # The code reads the outlet (compare by outlet, changes); the ref's JSON does not show it.
 
     id: int
     title: str
