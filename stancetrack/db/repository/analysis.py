@@ -139,11 +139,18 @@ def _claims_select(flt: ClaimFilter) -> AnySelect:
     return stmt
 
 
-def _row(r: Sequence[Any]) -> ClaimRow:
+def _row(r: Sequence[Any], refs: dict[int, ArticleRef] | None = None) -> ClaimRow:
+    """A claim row as its read model; `refs` shares one (frozen) article ref among the
+    claims of an article: validated once per article, not once per claim."""
+    ref = refs.get(r[1]) if refs is not None else None
+    if ref is None:
+        ref = _article_ref(r[1], r[2], r[3], r[4], r[16])
+        if refs is not None:
+            refs[r[1]] = ref
     return ClaimRow(
         id=r[0],
         outlet=r[16],
-        article=_article_ref(r[1], r[2], r[3], r[4], r[16]),
+        article=ref,
         actor_id=r[5],
         actor=r[6],
         speaker=r[7],
@@ -186,8 +193,9 @@ def with_subjects(session: Session, rows: list[ClaimRow]) -> list[ClaimRow]:
 
 
 def _list_claims(session: Session, flt: ClaimFilter) -> list[ClaimRow]:
+    refs: dict[int, ArticleRef] = {}
     if flt.article_ids:
-        return [_row(r) for r in session.execute(_claims_select(flt))]
+        return [_row(r, refs) for r in session.execute(_claims_select(flt))]
     plain = replace(flt, after=None)
     after = flt.after
     rows: list[ClaimRow] = []
@@ -201,7 +209,7 @@ def _list_claims(session: Session, flt: ClaimFilter) -> list[ClaimRow]:
         dated = dated.order_by(None).order_by(Claim.published, *_TIES)
         if flt.limit is not None:
             dated = dated.limit(flt.limit)
-        rows += (_row(r) for r in session.execute(dated))
+        rows += (_row(r, refs) for r in session.execute(dated))
     if flt.limit is not None and len(rows) >= flt.limit:
         return rows
     undated = _claims_select(replace(plain, limit=None)).where(Claim.published.is_(None))
@@ -210,7 +218,7 @@ def _list_claims(session: Session, flt: ClaimFilter) -> list[ClaimRow]:
     undated = undated.order_by(None).order_by(*_TIES)
     if flt.limit is not None:
         undated = undated.limit(flt.limit - len(rows))
-    rows += (_row(r) for r in session.execute(undated))
+    rows += (_row(r, refs) for r in session.execute(undated))
     return rows
 
 
