@@ -11,6 +11,7 @@ The claims CSV layout (`claims -f csv`, `export`) is `ClaimCsvRow`'s fields, in 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, Literal
 
@@ -37,7 +38,7 @@ def dump(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json", by_alias=True)
 
 
-def dump_all(models: list[Any]) -> list[dict[str, Any]]:
+def dump_all(models: Sequence[BaseModel]) -> list[dict[str, Any]]:
     return [dump(m) for m in models]
 
 
