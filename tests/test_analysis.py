@@ -470,7 +470,7 @@ def test_timeline_other_formats(cli: RunCli, corpus_url: str, fmt: str) -> None:
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_export_every_claim(cli: RunCli, corpus_url: str, fmt: str, tmp_path: Path) -> None:
-    from stancetrack.db.repository.analysis import EXPORT_COLUMNS
+    from stancetrack.db.read_models import CLAIM_CSV_COLUMNS
 
     target = tmp_path / f"claims.{fmt}"
     result = cli(["export", "--format", fmt, "--output", str(target), "--db", corpus_url])
@@ -478,7 +478,7 @@ def test_export_every_claim(cli: RunCli, corpus_url: str, fmt: str, tmp_path: Pa
     assert result.stdout == ""
     rows = _parse(fmt, target.read_text(encoding="utf-8"))
     assert len(rows) == len(GOLD)
-    assert list(rows[0]) == list(EXPORT_COLUMNS)
+    assert list(rows[0]) == list(CLAIM_CSV_COLUMNS)
     got = Counter((r["actor"], r["stance"], r["quote"]) for r in rows)
     assert got == Counter((c.actor, c.stance, c.quote) for c in GOLD)
     assert {r["backend"] for r in rows} == {"gold"}

@@ -11,9 +11,14 @@ import pytest
 
 from stancetrack.analysis import changes as changes_module
 from stancetrack.db import Database
+from stancetrack.db.read_models import dump
 from stancetrack.db.repository import analysis, subjects
 
 ARTICLES = Path(__file__).resolve().parents[1] / "fixtures" / "articles"
+
+
+def _answer(session: Any) -> list[dict[str, Any]]:
+    return [dump(c.read_model()) for c in changes_module.changes(session, target="NATO expansion")]
 
 
 def test_changes_in_chunks_equal_changes_at_once(
@@ -23,11 +28,17 @@ def test_changes_in_chunks_equal_changes_at_once(
     db = Database(sqlite_url)
     try:
         with db.sessions() as session:
-            whole = [c.as_json() for c in changes_module.changes(session, target="NATO expansion")]
+            whole = [
+                dump(c.read_model())
+                for c in changes_module.changes(session, target="NATO expansion")
+            ]
         for module in (analysis, subjects, changes_module):
             monkeypatch.setattr(module, "IN_CHUNK", 2)
         with db.sessions() as session:
-            parts = [c.as_json() for c in changes_module.changes(session, target="NATO expansion")]
+            parts = [
+                dump(c.read_model())
+                for c in changes_module.changes(session, target="NATO expansion")
+            ]
     finally:
         db.dispose()
     assert len(whole) > 2 and parts == whole

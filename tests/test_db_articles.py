@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from stancetrack.db import Database
 from stancetrack.db.models import Article
+from stancetrack.db.read_models import dump
 from stancetrack.db.repository.articles import add_article, find_article, list_articles
 from stancetrack.errors import AmbiguousError, NotFoundError
 from stancetrack.ingest import ArticleInput, read_bytes
@@ -80,7 +81,7 @@ def test_list_articles_orders_by_date_then_id(database: Database) -> None:
     assert dated == sorted(dated) and len(dated) == 4
     assert rows[-1].published is None
     assert {r.claims for r in rows} == {0}
-    assert set(rows[0].as_json()) == {
+    assert set(dump(rows[0])) == {
         "id",
         "title",
         "url",

@@ -30,16 +30,18 @@ from stancetrack.analysis.compare import (
 from stancetrack.analysis.diff import MATCH_THRESHOLD, Diff, diff_articles
 from stancetrack.analysis.stance import overall_from_counts
 from stancetrack.analysis.timeline import Timeline, timeline
+from stancetrack.db.read_models import ActorOut, dump, dump_all
 from stancetrack.db.repository.actors import find_actor, find_actors
 from stancetrack.db.repository.analysis import (
     ClaimFilter,
     actor_ids_page,
     actor_names,
     actor_summaries,
+    claim_key,
     filtered_stance_counts,
     list_claims,
 )
-from stancetrack.db.repository.articles import find_article, list_articles
+from stancetrack.db.repository.articles import article_key, find_article, list_articles
 from stancetrack.db.repository.extraction import list_runs, run_summary
 from stancetrack.db.repository.paging import DatedKey
 from stancetrack.errors import UsageError
@@ -52,13 +54,17 @@ Per = Literal["article", "story"]  # `--per story`: claims repeated across copie
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """Rows of a list answer and the cursor of the rows after them (None: no more)."""
+    """Rows of a list answer (each its read model's JSON, db/read_models.py) and the cursor
+    of the rows after them (None: no more)."""
 
     items: list[Json]
     next: str | None = None
 
-    def as_json(self) -> Json:
-        return {"items": self.items, "next": self.next}
+
+def page_json(page: Page) -> Json:
+    """A page as the API answers it (service/schemas.py's `*Page`): its items are JSON
+    already, so they are handed on, not serialised again (35 ms for 11,000 claims)."""
+    return {"items": page.items, "next": page.next}
 
 
 # -- cursors ---------------------------------------------------------------------------------
@@ -142,8 +148,8 @@ def articles_answer(
     rows = list_articles(session, target=target, after=after, limit=limit + 1 if limit else None)
     more = limit is not None and len(rows) > limit
     rows = rows[:limit] if limit is not None else rows
-    nxt = _encode("articles", _dated_cursor(rows[-1].key)) if more else None
-    return Page([r.as_json() for r in rows], nxt)
+    nxt = _encode("articles", _dated_cursor(article_key(rows[-1]))) if more else None
+    return Page(dump_all(rows), nxt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,8 +215,8 @@ def claims_answer(
     rows = list_claims(session, replace(flt, after=after, limit=limit + 1 if limit else None))
     more = limit is not None and len(rows) > limit
     rows = rows[:limit] if limit is not None else rows
-    nxt = _encode("claims", _dated_cursor(rows[-1].key)) if more else None
-    return Page([r.as_json() for r in rows], nxt)
+    nxt = _encode("claims", _dated_cursor(claim_key(rows[-1]))) if more else None
+    return Page(dump_all(rows), nxt)
 
 
 def actors_answer(
@@ -229,16 +235,18 @@ def actors_answer(
             return Page([])
     summaries = actor_summaries(session, ids, target=target)
     items = [
-        {
-            "actor": s.name,
-            "aliases": s.aliases,
-            "claims": s.claims,
-            "articles": s.articles,
-            "stance": overall_from_counts(s.counts.as_dict()) if s.claims else None,
-            "type": s.actor_type,
-            **s.counts.as_dict(),
-            "user_aliases": s.user_aliases,
-        }
+        dump(
+            ActorOut(
+                actor=s.name,
+                aliases=s.aliases,
+                claims=s.claims,
+                articles=s.articles,
+                stance=overall_from_counts(s.counts.as_dict()) if s.claims else None,
+                type=s.actor_type,
+                **s.counts.as_dict(),
+                user_aliases=s.user_aliases,
+            )
+        )
         for s in summaries
     ]
     nxt = _encode("actors", [summaries[-1].name]) if more and summaries else None
@@ -344,9 +352,10 @@ def diff_answer(
     threshold: float = MATCH_THRESHOLD,
     local_paths: bool = True,
 ) -> Json:
-    return diff_result(
+    found = diff_result(
         session, ref_a, ref_b, target=target, threshold=threshold, local_paths=local_paths
-    ).as_json()
+    )
+    return dump(found.read_model())
 
 
 def timeline_result(
@@ -377,7 +386,8 @@ def timeline_answer(
     per: Per = "article",
     subject: str | None = None,
 ) -> Json:
-    return timeline_result(session, actor, target=target, per=per, subject=subject).as_json()
+    found = timeline_result(session, actor, target=target, per=per, subject=subject)
+    return dump(found.read_model())
 
 
 def changes_answer(
@@ -408,7 +418,7 @@ def changes_answer(
     start = _int(_one("changes", cursor)) if cursor else 0
     stop = start + limit if limit is not None else len(rows)
     nxt = _encode("changes", [stop]) if stop < len(rows) else None
-    return Page([c.as_json() for c in rows[start:stop]], nxt)
+    return Page([dump(c.read_model()) for c in rows[start:stop]], nxt)
 
 
 def runs_answer(

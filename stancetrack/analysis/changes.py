@@ -21,6 +21,12 @@ from sqlalchemy.orm import Session
 
 from stancetrack.analysis.compare import evidence_stance
 from stancetrack.analysis.stance import overall_from_counts
+from stancetrack.db.read_models import (
+    ChangeArticleOut,
+    ChangeEvidenceOut,
+    ChangeOut,
+    ChangeSideOut,
+)
 from stancetrack.db.repository.analysis import (
     IN_CHUNK,
     ArticleRef,
@@ -41,20 +47,22 @@ class Side:
     article: ArticleRef
     evidence: ClaimRow | None
 
-    def as_json(self) -> dict[str, Any]:
-        ev = self.evidence
-        return {
-            "article": {**self.article.as_json(), "outlet": self.article.outlet},
-            "evidence": None
+    def read_model(self) -> ChangeSideOut:
+        ev, ref = self.evidence, self.article
+        return ChangeSideOut(
+            article=ChangeArticleOut(
+                id=ref.id, title=ref.title, url=ref.url, published=ref.published, outlet=ref.outlet
+            ),
+            evidence=None
             if ev is None
-            else {
-                "claim_id": ev.id,
-                "quote": ev.quote,
-                "claim": ev.claim,
-                "stance": ev.stance,
-                "confidence": ev.confidence,
-            },
-        }
+            else ChangeEvidenceOut(
+                claim_id=ev.id,
+                quote=ev.quote,
+                claim=ev.claim,
+                stance=ev.stance,
+                confidence=ev.confidence,
+            ),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,15 +86,16 @@ class Change:
             f"\x1f{self.after.article.id}\x1f{self.before_stance}\x1f{self.after_stance}"
         )
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "actor": self.actor,
-            "subject": self.subject,
-            "from": self.before_stance,
-            "to": self.after_stance,
-            "before": self.before.as_json(),
-            "after": self.after.as_json(),
-        }
+    def read_model(self) -> ChangeOut:
+        """The `changes` row (docs/CONTRACTS.md), as `--notify` POSTs it too."""
+        return ChangeOut(
+            actor=self.actor,
+            subject=self.subject,
+            from_=self.before_stance,
+            to=self.after_stance,
+            before=self.before.read_model(),
+            after=self.after.read_model(),
+        )
 
 
 @dataclass(slots=True)

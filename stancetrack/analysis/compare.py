@@ -11,6 +11,7 @@ from typing import Any, Required, TypedDict, TypeVar, Unpack
 from sqlalchemy.orm import Session
 
 from stancetrack.analysis.stance import overall_from_counts
+from stancetrack.db.read_models import EvidenceOut, dump
 from stancetrack.db.repository.analysis import (
     ArticleRef,
     ClaimRow,
@@ -52,7 +53,7 @@ class CompareRow:
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"actor": self.actor}
         if self.article is not None:
-            out["article"] = self.article.as_json()
+            out["article"] = dump(self.article)
         if self.per_outlet:
             out["outlet"] = self.outlet
         if self.per_subject:
@@ -73,14 +74,7 @@ class CompareRow:
 
 
 def evidence_json(row: ClaimRow) -> dict[str, Any]:
-    return {
-        "claim_id": row.id,
-        "article": row.article.as_json(),
-        "quote": row.quote,
-        "claim": row.claim,
-        "stance": row.stance,
-        "confidence": row.confidence,
-    }
+    return dump(EvidenceOut.of(row))
 
 
 def evidence_stance(overall: str) -> tuple[str, ...]:

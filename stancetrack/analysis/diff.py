@@ -11,13 +11,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from rapidfuzz import fuzz
 from sqlalchemy.orm import Session
 
 from stancetrack.analysis.stance import change_between, overall_stance
 from stancetrack.db.models import Article
+from stancetrack.db.read_models import (
+    ActorChangeOut,
+    DiffClaimsOut,
+    DiffOut,
+    MatchedOut,
+)
 from stancetrack.db.repository.analysis import ArticleRef, ClaimRow, claims_in_articles
 from stancetrack.pairing import greedy_pairs
 
@@ -25,15 +30,8 @@ MATCH_THRESHOLD = 60.0
 CHANGE_ORDER = {"shifted": 0, "appeared": 1, "disappeared": 2, "unchanged": 3}
 
 
-@dataclass(frozen=True, slots=True)
-class ActorChange:
-    actor: str
-    a: str | None
-    b: str | None
-    change: str
-
-    def as_json(self) -> dict[str, Any]:
-        return {"actor": self.actor, "a": self.a, "b": self.b, "change": self.change}
+# An actor's overall stance in A and in B: the read model itself (db/read_models.py).
+ActorChange = ActorChangeOut
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,15 +45,6 @@ class MatchedPair:
     def stance_changed(self) -> bool:
         return self.a.stance != self.b.stance
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "actor": self.actor,
-            "similarity": round(self.similarity, 1),
-            "stance_changed": self.stance_changed,
-            "a": self.a.as_json(),
-            "b": self.b.as_json(),
-        }
-
 
 @dataclass
 class Diff:
@@ -67,18 +56,20 @@ class Diff:
     only_b: list[ClaimRow] = field(default_factory=list)
     matched: list[MatchedPair] = field(default_factory=list)
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "a": self.a.as_json(),
-            "b": self.b.as_json(),
-            "target": self.target,
-            "actors": [c.as_json() for c in self.actors],
-            "claims": {
-                "only_a": [c.as_json() for c in self.only_a],
-                "only_b": [c.as_json() for c in self.only_b],
-                "matched": [m.as_json() for m in self.matched],
-            },
-        }
+    def read_model(self) -> DiffOut:
+        """The `diff` answer (docs/CONTRACTS.md): similarity shown to one decimal."""
+        matched = [
+            MatchedOut(
+                actor=m.actor,
+                similarity=round(m.similarity, 1),
+                stance_changed=m.stance_changed,
+                a=m.a,
+                b=m.b,
+            )
+            for m in self.matched
+        ]
+        claims = DiffClaimsOut(only_a=self.only_a, only_b=self.only_b, matched=matched)
+        return DiffOut(a=self.a, b=self.b, target=self.target, actors=self.actors, claims=claims)
 
 
 def similarity(a: ClaimRow, b: ClaimRow) -> float:
@@ -106,7 +97,13 @@ def _pair(
 
 
 def _ref(article: Article) -> ArticleRef:
-    return ArticleRef(article.id, article.title, article.url, article.published, article.outlet)
+    return ArticleRef(
+        id=article.id,
+        title=article.title,
+        url=article.url,
+        published=article.published,
+        outlet=article.outlet,
+    )
 
 
 def diff_articles(
@@ -130,7 +127,7 @@ def diff_articles(
     for actor, (in_a, in_b) in by_actor.items():
         sa = overall_stance(c.stance for c in in_a) if in_a else None
         sb = overall_stance(c.stance for c in in_b) if in_b else None
-        result.actors.append(ActorChange(actor, sa, sb, change_between(sa, sb)))
+        result.actors.append(ActorChange(actor=actor, a=sa, b=sb, change=change_between(sa, sb)))
         pairs, only_a, only_b = _pair(in_a, in_b, threshold)
         result.matched += pairs
         result.only_a += only_a

@@ -1,7 +1,8 @@
 """`export`: every claim with its article, actor and run fields, as CSV or JSONL.
 
 Rows are streamed from the database in batches, so exporting a million claims keeps
-memory flat. Columns are `EXPORT_COLUMNS` (documented in the README).
+memory flat. Columns are the one claims CSV layout, `read_models.ClaimCsvRow`
+(docs/CONTRACTS.md, "Claims CSV"), which `claims -f csv` writes too.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import TextIO
 from sqlalchemy.orm import Session
 
 from stancetrack.analysis.cells import spreadsheet_safe
-from stancetrack.db.repository.analysis import EXPORT_COLUMNS, ClaimFilter, iter_export_rows
+from stancetrack.db.read_models import CLAIM_CSV_COLUMNS
+from stancetrack.db.repository.analysis import ClaimFilter, iter_export_rows
 
 FORMATS = ("csv", "jsonl")
 
@@ -25,7 +27,7 @@ def export_claims(session: Session, out: TextIO, fmt: str, flt: ClaimFilter) -> 
     n = 0
     writer = None
     if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=list(EXPORT_COLUMNS), lineterminator="\n")
+        writer = csv.DictWriter(out, fieldnames=list(CLAIM_CSV_COLUMNS), lineterminator="\n")
         writer.writeheader()
     for row in iter_export_rows(session, flt):
         if writer is not None:

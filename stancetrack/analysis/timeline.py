@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from stancetrack.analysis.compare import CompareRow, compare_by_article, evidence_json
+from stancetrack.analysis.compare import CompareRow, compare_by_article
 from stancetrack.db.models import Actor
+from stancetrack.db.read_models import (
+    EvidenceOut,
+    TimelineChangeOut,
+    TimelineOut,
+    TimelinePointOut,
+)
 from stancetrack.schemas import Overall
 
 # Vertical position of each overall stance in charts (top to bottom).
@@ -25,7 +30,7 @@ class Timeline:
     subject: str | None = None  # `--subject`: only the claims about it
 
     @property
-    def changes(self) -> list[dict[str, Any]]:
+    def changes(self) -> list[TimelineChangeOut]:
         """Each move of the overall stance between consecutive articles (ignoring 'none')."""
         out = []
         previous: CompareRow | None = None
@@ -35,39 +40,45 @@ class Timeline:
             if previous is not None and previous.stance != point.stance:
                 assert previous.article and point.article
                 out.append(
-                    {
-                        "from": previous.stance,
-                        "to": point.stance,
-                        "from_article": previous.article.as_json(),
-                        "to_article": point.article.as_json(),
-                    }
+                    TimelineChangeOut(
+                        from_=previous.stance,
+                        to=point.stance,
+                        from_article=previous.article,
+                        to_article=point.article,
+                    )
                 )
             previous = point
         return out
 
-    def as_json(self) -> dict[str, Any]:
+    def read_model(self) -> TimelineOut:
+        """The `timeline` answer (docs/CONTRACTS.md)."""
         points = []
         for p in self.points:
             assert p.article is not None
-            item: dict[str, Any] = {
-                "article": p.article.as_json(),
-                "published": p.article.as_json()["published"],
-                **p.counts.as_dict(),
-                "stance": p.stance,
-                "evidence": evidence_json(p.evidence) if p.evidence else None,
-            }
-            if p.story is not None:  # --per story: the story, its copies and outlets
-                item["story"] = p.story.id
-                item["copies"] = len(p.story.articles)
-                item["outlets"] = list(p.story.outlets)
-            points.append(item)
-        return {
-            "actor": self.actor,
-            "target": self.target,
-            **({"subject": self.subject} if self.subject is not None else {}),
-            "points": points,
-            "changes": self.changes,
-        }
+            counts = p.counts.by_stance
+            story = p.story  # --per story: the story, its copies and outlets
+            points.append(
+                TimelinePointOut(
+                    article=p.article,
+                    published=p.article.published,
+                    support=counts["support"],
+                    oppose=counts["oppose"],
+                    neutral=counts["neutral"],
+                    unrelated=counts["unrelated"],
+                    stance=p.stance,
+                    evidence=EvidenceOut.of(p.evidence) if p.evidence else None,
+                    story=story.id if story else None,
+                    copies=len(story.articles) if story else None,
+                    outlets=story.outlets if story else None,
+                )
+            )
+        return TimelineOut(
+            actor=self.actor,
+            target=self.target,
+            subject=self.subject,
+            points=points,
+            changes=self.changes,
+        )
 
 
 def timeline(

@@ -215,9 +215,9 @@ def timeline_table(t: Timeline) -> None:
         console.print(
             Text.assemble(
                 "changed ",
-                _stance(change["from"]),
+                _stance(change.from_),
                 " → ",
-                _stance(change["to"]),
-                f"  ({change['from_article']['published']} → {change['to_article']['published']})",
+                _stance(change.to),
+                f"  ({change.from_article.published} → {change.to_article.published})",
             )
         )

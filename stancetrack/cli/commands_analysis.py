@@ -133,6 +133,7 @@ def diff_command(
     Example: stancetrack diff 3 7
     """
     from stancetrack.analysis.answers import diff_result
+    from stancetrack.db.read_models import dump
 
     with db_session(db) as session:
         toward = query_target(session, target)
@@ -145,9 +146,9 @@ def diff_command(
 
     emit_document(
         format,
-        result.as_json(),
+        dump(result.read_model()),
         lambda: [
-            {**c.as_json(), "a_article_id": result.a.id, "b_article_id": result.b.id}
+            {**dump(c), "a_article_id": result.a.id, "b_article_id": result.b.id}
             for c in result.actors
         ],
         table,
@@ -171,6 +172,7 @@ def timeline_command(
     Example: stancetrack timeline "Jens Stoltenberg"
     """
     from stancetrack.analysis.answers import timeline_result
+    from stancetrack.db.read_models import dump
 
     with db_session(db) as session:
         toward = query_target(session, target)
@@ -178,7 +180,7 @@ def timeline_command(
 
     def rows() -> list[dict[str, Any]]:
         flat = []
-        for point in result.as_json()["points"]:
+        for point in dump(result.read_model())["points"]:
             ev = point.pop("evidence") or {}
             point.pop("published")
             flat.append(
@@ -196,4 +198,4 @@ def timeline_command(
 
         timeline_table(result)
 
-    emit_document(format, result.as_json(), rows, table)
+    emit_document(format, dump(result.read_model()), rows, table)

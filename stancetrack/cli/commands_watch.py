@@ -92,6 +92,7 @@ def watch_command(
 
     Example: stancetrack watch https://example.com/rss.xml news/ --interval 600
     """
+    from stancetrack.db.read_models import dump
     from stancetrack.tracking.poller import PollOptions
     from stancetrack.tracking.sources import parse_sources
     from stancetrack.tracking.watch import watch
@@ -164,7 +165,7 @@ def watch_command(
                 observer=observer,
                 on_error=error_line,
                 on_item=item_done if show is not _quiet else None,
-                on_change=(lambda c: notifier.send(c.as_json())) if notifier else None,
+                on_change=(lambda c: notifier.send(dump(c.read_model()))) if notifier else None,
             )
         finally:
             if notifier is not None:

@@ -30,6 +30,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from stancetrack.actors import loose_key, surname_key
+from stancetrack.speaker_evidence import UNKNOWN
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -218,7 +219,7 @@ class Claim(Base):
     # speaker_evidence.py; 'unknown' only for old claims a migration could not place).
     speaker_start: Mapped[int | None] = mapped_column(Integer)
     speaker_end: Mapped[int | None] = mapped_column(Integer)
-    speaker_evidence: Mapped[str] = mapped_column(String(16), server_default="unknown")
+    speaker_evidence: Mapped[str] = mapped_column(String(16), server_default=UNKNOWN)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     article: Mapped[Article] = relationship(back_populates="claims")

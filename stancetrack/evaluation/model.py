@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from stancetrack.speaker_evidence import UNKNOWN
+
 Span = tuple[int, int]
 
 
@@ -33,7 +35,9 @@ class PredictedClaim:
     actor: str
     stance: str
     confidence: float
-    speaker_evidence: str = "absent"  # how the article names the speaker (cue|nearby|absent)
+    # How the article names the speaker (speaker_evidence.py); unknown unless placed, as for
+    # stored claims (db/read_models.ClaimOut): one default.
+    speaker_evidence: str = UNKNOWN
 
 
 @dataclass(slots=True)

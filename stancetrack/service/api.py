@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from stancetrack.analysis import answers
 from stancetrack.analysis.answers import Per
+from stancetrack.db.read_models import dump
 from stancetrack.db.repository.articles import article_row, store_article
 from stancetrack.db.repository.extraction import extracted_for
 from stancetrack.errors import InputError
@@ -63,7 +64,7 @@ def get_articles(
 ) -> JSONResponse:
     """Stored articles, oldest first, with their claim counts toward the target."""
     page = answers.articles_answer(session, target=target, limit=limit, cursor=cursor)
-    return _json(page.as_json())
+    return _json(answers.page_json(page))
 
 
 @router.get("/claims", response_model=schemas.ClaimsPage, responses=ERRORS)
@@ -92,7 +93,8 @@ def get_claims(
         local_paths=False,
         subject=subject,
     )
-    return _json(answers.claims_answer(session, query, limit=limit, cursor=cursor).as_json())
+    page = answers.claims_answer(session, query, limit=limit, cursor=cursor)
+    return _json(answers.page_json(page))
 
 
 @router.get("/actors", response_model=schemas.ActorsPage, responses=ERRORS)
@@ -101,7 +103,7 @@ def get_actors(
 ) -> JSONResponse:
     """The actor registry in name order, with aliases and counts toward the target."""
     page = answers.actors_answer(session, target=target, limit=limit, cursor=cursor)
-    return _json(page.as_json())
+    return _json(answers.page_json(page))
 
 
 # `--per story`: a claim repeated in copies of one wire story counts once (docs/ARCHITECTURE.md).
@@ -146,7 +148,7 @@ def get_compare(
         cursor=cursor,
         per=per,
     )
-    return _json(page.as_json())
+    return _json(answers.page_json(page))
 
 
 @router.get("/diff", response_model=schemas.DiffOut, responses=ERRORS)
@@ -191,7 +193,7 @@ def get_changes(
         limit=limit,
         cursor=cursor,
     )
-    return _json(page.as_json())
+    return _json(answers.page_json(page))
 
 
 @router.get("/runs", response_model=schemas.RunsPage, responses=ERRORS)
@@ -213,7 +215,7 @@ def get_runs(
         limit=limit,
         cursor=cursor,
     )
-    return _json(page.as_json())
+    return _json(answers.page_json(page))
 
 
 def _parse(body: schemas.ArticleIn) -> ArticleInput:
@@ -267,7 +269,7 @@ async def post_article(body: schemas.ArticleIn, state: StateDep) -> JSONResponse
             done = not created and extracted_for(session, article_id, target)
             row = article_row(session, article_id, target=target)
             assert row is not None
-            return row.as_json(), done
+            return dump(row), done
 
     article, done = await run_in_threadpool(store)
     if done:

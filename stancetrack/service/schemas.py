@@ -1,7 +1,6 @@
-"""The API's documented shapes (OpenAPI): the same JSON the CLI prints with --format json.
-
-Handlers return the answers' JSON directly (no second validation pass on every row); these
-models describe it for the OpenAPI document, and a test checks responses against it.
+"""The API's documented shapes (OpenAPI): the read models of `stancetrack.db.read_models`
+(the same JSON the CLI prints with --format json), wrapped in pages, and the API's own
+bodies (an article posted, an error).
 """
 
 from __future__ import annotations
@@ -11,164 +10,52 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from stancetrack.stances import Overall as OverallName
-from stancetrack.stances import Stance as StanceName
+from stancetrack.db.read_models import (
+    ActorChangeOut,
+    ActorOut,
+    ArticleOut,
+    ArticleRefOut,
+    ChangeArticleOut,
+    ChangeEvidenceOut,
+    ChangeOut,
+    ChangeSideOut,
+    ClaimOut,
+    CompareOut,
+    DiffClaimsOut,
+    DiffOut,
+    EvidenceOut,
+    MatchedOut,
+    Out,
+    PromptOut,
+    RunArticleOut,
+    RunOut,
+    TimelineChangeOut,
+    TimelineOut,
+    TimelinePointOut,
+)
 
-
-class Out(BaseModel):
-    model_config = ConfigDict(extra="allow")  # answers may grow optional fields
-
-
-class ArticleRefOut(Out):
-    id: int
-    title: str
-    url: str | None
-    published: date | None
-    outlet: str | None = None
-
-
-class ArticleOut(ArticleRefOut):
-    sha256: str
-    claims: int
-
-
-class ClaimOut(Out):
-    id: int
-    target: str
-    outlet: str | None = None
-    article: ArticleRefOut
-    actor: str
-    speaker: str
-    quote: str
-    start: int
-    end: int
-    claim: str
-    attribution: str
-    stance: StanceName
-    confidence: float
-    speaker_start: int | None = None
-    speaker_end: int | None = None
-    speaker_evidence: str | None = None
-    subjects: list[str] = Field(
-        default_factory=list, description="The target's subjects it is about (none: general)."
-    )
-
-
-class ActorOut(Out):
-    actor: str
-    aliases: list[str]
-    claims: int
-    articles: int
-    stance: OverallName | None
-    type: str
-    support: int
-    oppose: int
-    neutral: int
-    unrelated: int
-    user_aliases: list[str]
-
-
-class EvidenceOut(Out):
-    claim_id: int
-    article: ArticleRefOut
-    quote: str
-    claim: str
-    stance: StanceName
-    confidence: float
-
-
-class CompareOut(Out):
-    actor: str
-    support: int
-    oppose: int
-    neutral: int
-    unrelated: int
-    stance: OverallName
-    claims: int
-    article: ArticleRefOut | None = None
-    evidence: EvidenceOut | None = None
-    subject: str | None = None
-
-
-class ActorChangeOut(Out):
-    actor: str
-    a: OverallName | None
-    b: OverallName | None
-    change: Literal["unchanged", "shifted", "appeared", "disappeared"]
-
-
-class MatchedOut(Out):
-    actor: str
-    similarity: float
-    stance_changed: bool
-    a: ClaimOut
-    b: ClaimOut
-
-
-class DiffClaimsOut(Out):
-    only_a: list[ClaimOut]
-    only_b: list[ClaimOut]
-    matched: list[MatchedOut]
-
-
-class DiffOut(Out):
-    a: ArticleRefOut
-    b: ArticleRefOut
-    target: str
-    actors: list[ActorChangeOut]
-    claims: DiffClaimsOut
-
-
-class TimelinePointOut(Out):
-    article: ArticleRefOut
-    published: date | None
-    support: int
-    oppose: int
-    neutral: int
-    unrelated: int
-    stance: OverallName
-    evidence: EvidenceOut | None
-
-
-class TimelineChangeOut(Out):
-    from_: OverallName = Field(alias="from")
-    to: OverallName
-    from_article: ArticleRefOut
-    to_article: ArticleRefOut
-
-
-class TimelineOut(Out):
-    actor: str
-    target: str
-    points: list[TimelinePointOut]
-    changes: list[TimelineChangeOut]
-
-
-class RunArticleOut(Out):
-    id: int
-    title: str | None
-
-
-class PromptOut(Out):
-    name: str
-    version: str
-    sha256: str
-
-
-class RunOut(Out):
-    id: int
-    article: RunArticleOut
-    status: str
-    started_at: str | None
-    finished_at: str | None
-    backend: str
-    model: str
-    endpoint_host: str | None
-    prompt: PromptOut
-    target: str
-    claims: int
-    rejected: int
-    error: str | None
+__all__ = [  # the read models, as the API names them
+    "ActorChangeOut",
+    "ActorOut",
+    "ArticleOut",
+    "ArticleRefOut",
+    "ChangeArticleOut",
+    "ChangeEvidenceOut",
+    "ChangeOut",
+    "ChangeSideOut",
+    "ClaimOut",
+    "CompareOut",
+    "DiffClaimsOut",
+    "DiffOut",
+    "EvidenceOut",
+    "MatchedOut",
+    "PromptOut",
+    "RunArticleOut",
+    "RunOut",
+    "TimelineChangeOut",
+    "TimelineOut",
+    "TimelinePointOut",
+]
 
 
 class ArticlesPage(Out):
@@ -189,28 +76,6 @@ class ActorsPage(Out):
 class ComparePage(Out):
     items: list[CompareOut]
     next: str | None
-
-
-class ChangeEvidenceOut(Out):
-    claim_id: int
-    quote: str
-    claim: str
-    stance: StanceName
-    confidence: float
-
-
-class ChangeSideOut(Out):
-    article: ArticleRefOut
-    evidence: ChangeEvidenceOut | None
-
-
-class ChangeOut(Out):
-    actor: str
-    subject: str | None = Field(description="The subject; null: the target in general.")
-    from_: OverallName = Field(alias="from")
-    to: OverallName
-    before: ChangeSideOut
-    after: ChangeSideOut
 
 
 class ChangesPage(Out):

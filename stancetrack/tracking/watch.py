@@ -22,6 +22,7 @@ from typing import Any
 
 from stancetrack.analysis.changes import Change
 from stancetrack.db import Database
+from stancetrack.db.read_models import dump
 from stancetrack.db.repository.watch import mark_extracted, pending_articles
 from stancetrack.ingest import ArticleInput
 from stancetrack.pipeline import Engine, ExtractObserver, ExtractSummary
@@ -48,7 +49,7 @@ class PollSummary:
         return {
             **self.extract.as_json(),
             "sources": [s.as_json() for s in self.sources],
-            "changes": [c.as_json() for c in self.changes],
+            "changes": [dump(c.read_model()) for c in self.changes],
         }
 
     @property

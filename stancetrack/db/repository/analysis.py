@@ -23,93 +23,25 @@ from sqlalchemy import Date, Engine, Select, String, case, func, literal, or_, s
 from sqlalchemy.orm import Session
 
 from stancetrack.db.models import Actor, ActorAlias, ActorStanceCount, Article, Claim, Run
+from stancetrack.db.read_models import ABSENT, CLAIM_CSV_COLUMNS, ArticleRefOut, ClaimOut
 from stancetrack.db.repository.claim_subjects import about, subjects_of
 from stancetrack.db.repository.paging import DatedKey, after_dated
 from stancetrack.schemas import STANCES
 
 STANCE_NAMES = STANCES  # the schema's vocabulary, in its order
-# A claim whose speaker the article does not name near the quote (speaker_evidence.py).
-ABSENT = "absent"
 
 # Any SELECT, whatever its columns (SQLAlchemy 2.1 types Select by its column tuple).
 AnySelect = Select[*tuple[Any, ...]]
 
 
-@dataclass(frozen=True, slots=True)
-class ArticleRef:
-    id: int
-    title: str
-    url: str | None
-    published: date | None
-    outlet: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "url": self.url,
-            "published": self.published.isoformat() if self.published else None,
-        }
-
-    @property
-    def sort_key(self) -> tuple[bool, date, int]:
-        return (self.published is None, self.published or date.min, self.id)
+# The answers' read models are the repository's rows (db/read_models.py): one definition.
+ArticleRef = ArticleRefOut
+ClaimRow = ClaimOut
 
 
-@dataclass(frozen=True, slots=True)
-class ClaimRow:
-    id: int
-    article: ArticleRef
-    actor_id: int
-    actor: str
-    speaker: str
-    quote: str
-    start: int
-    end: int
-    claim: str
-    attribution: str
-    stance: str
-    confidence: float
-    target: str
-    speaker_start: int | None = None
-    speaker_end: int | None = None
-    speaker_evidence: str = "unknown"
-    run_id: int = 0  # the run that stored it (links, not part of the `claims` JSON)
-    subjects: tuple[str, ...] = ()  # of the target's subjects (empty: the target at large)
-
-    @property
-    def unverified(self) -> bool:
-        """The article does not name the speaker near the quote (see speaker_evidence.py)."""
-        return self.speaker_evidence == "absent"
-
-    def as_json(self) -> dict[str, Any]:
-        """The `claims` object of docs/CONTRACTS.md, field for field (v2 adds `target`, `outlet`
-        and where
-        the speaker is named: `speaker_start`, `speaker_end`, `speaker_evidence`)."""
-        return {
-            "id": self.id,
-            "target": self.target,
-            "outlet": self.article.outlet,
-            "article": self.article.as_json(),
-            "actor": self.actor,
-            "speaker": self.speaker,
-            "quote": self.quote,
-            "start": self.start,
-            "end": self.end,
-            "claim": self.claim,
-            "attribution": self.attribution,
-            "stance": self.stance,
-            "confidence": self.confidence,
-            "speaker_start": self.speaker_start,
-            "speaker_end": self.speaker_end,
-            "speaker_evidence": self.speaker_evidence,
-            "subjects": list(self.subjects),
-        }
-
-    @property
-    def key(self) -> DatedKey:
-        """This claim's place in reading order: where the next page starts."""
-        return DatedKey(self.article.published, (self.article.id, self.start, self.id))
+def claim_key(row: ClaimRow) -> DatedKey:
+    """A claim's place in reading order: where the next page starts."""
+    return DatedKey(row.article.published, (row.article.id, row.start, row.id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +66,7 @@ class ClaimFilter:
 def _article_ref(
     id_: int, title: str, url: str | None, published: date | None, outlet: str | None = None
 ) -> ArticleRef:
-    return ArticleRef(id_, title, url, published, outlet)
+    return ArticleRef(id=id_, title=title, url=url, published=published, outlet=outlet)
 
 
 def _filtered(stmt: AnySelect, flt: ClaimFilter) -> AnySelect:
@@ -207,10 +139,18 @@ def _claims_select(flt: ClaimFilter) -> AnySelect:
     return stmt
 
 
-def _row(r: Sequence[Any]) -> ClaimRow:
+def _row(r: Sequence[Any], refs: dict[int, ArticleRef] | None = None) -> ClaimRow:
+    """A claim row as its read model; `refs` shares one (frozen) article ref among the
+    claims of an article: validated once per article, not once per claim."""
+    ref = refs.get(r[1]) if refs is not None else None
+    if ref is None:
+        ref = _article_ref(r[1], r[2], r[3], r[4], r[16])
+        if refs is not None:
+            refs[r[1]] = ref
     return ClaimRow(
         id=r[0],
-        article=_article_ref(r[1], r[2], r[3], r[4], r[16]),
+        outlet=r[16],
+        article=ref,
         actor_id=r[5],
         actor=r[6],
         speaker=r[7],
@@ -247,12 +187,15 @@ def list_claims(session: Session, flt: ClaimFilter) -> list[ClaimRow]:
 def with_subjects(session: Session, rows: list[ClaimRow]) -> list[ClaimRow]:
     """`rows` with their subjects (one query for the page)."""
     found = subjects_of(session, [r.id for r in rows])
-    return [replace(r, subjects=found[r.id]) if r.id in found else r for r in rows]
+    return [
+        r.model_copy(update={"subjects": tuple(found[r.id])}) if r.id in found else r for r in rows
+    ]
 
 
 def _list_claims(session: Session, flt: ClaimFilter) -> list[ClaimRow]:
+    refs: dict[int, ArticleRef] = {}
     if flt.article_ids:
-        return [_row(r) for r in session.execute(_claims_select(flt))]
+        return [_row(r, refs) for r in session.execute(_claims_select(flt))]
     plain = replace(flt, after=None)
     after = flt.after
     rows: list[ClaimRow] = []
@@ -266,7 +209,7 @@ def _list_claims(session: Session, flt: ClaimFilter) -> list[ClaimRow]:
         dated = dated.order_by(None).order_by(Claim.published, *_TIES)
         if flt.limit is not None:
             dated = dated.limit(flt.limit)
-        rows += (_row(r) for r in session.execute(dated))
+        rows += (_row(r, refs) for r in session.execute(dated))
     if flt.limit is not None and len(rows) >= flt.limit:
         return rows
     undated = _claims_select(replace(plain, limit=None)).where(Claim.published.is_(None))
@@ -275,48 +218,16 @@ def _list_claims(session: Session, flt: ClaimFilter) -> list[ClaimRow]:
     undated = undated.order_by(None).order_by(*_TIES)
     if flt.limit is not None:
         undated = undated.limit(flt.limit - len(rows))
-    rows += (_row(r) for r in session.execute(undated))
+    rows += (_row(r, refs) for r in session.execute(undated))
     return rows
-
-
-EXPORT_COLUMNS = (
-    "claim_id",
-    "target",
-    "article_id",
-    "article_title",
-    "article_url",
-    "article_outlet",
-    "article_published",
-    "article_source",
-    "article_sha256",
-    "actor",
-    "actor_id",
-    "actor_type",
-    "speaker",
-    "quote",
-    "start",
-    "end",
-    "claim",
-    "attribution",
-    "stance",
-    "confidence",
-    "rationale",
-    "alignment",
-    "run_id",
-    "backend",
-    "model",
-    "prompt_version",
-    "speaker_start",
-    "speaker_end",
-    "speaker_evidence",
-    "subjects",  # the claim's subjects, "; "-joined (empty: the target in general)
-)
 
 
 def iter_export_rows(
     session: Session, flt: ClaimFilter, *, batch: int = 5000
 ) -> Iterator[dict[str, Any]]:
-    """Every selected claim with its article, actor and run fields, streamed in batches."""
+    """Every selected claim with its article, actor and run fields, streamed in batches: the
+    one claims CSV layout (`ClaimCsvRow`, docs/CONTRACTS.md), one dict per row (a model per
+    row would cost a million validations on a large export)."""
     stmt: AnySelect = (
         select(
             Claim.id,
@@ -360,7 +271,7 @@ def iter_export_rows(
     while chunk := list(itertools.islice(result, batch)):
         subjects = subjects_of(session, [row[0] for row in chunk])
         for row in chunk:
-            record: dict[str, Any] = dict(zip(EXPORT_COLUMNS, (*row, ""), strict=True))
+            record: dict[str, Any] = dict(zip(CLAIM_CSV_COLUMNS, (*row, ""), strict=True))
             published = record["article_published"]
             record["article_published"] = published.isoformat() if published else None
             record["confidence"] = float(record["confidence"])

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
@@ -16,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from stancetrack.db.limits import check
 from stancetrack.db.models import Article, Claim, Run, utcnow
+from stancetrack.db.read_models import ArticleOut
 from stancetrack.db.repository.paging import DatedKey, after_dated
 from stancetrack.db.repository.stories import assign_story, story_day
 from stancetrack.errors import AmbiguousError, NotFoundError
@@ -92,31 +91,18 @@ def _by_sha256(session: Session, sha256: str) -> Article | None:
     return session.scalar(select(Article).where(Article.sha256 == sha256))
 
 
-@dataclass(frozen=True, slots=True)
-class ArticleRow:
-    id: int
-    title: str
-    url: str | None
-    published: date | None
-    sha256: str
-    source: str
-    claims: int
-    outlet: str | None = None
+# `articles`' read model is the repository's row (db/read_models.py): one definition.
+ArticleRow = ArticleOut
+_ROW_FIELDS = ("id", "title", "url", "published", "sha256", "source", "claims", "outlet")
 
-    def as_json(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "url": self.url,
-            "outlet": self.outlet,
-            "published": self.published.isoformat() if self.published else None,
-            "sha256": self.sha256,
-            "claims": self.claims,
-        }
 
-    @property
-    def key(self) -> DatedKey:
-        return DatedKey(self.published, (self.id,))
+def _article_row(values: Sequence[Any]) -> ArticleRow:
+    return ArticleRow(**dict(zip(_ROW_FIELDS, values, strict=True)))
+
+
+def article_key(row: ArticleRow) -> DatedKey:
+    """An article's place in `articles`' order: where the next page starts."""
+    return DatedKey(row.published, (row.id,))
 
 
 def list_articles(
@@ -158,7 +144,7 @@ def list_articles(
         stmt = stmt.where(after_dated(Article.published, (Article.id,), after))
     if limit is not None:
         stmt = stmt.limit(limit)
-    return [ArticleRow(*row) for row in session.execute(stmt)]
+    return [_article_row(row) for row in session.execute(stmt)]
 
 
 def article_row(session: Session, article_id: int, *, target: str) -> ArticleRow | None:
@@ -175,7 +161,7 @@ def article_row(session: Session, article_id: int, *, target: str) -> ArticleRow
         Article.outlet,
     ).where(Article.id == article_id)
     row = session.execute(stmt).first()
-    return ArticleRow(*row) if row is not None else None
+    return _article_row(row) if row is not None else None
 
 
 def find_article(session: Session, ref: str, *, local_paths: bool = True) -> Article:

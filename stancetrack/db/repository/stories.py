@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Select
 
 from stancetrack.db.models import Article, Claim, StoryBand, StorySignature
-from stancetrack.db.repository.analysis import ABSENT, AnySelect, ArticleRef, Counts
+from stancetrack.db.read_models import ABSENT, dump
+from stancetrack.db.repository.analysis import AnySelect, ArticleRef, Counts
 from stancetrack.ingest.fingerprint import THRESHOLD, fingerprint, similarity
 
 # Stored articles whose full signatures are compared with a new one (those sharing the most
@@ -248,7 +249,7 @@ class StoryRef:
     def as_json(self) -> dict[str, object]:
         return {
             "id": self.id,
-            "article": self.first.as_json(),
+            "article": dump(self.first),
             "articles": list(self.articles),
             "outlets": list(self.outlets),
         }
@@ -264,7 +265,9 @@ def story_refs(session: Session, story_ids: Sequence[int]) -> dict[int, StoryRef
     )
     copies: dict[int, list[ArticleRef]] = defaultdict(list)
     for story, id_, title, url, published, outlet in session.execute(stmt):
-        copies[story].append(ArticleRef(id_, title, url, published, outlet))
+        copies[story].append(
+            ArticleRef(id=id_, title=title, url=url, published=published, outlet=outlet)
+        )
     return {
         story: StoryRef(
             story,

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from stancetrack.db.models import Claim, ClaimSubject
+from stancetrack.db.read_models import ABSENT
 from stancetrack.db.repository.analysis import (
-    ABSENT,
     IN_CHUNK,
     AnySelect,
     ClaimRow,
