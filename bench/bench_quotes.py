@@ -33,6 +33,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import event
+
 from stancetrack.db import Database
 from stancetrack.db.models import utcnow
 from stancetrack.ingest import ArticleInput, iter_inputs
@@ -90,7 +92,18 @@ class _Db:
         self.url = f"sqlite:///{tmp / f'bench-{time.monotonic_ns()}.db'}"
         self.db = Database(self.url)
         provenance = Provenance("rules", "rules-v1", "h", PromptInfo("p", "1", "0" * 64), 0, 1, {})
-        self.store = Store(StoreConfig(self.url, TARGET, provenance, False, utcnow()), self.db)
+        self.store = Store(StoreConfig(self.url, TARGET, provenance), self.db)
+        # Wall time inside the database transactions (BEGIN to COMMIT): what holds the lock.
+        self.in_transaction = 0.0
+        self._began = 0.0
+        event.listen(self.db.engine, "begin", self._begin)
+        event.listen(self.db.engine, "commit", self._commit)
+
+    def _begin(self, _conn: object) -> None:
+        self._began = time.perf_counter()
+
+    def _commit(self, _conn: object) -> None:
+        self.in_transaction += time.perf_counter() - self._began
 
     def write(self, text: str, reply: BackendReply) -> tuple[float, float]:
         """Wall and CPU seconds of storing one article's reply."""
@@ -147,7 +160,10 @@ def _texts() -> list[str]:
 
 
 def stages(repeat: int) -> None:
-    print("bytes  claims  ground_reply ms  fingerprint ms  write_reply ms  (CPU, median)")
+    print(
+        "bytes  claims  ground_reply ms  fingerprint ms  write_reply ms  (CPU, median)"
+        "  in transaction ms (wall, mean)"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for text in _texts():
             reply, _cpu = _rules(text)
@@ -155,14 +171,16 @@ def stages(repeat: int) -> None:
             minhash = _median_ms(lambda: fingerprint(text), repeat)  # noqa: B023
             db = _Db(Path(tmp))
             db.write(text + "\nwarm-up\n", reply)
+            db.in_transaction = 0.0
             # Another article each time (one line added after the last claim's window).
             store = statistics.median(
                 db.write(text + f"\nrun {i}\n", reply)[1] * 1000 for i in range(repeat)
             )
+            held = db.in_transaction * 1000 / repeat
             db.db.dispose()
             print(
                 f"{len(text.encode()):>5} {len(reply.claims):>7} {ground:>16.2f}"
-                f" {minhash:>15.2f} {store:>15.2f}"
+                f" {minhash:>15.2f} {store:>15.2f} {held:>16.2f}"
             )
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.sql.selectable import Select
 
 from stancetrack.db.models import Article, Claim, StoryBand, StorySignature
 from stancetrack.db.repository.analysis import ABSENT, AnySelect, ArticleRef, Counts
-from stancetrack.ingest.fingerprint import THRESHOLD, fingerprint, similarity
+from stancetrack.ingest.fingerprint import THRESHOLD, Fingerprint, fingerprint, similarity
 
 # Stored articles whose full signatures are compared with a new one (those sharing the most
 # bands): bounds the work when one story has been carried by hundreds of outlets.
@@ -107,11 +107,18 @@ _SET_STORY = (
 )
 
 
-def assign_story(conn: Connection, article_id: int, text: str, day: date) -> int:
+def assign_story(
+    conn: Connection, article_id: int, text: str, day: date, found: Fingerprint | None = None
+) -> int:
     """Put a just-stored article in its story (joining a near-identical one's of nearby
     weeks, or its own); store its fingerprint for the articles after it. `day` is the
-    article's `story_day`. Returns the story id."""
-    found = fingerprint(text)
+    article's `story_day`. Returns the story id.
+
+    `found`: the text's fingerprint computed before the transaction (the MinHash is CPU,
+    not database work: pipeline/preparing.py); None: computed here (a text too short to
+    have one costs nothing to look at again)."""
+    if found is None:
+        found = fingerprint(text)
     story = article_id
     if found is not None:
         week = week_of(day)
