@@ -283,7 +283,7 @@ def test_crash_mid_collect_stores_nothing_twice(
         real = batch_collect._Harvest.handle
         calls = {"n": 0}
 
-        def dies_on_third(self: Any, results: Any) -> None:
+        async def dies_on_third(self: Any, results: Any) -> None:
             calls["n"] += 1
             if calls["n"] == 3:
                 # the runs of this group are stored, their items not yet marked: a crash
@@ -294,11 +294,11 @@ def test_crash_mid_collect_stores_nothing_twice(
                             session, self.batch.id, [key]
                         )
                     item, article = found[key]
-                    answer = self.answer_of(item, article, [result])
+                    answer = await self.answer_of(item, article, [result])
                     assert isinstance(answer, batch_collect.Answered)
-                    self.store.write_replies([answer])
+                    await self.engine.store_replies([answer])
                 raise KeyboardInterrupt
-            real(self, results)
+            await real(self, results)
 
         monkeypatch.setattr(batch_collect._Harvest, "handle", dies_on_third)
         crashed = cli(["batches", "collect", "--wait", "--poll", "0.01", *_base(stub, db_url)])
