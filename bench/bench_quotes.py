@@ -13,20 +13,29 @@ the longest fixture), the CPU milliseconds of `ground_reply` (grounding + speake
 evidence), `fingerprint` (the MinHash of `assign_story`) and the whole `write_reply`, the
 median of --repeat runs.
 
+One line: the PolNeAR dev texts (else the fixtures) joined with spaces into one line,
+repeated to --one-line-bytes (default 4,990,000: under the 5,000,000-byte input limit), run
+through the whole `stancetrack extract --backend rules` in a fresh process on a fresh SQLite
+file (target: finishes, or is refused with a clear error, within 60 s).
+
 Run it with the code to measure first on the path (the "before" figures in BENCHMARKS.md
 come from an export of the previous commit)::
 
     PYTHONPATH=$PWD .venv/bin/python bench/bench_quotes.py                 # 500 2000 20000
     PYTHONPATH=$PWD .venv/bin/python bench/bench_quotes.py --lines 500 2000 --stages
+    PYTHONPATH=$PWD .venv/bin/python bench/bench_quotes.py --lines --one-line
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import re
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -184,16 +193,45 @@ def stages(repeat: int) -> None:
             )
 
 
+def one_line(size: int) -> None:
+    """`stancetrack extract --backend rules` of one single-line article of `size` bytes."""
+    pool = sorted(POLNEAR.glob("*.txt")) or sorted((REPO / "fixtures" / "articles").glob("*"))
+    joined = " ".join(" ".join(p.read_text(encoding="utf-8").split()) for p in pool)
+    data = (joined + " ") * (size // (len(joined.encode()) + 1) + 1)
+    data = data.encode()[:size].decode("utf-8", "ignore").rsplit(" ", 1)[0] + "\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "one_line.txt"
+        path.write_text(data, encoding="utf-8")
+        command = [sys.executable, "-m", "stancetrack", "extract", str(path), "--backend"]
+        command += ["rules", "--db", f"sqlite:///{tmp}/x.db", "--format", "json"]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("STANCETRACK_")}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        wall = time.perf_counter() - wall
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(f"one line of {len(data.encode()):,} bytes:")
+    print(
+        f"  exit {done.returncode}, wall {wall:.1f} s, user {after.ru_utime - before.ru_utime:.1f}"
+        f" s, sys {after.ru_stime - before.ru_stime:.1f} s"
+    )
+    print("  " + (done.stdout.strip().replace("\n", " ") or done.stderr.strip()[-300:]))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, nargs="*", default=[500, 2000, 20000])
     parser.add_argument("--stages", action="store_true", help="also the per-article stages")
     parser.add_argument("--repeat", type=int, default=50, help="stage runs (median)")
+    parser.add_argument("--one-line", action="store_true", help="also the one-line article")
+    parser.add_argument("--one-line-bytes", type=int, default=4_990_000)
     args = parser.parse_args()
     if args.lines:
         quotes(args.lines)
     if args.stages:
         stages(args.repeat)
+    if args.one_line:
+        one_line(args.one_line_bytes)
     return 0
 
 
