@@ -31,7 +31,7 @@ from openai.types import Batch
 from stancetrack.db import Database
 from stancetrack.db.models import ApiBatch, ApiBatchItem, Article, utcnow
 from stancetrack.db.repository import batches as repo
-from stancetrack.db.repository.extraction import done_cache_keys
+from stancetrack.db.repository.extraction import done_cache_keys, tried_cache_keys
 from stancetrack.errors import StancetrackError
 from stancetrack.llm.base import ExtractionError
 from stancetrack.llm.openai_backend import NeedsReask, OpenAIBackend
@@ -215,11 +215,13 @@ async def _harvest(
             if batch.error_file_id:
                 await harvest.read(provider, batch.error_file_id)
             harvest.close_pending()
-            await harvest.run_live()
+            finished = await harvest.run_live()
         finally:
             await engine.aclose()
     finally:
         await backend.aclose()
+    if not finished:  # collected again next time: its `live` articles are asked then
+        return
     with db.session() as session:
         repo.update_batch(session, batch_id, collected_at=utcnow())
     summary.collected += 1
@@ -357,13 +359,16 @@ class _Harvest:
         if closed:
             self.summary.unfinished += moved
 
-    async def run_live(self) -> None:
+    async def run_live(self) -> bool:
         """The articles to re-run live: runs of the engine (re-asks, mode negotiation), a
-        chunk of items at a time, their runs recording the batch's id."""
+        chunk of items at a time, their runs recording the batch's id. An item is marked
+        stored once its article has a run (answer or failure). False: a fatal backend error
+        stopped them; the rest stay `live` and the batch open, for the next collect."""
         with self.db.sessions() as session:
             for chunk in repo.iter_items(session, self.batch.id, ["live"]):
                 done = done_cache_keys(session, [item.cache_key for item, _ in chunk])
                 todo = [(item, article) for item, article in chunk if item.cache_key not in done]
+                ran = ExtractSummary()
                 if todo:
                     ran = await self.engine.run(
                         inputs=[article_input(article) for _item, article in todo],
@@ -373,8 +378,15 @@ class _Harvest:
                     self.summary.count_run(ran)
                     if ran.interrupted:
                         raise asyncio.CancelledError
+                    with self.db.sessions() as fresh:  # sees what the writer committed
+                        done |= tried_cache_keys(fresh, [item.cache_key for item, _ in todo])
                 with self.db.session() as write:
-                    repo.set_item_state(write, [item.id for item, _ in chunk], "stored")
+                    stored = [item.id for item, _ in chunk if item.cache_key in done]
+                    repo.set_item_state(write, stored, "stored")
+                if ran.fatal is not None:
+                    self.say(f"batch {self.batch.id}: live re-runs stopped: {ran.fatal}")
+                    return False
+        return True
 
 
 async def resubmit(
