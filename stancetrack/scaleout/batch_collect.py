@@ -9,7 +9,8 @@ writer thread), its results streamed line by line:
 - an answer the live path would re-ask about, a per-request error, a malformed line or a
   missing answer -> the article is re-run live at the end of the collect, a run of the
   same engine (few, and the live path can re-ask and negotiate the output mode, which a
-  batch cannot);
+  batch cannot); a fatal error (a bad key) stops that run, and the batch stays open with
+  the articles it did not ask, for the next collect;
 - a refusal, content filter or empty reply -> a failed run, as the live path records it;
 - the articles a failed, expired or cancelled batch never answered -> `unfinished`, for
   `batches resubmit` (a new batch: half price again).
