@@ -13,25 +13,36 @@ the longest fixture), the CPU milliseconds of `ground_reply` (grounding + speake
 evidence), `fingerprint` (the MinHash of `assign_story`) and the whole `write_reply`, the
 median of --repeat runs.
 
+One line: the PolNeAR dev texts (else the fixtures) joined with spaces into one line,
+repeated to --one-line-bytes (default 4,990,000: under the 5,000,000-byte input limit), run
+through the whole `stancetrack extract --backend rules` in a fresh process on a fresh SQLite
+file (target: finishes, or is refused with a clear error, within 60 s).
+
 Run it with the code to measure first on the path (the "before" figures in BENCHMARKS.md
 come from an export of the previous commit)::
 
     PYTHONPATH=$PWD .venv/bin/python bench/bench_quotes.py                 # 500 2000 20000
     PYTHONPATH=$PWD .venv/bin/python bench/bench_quotes.py --lines 500 2000 --stages
+    PYTHONPATH=$PWD .venv/bin/python bench/bench_quotes.py --lines --one-line
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import re
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from sqlalchemy import event
 
 from stancetrack.db import Database
 from stancetrack.db.models import utcnow
@@ -90,7 +101,18 @@ class _Db:
         self.url = f"sqlite:///{tmp / f'bench-{time.monotonic_ns()}.db'}"
         self.db = Database(self.url)
         provenance = Provenance("rules", "rules-v1", "h", PromptInfo("p", "1", "0" * 64), 0, 1, {})
-        self.store = Store(StoreConfig(self.url, TARGET, provenance, False, utcnow()), self.db)
+        self.store = Store(StoreConfig(self.url, TARGET, provenance), self.db)
+        # Wall time inside the database transactions (BEGIN to COMMIT): what holds the lock.
+        self.in_transaction = 0.0
+        self._began = 0.0
+        event.listen(self.db.engine, "begin", self._begin)
+        event.listen(self.db.engine, "commit", self._commit)
+
+    def _begin(self, _conn: object) -> None:
+        self._began = time.perf_counter()
+
+    def _commit(self, _conn: object) -> None:
+        self.in_transaction += time.perf_counter() - self._began
 
     def write(self, text: str, reply: BackendReply) -> tuple[float, float]:
         """Wall and CPU seconds of storing one article's reply."""
@@ -147,7 +169,10 @@ def _texts() -> list[str]:
 
 
 def stages(repeat: int) -> None:
-    print("bytes  claims  ground_reply ms  fingerprint ms  write_reply ms  (CPU, median)")
+    print(
+        "bytes  claims  ground_reply ms  fingerprint ms  write_reply ms  (CPU, median)"
+        "  in transaction ms (wall, mean)"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for text in _texts():
             reply, _cpu = _rules(text)
@@ -155,15 +180,42 @@ def stages(repeat: int) -> None:
             minhash = _median_ms(lambda: fingerprint(text), repeat)  # noqa: B023
             db = _Db(Path(tmp))
             db.write(text + "\nwarm-up\n", reply)
+            db.in_transaction = 0.0
             # Another article each time (one line added after the last claim's window).
             store = statistics.median(
                 db.write(text + f"\nrun {i}\n", reply)[1] * 1000 for i in range(repeat)
             )
+            held = db.in_transaction * 1000 / repeat
             db.db.dispose()
             print(
                 f"{len(text.encode()):>5} {len(reply.claims):>7} {ground:>16.2f}"
-                f" {minhash:>15.2f} {store:>15.2f}"
+                f" {minhash:>15.2f} {store:>15.2f} {held:>16.2f}"
             )
+
+
+def one_line(size: int) -> None:
+    """`stancetrack extract --backend rules` of one single-line article of `size` bytes."""
+    pool = sorted(POLNEAR.glob("*.txt")) or sorted((REPO / "fixtures" / "articles").glob("*"))
+    joined = " ".join(" ".join(p.read_text(encoding="utf-8").split()) for p in pool)
+    data = (joined + " ") * (size // (len(joined.encode()) + 1) + 1)
+    data = data.encode()[:size].decode("utf-8", "ignore").rsplit(" ", 1)[0] + "\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "one_line.txt"
+        path.write_text(data, encoding="utf-8")
+        command = [sys.executable, "-m", "stancetrack", "extract", str(path), "--backend"]
+        command += ["rules", "--db", f"sqlite:///{tmp}/x.db", "--format", "json"]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("STANCETRACK_")}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        wall = time.perf_counter() - wall
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(f"one line of {len(data.encode()):,} bytes:")
+    print(
+        f"  exit {done.returncode}, wall {wall:.1f} s, user {after.ru_utime - before.ru_utime:.1f}"
+        f" s, sys {after.ru_stime - before.ru_stime:.1f} s"
+    )
+    print("  " + (done.stdout.strip().replace("\n", " ") or done.stderr.strip()[-300:]))
 
 
 def main() -> int:
@@ -171,11 +223,15 @@ def main() -> int:
     parser.add_argument("--lines", type=int, nargs="*", default=[500, 2000, 20000])
     parser.add_argument("--stages", action="store_true", help="also the per-article stages")
     parser.add_argument("--repeat", type=int, default=50, help="stage runs (median)")
+    parser.add_argument("--one-line", action="store_true", help="also the one-line article")
+    parser.add_argument("--one-line-bytes", type=int, default=4_990_000)
     args = parser.parse_args()
     if args.lines:
         quotes(args.lines)
     if args.stages:
         stages(args.repeat)
+    if args.one_line:
+        one_line(args.one_line_bytes)
     return 0
 
 

@@ -190,6 +190,56 @@ def test_errors_malformed_lines_and_reasks_go_live(cli: Any, db_url: str) -> Non
         assert via == ["batch-api", "batch-api", "live-after-batch-api", "live-after-batch-api"]
 
 
+def test_a_fatal_error_in_the_live_reruns_leaves_the_rest_for_the_next_collect(
+    cli: Any, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The live re-runs are a run of the collect's engine: a fatal error (HTTP 401) stops
+    it, so the articles it did not ask stay `live` and the batch open; the next collect
+    asks them."""
+    monkeypatch.setenv("STANCETRACK_CONCURRENCY", "1")  # one live request at a time
+    stems = STEMS[:4]
+    erroring = set(stems[:2])
+    asked: dict[str, int] = {}
+    responder = gold_responder()
+    live_key = {"bad": True}
+
+    def respond(body: dict[str, Any]) -> Any:
+        text = "\n".join(str(m.get("content")) for m in body.get("messages", []))
+        for stem in erroring:
+            if marker(stem) in text:
+                asked[stem] = asked.get(stem, 0) + 1
+                if asked[stem] == 1:
+                    return HttpError(500, "busy")  # the batch's request: goes live
+                if live_key["bad"]:
+                    return HttpError(401, "invalid api key")
+        return responder(body)
+
+    with StubServer(default=respond) as stub:
+        paths = [str(ARTICLES / f"{s}.txt") for s in stems]
+        sent = cli(["extract", *paths, "--batch-api", *_base(stub, sqlite_url)])
+        assert sent.exit_code == 0, sent.stderr
+        first = cli(["batches", "collect", "--wait", "--poll", "0.01", *_base(stub, sqlite_url)])
+        result = json.loads(first.stdout)
+        assert result["stored"] == 2 and result["failed"] == 1 and result["live"] == 1
+        assert "live re-runs stopped" in first.stderr
+        assert _scalar(sqlite_url, select(ApiBatch.collected_at)) is None
+        states = _scalar(
+            sqlite_url,
+            select(func.count()).select_from(ApiBatchItem).where(ApiBatchItem.state == "live"),
+        )
+        assert states == 1  # the article the stopped run never asked
+
+        live_key["bad"] = False
+        second = cli(["batches", "collect", "--wait", "--poll", "0.01", *_base(stub, sqlite_url)])
+        assert second.exit_code == 0, second.stderr
+        again = json.loads(second.stdout)
+        assert again["live"] == 1 and again["stored"] == 1 and again["collected"] == 1
+    assert _scalar(sqlite_url, select(ApiBatch.collected_at)) is not None
+    runs = _runs(sqlite_url)
+    assert sorted(r.status for r in runs) == ["failed", "ok", "ok", "ok"]
+    assert sum(1 for s in stems if asked.get(s, 0) > 0) == 2
+
+
 @pytest.mark.parametrize("final", ["failed", "expired", "cancelled"])
 def test_closed_batches_are_reported_and_resubmittable(
     cli: Any, sqlite_url: str, final: str
@@ -283,7 +333,7 @@ def test_crash_mid_collect_stores_nothing_twice(
         real = batch_collect._Harvest.handle
         calls = {"n": 0}
 
-        def dies_on_third(self: Any, results: Any) -> None:
+        async def dies_on_third(self: Any, results: Any) -> None:
             calls["n"] += 1
             if calls["n"] == 3:
                 # the runs of this group are stored, their items not yet marked: a crash
@@ -294,11 +344,11 @@ def test_crash_mid_collect_stores_nothing_twice(
                             session, self.batch.id, [key]
                         )
                     item, article = found[key]
-                    answer = self.answer_of(item, article, [result])
+                    answer = await self.answer_of(item, article, [result])
                     assert isinstance(answer, batch_collect.Answered)
-                    self.store.write_replies([answer])
+                    await self.engine.store_replies([answer])
                 raise KeyboardInterrupt
-            real(self, results)
+            await real(self, results)
 
         monkeypatch.setattr(batch_collect._Harvest, "handle", dies_on_third)
         crashed = cli(["batches", "collect", "--wait", "--poll", "0.01", *_base(stub, db_url)])

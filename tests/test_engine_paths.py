@@ -2,7 +2,8 @@
 
 `Engine.open` is wrapped to count the engines each path builds and the runs they do; the
 paths are the real ones (the CLI in-process, `watch --once`, the service's queue, the
-queue worker's job handler) on a real SQLite database, with the offline rules backend.
+queue worker's job handler) on a real SQLite database, with the offline rules backend;
+`batches collect` against the Batch API stub on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -141,3 +142,62 @@ def test_the_worker_feeds_every_job_to_one_engine(sqlite_url: str, opened: Opene
     runs = _runs(sqlite_url)
     assert [r.params["job"] for r in runs] == [10 + i for i in ids]
     assert {r.params["via"] for r in runs} == {"worker"}
+
+
+def test_batches_collect_stores_through_one_engine(
+    cli: Any, sqlite_url: str, opened: Opened, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A finished Batch API batch (the stub on 127.0.0.1): its answers are stored by one
+    engine as replies that came as files, and the article whose batched request failed is
+    re-run live as a run of that same engine."""
+    from extract_helpers import ARTICLES as GOLD_ARTICLES
+    from extract_helpers import STEMS, gold_responder, marker
+    from stub_server import HttpError, StubServer
+
+    stored: list[tuple[int, int]] = []  # (engine, replies) per store_replies call
+    real_store = Engine.store_replies
+
+    async def counting_store(self: Engine, answered: Any) -> Any:
+        stored.append((id(self), len(answered)))
+        return await real_store(self, answered)
+
+    monkeypatch.setattr(engine_module.Engine, "store_replies", counting_store)
+    stems = STEMS[:4]
+    erroring = stems[1]
+    asked: dict[str, int] = {}
+    responder = gold_responder()
+
+    def respond(body: dict[str, Any]) -> Any:
+        # The batch's request about one article fails; asked live, it is answered.
+        text = "\n".join(str(m.get("content")) for m in body.get("messages", []))
+        if marker(erroring) in text:
+            asked[erroring] = asked.get(erroring, 0) + 1
+            if asked[erroring] == 1:
+                return HttpError(500, "busy")
+        return responder(body)
+
+    with StubServer(default=respond) as stub:
+        base = ["--base-url", stub.base_url, "--db", sqlite_url, "--format", "json"]
+        paths = [str(GOLD_ARTICLES / f"{s}.txt") for s in stems]
+        sent = cli(["extract", *paths, "--batch-api", *base])
+        assert sent.exit_code == 0, sent.stderr
+        [provider_id] = json.loads(sent.stdout)["batches"]
+        before = len(opened.engines)
+        done = cli(["batches", "collect", "--wait", "--poll", "0.01", *base])
+        assert done.exit_code == 0, done.stderr
+        result = json.loads(done.stdout)
+    assert result["stored"] == 4 and result["live"] == 1 and result["failed"] == 0
+    [engine] = opened.engines[before:]
+    assert {e for e, _n in stored} == {id(engine)}
+    assert sum(n for _e, n in stored) == 3  # the batch's three good answers
+    assert opened.runs[id(engine)] == 1  # the live re-run: one run of the same engine
+    runs = _runs(sqlite_url)
+    assert len(runs) == 4 and {r.status for r in runs} == {"ok"}
+    assert sorted(r.params["via"] for r in runs) == [
+        "batch-api",
+        "batch-api",
+        "batch-api",
+        "live-after-batch-api",
+    ]
+    assert {r.params["batch"] for r in runs} == {provider_id}
+    assert all(r.claims_count > 0 for r in runs)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
@@ -272,7 +272,7 @@ def compare_rows(
         raise UsageError("--per story counts per actor: it takes no --by")
     ids = [a.id for a in find_actors(session, list(actors))]
     arts = article_ids(session, articles, local_paths=local_paths)
-    runner = {
+    runner: Callable[..., list[CompareRow]] = {
         "actor": compare,
         "article": compare_by_article,
         "outlet": compare_by_outlet,

@@ -3,7 +3,7 @@
     inputs --(reader thread: files, stdin, URLs)--> producer --(writer: skip check)-->
            bounded queue (2 x concurrency)
            --> N workers on the event loop: backend.extract (the network wait)
-           --> writer: ground, resolve actors, ONE transaction per article
+           --> writer: ground (before the transaction), then ONE transaction per article
 
 - Streaming: inputs are read a few at a time and at most 2 x concurrency articles wait,
   so memory does not grow with the corpus.

@@ -1,8 +1,9 @@
 """The extraction engine: backend, client pool and writer, built once per process.
 
 Every path that extracts feeds one `Engine`: `extract` (one run over its inputs), `watch`
-(one run per poll), `serve` (posted articles, from a bounded queue), and the queue
-`worker` (one article per job). Building it costs a backend, its HTTP client pool, the mode
+(one run per poll), `serve` (posted articles, from a bounded queue), the queue `worker`
+(one article per job), and `batches collect` (replies that arrive as files, stored
+without a request: `store_replies`). Building it costs a backend, its HTTP client pool, the mode
 store and the writer (a process or a thread, pipeline/writer.py); a caller that builds one
 per article pays that, and on `serve` a writer process forked from the threaded server
 deadlocked on a lock another thread held at the fork (docs/ARCHITECTURE.md, "One engine").
@@ -11,6 +12,7 @@ deadlocked on a lock another thread held at the fork (docs/ARCHITECTURE.md, "One
     try:
         summary = await engine.run(["articles/"])         # a batch, as `extract`
         summary = await engine.submit(article)             # one already-read article
+        outcomes = await engine.store_replies(answered)    # replies that came as files
     finally:
         await engine.aclose()
 """
@@ -30,7 +32,14 @@ from stancetrack.llm.base import Backend
 from stancetrack.llm.context import BackendContext
 from stancetrack.llm.retries import SharedPause
 from stancetrack.pipeline.batch import Batch, read_ahead
-from stancetrack.pipeline.messages import Provenance, StoreConfig
+from stancetrack.pipeline.messages import (
+    Answered,
+    Failure,
+    Outcome,
+    Provenance,
+    StoreConfig,
+    Work,
+)
 from stancetrack.pipeline.modes import BatchModeStore
 from stancetrack.pipeline.reading import InputReader
 from stancetrack.pipeline.summary import ExtractObserver, ExtractSummary
@@ -55,12 +64,13 @@ class Engine:
         modes: BatchModeStore | None = None,
         owns_db: bool = False,
         owns_backend: bool = False,
+        provenance: Provenance | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
         self.backend = backend
         self.writer = writer
-        self.provenance = Provenance.of(backend)
+        self.provenance = provenance or Provenance.of(backend)
         self._modes = modes
         self._owns_db = owns_db
         self._owns_backend = owns_backend
@@ -76,6 +86,7 @@ class Engine:
         pause: SharedPause | None = None,
         writer_process: bool | None = None,
         on_notice: Callable[[str], None] | None = None,
+        provenance: Provenance | None = None,
     ) -> Engine:
         """Build the engine for `settings`: the configured backend (or `backend`), the
         database (or `database`), and its writer.
@@ -83,6 +94,8 @@ class Engine:
         `writer_process`: store in a separate process (default: yes, except for in-memory
         SQLite) or on a thread of this one (a threaded server: a fork there can inherit a
         lock held by another thread). `on_notice` hears the offline-fallback notice.
+        `provenance`: what the runs record of the backend, when not the backend's own (a
+        Batch API batch's, with its id: `batches collect`).
         """
         from stancetrack.llm.factory import backend_notice, make_backend
 
@@ -99,7 +112,9 @@ class Engine:
                 if notice and on_notice is not None:
                     on_notice(notice)
             config = StoreConfig(
-                database_url=db.url, target=settings.target, provenance=Provenance.of(backend)
+                database_url=db.url,
+                target=settings.target,
+                provenance=provenance or Provenance.of(backend),
             )
             process = process_by_default(db.url) if writer_process is None else writer_process
             writer = Writer(config, db, process=process)
@@ -117,6 +132,7 @@ class Engine:
             modes=modes,
             owns_db=database is None,
             owns_backend=owns_backend,
+            provenance=config.provenance,
         )
 
     async def run(
@@ -181,6 +197,19 @@ class Engine:
             run_params=run_params,
             observer=observer,
         )
+
+    async def store_replies(self, answered: list[Answered]) -> list[Outcome]:
+        """Replies that arrived without a request (a Batch API's result files): stored as a
+        run stores its replies, in one transaction (one each if any fails), grounded before
+        it. No skip check or lease: the caller knows these are wanted (its own items)."""
+        return await self.writer.write_replies(answered) if answered else []
+
+    async def store_failure(
+        self, work: Work, started: datetime, elapsed_ms: float, failure: Failure
+    ) -> Outcome:
+        """A reply that arrived as a file but cannot be used (a refusal, an empty reply):
+        a failed run, as a run records it."""
+        return await self.writer.write_failure(work, started, elapsed_ms, failure)
 
     async def aclose(self) -> None:
         """Finish what was handed to the writer, stop it, close the backend's clients."""

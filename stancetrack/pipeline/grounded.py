@@ -154,6 +154,17 @@ def claims_from_reply(
     are the target's (stancetrack/subjects.py: `target_subjects`).
     """
     found, rejected = ground_reply(text, reply, subjects)
+    return resolve_claims(text, found, rejected, actors)
+
+
+def resolve_claims(
+    text: str, found: list[Grounded], rejected: list[NewRejection], actors: ActorIds
+) -> tuple[list[NewClaim], list[NewRejection]]:
+    """The second half of `claims_from_reply`: actor ids for claims already grounded
+    (`ground_reply`), one claim per span and actor. The only part that reads the database,
+    so `extract` grounds before its transaction and runs this inside it; `rejected` is
+    copied, not extended, so a transaction tried again starts from the same grounding."""
+    rejected = list(rejected)
     claims: list[NewClaim] = []
     seen: set[tuple[int, int, int]] = set()
     for g in found:

@@ -3,7 +3,8 @@
 - Idempotent: an article is skipped, without a request, when a successful run exists with
   the same cache key (text sha256, prompt sha256, model, target); `force` re-extracts.
 - Crash-safe: the article row, its run, its claims and its rejections are written in ONE
-  transaction, so after `kill -9` the committed articles are skipped and only the
+  transaction (the CPU work, grounding and the story fingerprint, done before it opens:
+  pipeline/preparing.py), so after `kill -9` the committed articles are skipped and only the
   unfinished ones are requested again; nothing is stored twice.
 - One request per article across processes: an article is leased (db/repository/
   leases.py) before it is requested and released when its run is stored, so another
@@ -36,8 +37,9 @@ from stancetrack.db.repository.extraction import (
 )
 from stancetrack.llm.base import BackendReply
 from stancetrack.pipeline.actor_ids import ArticleActors, BatchActors
-from stancetrack.pipeline.grounded import claims_from_reply
+from stancetrack.pipeline.grounded import resolve_claims
 from stancetrack.pipeline.messages import Answered, Failure, Outcome, StoreConfig, Work
+from stancetrack.pipeline.preparing import PreparedReply, prepare_reply
 from stancetrack.subjects import target_subjects
 from stancetrack.targets import definition_key
 
@@ -137,6 +139,10 @@ class Store:
 
     # writer side
 
+    def prepare(self, work: Work, reply: BackendReply) -> PreparedReply:
+        """What of storing `reply` needs no database, done before the transaction."""
+        return prepare_reply(work.item.text, reply, target_subjects(self.target))
+
     def _run(
         self,
         work: Work,
@@ -173,18 +179,21 @@ class Store:
         elapsed_ms: float,
         *,
         once: bool = False,
+        prepared: PreparedReply | None = None,
     ) -> Outcome:
         """Store a reply's run, claims and rejections in one transaction.
 
         `once`: store nothing (status "skipped") if a successful run with this cache key
         was committed meanwhile, e.g. by another worker given the same job (the check and
-        the write are one step: extraction.claim_cache_key).
+        the write are one step: extraction.claim_cache_key). `prepared`: the reply already
+        grounded (`prepare`), else done here, before the transaction.
         """
+        ready = prepared or self.prepare(work, reply)
         for attempt in (1, 2):
             try:
                 with self.db.session() as session:
                     outcome, actors = self._store_reply(
-                        session, work, reply, started, elapsed_ms, once=once
+                        session, work, reply, ready, started, elapsed_ms, once=once
                     )
                 if actors is not None:
                     actors.commit()
@@ -219,15 +228,19 @@ class Store:
 
         Why: a commit costs more than an article's statements (SQLite writes every page
         the transaction touched to its log), and a batch's replies arrive faster than
-        they can be committed one by one (BENCHMARKS.md, corpus scale).
+        they can be committed one by one (BENCHMARKS.md, corpus scale). Every reply is
+        grounded and fingerprinted first, so the transaction only reads and writes.
         """
+        ready = [self.prepare(a.work, a.reply) for a in answered]
         if len(answered) > 1:
             try:
                 done: list[tuple[Outcome, ArticleActors | None]] = []
                 with self.db.session() as session:
-                    for a in answered:
+                    for a, prepared in zip(answered, ready, strict=True):
                         done.append(
-                            self._store_reply(session, a.work, a.reply, a.started, a.elapsed_ms)
+                            self._store_reply(
+                                session, a.work, a.reply, prepared, a.started, a.elapsed_ms
+                            )
                         )
             except (InvalidValue, SQLAlchemyError):
                 self._actors.clear()
@@ -236,20 +249,25 @@ class Store:
                     if actors is not None:
                         actors.commit()
                 return [outcome for outcome, _actors in done]
-        return [self.write_reply(a.work, a.reply, a.started, a.elapsed_ms) for a in answered]
+        return [
+            self.write_reply(a.work, a.reply, a.started, a.elapsed_ms, prepared=prepared)
+            for a, prepared in zip(answered, ready, strict=True)
+        ]
 
     def _store_reply(
         self,
         session: Session,
         work: Work,
         reply: BackendReply,
+        prepared: PreparedReply,
         started: datetime,
         elapsed_ms: float,
         *,
         once: bool = False,
     ) -> tuple[Outcome, ArticleActors | None]:
-        """One article's rows in the caller's transaction; the actors it resolved join the
-        batch cache once the caller has committed (`ArticleActors.commit`)."""
+        """One article's rows in the caller's transaction, from its reply grounded before
+        it (`prepared`); the actors it resolved join the batch cache once the caller has
+        committed (`ArticleActors.commit`)."""
         if once and claim_cache_key(session, work.cache_key):
             leases.release(session, [work.cache_key], self.owner)
             return Outcome("skipped"), None
@@ -264,12 +282,10 @@ class Store:
             chunks=reply.chunks,
             raw_reply=_clip(reply.raw_reply),
         )
-        article_id, created = store_article(session, work.item)
+        article_id, created = store_article(session, work.item, prepared.fingerprint)
         run = self._run(work, article_id, started, **fields)
         actors = self._actors.for_article(session, article_id, work.item.text)
-        claims, rejected = claims_from_reply(
-            work.item.text, reply, actors, target_subjects(self.target)
-        )
+        claims, rejected = resolve_claims(work.item.text, prepared.found, prepared.rejected, actors)
         # A new article has no claims yet and its date is the input's: two reads saved.
         new = NewArticle(work.item.published) if created else None
         record_run(session, run, claims, rejected, new=new)

@@ -1,13 +1,16 @@
-"""`batches collect`: store finished batches' results through the live path, and recovery.
+"""`batches collect`: store finished batches' results through the engine, and recovery.
 
-Per finished batch, streamed line by line:
+Per finished batch, one `pipeline/engine.Engine` (the batch's backend and provenance, a
+writer thread), its results streamed line by line:
 
-- an answer the live path accepts without a re-ask -> stored by the live path's Store
-  (validation, grounding, actors, one transaction per article), the run marked with the
-  batch's id;
+- an answer the live path accepts without a re-ask -> stored by the engine as replies that
+  arrived as files (`Engine.store_replies`: validation, grounding, actors, one transaction
+  per group, each article whole), the run marked with the batch's id;
 - an answer the live path would re-ask about, a per-request error, a malformed line or a
-  missing answer -> the article is re-run live at the end of the collect (few, and the live
-  path can re-ask and negotiate the output mode, which a batch cannot);
+  missing answer -> the article is re-run live at the end of the collect, a run of the
+  same engine (few, and the live path can re-ask and negotiate the output mode, which a
+  batch cannot); a fatal error (a bad key) stops that run, and the batch stays open with
+  the articles it did not ask, for the next collect;
 - a refusal, content filter or empty reply -> a failed run, as the live path records it;
 - the articles a failed, expired or cancelled batch never answered -> `unfinished`, for
   `batches resubmit` (a new batch: half price again).
@@ -29,19 +32,21 @@ from openai.types import Batch
 from stancetrack.db import Database
 from stancetrack.db.models import ApiBatch, ApiBatchItem, Article, utcnow
 from stancetrack.db.repository import batches as repo
-from stancetrack.db.repository.extraction import done_cache_keys
+from stancetrack.db.repository.extraction import done_cache_keys, tried_cache_keys
 from stancetrack.errors import StancetrackError
 from stancetrack.llm.base import ExtractionError
 from stancetrack.llm.openai_backend import NeedsReask, OpenAIBackend
+from stancetrack.pipeline.engine import Engine
 from stancetrack.pipeline.messages import Answered, Failure, Outcome, Work
+from stancetrack.pipeline.summary import ExtractSummary
 from stancetrack.scaleout.batch_files import Limits, Result, parse_result, split_custom_id
 from stancetrack.scaleout.batch_jobs import (
     article_input,
     backend_for,
     create_from_file,
     extraction_request,
+    provenance_for,
     rebuild_and_launch,
-    store_for,
 )
 from stancetrack.scaleout.batch_provider import Provider
 from stancetrack.settings import Settings
@@ -50,6 +55,8 @@ GROUP = 64  # result lines handled per database round trip
 CLOSED = frozenset({"failed", "expired", "cancelled"})
 # Error codes of requests a closed batch never ran (OpenAI's): resubmitted, not run live.
 UNANSWERED = frozenset({"batch_expired", "batch_cancelled"})
+# What the runs of the articles re-run live record as their way in (the batch's id stays).
+LIVE = {"via": "live-after-batch-api"}
 
 Notify = Callable[[str], None]
 
@@ -74,6 +81,14 @@ class CollectSummary:
             self.rejected += outcome.rejected
         else:
             self.failed += 1
+
+    def count_run(self, ran: ExtractSummary) -> None:
+        """The articles of a live run of the engine (each stored or failed)."""
+        self.live += ran.extracted + ran.failed_articles
+        self.stored += ran.extracted
+        self.failed += ran.failed_articles
+        self.claims += ran.claims
+        self.rejected += ran.rejected
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -186,15 +201,28 @@ async def _harvest(
         say(str(exc))
         return
     try:
-        harvest = _Harvest(db, batch, backend, settings, summary, say)
-        if batch.output_file_id:
-            await harvest.read(provider, batch.output_file_id)
-        if batch.error_file_id:
-            await harvest.read(provider, batch.error_file_id)
-        harvest.close_pending()
-        await harvest.run_live()
+        # A writer thread on the collect's own database: nothing here competes for it.
+        engine = Engine.open(
+            settings.model_copy(update={"model": batch.model, "target": batch.target}),
+            database=db,
+            backend=backend,
+            writer_process=False,
+            provenance=provenance_for(batch, "batch-api"),
+        )
+        try:
+            harvest = _Harvest(db, batch, backend, engine, settings, summary, say)
+            if batch.output_file_id:
+                await harvest.read(provider, batch.output_file_id)
+            if batch.error_file_id:
+                await harvest.read(provider, batch.error_file_id)
+            harvest.close_pending()
+            finished = await harvest.run_live()
+        finally:
+            await engine.aclose()
     finally:
         await backend.aclose()
+    if not finished:  # collected again next time: its `live` articles are asked then
+        return
     with db.session() as session:
         repo.update_batch(session, batch_id, collected_at=utcnow())
     summary.collected += 1
@@ -214,6 +242,7 @@ class _Harvest:
         db: Database,
         batch: ApiBatch,
         backend: OpenAIBackend,
+        engine: Engine,
         settings: Settings,
         summary: CollectSummary,
         say: Notify,
@@ -221,10 +250,10 @@ class _Harvest:
         self.db = db
         self.batch = batch
         self.backend = backend
+        self.engine = engine
         self.settings = settings
         self.summary = summary
         self.say = say
-        self.store = store_for(db, batch, settings, "batch-api")
         # Chunked articles: answers held until every part has come (bounded by chunking).
         self.partial: dict[str, dict[int, Result]] = {}
 
@@ -238,12 +267,12 @@ class _Harvest:
                 continue
             group.append(parsed)
             if len(group) >= GROUP:
-                self.handle(group)
+                await self.handle(group)
                 group = []
         if group:
-            self.handle(group)
+            await self.handle(group)
 
-    def handle(self, results: list[Result]) -> None:
+    async def handle(self, results: list[Result]) -> None:
         complete: dict[str, list[Result]] = {}
         for result in results:
             key, index = split_custom_id(result.custom_id)
@@ -280,7 +309,7 @@ class _Harvest:
             if reason is not None:
                 live.append((item.id, reason or "no answer"))
                 continue
-            answer = self.answer_of(item, article, results_of)
+            answer = await self.answer_of(item, article, results_of)
             if answer is None:
                 live.append((item.id, "needs a re-ask"))
             elif isinstance(answer, Answered):
@@ -290,7 +319,7 @@ class _Harvest:
                 stored.append(item.id)
         # The group's replies in one transaction, as `extract` stores them (each article
         # still whole; one transaction each if any of them fails).
-        outcomes = self.store.write_replies([answer for _id, answer in answered])
+        outcomes = await self.engine.store_replies([answer for _id, answer in answered])
         for (item_id, _answer), outcome in zip(answered, outcomes, strict=True):
             self.summary.count(outcome)
             stored.append(item_id)
@@ -301,7 +330,7 @@ class _Harvest:
             for item_id, reason in live:
                 repo.set_item_state(session, [item_id], "live", reason)
 
-    def answer_of(
+    async def answer_of(
         self, item: ApiBatchItem, article: Article, results: list[Result]
     ) -> Answered | Outcome | None:
         """An article's answers as the live path reads them: the reply to store, or the
@@ -318,7 +347,7 @@ class _Harvest:
         except NeedsReask:
             return None
         except ExtractionError as exc:
-            return self.store.write_failure(work, started, 0.0, Failure.of(exc))
+            return await self.engine.store_failure(work, started, 0.0, Failure.of(exc))
         return Answered(work, reply, started, 0.0)
 
     def close_pending(self) -> None:
@@ -331,38 +360,34 @@ class _Harvest:
         if closed:
             self.summary.unfinished += moved
 
-    async def run_live(self) -> None:
-        """The articles to re-run live, through the live path (re-asks, mode negotiation)."""
-        store = store_for(self.db, self.batch, self.settings, "live-after-batch-api")
-        limit = asyncio.Semaphore(self.settings.concurrency)
-
-        async def one(item_id: int, article: Article, key: str) -> None:
-            async with limit:
-                work = Work(article_input(article), key)
-                started = utcnow()
-                try:
-                    reply = await self.backend.extract(
-                        extraction_request(article, self.batch.target)
-                    )
-                    outcome = store.write_reply(work, reply, started, 0.0)
-                except ExtractionError as exc:
-                    outcome = store.write_failure(work, started, 0.0, Failure.of(exc))
-            self.summary.live += 1
-            self.summary.count(outcome)
-            with self.db.session() as session:
-                repo.set_item_state(session, [item_id], "stored")
-
+    async def run_live(self) -> bool:
+        """The articles to re-run live: runs of the engine (re-asks, mode negotiation), a
+        chunk of items at a time, their runs recording the batch's id. An item is marked
+        stored once its article has a run (answer or failure). False: a fatal backend error
+        stopped them; the rest stay `live` and the batch open, for the next collect."""
         with self.db.sessions() as session:
             for chunk in repo.iter_items(session, self.batch.id, ["live"]):
                 done = done_cache_keys(session, [item.cache_key for item, _ in chunk])
-                jobs = []
-                for item, article in chunk:
-                    if item.cache_key in done:
-                        with self.db.session() as write:
-                            repo.set_item_state(write, [item.id], "stored")
-                        continue
-                    jobs.append(one(item.id, article, item.cache_key))
-                await asyncio.gather(*jobs)
+                todo = [(item, article) for item, article in chunk if item.cache_key not in done]
+                ran = ExtractSummary()
+                if todo:
+                    ran = await self.engine.run(
+                        inputs=[article_input(article) for _item, article in todo],
+                        concurrency=self.settings.concurrency,
+                        run_params=LIVE,
+                    )
+                    self.summary.count_run(ran)
+                    if ran.interrupted:
+                        raise asyncio.CancelledError
+                    with self.db.sessions() as fresh:  # sees what the writer committed
+                        done |= tried_cache_keys(fresh, [item.cache_key for item, _ in todo])
+                with self.db.session() as write:
+                    stored = [item.id for item, _ in chunk if item.cache_key in done]
+                    repo.set_item_state(write, stored, "stored")
+                if ran.fatal is not None:
+                    self.say(f"batch {self.batch.id}: live re-runs stopped: {ran.fatal}")
+                    return False
+        return True
 
 
 async def resubmit(

@@ -12,8 +12,7 @@ from stancetrack.errors import ConfigError
 from stancetrack.ingest import ArticleInput
 from stancetrack.llm.base import ExtractionRequest, PromptInfo
 from stancetrack.llm.openai_backend import OpenAIBackend
-from stancetrack.pipeline.messages import Provenance, StoreConfig
-from stancetrack.pipeline.storing import Store
+from stancetrack.pipeline.messages import Provenance
 from stancetrack.scaleout.batch_files import Limits, RequestFile, request_lines
 from stancetrack.scaleout.batch_provider import Provider
 from stancetrack.settings import Settings
@@ -67,9 +66,9 @@ def batch_fields(backend: OpenAIBackend, target: str, mode: str) -> dict[str, An
     }
 
 
-def store_for(db: Database, batch: ApiBatch, settings: Settings, via: str) -> Store:
-    """The live path's Store, recording runs with the batch's provenance and id."""
-    provenance = Provenance(
+def provenance_for(batch: ApiBatch, via: str) -> Provenance:
+    """What the runs of a batch's answers record: the batch's provenance and id."""
+    return Provenance(
         "openai",
         batch.model,
         batch.endpoint_host,
@@ -78,12 +77,6 @@ def store_for(db: Database, batch: ApiBatch, settings: Settings, via: str) -> St
         batch.max_tokens,
         {"via": via, "batch": batch.provider_id, "batch_row": batch.id},
     )
-    config = StoreConfig(
-        database_url=db.url,
-        target=batch.target,
-        provenance=provenance,
-    )
-    return Store(config, db)
 
 
 def article_input(article: Article) -> ArticleInput:

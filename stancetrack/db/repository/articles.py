@@ -19,6 +19,7 @@ from stancetrack.db.repository.paging import DatedKey, after_dated
 from stancetrack.db.repository.stories import assign_story, story_day
 from stancetrack.errors import AmbiguousError, NotFoundError
 from stancetrack.ingest import ArticleInput, read_file
+from stancetrack.ingest.fingerprint import Fingerprint
 from stancetrack.ingest.outlets import outlet_of
 
 _HEX = re.compile(r"^[0-9a-f]{4,64}$")
@@ -50,14 +51,17 @@ def article_values(item: ArticleInput) -> dict[str, Any]:
     }
 
 
-def store_article(session: Session, item: ArticleInput) -> tuple[int, bool]:
+def store_article(
+    session: Session, item: ArticleInput, story_print: Fingerprint | None = None
+) -> tuple[int, bool]:
     """Store an article unless its text is already stored; returns (id, created).
 
     Safe when several processes store the same text at once: the insert is
     `ON CONFLICT (sha256) DO NOTHING RETURNING id`, so the loser reads the winner's id
     instead of failing. A new article costs one statement (Core, no ORM object: this is the
     hot path of `extract`) plus its story's few indexed ones (repository/stories.py), a
-    known one two.
+    known one two. `story_print`: the text's fingerprint if computed already
+    (repository/stories.assign_story).
     """
     values = article_values(item)
     check(_ARTICLES, [values])
@@ -65,7 +69,7 @@ def store_article(session: Session, item: ArticleInput) -> tuple[int, bool]:
     created = conn.execute(_STORE[conn.dialect.name], values).scalar()
     if created is not None:
         day = story_day(item.published, utcnow())
-        assign_story(conn, int(created), item.text, day)
+        assign_story(conn, int(created), item.text, day, story_print)
         return int(created), True
     existing = conn.execute(
         select(_ARTICLES.c.id).where(_ARTICLES.c.sha256 == item.sha256)

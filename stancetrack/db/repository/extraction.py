@@ -99,6 +99,14 @@ def done_cache_keys(
     return set(session.scalars(stmt.distinct()))
 
 
+def tried_cache_keys(session: Session, cache_keys: Collection[str]) -> set[str]:
+    """Which of these cache keys have a run of any status (an answer or a recorded failure)."""
+    if not cache_keys:
+        return set()
+    stmt = select(Run.cache_key).where(Run.cache_key.in_(set(cache_keys)))
+    return set(session.scalars(stmt.distinct()))
+
+
 def claim_cache_key(session: Session, cache_key: str) -> bool:
     """Inside the caller's transaction: hold the cache key against concurrent writers and
     tell whether a successful run with it exists already (then nothing should be stored).

@@ -13,19 +13,32 @@ the recent part of the index, whatever the number of stored articles.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import Connection, Integer, bindparam, func, insert, select, union_all, update
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Integer,
+    bindparam,
+    func,
+    insert,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.selectable import Select
 
 from stancetrack.db.models import Article, Claim, StoryBand, StorySignature
 from stancetrack.db.read_models import ABSENT, dump
 from stancetrack.db.repository.analysis import AnySelect, ArticleRef, Counts
-from stancetrack.ingest.fingerprint import THRESHOLD, fingerprint, similarity
+from stancetrack.ingest.fingerprint import THRESHOLD, Fingerprint, fingerprint, similarity
 
 # Stored articles whose full signatures are compared with a new one (those sharing the most
 # bands): bounds the work when one story has been carried by hundreds of outlets.
@@ -52,11 +65,71 @@ def story_day(published: date | None, stored_at: datetime) -> date:
     return published or stored_at.date()
 
 
+class _Compiled:
+    """A statement compiled once per dialect and run by the driver with plain values.
+
+    The story statements run for every stored article, with 32 band keys in three weeks
+    (480 parameters for the lookup); SQLAlchemy's per-call parameter processing cost
+    about three times the lookup itself (BENCHMARKS.md, issue 20). The values bound here
+    are ints and bytes, which neither driver converts, so nothing is lost by skipping it.
+    """
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._by_dialect: dict[str, tuple[str, dict[str, Any], Sequence[str] | None]] = {}
+
+    def _compiled(self, conn: Connection) -> tuple[str, dict[str, Any], Sequence[str] | None]:
+        name = conn.dialect.name
+        found = self._by_dialect.get(name)
+        if found is None:
+            compiled = cast(SQLCompiler, self.statement.compile(dialect=conn.dialect))
+            # The statement's own values (LIMIT 16 OFFSET 0) and the order of `?` markers.
+            defaults = dict(compiled.construct_params(_check=False) or {})
+            order = compiled.positiontup if compiled.positional else None
+            found = (str(compiled), defaults, order)
+            self._by_dialect[name] = found
+        return found
+
+    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """The rows of a query."""
+        return [tuple(row) for row in self.run(conn, params)]
+
+    def run(
+        self, conn: Connection, params: Mapping[str, Any] | list[dict[str, Any]]
+    ) -> CursorResult[Any]:
+        """Execute with one set of values, or several (executemany)."""
+        sql, defaults, order = self._compiled(conn)
+
+        def values(given: Mapping[str, Any]) -> Any:
+            merged = {**defaults, **given}
+            return tuple([merged[name] for name in order]) if order is not None else merged
+
+        if isinstance(params, list):
+            return conn.exec_driver_sql(sql, [values(p) for p in params])
+        return conn.exec_driver_sql(sql, values(params))
+
+
 # Built once: constructing them per article cost about as much as running them.
 # Stored articles read per band key: the newest ones. A story carried by hundreds of outlets
 # (or boilerplate every article of a feed shares) would otherwise make every new copy read
 # all of them; its newest copies are in the story already.
 PER_BAND = 16
+
+
+@cache
+def _band_lookup(n_keys: int) -> _Compiled:
+    return _Compiled(_band_rows(n_keys))
+
+
+@cache
+def _signatures(n_ids: int) -> _Compiled:
+    """(article_id, signature, story_id) of these stored articles (bound `i0`...)."""
+    ids = [bindparam(f"i{i}", type_=Integer) for i in range(n_ids)]
+    return _Compiled(
+        select(StorySignature.article_id, StorySignature.signature, Article.story_id)
+        .join(Article, Article.id == StorySignature.article_id)
+        .where(StorySignature.article_id.in_(ids))
+    )
 
 
 @cache
@@ -96,23 +169,35 @@ def _band_hits(rows: Iterable[tuple[int, int]]) -> list[int]:
     return [other for other, _n in ranked[:MAX_CANDIDATES]]
 
 
-_SIGNATURES = (
-    select(StorySignature.article_id, StorySignature.signature, Article.story_id)
-    .join(Article, Article.id == StorySignature.article_id)
-    .where(StorySignature.article_id.in_(bindparam("ids", expanding=True)))
+_INSERT_SIGNATURE = _Compiled(
+    insert(StorySignature).values(
+        article_id=bindparam("article_id", type_=Integer), signature=bindparam("signature")
+    )
 )
-_INSERT_SIGNATURE = insert(StorySignature)
-_INSERT_BANDS = insert(StoryBand)
-_SET_STORY = (
+_INSERT_BANDS = _Compiled(
+    insert(StoryBand).values(
+        week=bindparam("week", type_=Integer),
+        key=bindparam("key"),
+        article_id=bindparam("article_id", type_=Integer),
+    )
+)
+_SET_STORY = _Compiled(
     update(Article).where(Article.id == bindparam("article")).values(story_id=bindparam("story"))
 )
 
 
-def assign_story(conn: Connection, article_id: int, text: str, day: date) -> int:
+def assign_story(
+    conn: Connection, article_id: int, text: str, day: date, found: Fingerprint | None = None
+) -> int:
     """Put a just-stored article in its story (joining a near-identical one's of nearby
     weeks, or its own); store its fingerprint for the articles after it. `day` is the
-    article's `story_day`. Returns the story id."""
-    found = fingerprint(text)
+    article's `story_day`. Returns the story id.
+
+    `found`: the text's fingerprint computed before the transaction (the MinHash is CPU,
+    not database work: pipeline/preparing.py); None: computed here (a text too short to
+    have one costs nothing to look at again)."""
+    if found is None:
+        found = fingerprint(text)
     story = article_id
     if found is not None:
         week = week_of(day)
@@ -120,10 +205,10 @@ def assign_story(conn: Connection, article_id: int, text: str, day: date) -> int
         params: dict[str, int] = {f"k{i}": key for i, key in enumerate(keys)}
         params.update({f"w{i}": week + offset for i, offset in enumerate(_NEARBY)})
         params["article"] = article_id
-        shared = conn.execute(_band_rows(len(keys)), params)
+        shared = _band_lookup(len(keys)).rows(conn, params)
         hits = _band_hits((key, other) for key, other in shared)
         if hits:
-            rows = conn.execute(_SIGNATURES, {"ids": hits}).all()
+            rows = _signatures(len(hits)).rows(conn, {f"i{i}": h for i, h in enumerate(hits)})
             scored = [
                 (similarity(found.signature, signature), -other, other_story)
                 for other, signature, other_story in rows
@@ -131,11 +216,11 @@ def assign_story(conn: Connection, article_id: int, text: str, day: date) -> int
             best = max(scored, default=None)
             if best is not None and best[0] >= THRESHOLD:
                 story = best[2] if best[2] is not None else -best[1]
-        conn.execute(_INSERT_SIGNATURE, {"article_id": article_id, "signature": found.signature})
-        conn.execute(
-            _INSERT_BANDS, [{"week": week, "key": key, "article_id": article_id} for key in keys]
+        _INSERT_SIGNATURE.run(conn, {"article_id": article_id, "signature": found.signature})
+        _INSERT_BANDS.run(
+            conn, [{"week": week, "key": key, "article_id": article_id} for key in keys]
         )
-    conn.execute(_SET_STORY, {"article": article_id, "story": story})
+    _SET_STORY.run(conn, {"article": article_id, "story": story})
     return story
 
 
