@@ -15,11 +15,16 @@ The first of these that names any subject decides. A name matches with its alias
 ("Kyiv" -> Ukraine) and possessive ("Sweden's bid"); a group phrase ("the two Nordic
 countries") stands for its members only when the article names each of them. No subject
 found: the claim is about the target in general (an empty list).
+
+Paragraphs, sentence ends and every subject's mentions are found once per article
+(`_Mentions`), so an article's claims cost a lookup each, not a scan of their paragraph: a
+one-line article of megabytes is one paragraph.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -67,6 +72,7 @@ class Subjects:
                 self._by_key.setdefault(_key(word), s.name)
             self._patterns.append((s.name, _words((s.name, *s.aliases))))
         self._groups = [(g.members, _words(g.phrases)) for g in groups if g.phrases]
+        self._kept: tuple[str, _Mentions] | None = None
 
     def __bool__(self) -> bool:
         return bool(self.names)
@@ -94,43 +100,102 @@ class Subjects:
         """The subjects a claim at `span` of `text` is about (see the module docstring)."""
         if not self.names:
             return ()
+        index = self._mentions(text)
         start, end = span
-        para_start = text.rfind("\n", 0, start) + 1
-        para_end = text.find("\n", end)
-        para_end = len(text) if para_end < 0 else para_end
+        para_start, para_end = index.paragraph(start, end)
         if speaker is not None and para_start <= speaker[0] and speaker[1] <= para_end:
             start, end = min(start, speaker[0]), max(end, speaker[1])
-        sent_start, sent_end = _sentence(text, start, end, para_start, para_end)
-        named_anywhere: set[str] | None = None
+        sent_start, sent_end = index.sentence(start, end, para_start, para_end)
         for part in (
-            text[span[0] : span[1]],
-            claim,
-            text[sent_start:sent_end],
-            text[para_start:sent_end],
+            self._named_with_groups(text[span[0] : span[1]], index),
+            self._named_with_groups(claim, index),
+            index.named_between(sent_start, sent_end),
+            index.named_between(para_start, sent_end),
         ):
-            found = self.named_in(part)
-            for members, pattern in self._groups:
-                if pattern.search(part):
-                    if named_anywhere is None:
-                        named_anywhere = self.named_in(text)
-                    if set(members) <= named_anywhere:
-                        found.update(members)
-            if found:
-                return self.ordered(found)
+            if part:
+                return self.ordered(part)
         return ()
+
+    def _named_with_groups(self, part: str, index: _Mentions) -> set[str]:
+        found = self.named_in(part)
+        for members, pattern in self._groups:
+            if pattern.search(part) and set(members) <= index.anywhere:
+                found.update(members)
+        return found
+
+    def _mentions(self, text: str) -> _Mentions:
+        """The index of `text`, kept for the next claim of the same article (one slot: an
+        attribute swap is atomic, so threads sharing this object at worst build it twice)."""
+        kept = self._kept
+        if kept is not None and kept[0] is text:
+            return kept[1]
+        index = _Mentions(text, self._patterns, self._groups)
+        self._kept = (text, index)
+        return index
+
+
+class _Mentions:
+    """One article's paragraph breaks, sentence ends and subject mentions, with offsets."""
+
+    def __init__(
+        self,
+        text: str,
+        patterns: Sequence[tuple[str, re.Pattern[str]]],
+        groups: Sequence[tuple[tuple[str, ...], re.Pattern[str]]],
+    ) -> None:
+        self._length = len(text)
+        self._breaks = [m.start() for m in re.finditer("\n", text)]
+        ends = list(_SENTENCE_END.finditer(text))
+        self._end_starts = [m.start() for m in ends]
+        self._end_ends = [m.end() for m in ends]
+        # per subject (and per group: its members), its mentions' starts and ends in order
+        self._spans: list[tuple[frozenset[str], list[int], list[int]]] = []
+        for name, pattern in patterns:
+            self._add(frozenset((name,)), pattern, text)
+        self.anywhere = frozenset(
+            name for names, starts, _ in self._spans if starts for name in names
+        )
+        for members, pattern in groups:
+            if set(members) <= self.anywhere:
+                self._add(frozenset(members), pattern, text)
+
+    def _add(self, names: frozenset[str], pattern: re.Pattern[str], text: str) -> None:
+        found = [(m.start(), m.end()) for m in pattern.finditer(text)]
+        self._spans.append((names, [a for a, _ in found], [b for _, b in found]))
+
+    def paragraph(self, start: int, end: int) -> tuple[int, int]:
+        """The paragraph [lo, hi) holding [start, end): from after the last newline before
+        `start` to the first newline at or after `end`."""
+        before = bisect_left(self._breaks, start)
+        lo = self._breaks[before - 1] + 1 if before else 0
+        after = bisect_left(self._breaks, end)
+        hi = self._breaks[after] if after < len(self._breaks) else self._length
+        return lo, hi
+
+    def sentence(self, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
+        """The sentence(s) covering [start, end), within the paragraph [lo, hi): a sentence
+        end counts when it lies wholly inside the paragraph with the capital after it."""
+        sent_start = lo
+        i = bisect_left(self._end_ends, start) - 1  # the last end before `start`
+        if i >= 0 and self._end_starts[i] >= lo:
+            sent_start = self._end_ends[i]
+        j = bisect_left(self._end_starts, end)
+        if j < len(self._end_starts) and self._end_ends[j] < hi:
+            return sent_start, self._end_starts[j] + 1
+        return sent_start, hi
+
+    def named_between(self, lo: int, hi: int) -> set[str]:
+        """Subjects mentioned wholly inside [lo, hi) (a group: its members)."""
+        found: set[str] = set()
+        for names, starts, ends in self._spans:
+            i = bisect_left(starts, lo)  # mentions do not overlap: the first one decides
+            if i < len(starts) and ends[i] <= hi:
+                found |= names
+        return found
 
 
 def _key(word: str) -> str:
     return " ".join(word.split()).casefold()
-
-
-def _sentence(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
-    """The sentence(s) covering [start, end), within the paragraph [lo, hi)."""
-    sent_start = lo
-    for m in _SENTENCE_END.finditer(text, lo, start):
-        sent_start = m.end()
-    after = _SENTENCE_END.search(text, end, hi)
-    return sent_start, (after.start() + 1 if after else hi)
 
 
 def parse_subjects(data: dict[str, Any], where: str) -> Subjects:
