@@ -27,18 +27,13 @@ from stancetrack.scaleout.batch_jobs import (
     openai_backend,
 )
 from stancetrack.scaleout.batch_provider import Provider
-from stancetrack.scaleout.inputs import decided_inputs, works_of
+from stancetrack.scaleout.inputs import InputCounts, decided_inputs, works_of
 from stancetrack.settings import Settings
-
-READ_AHEAD = 64
 
 
 @dataclass(slots=True)
-class SubmitSummary:
-    articles: int = 0
+class SubmitSummary(InputCounts):
     submitted: int = 0
-    skipped: int = 0
-    failed: int = 0
     requests: int = 0
     batches: list[str] = field(default_factory=list)
 
@@ -101,7 +96,6 @@ async def submit(
             store,
             max_bytes=settings.max_file_bytes,
             stdin=stdin,
-            chunk=READ_AHEAD,
             since=started if force else None,
         ):
             works = works_of(chunk, summary, on_error, taken=queued)

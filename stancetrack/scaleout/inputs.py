@@ -9,13 +9,16 @@ from __future__ import annotations
 import io
 import itertools
 from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from stancetrack.errors import InputError
 from stancetrack.ingest import iter_inputs
 from stancetrack.pipeline.messages import BadInput, Skip, Work
 from stancetrack.pipeline.storing import Store, cache_key
+
+# Inputs read and decided at a time: one done-keys query each, memory flat however many.
+READ_AHEAD = 64
 
 
 def decided_inputs(
@@ -24,8 +27,8 @@ def decided_inputs(
     *,
     max_bytes: int,
     stdin: bytes | None,
-    chunk: int,
     since: datetime | None,
+    chunk: int = READ_AHEAD,
 ) -> Iterator[list[Work | Skip | BadInput]]:
     """Chunks of inputs, each keyed and decided; `since`: `--force`'s start (only runs
     from then on count as done)."""
@@ -52,12 +55,14 @@ def decided_inputs(
         yield out
 
 
-class InputCounts(Protocol):
-    """What a command counts of its inputs (`extract --batch-api`'s and `--queue`'s summaries)."""
+@dataclass(slots=True)
+class InputCounts:
+    """What a command counts of its inputs (`extract --batch-api`'s and `--queue`'s summaries
+    extend it)."""
 
-    articles: int
-    skipped: int
-    failed: int
+    articles: int = 0
+    skipped: int = 0
+    failed: int = 0
 
 
 def works_of(

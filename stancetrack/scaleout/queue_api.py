@@ -19,19 +19,14 @@ from stancetrack.db.repository.articles import store_article
 from stancetrack.llm.factory import make_backend
 from stancetrack.pipeline.messages import Provenance, StoreConfig
 from stancetrack.pipeline.storing import Store
-from stancetrack.scaleout.inputs import decided_inputs, works_of
+from stancetrack.scaleout.inputs import InputCounts, decided_inputs, works_of
 from stancetrack.scaleout.queue_app import EXTRACT_TASK, ensure_schema, make_app
 from stancetrack.settings import Settings
 
-READ_AHEAD = 64
-
 
 @dataclass(slots=True)
-class EnqueueSummary:
-    articles: int = 0
+class EnqueueSummary(InputCounts):
     queued: int = 0
-    skipped: int = 0
-    failed: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -72,7 +67,6 @@ async def enqueue(
                 store,
                 max_bytes=settings.max_file_bytes,
                 stdin=stdin,
-                chunk=READ_AHEAD,
                 since=started if force else None,
             ):
                 works = works_of(chunk, summary, on_error)
