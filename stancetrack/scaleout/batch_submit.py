@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from stancetrack.db import Database
 from stancetrack.db.models import utcnow
@@ -37,15 +36,7 @@ class SubmitSummary(InputCounts):
     requests: int = 0
     batches: list[str] = field(default_factory=list)
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "articles": self.articles,
-            "submitted": self.submitted,
-            "skipped": self.skipped,
-            "failed": self.failed,
-            "requests": self.requests,
-            "batches": list(self.batches),
-        }
+    JSON_KEYS = ("articles", "submitted", "skipped", "failed", "requests", "batches")
 
 
 async def submit(

@@ -11,6 +11,7 @@ import itertools
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, ClassVar
 
 from stancetrack.errors import InputError
 from stancetrack.ingest import iter_inputs
@@ -63,6 +64,15 @@ class InputCounts:
     articles: int = 0
     skipped: int = 0
     failed: int = 0
+    # The summary's JSON: these fields, in this order (a subclass names its own).
+    JSON_KEYS: ClassVar[tuple[str, ...]] = ("articles", "skipped", "failed")
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key in self.JSON_KEYS:
+            value = getattr(self, key)
+            out[key] = list(value) if isinstance(value, list) else value  # a copy, not ours
+        return out
 
 
 def works_of(

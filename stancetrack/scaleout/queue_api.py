@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import procrastinate
 
@@ -28,13 +27,7 @@ from stancetrack.settings import Settings
 class EnqueueSummary(InputCounts):
     queued: int = 0
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "articles": self.articles,
-            "queued": self.queued,
-            "skipped": self.skipped,
-            "failed": self.failed,
-        }
+    JSON_KEYS = ("articles", "queued", "skipped", "failed")
 
 
 async def enqueue(
