@@ -13,10 +13,11 @@ from stancetrack.errors import ConfigError
 from stancetrack.ingest import ArticleInput
 from stancetrack.llm.base import ExtractionRequest, PromptInfo
 from stancetrack.llm.openai_backend import OpenAIBackend
-from stancetrack.pipeline.messages import Provenance, StoreConfig
+from stancetrack.pipeline.messages import Provenance
 from stancetrack.pipeline.storing import Store
 from stancetrack.scaleout.batch_files import Limits, RequestFile, request_lines
 from stancetrack.scaleout.batch_provider import Provider
+from stancetrack.scaleout.inputs import live_store
 from stancetrack.settings import Settings
 
 
@@ -79,12 +80,7 @@ def store_for(db: Database, batch: ApiBatch, settings: Settings, via: str) -> St
         batch.max_tokens,
         {"via": via, "batch": batch.provider_id, "batch_row": batch.id},
     )
-    config = StoreConfig(
-        database_url=db.url,
-        target=batch.target,
-        provenance=provenance,
-    )
-    return Store(config, db)
+    return live_store(db, batch.target, provenance)
 
 
 def article_input(article: Article) -> ArticleInput:

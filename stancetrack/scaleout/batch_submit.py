@@ -15,8 +15,7 @@ from stancetrack.db import Database
 from stancetrack.db.models import utcnow
 from stancetrack.db.repository import batches as repo
 from stancetrack.db.repository.articles import store_article
-from stancetrack.pipeline.messages import Provenance, StoreConfig
-from stancetrack.pipeline.storing import Store
+from stancetrack.pipeline.messages import Provenance
 from stancetrack.scaleout.batch_files import Limits, RequestFile
 from stancetrack.scaleout.batch_jobs import (
     article_lines,
@@ -26,7 +25,7 @@ from stancetrack.scaleout.batch_jobs import (
     openai_backend,
 )
 from stancetrack.scaleout.batch_provider import Provider
-from stancetrack.scaleout.inputs import InputCounts, decided_inputs, works_of
+from stancetrack.scaleout.inputs import InputCounts, decided_inputs, live_store, works_of
 from stancetrack.settings import Settings
 
 
@@ -56,14 +55,7 @@ async def submit(
     mode = backend.preferred_mode()
     target = settings.target
     started = utcnow()
-    store = Store(
-        StoreConfig(
-            database_url=db.url,
-            target=target,
-            provenance=Provenance.of(backend),
-        ),
-        db,
-    )
+    store = live_store(db, target, Provenance.of(backend))
     summary = SubmitSummary()
     queued: set[str] = set()  # cache keys put in a file by this call
     current: RequestFile | None = None

@@ -13,13 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
+from stancetrack.db import Database
 from stancetrack.errors import InputError
 from stancetrack.ingest import iter_inputs
-from stancetrack.pipeline.messages import BadInput, Skip, Work
+from stancetrack.pipeline.messages import BadInput, Provenance, Skip, StoreConfig, Work
 from stancetrack.pipeline.storing import Store, cache_key
 
 # Inputs read and decided at a time: one done-keys query each, memory flat however many.
 READ_AHEAD = 64
+
+
+def live_store(db: Database, target: str, provenance: Provenance) -> Store:
+    """The live path's Store on `db`: its runs carry `provenance`, its skip is `extract`'s."""
+    return Store(StoreConfig(database_url=db.url, target=target, provenance=provenance), db)
 
 
 def decided_inputs(

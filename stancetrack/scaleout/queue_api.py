@@ -16,9 +16,8 @@ from stancetrack.db import Database
 from stancetrack.db.models import utcnow
 from stancetrack.db.repository.articles import store_article
 from stancetrack.llm.factory import make_backend
-from stancetrack.pipeline.messages import Provenance, StoreConfig
-from stancetrack.pipeline.storing import Store
-from stancetrack.scaleout.inputs import InputCounts, decided_inputs, works_of
+from stancetrack.pipeline.messages import Provenance
+from stancetrack.scaleout.inputs import InputCounts, decided_inputs, live_store, works_of
 from stancetrack.scaleout.queue_app import EXTRACT_TASK, ensure_schema, make_app
 from stancetrack.settings import Settings
 
@@ -42,14 +41,7 @@ async def enqueue(
     db = Database(settings.database_url)
     backend = make_backend(settings)
     started = utcnow()
-    store = Store(
-        StoreConfig(
-            database_url=db.url,
-            target=settings.target,
-            provenance=Provenance.of(backend),
-        ),
-        db,
-    )
+    store = live_store(db, settings.target, Provenance.of(backend))
     summary = EnqueueSummary()
     try:
         async with app.open_async():
