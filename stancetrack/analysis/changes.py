@@ -26,6 +26,7 @@ from stancetrack.db.read_models import (
     ChangeEvidenceOut,
     ChangeOut,
     ChangeSideOut,
+    EvidenceOut,
 )
 from stancetrack.db.repository.analysis import (
     IN_CHUNK,
@@ -48,20 +49,14 @@ class Side:
     evidence: ClaimRow | None
 
     def read_model(self) -> ChangeSideOut:
-        ev, ref = self.evidence, self.article
+        # The ref with its outlet shown; the evidence as everywhere (EvidenceOut.of) but
+        # without its article, which the side names already.
+        ev = self.evidence
         return ChangeSideOut(
-            article=ChangeArticleOut(
-                id=ref.id, title=ref.title, url=ref.url, published=ref.published, outlet=ref.outlet
-            ),
+            article=ChangeArticleOut.model_validate(self.article, from_attributes=True),
             evidence=None
             if ev is None
-            else ChangeEvidenceOut(
-                claim_id=ev.id,
-                quote=ev.quote,
-                claim=ev.claim,
-                stance=ev.stance,
-                confidence=ev.confidence,
-            ),
+            else ChangeEvidenceOut.model_validate(EvidenceOut.of(ev), from_attributes=True),
         )
 
 

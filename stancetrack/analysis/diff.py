@@ -97,13 +97,7 @@ def _pair(
 
 
 def _ref(article: Article) -> ArticleRef:
-    return ArticleRef(
-        id=article.id,
-        title=article.title,
-        url=article.url,
-        published=article.published,
-        outlet=article.outlet,
-    )
+    return ArticleRef.model_validate(article, from_attributes=True)
 
 
 def diff_articles(

@@ -15,6 +15,7 @@ from stancetrack.cli.render import (
     Format,
     emit_json,
     emit_summary,
+    note_line,
     resolve_format,
     stderr,
     stdout_console,
@@ -46,10 +47,6 @@ def _run_against(
         return asyncio.run(work(database, settings))
     finally:
         database.dispose()
-
-
-def _notify(text: str) -> None:
-    stderr().print(f"note: {text}", highlight=False, markup=False)
 
 
 @batches_app.callback()
@@ -138,7 +135,7 @@ def collect_command(
         db,
         base_url,
         lambda database, settings: collect(
-            database, settings, wait=wait, poll_seconds=poll, notify=_notify
+            database, settings, wait=wait, poll_seconds=poll, notify=note_line
         ),
     )
     emit_summary("Collected", summary.as_json(), resolve_format(format))
@@ -159,7 +156,9 @@ def resubmit_command(
     from stancetrack.scaleout.batch_collect import resubmit
 
     created = _run_against(
-        db, base_url, lambda database, settings: resubmit(database, settings, batch, notify=_notify)
+        db,
+        base_url,
+        lambda database, settings: resubmit(database, settings, batch, notify=note_line),
     )
     if not created:
         stderr().print("nothing to resubmit")

@@ -24,6 +24,7 @@ from stancetrack.cli.options import (
 from stancetrack.cli.render import (
     emit_summary,
     error_line,
+    note_line,
     resolve_format,
     stderr,
 )
@@ -109,7 +110,7 @@ def extract_command(
 
     with _progress() as on_progress:
         observer = failures_shown(
-            on_notice=lambda text: stderr().print(f"note: {text}", highlight=False),
+            on_notice=note_line,
             on_progress=on_progress,
         )
         summary = extract(paths, settings=settings, force=force, observer=observer)

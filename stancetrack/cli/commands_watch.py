@@ -26,6 +26,7 @@ from stancetrack.cli.render import (
     emit_json,
     emit_jsonl,
     error_line,
+    note_line,
     resolve_format,
     stderr,
     visible,
@@ -127,7 +128,7 @@ def watch_command(
     def notice(text: str) -> None:
         if text not in notices:  # once per run, not once per poll
             notices.add(text)
-            stderr().print(f"note: {text}", highlight=False)
+            note_line(text)
 
     with _status() as show:
         fetched: dict[str, SourceReport] = {}

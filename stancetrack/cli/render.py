@@ -245,6 +245,11 @@ def error_line(message: str) -> None:
     stderr().print(f"[red]error:[/red] {text}", markup=True, highlight=False)
 
 
+def note_line(text: str) -> None:
+    """One `note: ...` line on stderr (the text shown as is, not as markup)."""
+    stderr().print(f"note: {text}", highlight=False, markup=False)
+
+
 def source_error(source: str, reason: str) -> None:
     """An input or article that failed: `error: SOURCE: REASON` on stderr."""
     error_line(f"{source}: {reason}")

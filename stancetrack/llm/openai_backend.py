@@ -88,6 +88,23 @@ class _Tally:
     mode: str | None = None
     last_raw: str | None = None
 
+    def failure(self, message: str, *, fatal: bool = False) -> ExtractionError:
+        """The article's failure, carrying what it spent so far for the run record."""
+        return ExtractionError(
+            message,
+            attempts=self.attempts,
+            prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens,
+            last_raw=self.last_raw,
+            output_mode=self.mode,
+            fatal=fatal,
+        )
+
+
+def _chunk_prefix(index: int, count: int) -> str:
+    """What starts a message about part `index` (0-based) of an article split in `count`."""
+    return f"chunk {index + 1} of {count}: " if count > 1 else ""
+
 
 @dataclass(slots=True)
 class _Part:
@@ -240,19 +257,12 @@ class OpenAIBackend:
         done: list[_Part] = []
         count = len(parts)
         for index, (part, body) in enumerate(zip(parts, completions, strict=True)):
-            prefix = f"chunk {index + 1} of {count}: " if count > 1 else ""
+            prefix = _chunk_prefix(index, count)
             tally.attempts += 1
             try:
                 content, finish = self._content(body, tally)
             except _PartFailure as exc:
-                raise ExtractionError(
-                    prefix + exc.message,
-                    attempts=tally.attempts,
-                    prompt_tokens=tally.prompt_tokens,
-                    completion_tokens=tally.completion_tokens,
-                    last_raw=tally.last_raw,
-                    output_mode=mode,
-                ) from None
+                raise tally.failure(prefix + exc.message) from None
             parsed = parse_reply(content)
             if parsed.error is not None:
                 cut = " (cut off at the token limit)" if finish == "length" else ""
@@ -275,14 +285,8 @@ class OpenAIBackend:
             index, first = next(
                 (i, o) for i, o in enumerate(outcomes) if isinstance(o, _PartFailure)
             )
-            prefix = f"chunk {index + 1} of {count}: " if count > 1 else ""
-            raise ExtractionError(
-                prefix + first.message,
-                attempts=tally.attempts,
-                prompt_tokens=tally.prompt_tokens,
-                completion_tokens=tally.completion_tokens,
-                last_raw=tally.last_raw,
-                output_mode=tally.mode,
+            raise tally.failure(
+                _chunk_prefix(index, count) + first.message,
                 fatal=any(isinstance(f, _PartFailure) and f.fatal for f in failures),
             )
 

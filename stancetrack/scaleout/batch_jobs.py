@@ -3,6 +3,7 @@ its articles as inputs, and building + launching one request file."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from stancetrack.db import Database
@@ -80,15 +81,8 @@ def provenance_for(batch: ApiBatch, via: str) -> Provenance:
 
 
 def article_input(article: Article) -> ArticleInput:
-    return ArticleInput(
-        source=article.source,
-        title=article.title,
-        text=article.text,
-        url=article.url,
-        published=article.published,
-        format=article.format,
-        sha256=article.sha256,
-    )
+    """The stored article as the live path reads it (every input field is a column)."""
+    return ArticleInput(**{f.name: getattr(article, f.name) for f in fields(ArticleInput)})
 
 
 def extraction_request(article: Article | ArticleInput, target: str) -> ExtractionRequest:

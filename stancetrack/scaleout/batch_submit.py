@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from stancetrack.db import Database
 from stancetrack.db.models import utcnow
 from stancetrack.db.repository import batches as repo
 from stancetrack.db.repository.articles import store_article
-from stancetrack.pipeline.messages import Provenance, StoreConfig
-from stancetrack.pipeline.storing import Store
+from stancetrack.pipeline.messages import Provenance
 from stancetrack.scaleout.batch_files import Limits, RequestFile
 from stancetrack.scaleout.batch_jobs import (
     article_lines,
@@ -27,30 +25,17 @@ from stancetrack.scaleout.batch_jobs import (
     openai_backend,
 )
 from stancetrack.scaleout.batch_provider import Provider
-from stancetrack.scaleout.inputs import decided_inputs, works_of
+from stancetrack.scaleout.inputs import InputCounts, decided_inputs, live_store, works_of
 from stancetrack.settings import Settings
-
-READ_AHEAD = 64
 
 
 @dataclass(slots=True)
-class SubmitSummary:
-    articles: int = 0
+class SubmitSummary(InputCounts):
     submitted: int = 0
-    skipped: int = 0
-    failed: int = 0
     requests: int = 0
     batches: list[str] = field(default_factory=list)
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "articles": self.articles,
-            "submitted": self.submitted,
-            "skipped": self.skipped,
-            "failed": self.failed,
-            "requests": self.requests,
-            "batches": list(self.batches),
-        }
+    JSON_KEYS = ("articles", "submitted", "skipped", "failed", "requests", "batches")
 
 
 async def submit(
@@ -70,14 +55,7 @@ async def submit(
     mode = backend.preferred_mode()
     target = settings.target
     started = utcnow()
-    store = Store(
-        StoreConfig(
-            database_url=db.url,
-            target=target,
-            provenance=Provenance.of(backend),
-        ),
-        db,
-    )
+    store = live_store(db, target, Provenance.of(backend))
     summary = SubmitSummary()
     queued: set[str] = set()  # cache keys put in a file by this call
     current: RequestFile | None = None
@@ -101,7 +79,6 @@ async def submit(
             store,
             max_bytes=settings.max_file_bytes,
             stdin=stdin,
-            chunk=READ_AHEAD,
             since=started if force else None,
         ):
             works = works_of(chunk, summary, on_error, taken=queued)

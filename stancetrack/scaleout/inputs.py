@@ -9,13 +9,23 @@ from __future__ import annotations
 import io
 import itertools
 from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, ClassVar
 
+from stancetrack.db import Database
 from stancetrack.errors import InputError
 from stancetrack.ingest import iter_inputs
-from stancetrack.pipeline.messages import BadInput, Skip, Work
+from stancetrack.pipeline.messages import BadInput, Provenance, Skip, StoreConfig, Work
 from stancetrack.pipeline.storing import Store, cache_key
+
+# Inputs read and decided at a time: one done-keys query each, memory flat however many.
+READ_AHEAD = 64
+
+
+def live_store(db: Database, target: str, provenance: Provenance) -> Store:
+    """The live path's Store on `db`: its runs carry `provenance`, its skip is `extract`'s."""
+    return Store(StoreConfig(database_url=db.url, target=target, provenance=provenance), db)
 
 
 def decided_inputs(
@@ -24,8 +34,8 @@ def decided_inputs(
     *,
     max_bytes: int,
     stdin: bytes | None,
-    chunk: int,
     since: datetime | None,
+    chunk: int = READ_AHEAD,
 ) -> Iterator[list[Work | Skip | BadInput]]:
     """Chunks of inputs, each keyed and decided; `since`: `--force`'s start (only runs
     from then on count as done)."""
@@ -52,12 +62,23 @@ def decided_inputs(
         yield out
 
 
-class InputCounts(Protocol):
-    """What a command counts of its inputs (`extract --batch-api`'s and `--queue`'s summaries)."""
+@dataclass(slots=True)
+class InputCounts:
+    """What a command counts of its inputs (`extract --batch-api`'s and `--queue`'s summaries
+    extend it)."""
 
-    articles: int
-    skipped: int
-    failed: int
+    articles: int = 0
+    skipped: int = 0
+    failed: int = 0
+    # The summary's JSON: these fields, in this order (a subclass names its own).
+    JSON_KEYS: ClassVar[tuple[str, ...]] = ("articles", "skipped", "failed")
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key in self.JSON_KEYS:
+            value = getattr(self, key)
+            out[key] = list(value) if isinstance(value, list) else value  # a copy, not ours
+        return out
 
 
 def works_of(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import procrastinate
 
@@ -17,29 +16,17 @@ from stancetrack.db import Database
 from stancetrack.db.models import utcnow
 from stancetrack.db.repository.articles import store_article
 from stancetrack.llm.factory import make_backend
-from stancetrack.pipeline.messages import Provenance, StoreConfig
-from stancetrack.pipeline.storing import Store
-from stancetrack.scaleout.inputs import decided_inputs, works_of
+from stancetrack.pipeline.messages import Provenance
+from stancetrack.scaleout.inputs import InputCounts, decided_inputs, live_store, works_of
 from stancetrack.scaleout.queue_app import EXTRACT_TASK, ensure_schema, make_app
 from stancetrack.settings import Settings
 
-READ_AHEAD = 64
-
 
 @dataclass(slots=True)
-class EnqueueSummary:
-    articles: int = 0
+class EnqueueSummary(InputCounts):
     queued: int = 0
-    skipped: int = 0
-    failed: int = 0
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "articles": self.articles,
-            "queued": self.queued,
-            "skipped": self.skipped,
-            "failed": self.failed,
-        }
+    JSON_KEYS = ("articles", "queued", "skipped", "failed")
 
 
 async def enqueue(
@@ -54,14 +41,7 @@ async def enqueue(
     db = Database(settings.database_url)
     backend = make_backend(settings)
     started = utcnow()
-    store = Store(
-        StoreConfig(
-            database_url=db.url,
-            target=settings.target,
-            provenance=Provenance.of(backend),
-        ),
-        db,
-    )
+    store = live_store(db, settings.target, Provenance.of(backend))
     summary = EnqueueSummary()
     try:
         async with app.open_async():
@@ -72,7 +52,6 @@ async def enqueue(
                 store,
                 max_bytes=settings.max_file_bytes,
                 stdin=stdin,
-                chunk=READ_AHEAD,
                 since=started if force else None,
             ):
                 works = works_of(chunk, summary, on_error)

@@ -82,22 +82,30 @@ def _section(data: dict[str, Any], key: str) -> dict[str, Any]:
     return value
 
 
+def _sets(data: dict[str, Any], section: str, *keys: str) -> tuple[frozenset[str], ...]:
+    """The word set under each key of one section (`reporting_verbs`, `pronouns`)."""
+    found = _section(data, section)
+    return tuple(frozenset(_list(found, key, f"{section}.")) for key in keys)
+
+
 def parse_words(data: dict[str, Any]) -> Words:
     """The word lists of a parsed lexicon file; ConfigError when one is malformed."""
-    verbs = _section(data, "reporting_verbs")
-    pronouns = _section(data, "pronouns")
+    speech, cognition, intention = _sets(
+        data, "reporting_verbs", "speech", "cognition", "intention"
+    )
+    person, group, thing, other = _sets(data, "pronouns", "person", "group", "thing", "other")
     return Words(
-        speech_verbs=frozenset(_list(verbs, "speech", "reporting_verbs.")),
-        cognition_verbs=frozenset(_list(verbs, "cognition", "reporting_verbs.")),
-        intention_verbs=frozenset(_list(verbs, "intention", "reporting_verbs.")),
+        speech_verbs=speech,
+        cognition_verbs=cognition,
+        intention_verbs=intention,
         reporting_phrases=tuple(_list(data, "reporting_phrases")),
         source_phrases=tuple(_list(data, "source_phrases")),
         setting_phrases=tuple(_list(data, "setting_phrases")),
         titles=tuple(sorted(set(_list(data, "titles")), key=len, reverse=True)),
-        person_pronouns=frozenset(_list(pronouns, "person", "pronouns.")),
-        group_pronouns=frozenset(_list(pronouns, "group", "pronouns.")),
-        thing_pronouns=frozenset(_list(pronouns, "thing", "pronouns.")),
-        other_pronouns=frozenset(_list(pronouns, "other", "pronouns.")),
+        person_pronouns=person,
+        group_pronouns=group,
+        thing_pronouns=thing,
+        other_pronouns=other,
         abbreviations=frozenset(_list(data, "abbreviations")),
         not_names=frozenset(_list(data, "not_names")),
         group_words=frozenset(_list(data, "group_words")),

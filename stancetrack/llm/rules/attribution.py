@@ -11,12 +11,8 @@ from __future__ import annotations
 
 from stancetrack.llm.rules.anchors import Anchor, ArticleTokens, Attribution
 from stancetrack.llm.rules.cues import find_cues
-from stancetrack.llm.rules.lexicon import Lexicon
 from stancetrack.llm.rules.quotes import assign_quotes, labels
 from stancetrack.llm.rules.resolve import CueResolver
-from stancetrack.llm.rules.speakers import SpeakerFinder
-from stancetrack.llm.rules.text import Layout
-from stancetrack.llm.rules.tokens import Token, headline_lines
 
 __all__ = ["Attribution", "AttributionFinder"]
 
@@ -24,16 +20,8 @@ __all__ = ["Attribution", "AttributionFinder"]
 class AttributionFinder:
     """All attributions of one article: cues resolved in text order, then quotations."""
 
-    def __init__(
-        self,
-        layout: Layout,
-        tokens: list[Token],
-        finder: SpeakerFinder,
-        lexicon: Lexicon,
-        headlines: list[tuple[int, int]] | None = None,
-    ) -> None:
-        lines = headline_lines(layout.text) if headlines is None else headlines
-        self.doc = ArticleTokens(layout, tokens, finder, lexicon, lines)
+    def __init__(self, doc: ArticleTokens) -> None:
+        self.doc = doc
 
     def find(self) -> list[Attribution]:
         resolver = CueResolver(self.doc)

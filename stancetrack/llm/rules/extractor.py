@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stancetrack.llm.rules.anchors import ArticleTokens
 from stancetrack.llm.rules.attribution import Attribution, AttributionFinder
 from stancetrack.llm.rules.cue_subjects import CueSubjects
 from stancetrack.llm.rules.lexicon import Lexicon, default_lexicon
@@ -44,11 +45,11 @@ def extract_claims(text: str, lexicon: Lexicon | None = None) -> list[RuleClaim]
     found_mentions = mentions(text, lex, headlines)
     finder = SpeakerFinder(text, tokens, found_mentions, lex)
     resolver = ActorResolver(found_mentions, lex)
-    attributions = AttributionFinder(lay, tokens, finder, lex, headlines)
-    found = attributions.find()
-    found += PositionFinder(lay, tokens, finder, lex, CueSubjects(attributions.doc)).find(found)
-    found += NominalCueFinder(attributions.doc).find(found)
-    found += PassiveFinder(attributions.doc).find(found)
+    doc = ArticleTokens(lay, tokens, finder, lex, headlines)
+    found = AttributionFinder(doc).find()
+    found += PositionFinder(doc, CueSubjects(doc)).find(found)
+    found += NominalCueFinder(doc).find(found)
+    found += PassiveFinder(doc).find(found)
     on_topic = article_on_target(text, lex)
     elsewhere = article_elsewhere(text, lex)
     out: list[RuleClaim] = []

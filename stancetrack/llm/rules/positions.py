@@ -16,13 +16,10 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 
-from stancetrack.llm.rules.anchors import Attribution
+from stancetrack.llm.rules.anchors import ArticleTokens, Attribution
 from stancetrack.llm.rules.clause_words import ASPECT_ADVERBS, BE_FORMS
 from stancetrack.llm.rules.cue_subjects import CueSubjects
-from stancetrack.llm.rules.lexicon import Lexicon
 from stancetrack.llm.rules.speakers import SpeakerFinder
-from stancetrack.llm.rules.text import Layout
-from stancetrack.llm.rules.tokens import Token
 
 _STRENGTH = 0.7  # a position, not words said: below a speech verb, like an intention
 _TRIM = " \t\n,;:.—–-\"“”'‘’"
@@ -43,24 +40,17 @@ _MIN_WORDS = 3  # 'hailed the deal' is an event more often than a position
 class PositionFinder:
     """Claims carried by verbs of position, in sentences without another claim."""
 
-    def __init__(
-        self,
-        layout: Layout,
-        tokens: list[Token],
-        finder: SpeakerFinder,
-        lexicon: Lexicon,
-        subjects: CueSubjects | None = None,
-    ) -> None:
+    def __init__(self, doc: ArticleTokens, subjects: CueSubjects | None = None) -> None:
         self.subjects = subjects  # appositive subjects ('X, a senator, endorsed ...')
-        self.layout = layout
-        self.tokens = tokens
-        self.finder = finder
-        self.lex = lexicon
-        self.starts = [t.start for t in tokens]
-        self.quotes = [r.start for r in layout.regions]
+        self.layout = doc.layout
+        self.tokens = doc.tokens
+        self.finder = doc.finder
+        self.lex = doc.lex
+        self.starts = doc.starts
+        self.quotes = [r.start for r in doc.layout.regions]
         # Listed verbs by first word, longest first: one dict lookup per token.
         self.verbs: dict[str, list[list[str]]] = {}
-        for verb in lexicon.position_verbs:
+        for verb in doc.lex.position_verbs:
             self.verbs.setdefault(verb.split()[0], []).append(verb.split())
 
     def find(self, taken: list[Attribution]) -> list[Attribution]:
