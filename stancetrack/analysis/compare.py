@@ -18,12 +18,12 @@ from stancetrack.db.repository.analysis import (
     Counts,
     actor_names,
     article_refs,
-    data_stamp,
     stance_counts,
     stance_counts_by_article,
     stance_counts_by_outlet,
     strongest_claims,
 )
+from stancetrack.db.repository.data_stamp import data_stamp
 from stancetrack.db.repository.stories import StoryRef
 from stancetrack.schemas import Overall, Stance
 

@@ -10,16 +10,13 @@ Every query reads ONE target's claims (a claim's stance is toward its target): t
 from __future__ import annotations
 
 import itertools
-import sqlite3
-import threading
-import weakref
 from collections import defaultdict
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Engine, Select, String, case, func, literal, or_, select, tuple_
+from sqlalchemy import Date, Select, case, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from stancetrack.db.models import Actor, ActorAlias, ActorStanceCount, Article, Claim, Run
@@ -601,58 +598,3 @@ def articles_with_claims(session: Session, flt: ClaimFilter) -> list[ArticleText
         ArticleText(_article_ref(r[0], r[1], r[2], r[3], r[6]), r[4], r[5])
         for r in session.execute(stmt)
     ]
-
-
-# -- change stamps ---------------------------------------------------------------------------
-
-
-class _SqliteWatcher:
-    """A connection of its own that never writes, so its `PRAGMA data_version` moves
-    whenever any other connection (of any process, or of this process's pool) commits."""
-
-    def __init__(self, path: str) -> None:
-        self.token = next(_watcher_tokens)
-        self._conn = sqlite3.connect(path, check_same_thread=False)
-        self._lock = threading.Lock()
-
-    def version(self) -> int:
-        with self._lock:
-            return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
-
-
-_watcher_tokens = itertools.count(1)
-_watchers: weakref.WeakKeyDictionary[Engine, _SqliteWatcher | None] = weakref.WeakKeyDictionary()
-_watchers_lock = threading.Lock()
-
-
-def _sqlite_watcher(engine: Engine) -> _SqliteWatcher | None:
-    with _watchers_lock:
-        if engine not in _watchers:
-            path = engine.url.database
-            memory = not path or path == ":memory:" or "mode=memory" in str(engine.url)
-            _watchers[engine] = None if memory else _SqliteWatcher(str(path))
-        return _watchers[engine]
-
-
-def data_stamp(session: Session) -> Hashable | None:
-    """A value that changes whenever data committed by anyone may have changed: the key of
-    caches of whole answers (the compare overview), correct across processes because it is
-    read from the database (docs/ARCHITECTURE.md, service). None: do not cache.
-
-    PostgreSQL: the statement's snapshot (`pg_current_snapshot()`): two reads under the same
-    snapshot see the same data, and snapshots never repeat once a transaction has begun or
-    ended since. It moves with any write in the cluster (a miss, never a stale hit).
-    SQLite: `PRAGMA data_version` of a connection kept for this (`_SqliteWatcher`), which
-    moves with every commit of any other connection; a session inside a write transaction
-    (rows of its own not committed) gets None.
-    """
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        return ("pg", conn.execute(select(func.pg_current_snapshot().cast(String))).scalar_one())
-    if conn.dialect.name != "sqlite":
-        return None
-    dbapi = conn.connection.dbapi_connection
-    if dbapi is None or getattr(dbapi, "in_transaction", True):
-        return None
-    watcher = _sqlite_watcher(conn.engine)
-    return None if watcher is None else ("sqlite", watcher.token, watcher.version())
