@@ -31,17 +31,12 @@ from stancetrack.analysis.diff import MATCH_THRESHOLD, Diff, diff_articles
 from stancetrack.analysis.stance import overall_from_counts
 from stancetrack.analysis.timeline import Timeline, timeline
 from stancetrack.db.read_models import ActorOut, dump, dump_all
+from stancetrack.db.repository.actor_listing import actor_ids_page, actor_names, actor_summaries
 from stancetrack.db.repository.actors import find_actor, find_actors
-from stancetrack.db.repository.analysis import (
-    ClaimFilter,
-    actor_ids_page,
-    actor_names,
-    actor_summaries,
-    claim_key,
-    filtered_stance_counts,
-    list_claims,
-)
 from stancetrack.db.repository.articles import article_key, find_article, list_articles
+from stancetrack.db.repository.claim_filter import ClaimFilter, claim_key
+from stancetrack.db.repository.claims import list_claims
+from stancetrack.db.repository.counts import per_actor, stance_counts
 from stancetrack.db.repository.extraction import list_runs, run_summary
 from stancetrack.db.repository.paging import DatedKey
 from stancetrack.errors import UsageError
@@ -463,7 +458,7 @@ def overview_rows(
     the selected claims."""
     flt = claim_filter(session, query)
     if flt.since or flt.until or flt.search or flt.stances or flt.article_ids or flt.outlets:
-        counts = filtered_stance_counts(session, flt, verified_only=not include_unverified)
+        counts = per_actor(stance_counts(session, flt, verified_only=not include_unverified))
         names = actor_names(session, list(counts))
         rows = [
             CompareRow(names[i], c, overall_from_counts(c.as_dict())) for i, c in counts.items()

@@ -12,18 +12,16 @@ from sqlalchemy.orm import Session
 
 from stancetrack.analysis.stance import overall_from_counts
 from stancetrack.db.read_models import EvidenceOut, dump
-from stancetrack.db.repository.analysis import (
-    ArticleRef,
-    ClaimRow,
+from stancetrack.db.repository.actor_listing import actor_names
+from stancetrack.db.repository.claims import ArticleRef, ClaimRow, article_refs
+from stancetrack.db.repository.counts import (
     Counts,
-    actor_names,
-    article_refs,
-    stance_counts,
+    stance_counts_by_actor,
     stance_counts_by_article,
     stance_counts_by_outlet,
-    strongest_claims,
 )
 from stancetrack.db.repository.data_stamp import data_stamp
+from stancetrack.db.repository.evidence import strongest_claims
 from stancetrack.db.repository.stories import StoryRef
 from stancetrack.schemas import Overall, Stance
 
@@ -192,9 +190,10 @@ def per_actor_evidence(session: Session, opts: CompareOptions) -> Evidence | Non
     return lambda actors: strongest_claims(session, **narrowing(opts, actors))
 
 
-def actor_cell(actor_id: int, _group: object) -> tuple[int, None]:
-    """The evidence cell of a row whose evidence is per actor (not per article)."""
-    return (actor_id, None)
+def actor_cell(actor_id: int, _group: object) -> tuple[int, None, None]:
+    """The evidence cell of a row whose evidence is per actor (not per subject or article):
+    `strongest_claims` keys cells by (actor, subject, article)."""
+    return (actor_id, None, None)
 
 
 class _Overviews:
@@ -280,7 +279,7 @@ def _compare(
         "evidence": evidence,
         "include_unverified": include_unverified,
     }
-    counts = stance_counts(session, **narrowing(opts))
+    counts = stance_counts_by_actor(session, **narrowing(opts))
     return compare_cells(
         session,
         {(actor_id, None): c for actor_id, c in counts.items()},
@@ -308,7 +307,7 @@ def compare_by_article(
         session,
         cells,
         strongest=strongest if opts.get("evidence") else None,
-        evidence_cell=lambda actor_id, article_id: (actor_id, article_id),
+        evidence_cell=lambda actor_id, article_id: (actor_id, None, article_id),
         fields=lambda _actor_id, article_id: {"article": refs[article_id]},
         order=lambda r: (r.actor.casefold(), r.article.sort_key if r.article else ()),
     )

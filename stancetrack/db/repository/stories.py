@@ -24,7 +24,9 @@ from sqlalchemy.sql.selectable import Select
 
 from stancetrack.db.models import Article, Claim, StoryBand, StorySignature
 from stancetrack.db.read_models import ABSENT, dump
-from stancetrack.db.repository.analysis import AnySelect, ArticleRef, Counts
+from stancetrack.db.repository.claim_filter import AnySelect
+from stancetrack.db.repository.claims import ArticleRef
+from stancetrack.db.repository.counts import Counts
 from stancetrack.ingest.fingerprint import THRESHOLD, fingerprint, similarity
 
 # Stored articles whose full signatures are compared with a new one (those sharing the most
