@@ -320,7 +320,7 @@ def compare_answer(
     stop = start + limit if limit is not None else len(rows)
     page: list[CompareRow] = rows[start:stop]
     nxt = _encode("compare", [stop]) if stop < len(rows) else None
-    return Page([r.as_json() for r in page], nxt)
+    return Page(dump_all([r.read_model() for r in page]), nxt)
 
 
 def diff_result(
@@ -473,4 +473,4 @@ def overview_rows(
         )
     if overall is not None:
         rows = [r for r in rows if r.stance == overall]
-    return Page([r.as_json() for r in rows])
+    return Page(dump_all([r.read_model() for r in rows]))

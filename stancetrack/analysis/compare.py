@@ -11,7 +11,7 @@ from typing import Any, Required, TypedDict, TypeVar, Unpack
 from sqlalchemy.orm import Session
 
 from stancetrack.analysis.stance import overall_from_counts
-from stancetrack.db.read_models import EvidenceOut, dump
+from stancetrack.db.read_models import CompareOut, EvidenceOut
 from stancetrack.db.repository.actor_listing import actor_names
 from stancetrack.db.repository.claims import ArticleRef, ClaimRow, article_refs
 from stancetrack.db.repository.counts import (
@@ -48,31 +48,27 @@ class CompareRow:
     stories: int | None = None
     outlets: tuple[str, ...] | None = None
 
-    def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"actor": self.actor}
-        if self.article is not None:
-            out["article"] = dump(self.article)
+    def read_model(self) -> CompareOut:
+        """The row as its answer (`CompareOut`): the CLI's JSON and the API's items."""
+        shown: dict[str, Any] = {}
         if self.per_outlet:
-            out["outlet"] = self.outlet
+            shown["outlet"] = self.outlet
         if self.per_subject:
-            out["subject"] = self.subject
-        out.update(self.counts.as_dict())
-        out["stance"] = self.stance
-        out["claims"] = self.counts.total
-        if self.stories is not None:
-            out["stories"] = self.stories
+            shown["subject"] = self.subject
         if self.story is not None:
-            out["story"] = self.story.id
-            out["copies"] = len(self.story.articles)
-        if self.outlets is not None:
-            out["outlets"] = list(self.outlets)
-        if self.evidence is not None:
-            out["evidence"] = evidence_json(self.evidence)
-        return out
-
-
-def evidence_json(row: ClaimRow) -> dict[str, Any]:
-    return dump(EvidenceOut.of(row))
+            shown["story"] = self.story.id
+            shown["copies"] = len(self.story.articles)
+        return CompareOut(
+            actor=self.actor,
+            article=self.article,
+            **self.counts.as_dict(),
+            stance=self.stance,
+            claims=self.counts.total,
+            stories=self.stories,
+            outlets=self.outlets,
+            evidence=None if self.evidence is None else EvidenceOut.of(self.evidence),
+            **shown,
+        )
 
 
 def evidence_stance(overall: str) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from stancetrack.cli.context import db_session, query_target
 from stancetrack.cli.options import DbOption, DebugOption, FormatOption, TargetOption
 from stancetrack.cli.render import Format, emit_document, emit_rows, resolve_format, stderr
 from stancetrack.cli.selection import ActorArgument, ArticleOption, SubjectOption
+from stancetrack.db.read_models import dump_all
 
 # The default of `diff --threshold`; a test keeps it equal to analysis.diff.MATCH_THRESHOLD,
 # which is not imported here to keep start-up light (it loads rapidfuzz).
@@ -103,7 +104,7 @@ def compare_command(
     if fmt is Format.table:  # JSON rows keep docs/CONTRACTS.md's shape; people are told the target
         stderr().print(f"stance toward: {toward}", highlight=False)
     if fmt is not Format.table:
-        emit_rows([r.as_json() for r in rows], fmt)  # = compare_answer's rows
+        emit_rows(dump_all([r.read_model() for r in rows]), fmt)  # = compare_answer's rows
         return
     if not rows:
         stderr().print("[dim]no claims to compare[/dim]")

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Select
 
 from stancetrack.db.models import Article, Claim, StoryBand, StorySignature
-from stancetrack.db.read_models import ABSENT, dump
+from stancetrack.db.read_models import ABSENT
 from stancetrack.db.repository.claim_filter import AnySelect
 from stancetrack.db.repository.claims import ArticleRef
 from stancetrack.db.repository.counts import Counts
@@ -247,14 +247,6 @@ class StoryRef:
     first: ArticleRef
     articles: tuple[int, ...]
     outlets: tuple[str, ...]
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "article": dump(self.first),
-            "articles": list(self.articles),
-            "outlets": list(self.outlets),
-        }
 
 
 def story_refs(session: Session, story_ids: Sequence[int]) -> dict[int, StoryRef]:
