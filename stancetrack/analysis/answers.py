@@ -16,7 +16,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, Required, TypedDict, Unpack
 
 from sqlalchemy.orm import Session
 
@@ -248,25 +248,31 @@ def actors_answer(
     return Page(items, nxt)
 
 
-def compare_rows(
-    session: Session,
-    *,
-    target: str,
-    actors: Sequence[str] = (),
-    articles: Sequence[str] = (),
-    by: CompareBy = "actor",
-    evidence: bool = False,
-    include_unverified: bool = False,
-    local_paths: bool = True,
-    per: Per = "article",
-) -> list[CompareRow]:
+class CompareQuery(TypedDict, total=False):
+    """What `compare` is asked, by name (actors and articles as references), declared once
+    for `compare_rows` and `compare_answer`."""
+
+    target: Required[str]
+    actors: Sequence[str]
+    articles: Sequence[str]
+    by: CompareBy
+    evidence: bool
+    include_unverified: bool
+    local_paths: bool
+    per: Per
+
+
+def compare_rows(session: Session, **query: Unpack[CompareQuery]) -> list[CompareRow]:
     """The rows of `compare` (tables draw them; `compare_answer` pages their JSON): one per
     actor, or per actor and article, or per actor and outlet; with `per` "story", one per
     actor with a claim carried by several copies of a story counted once."""
+    by, per = query.get("by", "actor"), query.get("per", "article")
     if per == "story" and by != "actor":
         raise UsageError("--per story counts per actor: it takes no --by")
-    ids = [a.id for a in find_actors(session, list(actors))]
-    arts = article_ids(session, articles, local_paths=local_paths)
+    ids = [a.id for a in find_actors(session, list(query.get("actors", ())))]
+    arts = article_ids(
+        session, query.get("articles", ()), local_paths=query.get("local_paths", True)
+    )
     runner = {
         "actor": compare,
         "article": compare_by_article,
@@ -279,43 +285,26 @@ def compare_rows(
         runner = compare_per_story
     return runner(
         session,
-        target=target,
+        target=query["target"],
         actor_ids=ids,
         article_ids=arts,
-        evidence=evidence,
-        include_unverified=include_unverified,
+        evidence=query.get("evidence", False),
+        include_unverified=query.get("include_unverified", False),
     )
 
 
 def compare_answer(
     session: Session,
     *,
-    target: str,
-    actors: Sequence[str] = (),
-    articles: Sequence[str] = (),
-    by: CompareBy = "actor",
-    evidence: bool = False,
-    include_unverified: bool = False,
-    local_paths: bool = True,
     limit: int | None = None,
     cursor: str | None = None,
-    per: Per = "article",
+    **query: Unpack[CompareQuery],
 ) -> Page:
     """`compare`: per actor (or actor and article) claim counts per stance and the overall
     stance. Rows come from the per-actor totals the database keeps (one small read), so
     they are paged here, by position."""
     _check_limit(limit)
-    rows = compare_rows(
-        session,
-        target=target,
-        actors=actors,
-        articles=articles,
-        by=by,
-        evidence=evidence,
-        include_unverified=include_unverified,
-        local_paths=local_paths,
-        per=per,
-    )
+    rows = compare_rows(session, **query)
     start = _int(_one("compare", cursor)) if cursor else 0
     stop = start + limit if limit is not None else len(rows)
     page: list[CompareRow] = rows[start:stop]

@@ -9,7 +9,7 @@ migration 0011), never a claim; anything narrower groups the selected claims.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -80,8 +80,13 @@ def stance_counts(
     stmt = filtered(stmt, flt, verified_only=verified_only).group_by(
         Claim.actor_id, *columns, Claim.stance
     )
+    return tally(session.execute(stmt))
+
+
+def tally(rows: Iterable[Sequence[Any]]) -> dict[tuple[Any, ...], Counts]:
+    """{key: Counts} from GROUP BY rows shaped (*key, stance, count)."""
     out: dict[tuple[Any, ...], Counts] = defaultdict(Counts)
-    for *key, stance, n in session.execute(stmt):
+    for *key, stance, n in rows:
         out[tuple(key)].add(stance, n)
     return dict(out)
 

@@ -23,10 +23,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Select
 
 from stancetrack.db.models import Article, Claim, StoryBand, StorySignature
-from stancetrack.db.read_models import ABSENT
-from stancetrack.db.repository.claim_filter import AnySelect
+from stancetrack.db.repository.claim_filter import AnySelect, ClaimFilter, filtered
 from stancetrack.db.repository.claims import ArticleRef
-from stancetrack.db.repository.counts import Counts
+from stancetrack.db.repository.counts import Counts, tally
 from stancetrack.ingest.fingerprint import THRESHOLD, fingerprint, similarity
 
 # Stored articles whose full signatures are compared with a new one (those sharing the most
@@ -152,7 +151,8 @@ def _distinct_claims(
     article_ids: Sequence[int],
     verified_only: bool = False,
 ) -> AnySelect:
-    """One row per (story, actor, stance, quote): a quote repeated in copies counts once."""
+    """One row per (story, actor, stance, quote): a quote repeated in copies counts once
+    (with `verified_only`, as `compare`: claims whose speaker is not named are left out)."""
     stmt = (
         select(
             _STORY.label("story"),
@@ -161,16 +161,10 @@ def _distinct_claims(
             func.lower(Claim.quote).label("quote"),
         )
         .join(Article, Article.id == Claim.article_id)
-        .where(Claim.target == target)
         .distinct()
     )
-    if actor_ids:
-        stmt = stmt.where(Claim.actor_id.in_(list(actor_ids)))
-    if article_ids:
-        stmt = stmt.where(Claim.article_id.in_(list(article_ids)))
-    if verified_only:  # as `compare`: claims whose speaker is not named are left out
-        stmt = stmt.where(Claim.speaker_evidence != ABSENT)
-    return stmt
+    flt = ClaimFilter(target, actor_ids=actor_ids, article_ids=article_ids)
+    return filtered(stmt, flt, verified_only=verified_only)
 
 
 def story_counts(
@@ -182,14 +176,8 @@ def story_counts(
     verified_only: bool = False,
 ) -> dict[int, Counts]:
     """{actor_id: Counts} with a claim carried by several copies of a story counted once."""
-    inner = _distinct_claims(target, actor_ids, article_ids, verified_only).subquery()
-    stmt = select(inner.c.actor_id, inner.c.stance, func.count()).group_by(
-        inner.c.actor_id, inner.c.stance
-    )
-    out: dict[int, Counts] = defaultdict(Counts)
-    for actor_id, stance, n in session.execute(stmt):
-        out[actor_id].add(stance, n)
-    return dict(out)
+    found = _story_tally(target, actor_ids, article_ids, verified_only, by_story=False)
+    return {key[0]: c for key, c in tally(session.execute(found)).items()}
 
 
 def story_counts_by_story(
@@ -201,14 +189,22 @@ def story_counts_by_story(
     verified_only: bool = False,
 ) -> dict[tuple[int, int], Counts]:
     """{(actor_id, story_id): Counts}, each claim once per story."""
+    found = _story_tally(target, actor_ids, article_ids, verified_only, by_story=True)
+    return {(key[0], key[1]): c for key, c in tally(session.execute(found)).items()}
+
+
+def _story_tally(
+    target: str,
+    actor_ids: Sequence[int],
+    article_ids: Sequence[int],
+    verified_only: bool,
+    *,
+    by_story: bool,
+) -> AnySelect:
+    """(actor_id, [story,] stance, count) over the distinct claims of `_distinct_claims`."""
     inner = _distinct_claims(target, actor_ids, article_ids, verified_only).subquery()
-    stmt = select(inner.c.actor_id, inner.c.story, inner.c.stance, func.count()).group_by(
-        inner.c.actor_id, inner.c.story, inner.c.stance
-    )
-    out: dict[tuple[int, int], Counts] = defaultdict(Counts)
-    for actor_id, story, stance, n in session.execute(stmt):
-        out[(actor_id, story)].add(stance, n)
-    return dict(out)
+    keys = [inner.c.actor_id, *([inner.c.story] if by_story else []), inner.c.stance]
+    return select(*keys, func.count()).group_by(*keys)
 
 
 def actor_stories(
@@ -220,16 +216,12 @@ def actor_stories(
 ) -> dict[int, tuple[int, tuple[str, ...]]]:
     """{actor_id: (stories, outlets)}: in how many stories the actor's claims appear, and
     the outlets that carried them (sorted)."""
-    stmt = (
+    stmt = filtered(
         select(Claim.actor_id, _STORY, Article.outlet)
         .join(Article, Article.id == Claim.article_id)
-        .where(Claim.target == target)
-        .distinct()
+        .distinct(),
+        ClaimFilter(target, actor_ids=actor_ids, article_ids=article_ids),
     )
-    if actor_ids:
-        stmt = stmt.where(Claim.actor_id.in_(list(actor_ids)))
-    if article_ids:
-        stmt = stmt.where(Claim.article_id.in_(list(article_ids)))
     stories: dict[int, set[int]] = defaultdict(set)
     outlets: dict[int, set[str]] = defaultdict(set)
     for actor_id, story, outlet in session.execute(stmt):
