@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from stancetrack.analysis.stance import overall_from_counts
 from stancetrack.db.read_models import CompareOut, EvidenceOut
 from stancetrack.db.repository.actor_listing import actor_names
+from stancetrack.db.repository.claim_filter import Narrowing
 from stancetrack.db.repository.claims import ArticleRef, ClaimRow, article_refs
 from stancetrack.db.repository.counts import (
     Counts,
@@ -156,15 +157,6 @@ class CompareOptions(TypedDict, total=False):
     article_ids: Sequence[int]
     evidence: bool
     include_unverified: bool
-
-
-class Narrowing(TypedDict):
-    """The repository's keywords for the claims a compare reads."""
-
-    target: str
-    actor_ids: Sequence[int]
-    article_ids: Sequence[int]
-    verified_only: bool
 
 
 def narrowing(opts: CompareOptions, actor_ids: Sequence[int] | None = None) -> Narrowing:

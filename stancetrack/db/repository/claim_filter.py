@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Required, TypedDict
 
 from sqlalchemy import Select, func, or_
 
@@ -95,6 +95,28 @@ def filtered(stmt: AnySelect, flt: ClaimFilter, *, verified_only: bool = False) 
     if verified_only:
         stmt = stmt.where(Claim.speaker_evidence != ABSENT)
     return stmt
+
+
+class Narrowing(TypedDict, total=False):
+    """The keywords of the reads behind `compare` and its variants (counts, evidence,
+    stories): one target's claims, of some actors and articles (none: all), and whether
+    claims whose speaker is `absent` are left out."""
+
+    target: Required[str]
+    actor_ids: Sequence[int]
+    article_ids: Sequence[int]
+    verified_only: bool
+
+
+def narrowed(keywords: Narrowing, subject: str | None = None) -> tuple[ClaimFilter, bool]:
+    """The filter and the `verified_only` flag that `keywords` ask for."""
+    flt = ClaimFilter(
+        keywords["target"],
+        actor_ids=keywords.get("actor_ids", ()),
+        article_ids=keywords.get("article_ids", ()),
+        subject=subject,
+    )
+    return flt, keywords.get("verified_only", False)
 
 
 # Reading order. `claims.published` is the article's date (migration 0011).

@@ -11,13 +11,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, Unpack
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from stancetrack.db.models import ActorStanceCount, Article, Claim, ClaimSubject
-from stancetrack.db.repository.claim_filter import AnySelect, ClaimFilter, filtered
+from stancetrack.db.repository.claim_filter import (
+    AnySelect,
+    ClaimFilter,
+    Narrowing,
+    filtered,
+    narrowed,
+)
 from stancetrack.schemas import STANCES
 
 STANCE_NAMES = STANCES  # the schema's vocabulary, in its order
@@ -115,19 +121,12 @@ def _kept_totals(session: Session, flt: ClaimFilter, verified_only: bool) -> dic
     return totals
 
 
-# -- the named shapes compare's variants read (keywords as `compare.narrowing` gives them) --
+# -- the named shapes compare's variants read ----------------------------------------------
 
 
-def stance_counts_by_actor(
-    session: Session,
-    *,
-    target: str,
-    actor_ids: Sequence[int] = (),
-    article_ids: Sequence[int] = (),
-    verified_only: bool = False,
-) -> dict[int, Counts]:
+def stance_counts_by_actor(session: Session, **keywords: Unpack[Narrowing]) -> dict[int, Counts]:
     """{actor_id: Counts}."""
-    flt = ClaimFilter(target=target, actor_ids=actor_ids, article_ids=article_ids)
+    flt, verified_only = narrowed(keywords)
     return per_actor(stance_counts(session, flt, verified_only=verified_only))
 
 
@@ -136,31 +135,23 @@ def per_actor(counts: dict[tuple[Any, ...], Counts]) -> dict[int, Counts]:
     return {key[0]: c for key, c in counts.items()}
 
 
+def pairs(counts: dict[tuple[Any, ...], Counts]) -> dict[tuple[int, Any], Counts]:
+    """Counts grouped by actor and one more column, keyed by the pair."""
+    return {(key[0], key[1]): c for key, c in counts.items()}
+
+
 def stance_counts_by_article(
-    session: Session,
-    *,
-    target: str,
-    actor_ids: Sequence[int] = (),
-    article_ids: Sequence[int] = (),
-    verified_only: bool = False,
-    subject: str | None = None,
+    session: Session, *, subject: str | None = None, **keywords: Unpack[Narrowing]
 ) -> dict[tuple[int, int], Counts]:
     """{(actor_id, article_id): Counts}: the cells of the actor x article matrix (of the
     claims about `subject` when given)."""
-    flt = ClaimFilter(target, actor_ids=actor_ids, article_ids=article_ids, subject=subject)
-    found = stance_counts(session, flt, group_by=("article",), verified_only=verified_only)
-    return {(k[0], k[1]): c for k, c in found.items()}
+    flt, verified_only = narrowed(keywords, subject)
+    return pairs(stance_counts(session, flt, group_by=("article",), verified_only=verified_only))
 
 
 def stance_counts_by_outlet(
-    session: Session,
-    *,
-    target: str,
-    actor_ids: Sequence[int] = (),
-    article_ids: Sequence[int] = (),
-    verified_only: bool = False,
+    session: Session, **keywords: Unpack[Narrowing]
 ) -> dict[tuple[int, str | None], Counts]:
     """{(actor_id, outlet): Counts}: claims per actor and outlet (None: articles without URL)."""
-    flt = ClaimFilter(target, actor_ids=actor_ids, article_ids=article_ids)
-    found = stance_counts(session, flt, group_by=("outlet",), verified_only=verified_only)
-    return {(k[0], k[1]): c for k, c in found.items()}
+    flt, verified_only = narrowed(keywords)
+    return pairs(stance_counts(session, flt, group_by=("outlet",), verified_only=verified_only))

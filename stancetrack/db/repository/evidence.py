@@ -3,13 +3,20 @@ and/or subject when asked (compare's rows, `changes`' sides)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import replace
+from typing import Unpack
 
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from stancetrack.db.models import Claim, ClaimSubject
-from stancetrack.db.repository.claim_filter import AnySelect, ClaimFilter, filtered
+from stancetrack.db.repository.claim_filter import (
+    AnySelect,
+    ClaimFilter,
+    Narrowing,
+    filtered,
+    narrowed,
+)
 from stancetrack.db.repository.claims import ArticleRef, ClaimRow, claim_row, claims_select
 from stancetrack.db.repository.claims import with_subjects as _with_subjects
 
@@ -20,13 +27,10 @@ EvidenceKey = tuple[int, str | None, int | None, str]
 def strongest_claims(
     session: Session,
     *,
-    target: str,
-    actor_ids: Sequence[int] = (),
-    article_ids: Sequence[int] = (),
     subject: str | None = None,
-    verified_only: bool = False,
     by_article: bool = False,
     by_subject: bool = False,
+    **keywords: Unpack[Narrowing],
 ) -> dict[EvidenceKey, ClaimRow]:
     """The most confident claim per (actor, subject or None, article or None, stance),
     among the claims about `subject` when given; the subject and article are None unless
@@ -35,7 +39,7 @@ def strongest_claims(
 
     Ties go to the earliest claim in reading order, so the choice is stable.
     """
-    flt = ClaimFilter(target, actor_ids=actor_ids, article_ids=article_ids, subject=subject)
+    flt, verified_only = narrowed(keywords, subject)
     partition = [Claim.actor_id, Claim.stance]
     if by_article:
         partition.append(Claim.article_id)
@@ -53,10 +57,10 @@ def strongest_claims(
         candidates = candidates.outerjoin(ClaimSubject, ClaimSubject.claim_id == Claim.id)
         if subject is not None:
             candidates = candidates.where(ClaimSubject.subject == subject)
-            flt = ClaimFilter(target, actor_ids=actor_ids, article_ids=article_ids)
+            flt = replace(flt, subject=None)
     ranked = filtered(candidates, flt, verified_only=verified_only).subquery()
     stmt = (
-        claims_select(ClaimFilter(target=target))
+        claims_select(ClaimFilter(flt.target))
         .add_columns(ranked.c.subject)
         .join(ranked, ranked.c.claim_id == Claim.id)
         .where(ranked.c.rank == 1)

@@ -17,15 +17,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
+from typing import Unpack
 
 from sqlalchemy import Connection, Integer, bindparam, func, insert, select, union_all, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import Select
 
 from stancetrack.db.models import Article, Claim, StoryBand, StorySignature
-from stancetrack.db.repository.claim_filter import AnySelect, ClaimFilter, filtered
+from stancetrack.db.repository.claim_filter import (
+    AnySelect,
+    ClaimFilter,
+    Narrowing,
+    filtered,
+    narrowed,
+)
 from stancetrack.db.repository.claims import ArticleRef
-from stancetrack.db.repository.counts import Counts, tally
+from stancetrack.db.repository.counts import Counts, pairs, per_actor, tally
 from stancetrack.ingest.fingerprint import THRESHOLD, fingerprint, similarity
 
 # Stored articles whose full signatures are compared with a new one (those sharing the most
@@ -145,12 +152,7 @@ def assign_story(conn: Connection, article_id: int, text: str, day: date) -> int
 _STORY = func.coalesce(Article.story_id, Article.id)
 
 
-def _distinct_claims(
-    target: str,
-    actor_ids: Sequence[int],
-    article_ids: Sequence[int],
-    verified_only: bool = False,
-) -> AnySelect:
+def _distinct_claims(flt: ClaimFilter, verified_only: bool = False) -> AnySelect:
     """One row per (story, actor, stance, quote): a quote repeated in copies counts once
     (with `verified_only`, as `compare`: claims whose speaker is not named are left out)."""
     stmt = (
@@ -163,46 +165,24 @@ def _distinct_claims(
         .join(Article, Article.id == Claim.article_id)
         .distinct()
     )
-    flt = ClaimFilter(target, actor_ids=actor_ids, article_ids=article_ids)
     return filtered(stmt, flt, verified_only=verified_only)
 
 
-def story_counts(
-    session: Session,
-    *,
-    target: str,
-    actor_ids: Sequence[int] = (),
-    article_ids: Sequence[int] = (),
-    verified_only: bool = False,
-) -> dict[int, Counts]:
+def story_counts(session: Session, **keywords: Unpack[Narrowing]) -> dict[int, Counts]:
     """{actor_id: Counts} with a claim carried by several copies of a story counted once."""
-    found = _story_tally(target, actor_ids, article_ids, verified_only, by_story=False)
-    return {key[0]: c for key, c in tally(session.execute(found)).items()}
+    return per_actor(tally(session.execute(_story_tally(keywords, by_story=False))))
 
 
 def story_counts_by_story(
-    session: Session,
-    *,
-    target: str,
-    actor_ids: Sequence[int] = (),
-    article_ids: Sequence[int] = (),
-    verified_only: bool = False,
+    session: Session, **keywords: Unpack[Narrowing]
 ) -> dict[tuple[int, int], Counts]:
     """{(actor_id, story_id): Counts}, each claim once per story."""
-    found = _story_tally(target, actor_ids, article_ids, verified_only, by_story=True)
-    return {(key[0], key[1]): c for key, c in tally(session.execute(found)).items()}
+    return pairs(tally(session.execute(_story_tally(keywords, by_story=True))))
 
 
-def _story_tally(
-    target: str,
-    actor_ids: Sequence[int],
-    article_ids: Sequence[int],
-    verified_only: bool,
-    *,
-    by_story: bool,
-) -> AnySelect:
+def _story_tally(keywords: Narrowing, *, by_story: bool) -> AnySelect:
     """(actor_id, [story,] stance, count) over the distinct claims of `_distinct_claims`."""
-    inner = _distinct_claims(target, actor_ids, article_ids, verified_only).subquery()
+    inner = _distinct_claims(*narrowed(keywords)).subquery()
     keys = [inner.c.actor_id, *([inner.c.story] if by_story else []), inner.c.stance]
     return select(*keys, func.count()).group_by(*keys)
 

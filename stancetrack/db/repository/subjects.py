@@ -10,49 +10,30 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Unpack
 
 from sqlalchemy.orm import Session
 
-from stancetrack.db.repository.claim_filter import ClaimFilter
+from stancetrack.db.repository.claim_filter import ClaimFilter, Narrowing, narrowed
 from stancetrack.db.repository.claims import ClaimRow
-from stancetrack.db.repository.counts import Counts, stance_counts
+from stancetrack.db.repository.counts import Counts, pairs, stance_counts
 from stancetrack.db.repository.evidence import EvidenceKey, strongest_claims
 
 
 def stance_counts_by_subject(
-    session: Session,
-    *,
-    target: str,
-    actor_ids: Sequence[int] = (),
-    article_ids: Sequence[int] = (),
-    verified_only: bool = False,
+    session: Session, **keywords: Unpack[Narrowing]
 ) -> dict[tuple[int, str | None], Counts]:
     """{(actor_id, subject or None): Counts}."""
-    flt = ClaimFilter(target, actor_ids=actor_ids, article_ids=article_ids)
-    found = stance_counts(session, flt, group_by=("subject",), verified_only=verified_only)
-    return {(k[0], k[1]): c for k, c in found.items()}
+    flt, verified_only = narrowed(keywords)
+    return pairs(stance_counts(session, flt, group_by=("subject",), verified_only=verified_only))
 
 
 def strongest_by_subject(
-    session: Session,
-    *,
-    target: str,
-    actor_ids: Sequence[int] = (),
-    article_ids: Sequence[int] = (),
-    by_article: bool = False,
-    verified_only: bool = False,
+    session: Session, *, by_article: bool = False, **keywords: Unpack[Narrowing]
 ) -> dict[EvidenceKey, ClaimRow]:
     """The most confident claim per (actor, subject, article or None, stance)
     (evidence.strongest_claims by subject)."""
-    return strongest_claims(
-        session,
-        target=target,
-        actor_ids=actor_ids,
-        article_ids=article_ids,
-        by_article=by_article,
-        by_subject=True,
-        verified_only=verified_only,
-    )
+    return strongest_claims(session, by_article=by_article, by_subject=True, **keywords)
 
 
 @dataclass(frozen=True, slots=True)
