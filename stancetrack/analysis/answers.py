@@ -312,34 +312,25 @@ def compare_answer(
     return Page(dump_all([r.read_model() for r in page]), nxt)
 
 
-def diff_result(
-    session: Session,
-    ref_a: str,
-    ref_b: str,
-    *,
-    target: str,
-    threshold: float = MATCH_THRESHOLD,
-    local_paths: bool = True,
-) -> Diff:
+class DiffQuery(TypedDict, total=False):
+    """What `diff` is asked besides the two article references, declared once."""
+
+    target: Required[str]
+    threshold: float
+    local_paths: bool
+
+
+def diff_result(session: Session, ref_a: str, ref_b: str, **query: Unpack[DiffQuery]) -> Diff:
     """`diff`: how each actor's overall stance changed from article A to article B."""
+    local_paths = query.get("local_paths", True)
     a = find_article(session, ref_a, local_paths=local_paths)
     b = find_article(session, ref_b, local_paths=local_paths)
-    return diff_articles(session, a, b, target=target, threshold=threshold)
+    threshold = query.get("threshold", MATCH_THRESHOLD)
+    return diff_articles(session, a, b, target=query["target"], threshold=threshold)
 
 
-def diff_answer(
-    session: Session,
-    ref_a: str,
-    ref_b: str,
-    *,
-    target: str,
-    threshold: float = MATCH_THRESHOLD,
-    local_paths: bool = True,
-) -> Json:
-    found = diff_result(
-        session, ref_a, ref_b, target=target, threshold=threshold, local_paths=local_paths
-    )
-    return dump(found.read_model())
+def diff_answer(session: Session, ref_a: str, ref_b: str, **query: Unpack[DiffQuery]) -> Json:
+    return dump(diff_result(session, ref_a, ref_b, **query).read_model())
 
 
 def timeline_result(
