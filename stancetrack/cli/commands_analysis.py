@@ -15,7 +15,6 @@ from stancetrack.cli.context import db_session, query_target
 from stancetrack.cli.options import DbOption, DebugOption, FormatOption, TargetOption
 from stancetrack.cli.render import Format, emit_document, emit_rows, resolve_format, stderr
 from stancetrack.cli.selection import ActorArgument, ArticleOption, SubjectOption
-from stancetrack.db.read_models import dump_all
 
 # The default of `diff --threshold`; a test keeps it equal to analysis.diff.MATCH_THRESHOLD,
 # which is not imported here to keep start-up light (it loads rapidfuzz).
@@ -87,6 +86,7 @@ def compare_command(
     Example: stancetrack compare Putin Stoltenberg --by article --evidence
     """
     from stancetrack.analysis.answers import compare_rows
+    from stancetrack.db.read_models import dump_all
 
     with db_session(db) as session:
         toward = query_target(session, target)
