@@ -12,7 +12,7 @@ import pytest
 from stancetrack.analysis import changes as changes_module
 from stancetrack.db import Database
 from stancetrack.db.read_models import dump
-from stancetrack.db.repository import analysis, subjects
+from stancetrack.db.repository import chunks
 
 ARTICLES = Path(__file__).resolve().parents[1] / "fixtures" / "articles"
 
@@ -32,7 +32,7 @@ def test_changes_in_chunks_equal_changes_at_once(
                 dump(c.read_model())
                 for c in changes_module.changes(session, target="NATO expansion")
             ]
-        for module in (analysis, subjects, changes_module):
+        for module in (chunks, changes_module):
             monkeypatch.setattr(module, "IN_CHUNK", 2)
         with db.sessions() as session:
             parts = [

@@ -22,6 +22,7 @@ from stancetrack.analysis import answers
 from stancetrack.analysis.compare import compare
 from stancetrack.db import Database
 from stancetrack.db.models import Actor, Article, Claim
+from stancetrack.db.read_models import dump_all
 from stancetrack.db.repository.analysis import ClaimFilter, list_claims
 from stancetrack.db.repository.articles import store_article
 from stancetrack.db.repository.extraction import NewClaim, record_run
@@ -200,13 +201,15 @@ def _plan(conn: Any, statement: str, params: Any) -> str:
 
 def _overview(db: Database, **kwargs: Any) -> list[dict[str, Any]]:
     with db.session() as s:
-        return [r.as_json() for r in compare(s, target=TARGET, **kwargs)]
+        return dump_all([r.read_model() for r in compare(s, target=TARGET, **kwargs)])
 
 
 def _uncached(db: Database, **kwargs: Any) -> list[dict[str, Any]]:
     with db.session() as s:  # actor ids given: never cached
         ids = list(s.scalars(select(Actor.id)))
-        return [r.as_json() for r in compare(s, target=TARGET, actor_ids=ids, **kwargs)]
+        return dump_all(
+            [r.read_model() for r in compare(s, target=TARGET, actor_ids=ids, **kwargs)]
+        )
 
 
 @pytest.mark.parametrize("unverified", [False, True])

@@ -13,10 +13,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, Required, TypedDict, Unpack
 
 from sqlalchemy.orm import Session
 
@@ -31,17 +31,12 @@ from stancetrack.analysis.diff import MATCH_THRESHOLD, Diff, diff_articles
 from stancetrack.analysis.stance import overall_from_counts
 from stancetrack.analysis.timeline import Timeline, timeline
 from stancetrack.db.read_models import ActorOut, dump, dump_all
+from stancetrack.db.repository.actor_listing import actor_ids_page, actor_names, actor_summaries
 from stancetrack.db.repository.actors import find_actor, find_actors
-from stancetrack.db.repository.analysis import (
-    ClaimFilter,
-    actor_ids_page,
-    actor_names,
-    actor_summaries,
-    claim_key,
-    filtered_stance_counts,
-    list_claims,
-)
 from stancetrack.db.repository.articles import article_key, find_article, list_articles
+from stancetrack.db.repository.claim_filter import ClaimFilter, claim_key
+from stancetrack.db.repository.claims import list_claims
+from stancetrack.db.repository.counts import per_actor, stance_counts
 from stancetrack.db.repository.extraction import list_runs, run_summary
 from stancetrack.db.repository.paging import DatedKey
 from stancetrack.errors import UsageError
@@ -253,26 +248,32 @@ def actors_answer(
     return Page(items, nxt)
 
 
-def compare_rows(
-    session: Session,
-    *,
-    target: str,
-    actors: Sequence[str] = (),
-    articles: Sequence[str] = (),
-    by: CompareBy = "actor",
-    evidence: bool = False,
-    include_unverified: bool = False,
-    local_paths: bool = True,
-    per: Per = "article",
-) -> list[CompareRow]:
+class CompareQuery(TypedDict, total=False):
+    """What `compare` is asked, by name (actors and articles as references), declared once
+    for `compare_rows` and `compare_answer`."""
+
+    target: Required[str]
+    actors: Sequence[str]
+    articles: Sequence[str]
+    by: CompareBy
+    evidence: bool
+    include_unverified: bool
+    local_paths: bool
+    per: Per
+
+
+def compare_rows(session: Session, **query: Unpack[CompareQuery]) -> list[CompareRow]:
     """The rows of `compare` (tables draw them; `compare_answer` pages their JSON): one per
     actor, or per actor and article, or per actor and outlet; with `per` "story", one per
     actor with a claim carried by several copies of a story counted once."""
+    by, per = query.get("by", "actor"), query.get("per", "article")
     if per == "story" and by != "actor":
         raise UsageError("--per story counts per actor: it takes no --by")
-    ids = [a.id for a in find_actors(session, list(actors))]
-    arts = article_ids(session, articles, local_paths=local_paths)
-    runner: Callable[..., list[CompareRow]] = {
+    ids = [a.id for a in find_actors(session, list(query.get("actors", ())))]
+    arts = article_ids(
+        session, query.get("articles", ()), local_paths=query.get("local_paths", True)
+    )
+    runner = {
         "actor": compare,
         "article": compare_by_article,
         "outlet": compare_by_outlet,
@@ -284,78 +285,52 @@ def compare_rows(
         runner = compare_per_story
     return runner(
         session,
-        target=target,
+        target=query["target"],
         actor_ids=ids,
         article_ids=arts,
-        evidence=evidence,
-        include_unverified=include_unverified,
+        evidence=query.get("evidence", False),
+        include_unverified=query.get("include_unverified", False),
     )
 
 
 def compare_answer(
     session: Session,
     *,
-    target: str,
-    actors: Sequence[str] = (),
-    articles: Sequence[str] = (),
-    by: CompareBy = "actor",
-    evidence: bool = False,
-    include_unverified: bool = False,
-    local_paths: bool = True,
     limit: int | None = None,
     cursor: str | None = None,
-    per: Per = "article",
+    **query: Unpack[CompareQuery],
 ) -> Page:
     """`compare`: per actor (or actor and article) claim counts per stance and the overall
     stance. Rows come from the per-actor totals the database keeps (one small read), so
     they are paged here, by position."""
     _check_limit(limit)
-    rows = compare_rows(
-        session,
-        target=target,
-        actors=actors,
-        articles=articles,
-        by=by,
-        evidence=evidence,
-        include_unverified=include_unverified,
-        local_paths=local_paths,
-        per=per,
-    )
+    rows = compare_rows(session, **query)
     start = _int(_one("compare", cursor)) if cursor else 0
     stop = start + limit if limit is not None else len(rows)
     page: list[CompareRow] = rows[start:stop]
     nxt = _encode("compare", [stop]) if stop < len(rows) else None
-    return Page([r.as_json() for r in page], nxt)
+    return Page(dump_all([r.read_model() for r in page]), nxt)
 
 
-def diff_result(
-    session: Session,
-    ref_a: str,
-    ref_b: str,
-    *,
-    target: str,
-    threshold: float = MATCH_THRESHOLD,
-    local_paths: bool = True,
-) -> Diff:
+class DiffQuery(TypedDict, total=False):
+    """What `diff` is asked besides the two article references, declared once."""
+
+    target: Required[str]
+    threshold: float
+    local_paths: bool
+
+
+def diff_result(session: Session, ref_a: str, ref_b: str, **query: Unpack[DiffQuery]) -> Diff:
     """`diff`: how each actor's overall stance changed from article A to article B."""
+    local_paths = query.get("local_paths", True)
     a = find_article(session, ref_a, local_paths=local_paths)
     b = find_article(session, ref_b, local_paths=local_paths)
-    return diff_articles(session, a, b, target=target, threshold=threshold)
+    threshold = query.get("threshold", MATCH_THRESHOLD)
+    return diff_articles(session, a, b, target=query["target"], threshold=threshold)
 
 
-def diff_answer(
-    session: Session,
-    ref_a: str,
-    ref_b: str,
-    *,
-    target: str,
-    threshold: float = MATCH_THRESHOLD,
-    local_paths: bool = True,
-) -> Json:
-    found = diff_result(
-        session, ref_a, ref_b, target=target, threshold=threshold, local_paths=local_paths
-    )
-    return dump(found.read_model())
+def diff_answer(session: Session, ref_a: str, ref_b: str, **query: Unpack[DiffQuery]) -> Json:
+    return dump(diff_result(session, ref_a, ref_b, **query).read_model())
 
 
 def timeline_result(
@@ -463,7 +438,7 @@ def overview_rows(
     the selected claims."""
     flt = claim_filter(session, query)
     if flt.since or flt.until or flt.search or flt.stances or flt.article_ids or flt.outlets:
-        counts = filtered_stance_counts(session, flt, verified_only=not include_unverified)
+        counts = per_actor(stance_counts(session, flt, verified_only=not include_unverified))
         names = actor_names(session, list(counts))
         rows = [
             CompareRow(names[i], c, overall_from_counts(c.as_dict())) for i, c in counts.items()
@@ -478,4 +453,4 @@ def overview_rows(
         )
     if overall is not None:
         rows = [r for r in rows if r.stance == overall]
-    return Page([r.as_json() for r in rows])
+    return Page(dump_all([r.read_model() for r in rows]))

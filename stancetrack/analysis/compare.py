@@ -11,19 +11,18 @@ from typing import Any, Required, TypedDict, TypeVar, Unpack
 from sqlalchemy.orm import Session
 
 from stancetrack.analysis.stance import overall_from_counts
-from stancetrack.db.read_models import EvidenceOut, dump
-from stancetrack.db.repository.analysis import (
-    ArticleRef,
-    ClaimRow,
+from stancetrack.db.read_models import CompareOut, EvidenceOut
+from stancetrack.db.repository.actor_listing import actor_names
+from stancetrack.db.repository.claim_filter import Narrowing
+from stancetrack.db.repository.claims import ArticleRef, ClaimRow, article_refs
+from stancetrack.db.repository.counts import (
     Counts,
-    actor_names,
-    article_refs,
-    data_stamp,
-    stance_counts,
+    stance_counts_by_actor,
     stance_counts_by_article,
     stance_counts_by_outlet,
-    strongest_claims,
 )
+from stancetrack.db.repository.data_stamp import data_stamp
+from stancetrack.db.repository.evidence import strongest_claims
 from stancetrack.db.repository.stories import StoryRef
 from stancetrack.schemas import Overall, Stance
 
@@ -50,31 +49,27 @@ class CompareRow:
     stories: int | None = None
     outlets: tuple[str, ...] | None = None
 
-    def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"actor": self.actor}
-        if self.article is not None:
-            out["article"] = dump(self.article)
+    def read_model(self) -> CompareOut:
+        """The row as its answer (`CompareOut`): the CLI's JSON and the API's items."""
+        shown: dict[str, Any] = {}
         if self.per_outlet:
-            out["outlet"] = self.outlet
+            shown["outlet"] = self.outlet
         if self.per_subject:
-            out["subject"] = self.subject
-        out.update(self.counts.as_dict())
-        out["stance"] = self.stance
-        out["claims"] = self.counts.total
-        if self.stories is not None:
-            out["stories"] = self.stories
+            shown["subject"] = self.subject
         if self.story is not None:
-            out["story"] = self.story.id
-            out["copies"] = len(self.story.articles)
-        if self.outlets is not None:
-            out["outlets"] = list(self.outlets)
-        if self.evidence is not None:
-            out["evidence"] = evidence_json(self.evidence)
-        return out
-
-
-def evidence_json(row: ClaimRow) -> dict[str, Any]:
-    return dump(EvidenceOut.of(row))
+            shown["story"] = self.story.id
+            shown["copies"] = len(self.story.articles)
+        return CompareOut(
+            actor=self.actor,
+            article=self.article,
+            **self.counts.as_dict(),
+            stance=self.stance,
+            claims=self.counts.total,
+            stories=self.stories,
+            outlets=self.outlets,
+            evidence=None if self.evidence is None else EvidenceOut.of(self.evidence),
+            **shown,
+        )
 
 
 def evidence_stance(overall: str) -> tuple[str, ...]:
@@ -164,15 +159,6 @@ class CompareOptions(TypedDict, total=False):
     include_unverified: bool
 
 
-class Narrowing(TypedDict):
-    """The repository's keywords for the claims a compare reads."""
-
-    target: str
-    actor_ids: Sequence[int]
-    article_ids: Sequence[int]
-    verified_only: bool
-
-
 def narrowing(opts: CompareOptions, actor_ids: Sequence[int] | None = None) -> Narrowing:
     """The claims `opts` asks for (of `actor_ids` instead, when given: the actors whose
     evidence is read)."""
@@ -192,9 +178,10 @@ def per_actor_evidence(session: Session, opts: CompareOptions) -> Evidence | Non
     return lambda actors: strongest_claims(session, **narrowing(opts, actors))
 
 
-def actor_cell(actor_id: int, _group: object) -> tuple[int, None]:
-    """The evidence cell of a row whose evidence is per actor (not per article)."""
-    return (actor_id, None)
+def actor_cell(actor_id: int, _group: object) -> tuple[int, None, None]:
+    """The evidence cell of a row whose evidence is per actor (not per subject or article):
+    `strongest_claims` keys cells by (actor, subject, article)."""
+    return (actor_id, None, None)
 
 
 class _Overviews:
@@ -280,7 +267,7 @@ def _compare(
         "evidence": evidence,
         "include_unverified": include_unverified,
     }
-    counts = stance_counts(session, **narrowing(opts))
+    counts = stance_counts_by_actor(session, **narrowing(opts))
     return compare_cells(
         session,
         {(actor_id, None): c for actor_id, c in counts.items()},
@@ -308,7 +295,7 @@ def compare_by_article(
         session,
         cells,
         strongest=strongest if opts.get("evidence") else None,
-        evidence_cell=lambda actor_id, article_id: (actor_id, article_id),
+        evidence_cell=lambda actor_id, article_id: (actor_id, None, article_id),
         fields=lambda _actor_id, article_id: {"article": refs[article_id]},
         order=lambda r: (r.actor.casefold(), r.article.sort_key if r.article else ()),
     )

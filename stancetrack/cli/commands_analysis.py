@@ -86,6 +86,7 @@ def compare_command(
     Example: stancetrack compare Putin Stoltenberg --by article --evidence
     """
     from stancetrack.analysis.answers import compare_rows
+    from stancetrack.db.read_models import dump_all
 
     with db_session(db) as session:
         toward = query_target(session, target)
@@ -103,7 +104,7 @@ def compare_command(
     if fmt is Format.table:  # JSON rows keep docs/CONTRACTS.md's shape; people are told the target
         stderr().print(f"stance toward: {toward}", highlight=False)
     if fmt is not Format.table:
-        emit_rows([r.as_json() for r in rows], fmt)  # = compare_answer's rows
+        emit_rows(dump_all([r.read_model() for r in rows]), fmt)  # = compare_answer's rows
         return
     if not rows:
         stderr().print("[dim]no claims to compare[/dim]")

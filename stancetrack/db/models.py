@@ -295,6 +295,19 @@ class ActorStanceCount(Base):
     absent: Mapped[int] = mapped_column(Integer, default=0, server_default=sql_text("0"))
 
 
+class DataVersion(Base):
+    """One row whose `version` moves with every commit that changes what the compare
+    overview reads (`actor_stance_counts`, `actors`): the key of its cache, moved by
+    triggers (migration 0014), so writes to other tables, schemas or databases leave it."""
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0, server_default=sql_text("0"))
+    # PostgreSQL: the transaction that bumped it last (bumped once per transaction).
+    xact: Mapped[int | None] = mapped_column(BigInteger)
+
+
 class ApiBatch(Base):
     """One Batch API job (one uploaded JSONL file) and what is known of it.
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import MISSING, BaseModel, ConfigDict, Field
 
 from stancetrack.speaker_evidence import UNKNOWN
 from stancetrack.stances import Overall as OverallName
@@ -191,19 +191,6 @@ class EvidenceOut(Out):
         )
 
 
-class CompareOut(Out):
-    actor: str
-    support: int
-    oppose: int
-    neutral: int
-    unrelated: int
-    stance: OverallName
-    claims: int
-    article: ArticleRefOut | None = None
-    evidence: EvidenceOut | None = None
-    subject: str | None = None
-
-
 class ActorChangeOut(Out):
     actor: str
     a: OverallName | None
@@ -240,6 +227,32 @@ def _absent(value: object) -> bool:
 # A field only some answers carry (`--per story`, `--subject`): left out of the JSON when unset.
 def _optional(description: str) -> Any:
     return Field(default=None, exclude_if=_absent, description=description)
+
+
+class CompareOut(Out):
+    """One row of `compare`: an actor's counts, overall stance and evidence; per article,
+    outlet or subject with `--by`, per story with `--per story`. `outlet` and `subject` are
+    shown (null included) only by the variants that group by them."""
+
+    actor: str
+    article: ArticleRefOut | None = _optional("--by article: the article.")
+    outlet: str | MISSING | None = Field(
+        default=MISSING, description="--by outlet: the outlet; null: articles without a URL."
+    )
+    subject: str | MISSING | None = Field(
+        default=MISSING, description="--by subject: the subject; null: the target in general."
+    )
+    support: int
+    oppose: int
+    neutral: int
+    unrelated: int
+    stance: OverallName
+    claims: int
+    stories: int | None = _optional("--per story: how many stories the actor's claims are in.")
+    story: int | None = _optional("--per story: the story's id.")
+    copies: int | None = _optional("--per story: how many copies the story has.")
+    outlets: tuple[str, ...] | None = _optional("--per story: the outlets that carried them.")
+    evidence: EvidenceOut | None = _optional("--evidence: the cell's most confident claim.")
 
 
 class TimelinePointOut(Out):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from stancetrack.db.limits import check
 from stancetrack.db.models import Article, Claim, Run, utcnow
 from stancetrack.db.read_models import ArticleOut
+from stancetrack.db.repository.claim_filter import AnySelect
 from stancetrack.db.repository.paging import DatedKey, after_dated
 from stancetrack.db.repository.stories import assign_story, story_day
 from stancetrack.errors import AmbiguousError, NotFoundError
@@ -100,6 +101,20 @@ ArticleRow = ArticleOut
 _ROW_FIELDS = ("id", "title", "url", "published", "sha256", "source", "claims", "outlet")
 
 
+def _row_select(claims: Any) -> AnySelect:
+    """The columns of an `ArticleRow`, in `_ROW_FIELDS` order, with `claims` its count."""
+    return select(
+        Article.id,
+        Article.title,
+        Article.url,
+        Article.published,
+        Article.sha256,
+        Article.source,
+        claims,
+        Article.outlet,
+    )
+
+
 def _article_row(values: Sequence[Any]) -> ArticleRow:
     return ArticleRow(**dict(zip(_ROW_FIELDS, values, strict=True)))
 
@@ -131,16 +146,7 @@ def list_articles(
         counted = counted.where(Claim.article_id.in_(ids))
     counts = counted.group_by(Claim.article_id).subquery()
     stmt = (
-        select(
-            Article.id,
-            Article.title,
-            Article.url,
-            Article.published,
-            Article.sha256,
-            Article.source,
-            func.coalesce(counts.c.n, 0),
-            Article.outlet,
-        )
+        _row_select(func.coalesce(counts.c.n, 0))
         .outerjoin(counts, counts.c.article_id == Article.id)
         .order_by(Article.published.is_(None), Article.published, Article.id)
     )
@@ -154,16 +160,7 @@ def list_articles(
 def article_row(session: Session, article_id: int, *, target: str) -> ArticleRow | None:
     """One article as `list_articles` lists it."""
     n = select(func.count()).where(Claim.article_id == article_id, Claim.target == target)
-    stmt = select(
-        Article.id,
-        Article.title,
-        Article.url,
-        Article.published,
-        Article.sha256,
-        Article.source,
-        n.scalar_subquery(),
-        Article.outlet,
-    ).where(Article.id == article_id)
+    stmt = _row_select(n.scalar_subquery()).where(Article.id == article_id)
     row = session.execute(stmt).first()
     return _article_row(row) if row is not None else None
 

@@ -1,7 +1,7 @@
 """The subjects side of claim reads: which claims are about a subject, and a page's subjects.
 
-Kept apart from analysis.py (its readers import this) so the claim queries stay one module
-each; the by-subject counts and changes live in subjects.py.
+Kept apart from claim_filter.py and claims.py (which import this); the by-subject counts,
+evidence and the cells `changes` walks live in subjects.py.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
 
 from stancetrack.db.models import Claim, ClaimSubject
+from stancetrack.db.repository.chunks import in_chunks
 
 
 def about(subject: str) -> ColumnElement[bool]:
@@ -23,11 +24,10 @@ def about(subject: str) -> ColumnElement[bool]:
 def subjects_of(session: Session, claim_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
     """{claim id: its subjects, in stored order} for the claims that have any."""
     out: dict[int, list[str]] = defaultdict(list)
-    ids = list(claim_ids)
-    for start in range(0, len(ids), 5000):
+    for chunk in in_chunks(claim_ids):
         stmt = (
             select(ClaimSubject.claim_id, ClaimSubject.subject)
-            .where(ClaimSubject.claim_id.in_(ids[start : start + 5000]))
+            .where(ClaimSubject.claim_id.in_(chunk))
             .order_by(ClaimSubject.claim_id, ClaimSubject.subject)
         )
         for claim_id, subject in session.execute(stmt):

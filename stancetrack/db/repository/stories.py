@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from typing import Any, cast
+from typing import Any, Unpack, cast
 
 from sqlalchemy import (
     Connection,
@@ -36,8 +36,15 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.selectable import Select
 
 from stancetrack.db.models import Article, Claim, StoryBand, StorySignature
-from stancetrack.db.read_models import ABSENT, dump
-from stancetrack.db.repository.analysis import AnySelect, ArticleRef, Counts
+from stancetrack.db.repository.claim_filter import (
+    AnySelect,
+    ClaimFilter,
+    Narrowing,
+    filtered,
+    narrowed,
+)
+from stancetrack.db.repository.claims import ArticleRef
+from stancetrack.db.repository.counts import Counts, pairs, per_actor, tally
 from stancetrack.ingest.fingerprint import THRESHOLD, Fingerprint, fingerprint, similarity
 
 # Stored articles whose full signatures are compared with a new one (those sharing the most
@@ -229,13 +236,9 @@ def assign_story(
 _STORY = func.coalesce(Article.story_id, Article.id)
 
 
-def _distinct_claims(
-    target: str,
-    actor_ids: Sequence[int],
-    article_ids: Sequence[int],
-    verified_only: bool = False,
-) -> AnySelect:
-    """One row per (story, actor, stance, quote): a quote repeated in copies counts once."""
+def _distinct_claims(flt: ClaimFilter, verified_only: bool = False) -> AnySelect:
+    """One row per (story, actor, stance, quote): a quote repeated in copies counts once
+    (with `verified_only`, as `compare`: claims whose speaker is not named are left out)."""
     stmt = (
         select(
             _STORY.label("story"),
@@ -244,54 +247,28 @@ def _distinct_claims(
             func.lower(Claim.quote).label("quote"),
         )
         .join(Article, Article.id == Claim.article_id)
-        .where(Claim.target == target)
         .distinct()
     )
-    if actor_ids:
-        stmt = stmt.where(Claim.actor_id.in_(list(actor_ids)))
-    if article_ids:
-        stmt = stmt.where(Claim.article_id.in_(list(article_ids)))
-    if verified_only:  # as `compare`: claims whose speaker is not named are left out
-        stmt = stmt.where(Claim.speaker_evidence != ABSENT)
-    return stmt
+    return filtered(stmt, flt, verified_only=verified_only)
 
 
-def story_counts(
-    session: Session,
-    *,
-    target: str,
-    actor_ids: Sequence[int] = (),
-    article_ids: Sequence[int] = (),
-    verified_only: bool = False,
-) -> dict[int, Counts]:
+def story_counts(session: Session, **keywords: Unpack[Narrowing]) -> dict[int, Counts]:
     """{actor_id: Counts} with a claim carried by several copies of a story counted once."""
-    inner = _distinct_claims(target, actor_ids, article_ids, verified_only).subquery()
-    stmt = select(inner.c.actor_id, inner.c.stance, func.count()).group_by(
-        inner.c.actor_id, inner.c.stance
-    )
-    out: dict[int, Counts] = defaultdict(Counts)
-    for actor_id, stance, n in session.execute(stmt):
-        out[actor_id].add(stance, n)
-    return dict(out)
+    return per_actor(tally(session.execute(_story_tally(keywords, by_story=False))))
 
 
 def story_counts_by_story(
-    session: Session,
-    *,
-    target: str,
-    actor_ids: Sequence[int] = (),
-    article_ids: Sequence[int] = (),
-    verified_only: bool = False,
+    session: Session, **keywords: Unpack[Narrowing]
 ) -> dict[tuple[int, int], Counts]:
     """{(actor_id, story_id): Counts}, each claim once per story."""
-    inner = _distinct_claims(target, actor_ids, article_ids, verified_only).subquery()
-    stmt = select(inner.c.actor_id, inner.c.story, inner.c.stance, func.count()).group_by(
-        inner.c.actor_id, inner.c.story, inner.c.stance
-    )
-    out: dict[tuple[int, int], Counts] = defaultdict(Counts)
-    for actor_id, story, stance, n in session.execute(stmt):
-        out[(actor_id, story)].add(stance, n)
-    return dict(out)
+    return pairs(tally(session.execute(_story_tally(keywords, by_story=True))))
+
+
+def _story_tally(keywords: Narrowing, *, by_story: bool) -> AnySelect:
+    """(actor_id, [story,] stance, count) over the distinct claims of `_distinct_claims`."""
+    inner = _distinct_claims(*narrowed(keywords)).subquery()
+    keys = [inner.c.actor_id, *([inner.c.story] if by_story else []), inner.c.stance]
+    return select(*keys, func.count()).group_by(*keys)
 
 
 def actor_stories(
@@ -303,16 +280,12 @@ def actor_stories(
 ) -> dict[int, tuple[int, tuple[str, ...]]]:
     """{actor_id: (stories, outlets)}: in how many stories the actor's claims appear, and
     the outlets that carried them (sorted)."""
-    stmt = (
+    stmt = filtered(
         select(Claim.actor_id, _STORY, Article.outlet)
         .join(Article, Article.id == Claim.article_id)
-        .where(Claim.target == target)
-        .distinct()
+        .distinct(),
+        ClaimFilter(target, actor_ids=actor_ids, article_ids=article_ids),
     )
-    if actor_ids:
-        stmt = stmt.where(Claim.actor_id.in_(list(actor_ids)))
-    if article_ids:
-        stmt = stmt.where(Claim.article_id.in_(list(article_ids)))
     stories: dict[int, set[int]] = defaultdict(set)
     outlets: dict[int, set[str]] = defaultdict(set)
     for actor_id, story, outlet in session.execute(stmt):
@@ -330,14 +303,6 @@ class StoryRef:
     first: ArticleRef
     articles: tuple[int, ...]
     outlets: tuple[str, ...]
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "article": dump(self.first),
-            "articles": list(self.articles),
-            "outlets": list(self.outlets),
-        }
 
 
 def story_refs(session: Session, story_ids: Sequence[int]) -> dict[int, StoryRef]:
