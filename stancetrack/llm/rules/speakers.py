@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from stancetrack.llm.rules.lexicon import Lexicon
+from stancetrack.llm.rules.person_names import common_noun_names
 from stancetrack.llm.rules.tokens import (
     Mention,
     Token,
@@ -265,6 +266,9 @@ class SpeakerFinder:
             for m in mentions
             if m.kind == "person" and (m.title or m.female or m.name.split()[-1] in singles)
         } | {m.name for m in mentions if m.kind == "unknown" and m.title}
+        # 'the National Mall', 'a former Miss Universe': never a he/she's referent.
+        self._things = common_noun_names(text, mentions, ADJECTIVES)
+        self._persons -= self._things
 
     # ---- finding the noun phrase -------------------------------------------------------
 
@@ -529,7 +533,9 @@ class SpeakerFinder:
             if m.name.split()[-1] in objects:
                 continue
             if low in lex.person_pronouns:
-                if m.name not in self._persons and not self._is_person_alias(m.name):
+                if m.name in self._things or (
+                    m.name not in self._persons and not self._is_person_alias(m.name)
+                ):
                     continue
                 female = m.female
                 if female is None:
