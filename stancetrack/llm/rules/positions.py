@@ -20,9 +20,10 @@ from stancetrack.llm.rules.anchors import Attribution
 from stancetrack.llm.rules.clause_words import ASPECT_ADVERBS, BE_FORMS
 from stancetrack.llm.rules.cue_subjects import CueSubjects
 from stancetrack.llm.rules.lexicon import Lexicon
-from stancetrack.llm.rules.speakers import SpeakerFinder
+from stancetrack.llm.rules.speakers import Speaker, SpeakerFinder
 from stancetrack.llm.rules.text import Layout
 from stancetrack.llm.rules.tokens import Token
+from stancetrack.schemas import ActorType
 
 _STRENGTH = 0.7  # a position, not words said: below a speech verb, like an intention
 _TRIM = " \t\n,;:.—–-\"“”'‘’"
@@ -96,13 +97,23 @@ class PositionFinder:
             if subject is None or any(t.lower in _SUBORDINATORS for t in toks[lo : subject[0]]):
                 continue
             speaker = self.finder.speaker(*subject)
-            if speaker.pronoun:
-                continue  # without a cue, a pronoun's referent is too often a guess
+            if speaker.pronoun and not self._person_pronoun(speaker):
+                continue  # without a cue, only he/she bound to a person's name is sure enough
             content = self._content(k + len(verb.split()), hi, s_end)
             if content is None:
                 return None
             return Attribution(content[0], content[1], speaker, verb, False, _STRENGTH)
         return None
+
+    def _person_pronoun(self, speaker: Speaker) -> bool:
+        """'he'/'she' resolved to a person's name: pronoun resolution binds them only to
+        names the article uses as people (person_names.py)."""
+        written = speaker.text.lower()
+        return (
+            written in ("he", "she")
+            and speaker.actor_type == ActorType.PERSON
+            and speaker.actor.lower() != written
+        )
 
     def _appositive(self, k: int, lo: int) -> tuple[int, int] | None:
         """'Other unions, including the AFT, have also endorsed Clinton': the name before
