@@ -8,7 +8,7 @@ name, a titled or determined noun phrase, a pronoun) right before a verb of
 `position_verbs` (prompts/rules/lexicon.yaml) gives a claim whose content is the rest of the
 clause (after the preposition of "railed against"), up to the sentence's end or the next
 quotation. It is strict on the subject (no
-loose noun) and on the verb (the listed forms only, not passive), so it adds reported
+loose noun, no pronoun but he/she bound to a person) and on the verb (the listed forms only, not passive), so it adds reported
 positions without adding claims to sentences that merely narrate.
 """
 
@@ -33,11 +33,10 @@ _TRIM = " \t\n,;:.—–-\"“”'‘’"
 _NO_OBJECT = frozenset({"to", "that", "by", "for", "off", "up", "out", "away", "down", "such"}) | {
     *("like", "as", "of", "in", "on", "at", "with", "from", "and", "or", ",", ".", ";")
 }
-# A subject after one of these is a subordinate clause's ("While Clinton talked about X,
-# Trump ..."), not the sentence's position.
-_SUBORDINATORS = frozenset(
-    {"while", "as", "although", "though", "if", "when", "because", "after", "before", "since"}
-) | {"with", "despite", "unless", "whereas", "once", "until", "who", "which", "whom"}
+# A subject after a relative pronoun is the relative clause's ("Graham, who opposed X, ..."):
+# its referent is not the subject. A subordinate clause is kept: "after Donald Trump attacked
+# Machado", "now that Cruz has endorsed Trump" report a position as much as a main clause.
+_RELATIVES = frozenset({"who", "which", "whom"})
 _MIN_WORDS = 3  # 'hailed the deal' is an event more often than a position
 
 
@@ -94,7 +93,7 @@ class PositionFinder:
             subject = self.finder.subject_before(k, lo, loose=False)
             if subject is None and self.subjects is not None:
                 subject = self._appositive(k, lo)
-            if subject is None or any(t.lower in _SUBORDINATORS for t in toks[lo : subject[0]]):
+            if subject is None or any(t.lower in _RELATIVES for t in toks[lo : subject[0]]):
                 continue
             speaker = self.finder.speaker(*subject)
             if speaker.pronoun and not self._person_pronoun(speaker):
