@@ -7,9 +7,9 @@ latter. This pass runs after it, on sentences it left without a claim: a named s
 name, a titled or determined noun phrase, a pronoun) right before a verb of
 `position_verbs` (prompts/rules/lexicon.yaml) gives a claim whose content is the rest of the
 clause (after the preposition of "railed against"), up to the sentence's end or the next
-quotation. It is strict on the subject (no
-loose noun, no pronoun but he/she bound to a person) and on the verb (the listed forms only, not passive), so it adds reported
-positions without adding claims to sentences that merely narrate.
+quotation. It is strict on the subject (no loose noun, no pronoun but he/she bound to a
+person) and on the verb (the listed forms only, not passive), so it adds reported positions
+without adding claims to sentences that merely narrate.
 """
 
 from __future__ import annotations

@@ -401,6 +401,18 @@ class SpeakerFinder:
     def speaker(self, i: int, j: int) -> Speaker:
         return self._speaker_of(self.tokens[i:j])
 
+    def label_speaker(self, i: int, j: int) -> Speaker:
+        """A transcript label ('PENCE:', 'Sanders:'): a person, named in capitals or not;
+        the article's full name for it when it has one ('PENCE' -> 'Mike Pence')."""
+        toks = self.tokens[i:j]
+        if not all(t.text.isupper() for t in toks):
+            return self._speaker_of(toks)
+        start, end = toks[0].start, toks[-1].end
+        name = " ".join(t.text.capitalize() for t in toks)
+        female = female_of(name, "", self.lexicon)
+        actor = self._canonical(name, female=female, person=True)
+        return Speaker(start, end, self.text[start:end], actor, ActorType.PERSON)
+
     def possessor(self, i: int, j: int) -> Speaker:
         """The speaker a possessive names: 'his' (as 'he'), "Trump's" (as 'Trump')."""
         toks = self.tokens[i:j]
