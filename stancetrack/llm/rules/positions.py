@@ -37,6 +37,9 @@ _NO_OBJECT = frozenset({"to", "that", "by", "for", "off", "up", "out", "away", "
 # its referent is not the subject. A subordinate clause is kept: "after Donald Trump attacked
 # Machado", "now that Cruz has endorsed Trump" report a position as much as a main clause.
 _RELATIVES = frozenset({"who", "which", "whom"})
+_INSIDE_VERB = frozenset(
+    {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "out"}
+)
 _MIN_WORDS = 3  # 'hailed the deal' is an event more often than a position
 
 
@@ -67,14 +70,42 @@ class PositionFinder:
         covered = [(a.start, a.end) for a in taken] + [
             (a.speaker.start, a.speaker.end) for a in taken
         ]
+        contents = sorted((a.start, a.end) for a in taken)
         out: list[Attribution] = []
         for s_start, s_end in self.layout.sentences:
             found = self._in_sentence(s_start, s_end)
+            if found is None:
+                continue
+            if not any(s < found.end and found.speaker.start < e for s, e in covered):
+                out.append(found)
+                continue
+            found = self._before_next(found, contents)
             if found is not None and not any(
-                s < found.end and found.speaker.start < e for s, e in covered
+                s < found.end and found.start < e for s, e in contents
             ):
                 out.append(found)
         return out
+
+    def _before_next(
+        self, found: Attribution, contents: list[tuple[int, int]]
+    ) -> Attribution | None:
+        """'Mr. Trump has attacked loopholes that benefit others, and has called for ...':
+        a position sharing its subject with a reported claim later in the sentence ends at
+        the clause boundary before that claim."""
+        text = self.layout.text
+        later = [s for s, _ in contents if found.start < s < found.end]
+        if not later:
+            return None
+        head = text[found.start : min(later)]
+        cut = max(head.rfind(","), head.rfind(";"), head.rfind(" and "), head.rfind(" but "))
+        if cut <= 0:
+            return None
+        end = found.start + cut
+        while end > found.start and text[end - 1] in _TRIM:
+            end -= 1
+        if len(text[found.start : end].split()) < _MIN_WORDS:
+            return None
+        return Attribution(found.start, end, found.speaker, found.cue, False, found.strength)
 
     def _in_sentence(self, s_start: int, s_end: int) -> Attribution | None:
         toks = self.tokens
@@ -138,7 +169,25 @@ class PositionFinder:
         for words in self.verbs.get(toks[k].lower, ()):  # longest first
             if k + len(words) <= hi and all(toks[k + i].lower == w for i, w in enumerate(words)):
                 return " ".join(words)
+        # 'spoke emotionally of', 'called Friday for': an adverb or a day inside the verb.
+        gap = k + 1
+        while gap < hi and gap - k <= 2 and self._inserted(toks[gap]):
+            gap += 1
+        if gap == k + 1:
+            return ""
+        for words in self.verbs.get(toks[k].lower, ()):
+            rest = words[1:]
+            if rest and gap + len(rest) <= hi:
+                if all(toks[gap + i].lower == w for i, w in enumerate(rest)):
+                    return " ".join(t.lower for t in toks[k : gap + len(rest)])
         return ""
+
+    def _inserted(self, tok: Token) -> bool:
+        """An adverb or a time word that may stand inside a phrasal verb."""
+        low = tok.lower
+        return (not tok.cap and low.endswith("ly") and len(low) > 4) or (
+            low in self.lex.between_words or low in _INSIDE_VERB
+        )
 
     def _content(self, j: int, hi: int, s_end: int) -> tuple[int, int] | None:
         """The rest of the clause after the verb: to the sentence's end, stopping before a
