@@ -177,9 +177,12 @@ class PositionFinder:
             return ""
         for words in self.verbs.get(toks[k].lower, ()):
             rest = words[1:]
-            if rest and gap + len(rest) <= hi:
-                if all(toks[gap + i].lower == w for i, w in enumerate(rest)):
-                    return " ".join(t.lower for t in toks[k : gap + len(rest)])
+            if (
+                rest
+                and gap + len(rest) <= hi
+                and all(toks[gap + i].lower == w for i, w in enumerate(rest))
+            ):
+                return " ".join(t.lower for t in toks[k : gap + len(rest)])
         return ""
 
     def _inserted(self, tok: Token) -> bool:
