@@ -32,14 +32,20 @@ def _word_before(text: str, start: int) -> tuple[str, int]:
     return head[cut:].lower(), cut
 
 
-def _is_head(text: str, end: int) -> bool:
-    """No lower-case noun follows: the name is the head of its phrase, not a modifier."""
-    after = text[end : end + 2]
-    return not (after[:1] == " " and after[1:2].islower())
+def _is_head(text: str, end: int, function_words: frozenset[str]) -> bool:
+    """No lower-case noun follows ('the Clinton campaign'): the name is the head of its
+    phrase, not a modifier. A function word after it ('the Mall on Saturday') is no noun."""
+    if text[end : end + 1] != " " or not text[end + 1 : end + 2].islower():
+        return True
+    follower = text[end + 1 : end + 40].split(maxsplit=1)[0].strip(",.;:")
+    return follower in function_words
 
 
 def common_noun_names(
-    text: str, mentions: Iterable[Mention], adjectives: frozenset[str]
+    text: str,
+    mentions: Iterable[Mention],
+    adjectives: frozenset[str],
+    function_words: frozenset[str],
 ) -> set[str]:
     """Names the article uses mostly as a thing or a title (see the module doc): one
     antonomasia ("would not have done that to a Mitt Romney") leaves a person a person."""
@@ -57,7 +63,7 @@ def common_noun_names(
             article = word in ("a", "an")
         else:
             article = word in _ARTICLES
-        if article and _is_head(text, m.end):
+        if article and _is_head(text, m.end, function_words):
             led[m.name] += 1
         else:
             bare[m.name] += 1

@@ -267,7 +267,7 @@ class SpeakerFinder:
             if m.kind == "person" and (m.title or m.female or m.name.split()[-1] in singles)
         } | {m.name for m in mentions if m.kind == "unknown" and m.title}
         # 'the National Mall', 'a former Miss Universe': never a he/she's referent.
-        self._things = common_noun_names(text, mentions, ADJECTIVES)
+        self._things = common_noun_names(text, mentions, ADJECTIVES, _FUNCTION)
         self._persons -= self._things
 
     # ---- finding the noun phrase -------------------------------------------------------
