@@ -179,8 +179,7 @@ def test_a_condition_inside_a_content_gives_its_subject_no_claim() -> None:
             ("House panel", "to hold Bryan Pagliano in contempt of Congress"),
         ),
         (
-            "Markets fell.\n\nRoy Cooper called on police to release the videos of the "
-            "shooting.\n",
+            "Markets fell.\n\nRoy Cooper called on police to release the videos of the shooting.\n",
             ("Roy Cooper", "on police to release the videos of the shooting"),
         ),
     ],

@@ -25,6 +25,7 @@ from stancetrack.schemas import Attribution as AttributionKind
 
 # Where a clause of its own may start inside a reported content.
 _CLAUSE_MARKS = (",", ";", " and ", " but ", " though ", " while ")
+_BELIEF = 0.6  # the weakest cue strength of a clause of its own: a belief verb (cues.py)
 _CONJUNCTIONS = frozenset({"and", "but", "though", "although", "while", "yet"})
 
 
@@ -138,8 +139,8 @@ def _split_before(
         return None
     head = text[holder.start : item.speaker.start]
     cut = max(head.rfind(mark) for mark in _CLAUSE_MARKS)
-    if cut <= 0 or item.strength < 1.0:
-        return None  # a speech verb's clause only, not a belief or an intention
+    if cut <= 0 or item.strength < _BELIEF:
+        return None  # a verb of speech, belief or intention; not a carried quotation (0.5)
     if not set(head[cut:].strip(" ,;").lower().split()) <= _CONJUNCTIONS:
         return None  # the speaker opens the clause: ', though she noted', '; he added'
     end = holder.start + cut
