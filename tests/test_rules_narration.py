@@ -182,6 +182,21 @@ def test_a_condition_inside_a_content_gives_its_subject_no_claim() -> None:
             "Markets fell.\n\nRoy Cooper called on police to release the videos of the shooting.\n",
             ("Roy Cooper", "on police to release the videos of the shooting"),
         ),
+        (
+            "Markets fell.\n\nBernie Sanders offered some pointed advice to Hillary Clinton on "
+            "young voters.\n",
+            ("Bernie Sanders", "some pointed advice to Hillary Clinton on young voters"),
+        ),
+        (
+            "Markets fell.\n\nThe Republican nominee linked cyber attacks to the private "
+            "email server of his opponent.\n",
+            ("Republican nominee", "cyber attacks to the private email server of his opponent"),
+        ),
+        (
+            "Markets fell.\n\nEnvironmentalists worry that the cost of the mines could fall "
+            "to taxpayers.\n",
+            ("unnamed environmentalists", "the cost of the mines could fall to taxpayers"),
+        ),
     ],
 )
 def test_narration_cues_polnear_annotates(text: str, expected: tuple[str, str]) -> None:
