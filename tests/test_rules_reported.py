@@ -60,7 +60,7 @@ def test_position_verb_with_an_object_is_a_claim(text: str, expected: tuple[str,
         "The deal was endorsed by the committee on Friday.\n",  # passive
         "Jens Stoltenberg hailed the deal.\n",  # too short to be a position
         "He attacked the hateful ideology of radical Islam.\n",  # a pronoun, no cue
-        "While Hillary Clinton talked about bringing communities together, rain fell.\n",
+        "Clinton, who talked about bringing communities together, left early.\n",  # relative
         "Donald Trump backed off some of his initial proposals on taxes.\n",  # a particle
     ],
 )

@@ -32,4 +32,11 @@ class AttributionFinder:
                 anchors.append(a)
                 previous = a
         resolver.contents.split_joined(anchors)
-        return assign_quotes(self.doc, anchors) + labels(self.doc)
+        labelled = labels(self.doc)
+        # A quotation opening with a transcript label ('"PENCE: Well, ...') is the label's.
+        quoted = [
+            q
+            for q in assign_quotes(self.doc, anchors)
+            if not any(q.start <= x.speaker.start and x.end <= q.end for x in labelled)
+        ]
+        return quoted + labelled

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from stancetrack.llm.rules.anchors import ArticleTokens
 from stancetrack.llm.rules.attribution import Attribution, AttributionFinder
@@ -21,8 +21,13 @@ from stancetrack.llm.rules.stance import (
 )
 from stancetrack.llm.rules.text import layout
 from stancetrack.llm.rules.tokens import headline_lines, mentions, tokenize
+from stancetrack.schemas import ActorType, ReplyClaim
 from stancetrack.schemas import Attribution as AttributionKind
-from stancetrack.schemas import ReplyClaim
+
+# Where a clause of its own may start inside a reported content.
+_CLAUSE_MARKS = (",", ";", " and ", " but ", " though ", " while ")
+_BELIEF = 0.6  # the weakest cue strength of a clause of its own: a belief verb (cues.py)
+_CONJUNCTIONS = frozenset({"and", "but", "though", "although", "while", "yet"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +59,7 @@ def extract_claims(text: str, lexicon: Lexicon | None = None) -> list[RuleClaim]
     elsewhere = article_elsewhere(text, lex)
     out: list[RuleClaim] = []
     paragraphs: dict[int, Paragraph] = {}  # built once per paragraph, for all its claims
-    for item in _dedupe(found):
+    for item in _dedupe(found, text):
         quote = text[item.start : item.end]
         index = lay.paragraph_of(item.start)
         paragraph = paragraphs.get(index)
@@ -102,15 +107,60 @@ def _restate(item: Attribution, quote: str, actor: str) -> str:
     return f"{actor} {verb}: {body}"
 
 
-def _dedupe(found: list[Attribution]) -> list[Attribution]:
-    """Drop a claim whose span lies inside another claim's span (nested cues)."""
+def _dedupe(found: list[Attribution], text: str) -> list[Attribution]:
+    """Drop a claim whose span lies inside another claim's span (nested cues), unless its
+    speaker and cue open a clause of their own inside the other's content ('Lynch said ...,
+    though she noted ...'): the outer content then ends at that clause's boundary."""
     out: list[Attribution] = []
     # Every kept span starts at or before this one (start order), so one contains it exactly
     # when the furthest kept end reaches its end.
     furthest = -1
     for item in sorted(found, key=lambda a: (a.start, -(a.end - a.start))):
         if out and item.end <= furthest:
-            continue
+            outer = _split_before(out, item, text)
+            if outer is None:
+                continue
+            out[out.index(outer[0])] = outer[1]
+            item = _same_subject(outer[1], item)
         out.append(item)
         furthest = max(furthest, item.end)
-    return out
+    return sorted(out, key=lambda a: a.start)
+
+
+def _split_before(
+    kept: list[Attribution], item: Attribution, text: str
+) -> tuple[Attribution, Attribution] | None:
+    """The kept claim holding `item` and that claim cut before `item`'s own clause, or None
+    when `item` is no clause of its own (its speaker outside the kept content, no boundary,
+    or fewer than three words left)."""
+    holder = next((a for a in reversed(kept) if a.start <= item.start and item.end <= a.end), None)
+    if holder is None or item.direct or holder.direct or not holder.cue[:1].isalpha():
+        return None  # not inside a quotation or a transcript label's turn
+    if not holder.start < item.speaker.start < item.start:
+        return None
+    head = text[holder.start : item.speaker.start]
+    cut = max(head.rfind(mark) for mark in _CLAUSE_MARKS)
+    if cut <= 0 or item.strength < _BELIEF:
+        return None  # a verb of speech, belief or intention; not a carried quotation (0.5)
+    if not set(head[cut:].strip(" ,;").lower().split()) <= _CONJUNCTIONS:
+        return None  # the speaker opens the clause: ', though she noted', '; he added'
+    end = holder.start + cut
+    while end > holder.start and text[end - 1] in " ,;":
+        end -= 1
+    if len(text[holder.start : end].split()) < 3:
+        return None
+    return holder, replace(holder, end=end)
+
+
+def _same_subject(holder: Attribution, item: Attribution) -> Attribution:
+    """'Lynch said ..., though she noted ...': a pronoun opening the second clause is the
+    first clause's speaker when it can be (he/she a person; they/it no person)."""
+    if not item.speaker.pronoun:
+        return item
+    person = holder.speaker.actor_type is ActorType.PERSON
+    if (item.speaker.text.lower() in ("he", "she")) != person:
+        return item
+    speaker = replace(
+        item.speaker, actor=holder.speaker.actor, actor_type=holder.speaker.actor_type
+    )
+    return replace(item, speaker=speaker)

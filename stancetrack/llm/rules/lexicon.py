@@ -28,7 +28,7 @@ from stancetrack.targets import defined_targets, find_target
 from stancetrack.text.words import LEXICON_FILE, parse_words
 
 # Bump when the extraction code changes behaviour: it is part of the prompt hash.
-CODE_VERSION = "rules-code-9"
+CODE_VERSION = "rules-code-10"
 # Paths inside the prompts package: the language lexicon, and each target's one file
 # (prompts/targets/, stancetrack/targets.py) whose `rules` section is its stance lexicon.
 ATTRIBUTION_FILE = LEXICON_FILE

@@ -7,9 +7,9 @@ latter. This pass runs after it, on sentences it left without a claim: a named s
 name, a titled or determined noun phrase, a pronoun) right before a verb of
 `position_verbs` (prompts/rules/lexicon.yaml) gives a claim whose content is the rest of the
 clause (after the preposition of "railed against"), up to the sentence's end or the next
-quotation. It is strict on the subject (no
-loose noun) and on the verb (the listed forms only, not passive), so it adds reported
-positions without adding claims to sentences that merely narrate.
+quotation. It is strict on the subject (no loose noun, no pronoun but he/she bound to a
+person) and on the verb (the listed forms only, not passive), so it adds reported positions
+without adding claims to sentences that merely narrate.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from bisect import bisect_left, bisect_right
 from stancetrack.llm.rules.anchors import ArticleTokens, Attribution
 from stancetrack.llm.rules.clause_words import ASPECT_ADVERBS, BE_FORMS
 from stancetrack.llm.rules.cue_subjects import CueSubjects
-from stancetrack.llm.rules.speakers import SpeakerFinder
+from stancetrack.llm.rules.speakers import Speaker, SpeakerFinder
+from stancetrack.llm.rules.tokens import Token
+from stancetrack.schemas import ActorType
 
 _STRENGTH = 0.7  # a position, not words said: below a speech verb, like an intention
 _TRIM = " \t\n,;:.—–-\"“”'‘’"
@@ -29,11 +31,13 @@ _TRIM = " \t\n,;:.—–-\"“”'‘’"
 _NO_OBJECT = frozenset({"to", "that", "by", "for", "off", "up", "out", "away", "down", "such"}) | {
     *("like", "as", "of", "in", "on", "at", "with", "from", "and", "or", ",", ".", ";")
 }
-# A subject after one of these is a subordinate clause's ("While Clinton talked about X,
-# Trump ..."), not the sentence's position.
-_SUBORDINATORS = frozenset(
-    {"while", "as", "although", "though", "if", "when", "because", "after", "before", "since"}
-) | {"with", "despite", "unless", "whereas", "once", "until", "who", "which", "whom"}
+# A subject after a relative pronoun is the relative clause's ("Graham, who opposed X, ..."):
+# its referent is not the subject. A subordinate clause is kept: "after Donald Trump attacked
+# Machado", "now that Cruz has endorsed Trump" report a position as much as a main clause.
+_RELATIVES = frozenset({"who", "which", "whom"})
+_INSIDE_VERB = frozenset(
+    {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "out"}
+)
 _MIN_WORDS = 3  # 'hailed the deal' is an event more often than a position
 
 
@@ -57,14 +61,42 @@ class PositionFinder:
         covered = [(a.start, a.end) for a in taken] + [
             (a.speaker.start, a.speaker.end) for a in taken
         ]
+        contents = sorted((a.start, a.end) for a in taken)
         out: list[Attribution] = []
         for s_start, s_end in self.layout.sentences:
             found = self._in_sentence(s_start, s_end)
+            if found is None:
+                continue
+            if not any(s < found.end and found.speaker.start < e for s, e in covered):
+                out.append(found)
+                continue
+            found = self._before_next(found, contents)
             if found is not None and not any(
-                s < found.end and found.speaker.start < e for s, e in covered
+                s < found.end and found.start < e for s, e in contents
             ):
                 out.append(found)
         return out
+
+    def _before_next(
+        self, found: Attribution, contents: list[tuple[int, int]]
+    ) -> Attribution | None:
+        """'Mr. Trump has attacked loopholes that benefit others, and has called for ...':
+        a position sharing its subject with a reported claim later in the sentence ends at
+        the clause boundary before that claim."""
+        text = self.layout.text
+        later = [s for s, _ in contents if found.start < s < found.end]
+        if not later:
+            return None
+        head = text[found.start : min(later)]
+        cut = max(head.rfind(","), head.rfind(";"), head.rfind(" and "), head.rfind(" but "))
+        if cut <= 0:
+            return None
+        end = found.start + cut
+        while end > found.start and text[end - 1] in _TRIM:
+            end -= 1
+        if len(text[found.start : end].split()) < _MIN_WORDS:
+            return None
+        return Attribution(found.start, end, found.speaker, found.cue, False, found.strength)
 
     def _in_sentence(self, s_start: int, s_end: int) -> Attribution | None:
         toks = self.tokens
@@ -83,16 +115,26 @@ class PositionFinder:
             subject = self.finder.subject_before(k, lo, loose=False)
             if subject is None and self.subjects is not None:
                 subject = self._appositive(k, lo)
-            if subject is None or any(t.lower in _SUBORDINATORS for t in toks[lo : subject[0]]):
+            if subject is None or any(t.lower in _RELATIVES for t in toks[lo : subject[0]]):
                 continue
             speaker = self.finder.speaker(*subject)
-            if speaker.pronoun:
-                continue  # without a cue, a pronoun's referent is too often a guess
+            if speaker.pronoun and not self._person_pronoun(speaker):
+                continue  # without a cue, only he/she bound to a person's name is sure enough
             content = self._content(k + len(verb.split()), hi, s_end)
             if content is None:
                 return None
             return Attribution(content[0], content[1], speaker, verb, False, _STRENGTH)
         return None
+
+    def _person_pronoun(self, speaker: Speaker) -> bool:
+        """'he'/'she' resolved to a person's name: pronoun resolution binds them only to
+        names the article uses as people (person_names.py)."""
+        written = speaker.text.lower()
+        return (
+            written in ("he", "she")
+            and speaker.actor_type == ActorType.PERSON
+            and speaker.actor.lower() != written
+        )
 
     def _appositive(self, k: int, lo: int) -> tuple[int, int] | None:
         """'Other unions, including the AFT, have also endorsed Clinton': the name before
@@ -118,7 +160,28 @@ class PositionFinder:
         for words in self.verbs.get(toks[k].lower, ()):  # longest first
             if k + len(words) <= hi and all(toks[k + i].lower == w for i, w in enumerate(words)):
                 return " ".join(words)
+        # 'spoke emotionally of', 'called Friday for': an adverb or a day inside the verb.
+        gap = k + 1
+        while gap < hi and gap - k <= 2 and self._inserted(toks[gap]):
+            gap += 1
+        if gap == k + 1:
+            return ""
+        for words in self.verbs.get(toks[k].lower, ()):
+            rest = words[1:]
+            if (
+                rest
+                and gap + len(rest) <= hi
+                and all(toks[gap + i].lower == w for i, w in enumerate(rest))
+            ):
+                return " ".join(t.lower for t in toks[k : gap + len(rest)])
         return ""
+
+    def _inserted(self, tok: Token) -> bool:
+        """An adverb or a time word that may stand inside a phrasal verb."""
+        low = tok.lower
+        return (not tok.cap and low.endswith("ly") and len(low) > 4) or (
+            low in self.lex.between_words or low in _INSIDE_VERB
+        )
 
     def _content(self, j: int, hi: int, s_end: int) -> tuple[int, int] | None:
         """The rest of the clause after the verb: to the sentence's end, stopping before a

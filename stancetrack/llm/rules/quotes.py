@@ -30,7 +30,7 @@ def labels(doc: ArticleTokens) -> list[Attribution]:
             start, end = doc.trim(toks[j].end, p_end)
             start, end = doc.trim_quote(start, end)
             if doc.words(start, end) >= 3:
-                speaker = doc.finder.speaker(i, j)
+                speaker = doc.finder.label_speaker(i, j)
                 out.append(Attribution(start, end, speaker, ":", False, 0.8, index))
     for region in doc.layout.regions:
         if not region.closed:
@@ -53,6 +53,27 @@ def labels(doc: ArticleTokens) -> list[Attribution]:
                 if doc.words(start, end) >= 2:
                     speaker = doc.finder.speaker(i, j)
                     out.append(Attribution(start, end, speaker, "―", True, 0.8, region.paragraph))
+    signed = {a.paragraph for a in out if a.cue == "―"}
+    return out + [a for a in _signed_paragraphs(doc) if a.paragraph not in signed]
+
+
+def _signed_paragraphs(doc: ArticleTokens) -> list[Attribution]:
+    """'”Mr. Trump embodies ...” ― Sonya Herridge': a paragraph signed by a name after a
+    dash, whatever its quotation marks (a reversed opening mark pairs no region)."""
+    out = []
+    toks, text = doc.tokens, doc.text
+    for index, (p_start, p_end) in enumerate(doc.layout.paragraphs):
+        dash = text.rfind("―", p_start, p_end)
+        if dash <= p_start:
+            continue
+        i, hi = doc.tok_range(dash + 1, p_end)
+        if not 0 < hi - i <= 5 or not all(t.cap and t.text[0].isalpha() for t in toks[i:hi]):
+            continue
+        start, end = doc.trim(p_start, dash)
+        start, end = doc.trim_quote(start, end)
+        if doc.words(start, end) >= 2:
+            speaker = doc.finder.speaker(i, hi)
+            out.append(Attribution(start, end, speaker, "―", True, 0.8, index))
     return out
 
 

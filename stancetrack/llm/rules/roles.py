@@ -55,7 +55,12 @@ class ActorResolver:
         if not words:
             return []
         low = [w.lower().strip(",") for w in words]
-        if _DATELINE.match(written) and len(written) > 3 and written.upper() == written:
+        if (
+            _DATELINE.match(written)
+            and len(written) > 3
+            and written.upper() == written
+            and speaker.actor_type is not ActorType.PERSON  # a transcript label: 'PENCE:'
+        ):
             return []
         if len(low) == 1 and low[0] in self.countries:
             return []

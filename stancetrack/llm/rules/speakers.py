@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from stancetrack.llm.rules.lexicon import Lexicon
+from stancetrack.llm.rules.person_names import common_noun_names
 from stancetrack.llm.rules.tokens import (
     Mention,
     Token,
@@ -265,6 +266,9 @@ class SpeakerFinder:
             for m in mentions
             if m.kind == "person" and (m.title or m.female or m.name.split()[-1] in singles)
         } | {m.name for m in mentions if m.kind == "unknown" and m.title}
+        # 'the National Mall', 'a former Miss Universe': never a he/she's referent.
+        self._things = common_noun_names(text, mentions, ADJECTIVES, _FUNCTION)
+        self._persons -= self._things
 
     # ---- finding the noun phrase -------------------------------------------------------
 
@@ -396,6 +400,18 @@ class SpeakerFinder:
 
     def speaker(self, i: int, j: int) -> Speaker:
         return self._speaker_of(self.tokens[i:j])
+
+    def label_speaker(self, i: int, j: int) -> Speaker:
+        """A transcript label ('PENCE:', 'Sanders:'): a person, named in capitals or not;
+        the article's full name for it when it has one ('PENCE' -> 'Mike Pence')."""
+        toks = self.tokens[i:j]
+        if not all(t.text.isupper() for t in toks):
+            return self._speaker_of(toks)
+        start, end = toks[0].start, toks[-1].end
+        name = " ".join(t.text.capitalize() for t in toks)
+        female = female_of(name, "", self.lexicon)
+        actor = self._canonical(name, female=female, person=True)
+        return Speaker(start, end, self.text[start:end], actor, ActorType.PERSON)
 
     def possessor(self, i: int, j: int) -> Speaker:
         """The speaker a possessive names: 'his' (as 'he'), "Trump's" (as 'Trump')."""
@@ -529,7 +545,9 @@ class SpeakerFinder:
             if m.name.split()[-1] in objects:
                 continue
             if low in lex.person_pronouns:
-                if m.name not in self._persons and not self._is_person_alias(m.name):
+                if m.name in self._things or (
+                    m.name not in self._persons and not self._is_person_alias(m.name)
+                ):
                     continue
                 female = m.female
                 if female is None:

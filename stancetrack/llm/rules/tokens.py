@@ -140,8 +140,9 @@ def female_of(name: str, title: str, lexicon: Lexicon) -> bool | None:
         return True
     if any(x in t.split() for x in ("mr.", "mr")):
         return False
-    first = name.split()[0].lower() if name.split() else ""
-    if first in lexicon.female_first_names:
+    words = [w.lower() for w in name.split()]
+    # The first name, or one after a capitalised epithet ('Crooked Hillary Clinton').
+    if any(w in lexicon.female_first_names for w in words[:-1] or words):
         return True
     return None if len(name.split()) < 2 else False
 
