@@ -9,6 +9,9 @@ agent later in its clause, gives a claim by the agent whose content is the claus
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from itertools import accumulate
+
 from stancetrack.llm.rules.anchors import ArticleTokens, Attribution, Sentence
 from stancetrack.llm.rules.clause_words import ASPECT_ADVERBS, BE_FORMS
 
@@ -29,10 +32,15 @@ class PassiveFinder:
 
     def find(self, taken: list[Attribution]) -> list[Attribution]:
         doc = self.doc
-        covered = [(a.start, a.end) for a in taken]
+        # Claims by start, with the furthest end of each prefix: a sentence is covered when
+        # a claim starting before its end reaches past its start (a lookup, not a scan).
+        covered = sorted((a.start, a.end) for a in taken)
+        starts = [s for s, _ in covered]
+        reach = list(accumulate((e for _, e in covered), max))
         out: list[Attribution] = []
         for s_start, s_end in doc.layout.sentences:
-            if any(s < s_end and s_start < e for s, e in covered):
+            before = bisect_left(starts, s_end)
+            if before and reach[before - 1] > s_start:
                 continue
             found = self._in_sentence(doc.sentence(s_start))
             if found is not None:

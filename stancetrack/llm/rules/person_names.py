@@ -22,14 +22,19 @@ _BETWEEN = frozenset({"former", "reigning", "onetime", "one-time", "late"})
 
 
 def _word_before(text: str, start: int) -> tuple[str, int]:
-    """The word just before `start` (lower case, no punctuation) and where it starts."""
-    head = text[:start].rstrip(" ")
-    if len(head) == len(text[:start]) or not head or not head[-1].isalpha():
+    """The word just before `start` (lower case, no punctuation) and where it starts.
+
+    Walks back from `start` (no copy of the text before it: an article's mentions each
+    ask, so a copy would make a long article cost its length squared)."""
+    end = start
+    while end > 0 and text[end - 1] == " ":
+        end -= 1
+    if end == start or end == 0 or not text[end - 1].isalpha():
         return "", start
-    cut = len(head)
-    while cut > 0 and (head[cut - 1].isalpha() or head[cut - 1] == "-"):
+    cut = end
+    while cut > 0 and (text[cut - 1].isalpha() or text[cut - 1] == "-"):
         cut -= 1
-    return head[cut:].lower(), cut
+    return text[cut:end].lower(), cut
 
 
 def _is_head(text: str, end: int, function_words: frozenset[str]) -> bool:

@@ -45,6 +45,22 @@ class ActorResolver:
         self.mentions = mentions
         self.demonyms = lexicon.demonyms  # country (lower) -> adjective (lower)
         self.countries = {adj: country for country, adj in lexicon.demonyms.items()}
+        # Built once per article, so each speaker costs a lookup, not a pass over mentions.
+        # Full names by last word: the longest, the first named of two as long (text order,
+        # so that 'Donald Trump' before 'Ivanka Trump' wins whatever the hash seed).
+        self._full_names: dict[str, str] = {}
+        # Titled people by each word of their title: (name, the title's words).
+        self._titled: dict[str, list[tuple[str, frozenset[str]]]] = {}
+        for m in mentions:
+            if " " not in m.name:
+                continue
+            last = m.name.split()[-1]
+            if len(m.name) > len(self._full_names.get(last, "")):
+                self._full_names[last] = m.name
+            if m.kind in ("person", "unknown") and m.title:
+                title = frozenset(m.title.lower().split())
+                for word in title:
+                    self._titled.setdefault(word, []).append((m.name, title))
 
     def resolve(self, speaker: Speaker) -> list[Actor]:
         """The actors of one speaker: [] for no actor, two for a pair of people."""
@@ -120,23 +136,15 @@ class ActorResolver:
             return None
         place = [w for w in words if w in self.demonyms or w in self.countries]
         wanted_place = {self.demonyms.get(p, p) for p in place} | set(place)
-        found: set[str] = set()
-        for m in self.mentions:
-            if m.kind not in ("person", "unknown") or not m.title or " " not in m.name:
-                continue
-            title = m.title.lower().split()
-            if role[-1] not in title:
-                continue
-            if wanted_place and not wanted_place & set(title):
-                continue
-            found.add(m.name)
+        found = {
+            name
+            for name, title in self._titled.get(role[-1], ())
+            if not wanted_place or wanted_place & title
+        }
         return found.pop() if len(found) == 1 else None
 
     def _full_name(self, last: str) -> str | None:
-        # In text order, so that of two as long ('Donald Trump', 'Ivanka Trump') the first
-        # named wins whatever the hash seed (a set made it vary between runs).
-        names = [m.name for m in self.mentions if m.name.split()[-1] == last and " " in m.name]
-        return max(dict.fromkeys(names), key=len) if names else None
+        return self._full_names.get(last)
 
     def _pair(self, speaker: Speaker) -> list[Actor] | None:
         parts = re.split(r"\s+and\s+", speaker.text)
