@@ -4,16 +4,7 @@ backend's reported speech), on small real-shaped sentences."""
 from __future__ import annotations
 
 import pytest
-
-from stancetrack.llm.rules import extract_claims
-
-
-def pairs(text: str) -> list[tuple[str, str]]:
-    found = extract_claims(text)
-    for item in found:  # every claim is verbatim at its exact span
-        assert text[item.start : item.end] == item.claim.quote
-        assert text[item.speaker_start : item.speaker_end] == item.claim.speaker
-    return [(c.claim.actor, c.claim.quote) for c in found]
+from rules_claims import pairs
 
 
 def test_progressive_speech_verb_takes_its_subject_as_a_finite_verb() -> None:

@@ -5,21 +5,12 @@ reported content, and the narration cues PolNeAR annotates (the rules backend)."
 from __future__ import annotations
 
 import pytest
+from rules_claims import pairs
 
-from stancetrack.llm.rules import extract_claims
 from stancetrack.llm.rules.lexicon import default_lexicon
 from stancetrack.llm.rules.person_names import common_noun_names
 from stancetrack.llm.rules.speakers import ADJECTIVES
 from stancetrack.llm.rules.tokens import female_of, mentions
-
-
-def pairs(text: str) -> list[tuple[str, str]]:
-    found = extract_claims(text)
-    for item in found:  # every claim is verbatim at its exact span
-        assert text[item.start : item.end] == item.claim.quote
-        assert text[item.speaker_start : item.speaker_end] == item.claim.speaker
-    return [(c.claim.actor, c.claim.quote) for c in found]
-
 
 # ---- pronouns bind to people -------------------------------------------------------------
 

@@ -6,25 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rules_claims import claims, pairs
 
-from stancetrack.llm.rules import extract_claims
-from stancetrack.llm.rules.extractor import RuleClaim
-from stancetrack.llm.rules.lexicon import ATTRIBUTION_FILE, Lexicon, build_lexicon
+from stancetrack.llm.rules.lexicon import ATTRIBUTION_FILE, build_lexicon
 
 PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
 NATO = "targets/nato-expansion.yaml"
-
-
-def claims(text: str, lexicon: Lexicon | None = None) -> list[RuleClaim]:
-    found = extract_claims(text, lexicon)
-    for item in found:  # every claim is verbatim at its exact span
-        assert text[item.start : item.end] == item.claim.quote
-        assert text[item.speaker_start : item.speaker_end] == item.claim.speaker
-    return found
-
-
-def pairs(text: str, lexicon: Lexicon | None = None) -> list[tuple[str, str]]:
-    return [(c.claim.actor, c.claim.quote) for c in claims(text, lexicon)]
 
 
 @pytest.mark.parametrize(
