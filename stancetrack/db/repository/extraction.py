@@ -29,6 +29,7 @@ from stancetrack.db.models import (
     Run,
     utcnow,
 )
+from stancetrack.speaker_evidence import UNKNOWN
 
 if TYPE_CHECKING:
     from stancetrack.db.engine import Database
@@ -70,7 +71,7 @@ class NewClaim:
     # Where the article names the speaker and how that ties to the quote (speaker_evidence).
     speaker_start: int | None = None
     speaker_end: int | None = None
-    speaker_evidence: str = "absent"
+    speaker_evidence: str = UNKNOWN  # the one default (speaker_evidence.py)
     # The target's subjects it is about (stancetrack/subjects.py); empty: the target at large.
     subjects: tuple[str, ...] = ()
 

@@ -42,7 +42,6 @@ class ActorResolver:
 
     def __init__(self, mentions: list[Mention], lexicon: Lexicon) -> None:
         self.lex = lexicon
-        self.mentions = mentions
         self.demonyms = lexicon.demonyms  # country (lower) -> adjective (lower)
         self.countries = {adj: country for country, adj in lexicon.demonyms.items()}
         # Built once per article, so each speaker costs a lookup, not a pass over mentions.
