@@ -104,7 +104,7 @@ def test_one_index_per_article_whoever_reads_it(monkeypatch: pytest.MonkeyPatch)
         found = speakers.locate((start, start + len(quote)), "Putin", "Vladimir Putin", "person")
         assert found.evidence == "cue"
     assert actors.full_names_in(text, "putin") == {"vladimir putin": "Vladimir Putin"}
-    assert layout(text, default_lexicon().abbreviations) is text_index(text)
+    assert layout(text, default_lexicon().words.abbreviations) is text_index(text)
     assert len(split_text(text, 200)) > 1
     assert built == [text]
 
@@ -120,10 +120,7 @@ def test_chunks_end_on_the_index_sentences_of_an_overlong_paragraph() -> None:
 
 def test_one_list_per_concept_from_the_one_lexicon() -> None:
     language, lexicon = words(), default_lexicon()
-    assert lexicon.titles == language.titles
-    assert lexicon.speech_verbs == language.speech_verbs
-    assert lexicon.abbreviations == language.abbreviations
-    assert lexicon.person_pronouns | lexicon.group_pronouns <= language.pronouns
+    assert lexicon.words == language  # the rules read the text layer's lists, not copies
     assert list(language.titles) == actors.TITLE_WORDS
     assert language.pronouns == actors.PRONOUNS
     # The speaker-evidence file keeps its window only; its cues are the language's.

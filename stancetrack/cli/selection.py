@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -26,64 +26,51 @@ if TYPE_CHECKING:
 ActorArgument = Annotated[
     str, typer.Argument(metavar="NAME", help="Actor NAME (canonical or alias, case-insensitive).")
 ]
+
+
+def _filter(*flags: str, help: str, min: int | None = None) -> Any:
+    """A selection option: left out, it filters nothing, so no default is shown."""
+    return typer.Option(*flags, help=help, min=min, show_default=False)
+
+
 ActorOption = Annotated[
     list[str] | None,
-    typer.Option(
+    _filter(
         "--actor",
         "-a",
         help="Actor NAME (canonical or alias, case-insensitive); repeat for several.",
-        show_default=False,
     ),
 ]
 ArticleOption = Annotated[
     list[str] | None,
-    typer.Option(
-        "--article",
-        help="Article REF: id, sha256 prefix, source path or URL; repeat for several.",
-        show_default=False,
+    _filter(
+        "--article", help="Article REF: id, sha256 prefix, source path or URL; repeat for several."
     ),
 ]
 StanceOption = Annotated[
     list[Stance] | None,
-    typer.Option(
-        "--stance", "-s", help="Only claims with this stance; repeatable.", show_default=False
-    ),
+    _filter("--stance", "-s", help="Only claims with this stance; repeatable."),
 ]
 SinceOption = Annotated[
     str | None,
-    typer.Option(
-        "--since", help="Articles published on or after this date (YYYY-MM-DD).", show_default=False
-    ),
+    _filter("--since", help="Articles published on or after this date (YYYY-MM-DD)."),
 ]
 SubjectOption = Annotated[
     str | None,
-    typer.Option(
+    _filter(
         "--subject",
         help="Only claims about this subject of the target (e.g. Finland; aliases work).",
-        show_default=False,
     ),
 ]
 UntilOption = Annotated[
     str | None,
-    typer.Option(
-        "--until",
-        help="Articles published on or before this date (YYYY-MM-DD).",
-        show_default=False,
-    ),
+    _filter("--until", help="Articles published on or before this date (YYYY-MM-DD)."),
 ]
 SearchOption = Annotated[
     str | None,
-    typer.Option(
-        "--search",
-        "-q",
-        help="Text the claim or its quote contains (any case).",
-        show_default=False,
-    ),
+    _filter("--search", "-q", help="Text the claim or its quote contains (any case)."),
 ]
-LimitOption = Annotated[
-    int | None,
-    typer.Option("--limit", min=1, help="At most this many claims.", show_default=False),
-]
+LimitOption = Annotated[int | None, _filter("--limit", min=1, help="At most this many claims.")]
 
 
 def parse_day(value: str | None, option: str) -> date | None:

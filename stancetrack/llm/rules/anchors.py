@@ -112,7 +112,7 @@ class ArticleTokens:
         return len(self.text[start:end].split())
 
     def name_token(self, tok: Token) -> bool:
-        return tok.cap and tok.text[0].isalpha() and tok.lower not in self.lex.not_names
+        return tok.cap and tok.text[0].isalpha() and tok.lower not in self.lex.words.not_names
 
     def sentence_initial(self, k: int) -> bool:
         s, _ = self.layout.sentence_of(self.tokens[k].start)

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 INTENTION = 0.7  # strength of an intention cue ('wants to', 'plans to')
 
+# Prepositions that open a phrase of time or place ('in Brussels', 'after the vote').
+SETTING = ("in", "on", "at", "during", "after", "before")
 # Words that open a sentence with an introductory phrase, not its subject.
 INTRO = frozenset(
     {
-        "in",
-        "on",
-        "at",
-        "during",
-        "after",
-        "before",
+        *SETTING,
         "speaking",
         "asked",
         "earlier",
@@ -45,12 +42,7 @@ CLOSERS = frozenset({",", ".", ";", ":", ")", "—", "–", "?", "!", '"', "”"
 # Words that start an adjunct after a reporting verb, not a reported clause.
 ADJUNCT_STARTS = frozenset(
     {
-        "in",
-        "on",
-        "at",
-        "during",
-        "after",
-        "before",
+        *SETTING,
         "while",
         "as",
         "when",

@@ -154,15 +154,15 @@ class CueSubjects:
             (not t.text[0].isalnum() and t.text not in ("-", "’s", "'s"))
             or low in NOT_CLAUSE
             or low in ("that", "which", "who", "whom", "whose", "when", "if")
-            or low in lex.speech_verbs
-            or low in lex.cognition_verbs
+            or low in lex.words.speech_verbs
+            or low in lex.words.cognition_verbs
             or (not t.cap and low.endswith("ed"))
         )
 
     def _opening_name(self, lo: int, comma: int) -> tuple[int, int] | None:
         """The capitalised name that opens the sentence and is followed by ',' or '('."""
         doc = self.doc
-        toks, titles = doc.tokens, doc.lex.title_set
+        toks, titles = doc.tokens, doc.lex.words.title_set
         if comma - lo > 60:
             return None
         j = lo

@@ -32,12 +32,12 @@ def find_cues(doc: ArticleTokens) -> list[Anchor]:
             continue
         phrase = phrase_at(toks, k, lex)
         if phrase:  # 'according to' (the source follows: weaker), 'pointed out'
-            strength, cue = (0.8 if phrase in lex.source_phrases else 1.0), phrase
-        elif low in lex.speech_verbs:
+            strength, cue = (0.8 if phrase in lex.words.source_phrases else 1.0), phrase
+        elif low in lex.words.speech_verbs:
             strength, cue = 1.0, low
-        elif low in lex.cognition_verbs:
+        elif low in lex.words.cognition_verbs:
             strength, cue = 0.6, low
-        elif low in lex.intention_verbs:
+        elif low in lex.words.intention_verbs:
             if tok.cap or k + 1 >= len(toks) or toks[k + 1].lower != "to":
                 continue
             strength, cue = INTENTION, low
@@ -98,7 +98,7 @@ def _quote_next(doc: ArticleTokens, k: int) -> bool:
     i = k - 1
     while i > 0 and toks[i].lower in doc.lex.between_words:
         i -= 1
-    if i > 0 and toks[i].lower in doc.lex.person_pronouns | doc.lex.group_pronouns:
+    if i > 0 and toks[i].lower in doc.lex.words.person_pronouns | doc.lex.words.group_pronouns:
         i -= 1
     elif i > 1 and toks[i - 1].lower in _NOUN_OPENERS:
         i -= 2  # '"...," the letter reads.'

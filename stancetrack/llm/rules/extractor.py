@@ -44,7 +44,7 @@ class RuleClaim:
 def extract_claims(text: str, lexicon: Lexicon | None = None) -> list[RuleClaim]:
     """All attributed claims in `text`, in text order; deterministic."""
     lex = lexicon or default_lexicon()
-    lay = layout(text, lex.abbreviations)
+    lay = layout(text, lex.words.abbreviations)
     tokens = tokenize(text, lex)
     headlines = headline_lines(text)
     found_mentions = mentions(text, lex, headlines)

@@ -25,7 +25,7 @@ from stancetrack.llm.rules.stance_rules import StanceGrammar, build_grammar
 from stancetrack.settings import DEFAULT_TARGET
 from stancetrack.stances import Stance
 from stancetrack.targets import defined_targets, find_target
-from stancetrack.text.words import LEXICON_FILE, parse_words
+from stancetrack.text.words import LEXICON_FILE, Words, parse_words
 
 # Bump when the extraction code changes behaviour: it is part of the prompt hash.
 CODE_VERSION = "rules-code-10"
@@ -47,29 +47,18 @@ class Cue:
 
 @dataclass(frozen=True, slots=True)
 class Lexicon:
-    speech_verbs: frozenset[str]
-    cognition_verbs: frozenset[str]
-    intention_verbs: frozenset[str]
-    reporting_phrases: tuple[str, ...]  # speaker first: 'pointed out', 'made clear'
-    source_phrases: tuple[str, ...]  # source after: 'according to', 'in the words of'
+    # The language's lists (verbs of saying, titles, pronouns, ...): the text layer's, not copied.
+    words: Words
     position_verbs: tuple[str, ...]  # 'endorsed', 'railed against': a position on an object
     nominal_cues: frozenset[str]  # 'claim', 'warning': "his claim that ..." (nominal_cues.py)
     object_verbs: frozenset[str]
     audiences: tuple[str, ...]
     between_words: frozenset[str]
-    titles: tuple[str, ...]  # lower case, longest first
-    title_set: frozenset[str]
     speaker_nouns: frozenset[str]
     organization_words: frozenset[str]
     government_words: frozenset[str]
-    group_words: frozenset[str]
     place_words: frozenset[str]  # 'europe', 'crimea': a place, not a person
-    person_pronouns: frozenset[str]
-    group_pronouns: frozenset[str]
-    thing_pronouns: frozenset[str]
     female_first_names: frozenset[str]
-    not_names: frozenset[str]
-    abbreviations: frozenset[str]
     target: re.Pattern[str]
     cues: tuple[Cue, ...]
     cue_pattern: re.Pattern[str]  # all cues in one alternation, longest first
@@ -181,8 +170,6 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
     stance = _mapping(target_file, "rules")
     if not stance:
         raise ConfigError(f"target file {stance_names[0]}: no 'rules' section (stance lexicon)")
-    # The language's word lists (verbs, titles, pronouns, ...) are the text layer's.
-    language = parse_words(lex)
     negations = frozenset(_words(stance, "negations"))
     cues = (
         _cues(stance, Stance.SUPPORT, negations)
@@ -203,29 +190,17 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
         return float(value)
 
     return Lexicon(
-        speech_verbs=language.speech_verbs,
-        cognition_verbs=language.cognition_verbs,
-        intention_verbs=language.intention_verbs,
-        reporting_phrases=language.reporting_phrases,
-        source_phrases=language.source_phrases,
+        words=parse_words(lex),
         position_verbs=tuple(sorted(set(_words(lex, "position_verbs")), key=len, reverse=True)),
         nominal_cues=frozenset(_words(lex, "nominal_cues")),
         object_verbs=frozenset(_words(lex, "object_verbs")),
         audiences=tuple(sorted(_words(lex, "audiences"), key=len, reverse=True)),
         between_words=frozenset(_words(lex, "between_words")),
-        titles=language.titles,
-        title_set=language.title_set,
         speaker_nouns=frozenset(_words(lex, "speaker_nouns")),
         organization_words=frozenset(_words(lex, "organization_words")),
         government_words=frozenset(_words(lex, "government_words")),
-        group_words=language.group_words,
         place_words=frozenset(_words(lex, "place_words")),
-        person_pronouns=language.person_pronouns,
-        group_pronouns=language.group_pronouns,
-        thing_pronouns=language.thing_pronouns,
         female_first_names=frozenset(_words(lex, "female_first_names")),
-        not_names=language.not_names,
-        abbreviations=language.abbreviations,
         target=terms_regex(targets),
         cues=tuple(cues),
         cue_pattern=terms_regex([c.text for c in cues]),

@@ -28,7 +28,7 @@ class PassiveFinder:
     def __init__(self, doc: ArticleTokens) -> None:
         self.doc = doc
         lex = doc.lex
-        self.verbs = lex.speech_verbs | {v for v in lex.position_verbs if " " not in v}
+        self.verbs = lex.words.speech_verbs | {v for v in lex.position_verbs if " " not in v}
 
     def find(self, taken: list[Attribution]) -> list[Attribution]:
         doc = self.doc

@@ -79,7 +79,7 @@ def _signed_paragraphs(doc: ArticleTokens) -> list[Attribution]:
 
 def _label_name(doc: ArticleTokens, i: int, j: int) -> bool:
     words = doc.tokens[i:j]
-    if any(t.lower in doc.lex.not_names for t in words):
+    if any(t.lower in doc.lex.words.not_names for t in words):
         return False
     if all(t.text.isupper() and len(t.text) > 1 for t in words):
         return True  # transcript speaker label

@@ -55,7 +55,7 @@ class CueResolver:
     def resolve(self, a: Anchor, previous: Anchor | None) -> bool:
         doc = self.doc
         sent = doc.sentence(doc.tokens[a.k].start)
-        if a.cue in doc.lex.source_phrases:
+        if a.cue in doc.lex.words.source_phrases:
             return self.contents.according(a, sent)
         if self._passive(a, sent.hi):
             return False

@@ -90,7 +90,7 @@ class ActorResolver:
         owned = _POSSESSIVE.match(" ".join(words))
         if owned is not None:
             return [self._owned(owned.group("owner"), owned.group("head"), speaker)]
-        if speaker.actor_type is ActorType.PERSON or head in self.lex.title_set:
+        if speaker.actor_type is ActorType.PERSON or head in self.lex.words.title_set:
             role = self._role(low)
             if role is not None:
                 return [Actor(role, ActorType.PERSON)]
@@ -101,7 +101,7 @@ class ActorResolver:
     def _affiliated(self, modifiers: list[str]) -> list[Actor]:
         """'Finnish officials' -> Finnish government; 'State Department officials' -> State
         Department; bare or merely descriptive ('senior', 'Western') -> no actor."""
-        names = [w for w in modifiers if w[:1].isupper() and w.lower() not in self.lex.not_names]
+        names = [w for w in modifiers if w[:1].isupper() and w.lower() not in self.lex.words.not_names]
         lows = [w.lower() for w in names]
         if len(names) == 1 and lows[0] in self.countries:
             return [Actor(f"{names[0]} government", ActorType.GOVERNMENT)]
@@ -120,7 +120,7 @@ class ActorResolver:
             if head.lower() in self.lex.government_words
             else ActorType.ORGANIZATION
         )
-        if head.lower() in self.lex.title_set:  # "Turkey's president": a role, not a body
+        if head.lower() in self.lex.words.title_set:  # "Turkey's president": a role, not a body
             role = self._role([owner.lower(), head.lower()])
             if role is not None:
                 return Actor(role, ActorType.PERSON)
@@ -130,7 +130,7 @@ class ActorResolver:
     def _role(self, low: list[str]) -> str | None:
         """The one person of the article whose title holds this role (and country)."""
         words = [w.removesuffix("'s").removesuffix("’s") for w in low]
-        role = [w for w in words if w in self.lex.title_set and w not in self.countries]
+        role = [w for w in words if w in self.lex.words.title_set and w not in self.countries]
         if not role:
             return None
         place = [w for w in words if w in self.demonyms or w in self.countries]
@@ -151,7 +151,7 @@ class ActorResolver:
             return None
         out = []
         for part in parts:
-            name = [w for w in part.split() if w.lower() not in self.lex.title_set]
+            name = [w for w in part.split() if w.lower() not in self.lex.words.title_set]
             if not name or not name[-1][:1].isupper():
                 return None
             full = self._full_name(name[-1])

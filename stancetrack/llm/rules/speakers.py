@@ -217,7 +217,7 @@ class Speaker:
 
 
 def _is_name_word(tok: Token, lexicon: Lexicon) -> bool:
-    return tok.cap and tok.text[0].isalpha() and tok.lower not in lexicon.not_names
+    return tok.cap and tok.text[0].isalpha() and tok.lower not in lexicon.words.not_names
 
 
 def _np_word(tok: Token, lexicon: Lexicon) -> bool:
@@ -227,9 +227,9 @@ def _np_word(tok: Token, lexicon: Lexicon) -> bool:
         or low.isdigit()
         or low in lexicon.speaker_nouns
         or low in ADJECTIVES
-        or low in lexicon.titles
+        or low in lexicon.words.titles
         or low in ("of", "for", "and", "&", "at")
-        or (tok.cap and low in lexicon.titles)
+        or (tok.cap and low in lexicon.words.titles)
     )
 
 
@@ -237,9 +237,9 @@ def _head_ok(tok: Token, lexicon: Lexicon) -> bool:
     low = tok.lower
     if low.endswith(("'s", "’s", "'", "’")):
         return False
-    if low in lexicon.person_pronouns or low in lexicon.group_pronouns:
+    if low in lexicon.words.person_pronouns or low in lexicon.words.group_pronouns:
         return True
-    if low in lexicon.thing_pronouns:
+    if low in lexicon.words.thing_pronouns:
         return True
     if _is_name_word(tok, lexicon):
         return True
@@ -294,7 +294,7 @@ class SpeakerFinder:
         head = toks[i]
         if not _head_ok(head, lex):
             return self._determined_noun(i, lo) if loose else None
-        if head.lower in lex.person_pronouns | lex.group_pronouns | lex.thing_pronouns:
+        if head.lower in lex.words.person_pronouns | lex.words.group_pronouns | lex.words.thing_pronouns:
             return (i, i + 1)
         j = i
         while j - 1 >= lo:
@@ -309,7 +309,7 @@ class SpeakerFinder:
                     continue
                 break
             if _np_word(tok, lex) or (tok.cap and tok.text[:1].isalpha()):
-                if tok.cap and tok.lower in lex.not_names and tok.lower not in DETERMINERS:
+                if tok.cap and tok.lower in lex.words.not_names and tok.lower not in DETERMINERS:
                     break
                 j -= 1
                 continue
@@ -323,7 +323,7 @@ class SpeakerFinder:
             and all(
                 not t.cap and t.text[0].isalpha() and t.lower not in _FUNCTION for t in toks[lo:j]
             )
-            and toks[j].lower not in lex.person_pronouns
+            and toks[j].lower not in lex.words.person_pronouns
         ):
             j = lo
         return (j, i + 1)
@@ -364,7 +364,7 @@ class SpeakerFinder:
         i = k + 1
         if i >= hi or toks[i].lower in ("of", "and", "&", "for", "at"):
             return None
-        if toks[i].lower in lex.person_pronouns | lex.group_pronouns:
+        if toks[i].lower in lex.words.person_pronouns | lex.words.group_pronouns:
             return (i, i + 1)
         j = i
         if toks[j].lower in DETERMINERS:
@@ -431,7 +431,7 @@ class SpeakerFinder:
         written = self.text[start:end]
         lex = self.lexicon
         if len(toks) == 1 and toks[0].lower in (
-            lex.person_pronouns | lex.group_pronouns | lex.thing_pronouns
+            lex.words.person_pronouns | lex.words.group_pronouns | lex.words.thing_pronouns
         ):
             return self._pronoun(toks[0], start, end, written)
         # The name: the trailing run of capitalised words (a descriptor has none).
@@ -444,7 +444,7 @@ class SpeakerFinder:
                 run.insert(0, tok)
             else:
                 break
-        while run and (run[0].lower in ("of", "and", "&", "for") or run[0].lower in lex.not_names):
+        while run and (run[0].lower in ("of", "and", "&", "for") or run[0].lower in lex.words.not_names):
             run.pop(0)
         if len(run) == 1 and run[0].lower in lex.speaker_nouns:
             run = []  # 'Analysts said': a capitalised common noun, not a name
@@ -454,7 +454,7 @@ class SpeakerFinder:
         if "and" in [w.lower() for w in words] and len(words) >= 3:
             return Speaker(start, end, written, " ".join(words), ActorType.GROUP)
         title, name = split_title(words, lex)
-        titled = bool(title) or any(t.lower in lex.titles for t in toks[: len(toks) - len(run)])
+        titled = bool(title) or any(t.lower in lex.words.titles for t in toks[: len(toks) - len(run)])
         kind = classify(name or words, lex, titled=False)
         if kind not in ("organization", "government") and not title:
             kind = classify(words, lex, titled=False)
@@ -481,7 +481,7 @@ class SpeakerFinder:
 
     def _noun_type(self, toks: list[Token]) -> ActorType:
         head = toks[-1].lower
-        if head in self.lexicon.group_words:
+        if head in self.lexicon.words.group_words:
             return ActorType.GROUP
         if head in self.lexicon.government_words:
             return ActorType.GOVERNMENT
@@ -544,7 +544,7 @@ class SpeakerFinder:
             index -= 1
             if m.name.split()[-1] in objects:
                 continue
-            if low in lex.person_pronouns:
+            if low in lex.words.person_pronouns:
                 if m.name in self._things or (
                     m.name not in self._persons and not self._is_person_alias(m.name)
                 ):
@@ -561,7 +561,7 @@ class SpeakerFinder:
             if m.kind in ("organization", "government"):
                 actor = self._canonical(m.name, female=None, person=False)
                 return Speaker(start, end, written, actor, ActorType(m.kind), pronoun=True)
-        kind = ActorType.PERSON if low in lex.person_pronouns else ActorType.GROUP
+        kind = ActorType.PERSON if low in lex.words.person_pronouns else ActorType.GROUP
         return Speaker(start, end, written, written, kind, pronoun=True)
 
     def is_person_name(self, name: str) -> bool:

@@ -64,7 +64,7 @@ def tokenize(text: str, lexicon: Lexicon) -> list[Token]:
     out = [Token(m.start(), m.group()) for m in found]
     if "." not in text:
         return out
-    abbreviations = lexicon.abbreviations
+    abbreviations = lexicon.words.abbreviations
     merged: list[Token] = []
     for tok in out:
         if tok.text == "." and merged:
@@ -154,7 +154,7 @@ def split_title(words: list[str], lexicon: Lexicon) -> tuple[list[str], list[str
     while i < len(words) - 1:
         matched = 0
         for size in (3, 2, 1):
-            if i + size < len(words) and " ".join(low[i : i + size]) in lexicon.title_set:
+            if i + size < len(words) and " ".join(low[i : i + size]) in lexicon.words.title_set:
                 matched = size
                 break
         if not matched:
@@ -206,7 +206,7 @@ def _split_at_full_stops(
         pos += len(word) + 1
         if (
             word.endswith(".")
-            and word.lower() not in lexicon.abbreviations
+            and word.lower() not in lexicon.words.abbreviations
             and not _INITIALS.fullmatch(word)
         ):
             runs[-1][0][-1] = word.rstrip(".")
@@ -229,7 +229,7 @@ def _mention(words: list[str], offsets: list[int], lexicon: Lexicon) -> Mention 
             del offsets[i + 1 :]
             break
     while words and (
-        words[0].lower() in lexicon.not_names
+        words[0].lower() in lexicon.words.not_names
         or words[0] in _CONNECTORS
         or _compound_adjective(words[0])
     ):
