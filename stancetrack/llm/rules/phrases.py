@@ -20,7 +20,9 @@ def _index(lexicon: Lexicon) -> dict[str, list[list[str]]]:
         if len(_BY_FIRST) > 64:
             _BY_FIRST.clear()
         index = {}
-        phrases = sorted(lexicon.words.source_phrases + lexicon.words.reporting_phrases, key=len)[::-1]
+        phrases = sorted(lexicon.words.source_phrases + lexicon.words.reporting_phrases, key=len)[
+            ::-1
+        ]
         for phrase in phrases:
             index.setdefault(phrase.split()[0], []).append(phrase.split())
         _BY_FIRST[lexicon.sha256] = index

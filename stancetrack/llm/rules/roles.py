@@ -101,7 +101,9 @@ class ActorResolver:
     def _affiliated(self, modifiers: list[str]) -> list[Actor]:
         """'Finnish officials' -> Finnish government; 'State Department officials' -> State
         Department; bare or merely descriptive ('senior', 'Western') -> no actor."""
-        names = [w for w in modifiers if w[:1].isupper() and w.lower() not in self.lex.words.not_names]
+        names = [
+            w for w in modifiers if w[:1].isupper() and w.lower() not in self.lex.words.not_names
+        ]
         lows = [w.lower() for w in names]
         if len(names) == 1 and lows[0] in self.countries:
             return [Actor(f"{names[0]} government", ActorType.GOVERNMENT)]

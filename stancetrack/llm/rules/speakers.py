@@ -294,7 +294,10 @@ class SpeakerFinder:
         head = toks[i]
         if not _head_ok(head, lex):
             return self._determined_noun(i, lo) if loose else None
-        if head.lower in lex.words.person_pronouns | lex.words.group_pronouns | lex.words.thing_pronouns:
+        if (
+            head.lower
+            in lex.words.person_pronouns | lex.words.group_pronouns | lex.words.thing_pronouns
+        ):
             return (i, i + 1)
         j = i
         while j - 1 >= lo:
@@ -444,7 +447,9 @@ class SpeakerFinder:
                 run.insert(0, tok)
             else:
                 break
-        while run and (run[0].lower in ("of", "and", "&", "for") or run[0].lower in lex.words.not_names):
+        while run and (
+            run[0].lower in ("of", "and", "&", "for") or run[0].lower in lex.words.not_names
+        ):
             run.pop(0)
         if len(run) == 1 and run[0].lower in lex.speaker_nouns:
             run = []  # 'Analysts said': a capitalised common noun, not a name
@@ -454,7 +459,9 @@ class SpeakerFinder:
         if "and" in [w.lower() for w in words] and len(words) >= 3:
             return Speaker(start, end, written, " ".join(words), ActorType.GROUP)
         title, name = split_title(words, lex)
-        titled = bool(title) or any(t.lower in lex.words.titles for t in toks[: len(toks) - len(run)])
+        titled = bool(title) or any(
+            t.lower in lex.words.titles for t in toks[: len(toks) - len(run)]
+        )
         kind = classify(name or words, lex, titled=False)
         if kind not in ("organization", "government") and not title:
             kind = classify(words, lex, titled=False)
