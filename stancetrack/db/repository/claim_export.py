@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from stancetrack.db.models import Actor, Article, Claim, Run
 from stancetrack.db.read_models import CLAIM_CSV_COLUMNS
-from stancetrack.db.repository.claim_filter import READING_ORDER, AnySelect, ClaimFilter, filtered
+from stancetrack.db.repository.claim_filter import ClaimFilter, in_reading_order
 from stancetrack.db.repository.claim_subjects import subjects_of
+from stancetrack.db.repository.claims import SPEAKER_EVIDENCE, STATEMENT
 
 
 def iter_export_rows(
@@ -21,7 +22,7 @@ def iter_export_rows(
     """Every selected claim with its article, actor and run fields, streamed in batches: the
     one claims CSV layout (`ClaimCsvRow`, docs/CONTRACTS.md), one dict per row (a model per
     row would cost a million validations on a large export)."""
-    stmt: AnySelect = (
+    stmt = in_reading_order(
         select(
             Claim.id,
             Claim.target,
@@ -35,31 +36,17 @@ def iter_export_rows(
             Actor.name,
             Actor.id,
             Actor.actor_type,
-            Claim.speaker,
-            Claim.quote,
-            Claim.start,
-            Claim.end,
-            Claim.claim,
-            Claim.attribution,
-            Claim.stance,
-            Claim.confidence,
+            *STATEMENT,
             Claim.rationale,
             Claim.alignment,
             Run.id,
             Run.backend,
             Run.model,
             Run.prompt_version,
-            Claim.speaker_start,
-            Claim.speaker_end,
-            Claim.speaker_evidence,
-        )
-        .join(Article, Article.id == Claim.article_id)
-        .join(Actor, Actor.id == Claim.actor_id)
-        .join(Run, Run.id == Claim.run_id)
+            *SPEAKER_EVIDENCE,
+        ).join(Run, Run.id == Claim.run_id),
+        flt,
     )
-    stmt = filtered(stmt, flt).order_by(*READING_ORDER)
-    if flt.limit is not None:
-        stmt = stmt.limit(flt.limit)
     result = iter(session.execute(stmt.execution_options(yield_per=batch)))
     while chunk := list(itertools.islice(result, batch)):
         subjects = subjects_of(session, [row[0] for row in chunk])

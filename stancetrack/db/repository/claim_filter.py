@@ -15,7 +15,7 @@ from typing import Any, Required, TypedDict
 
 from sqlalchemy import Select, func, or_
 
-from stancetrack.db.models import Article, Claim
+from stancetrack.db.models import Actor, Article, Claim
 from stancetrack.db.read_models import ABSENT, ClaimOut
 from stancetrack.db.repository.claim_subjects import about
 from stancetrack.db.repository.paging import DatedKey, after_dated
@@ -127,3 +127,16 @@ READING_ORDER = (Claim.published.is_(None), Claim.published, *TIES)
 def claim_key(row: ClaimOut) -> DatedKey:
     """A claim's place in reading order: where the next page starts."""
     return DatedKey(row.article.published, (row.article.id, row.start, row.id))
+
+
+def in_reading_order(
+    stmt: AnySelect, flt: ClaimFilter, *, verified_only: bool = False
+) -> AnySelect:
+    """`stmt`, a select of claim columns, with each claim's article and actor joined, narrowed
+    to what `flt` selects, in reading order and cut at `flt.limit`: what lists and exports
+    of claims read."""
+    stmt = stmt.join(Article, Article.id == Claim.article_id).join(
+        Actor, Actor.id == Claim.actor_id
+    )
+    stmt = filtered(stmt, flt, verified_only=verified_only).order_by(*READING_ORDER)
+    return stmt if flt.limit is None else stmt.limit(flt.limit)

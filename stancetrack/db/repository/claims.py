@@ -15,17 +15,32 @@ from stancetrack.db.models import Actor, Article, Claim
 from stancetrack.db.read_models import ArticleRefOut, ClaimOut
 from stancetrack.db.repository.chunks import in_chunks
 from stancetrack.db.repository.claim_filter import (
-    READING_ORDER,
     TIES,
     AnySelect,
     ClaimFilter,
     filtered,
+    in_reading_order,
 )
 from stancetrack.db.repository.claim_subjects import subjects_of
 
 # The answers' read models are the repository's rows (db/read_models.py): one definition.
 ArticleRef = ArticleRefOut
 ClaimRow = ClaimOut
+
+
+# A claim's statement and its speaker evidence, in the order both claim layouts list them
+# (ClaimOut, ClaimCsvRow); selected by `claims_select` and by the export.
+STATEMENT = (
+    Claim.speaker,
+    Claim.quote,
+    Claim.start,
+    Claim.end,
+    Claim.claim,
+    Claim.attribution,
+    Claim.stance,
+    Claim.confidence,
+)
+SPEAKER_EVIDENCE = (Claim.speaker_start, Claim.speaker_end, Claim.speaker_evidence)
 
 
 def article_ref(
@@ -36,7 +51,7 @@ def article_ref(
 
 def claims_select(flt: ClaimFilter, *, verified_only: bool = False) -> AnySelect:
     """The columns `claim_row` reads, of the claims `flt` selects, in reading order."""
-    stmt: AnySelect = (
+    return in_reading_order(
         select(
             Claim.id,
             Article.id,
@@ -45,28 +60,15 @@ def claims_select(flt: ClaimFilter, *, verified_only: bool = False) -> AnySelect
             Article.published,
             Claim.actor_id,
             Actor.name,
-            Claim.speaker,
-            Claim.quote,
-            Claim.start,
-            Claim.end,
-            Claim.claim,
-            Claim.attribution,
-            Claim.stance,
-            Claim.confidence,
+            *STATEMENT,
             Claim.target,
             Article.outlet,
-            Claim.speaker_start,
-            Claim.speaker_end,
-            Claim.speaker_evidence,
+            *SPEAKER_EVIDENCE,
             Claim.run_id,
-        )
-        .join(Article, Article.id == Claim.article_id)
-        .join(Actor, Actor.id == Claim.actor_id)
+        ),
+        flt,
+        verified_only=verified_only,
     )
-    stmt = filtered(stmt, flt, verified_only=verified_only).order_by(*READING_ORDER)
-    if flt.limit is not None:
-        stmt = stmt.limit(flt.limit)
-    return stmt
 
 
 def claim_row(r: Sequence[Any], refs: dict[int, ArticleRef] | None = None) -> ClaimRow:
