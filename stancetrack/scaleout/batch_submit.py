@@ -12,10 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from stancetrack.db import Database
-from stancetrack.db.models import utcnow
 from stancetrack.db.repository import batches as repo
 from stancetrack.db.repository.articles import store_article
-from stancetrack.pipeline.messages import Provenance
 from stancetrack.scaleout.batch_files import Limits, RequestFile
 from stancetrack.scaleout.batch_jobs import (
     article_lines,
@@ -25,7 +23,7 @@ from stancetrack.scaleout.batch_jobs import (
     openai_backend,
 )
 from stancetrack.scaleout.batch_provider import Provider
-from stancetrack.scaleout.inputs import InputCounts, decided_inputs, live_store, works_of
+from stancetrack.scaleout.inputs import InputCounts, LiveIntake, works_of
 from stancetrack.settings import Settings
 
 
@@ -54,8 +52,7 @@ async def submit(
     provider = Provider(settings)
     mode = backend.preferred_mode()
     target = settings.target
-    started = utcnow()
-    store = live_store(db, target, Provenance.of(backend))
+    intake = LiveIntake.open(db, target, backend, force=force)
     summary = SubmitSummary()
     queued: set[str] = set()  # cache keys put in a file by this call
     current: RequestFile | None = None
@@ -74,13 +71,7 @@ async def submit(
         queued.clear()  # recorded as pending now: pending_cache_keys sees them
 
     try:
-        for chunk in decided_inputs(
-            paths,
-            store,
-            max_bytes=settings.max_file_bytes,
-            stdin=stdin,
-            since=started if force else None,
-        ):
+        for chunk in intake.chunks(paths, max_bytes=settings.max_file_bytes, stdin=stdin):
             works = works_of(chunk, summary, on_error, taken=queued)
             if not works:
                 continue

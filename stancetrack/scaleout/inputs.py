@@ -14,8 +14,10 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from stancetrack.db import Database
+from stancetrack.db.models import utcnow
 from stancetrack.errors import InputError
 from stancetrack.ingest import iter_inputs
+from stancetrack.llm.base import Backend
 from stancetrack.pipeline.messages import BadInput, Provenance, Skip, StoreConfig, Work
 from stancetrack.pipeline.storing import Store, cache_key
 
@@ -23,9 +25,31 @@ from stancetrack.pipeline.storing import Store, cache_key
 READ_AHEAD = 64
 
 
-def live_store(db: Database, target: str, provenance: Provenance) -> Store:
-    """The live path's Store on `db`: its runs carry `provenance`, its skip is `extract`'s."""
-    return Store(StoreConfig(database_url=db.url, target=target, provenance=provenance), db)
+@dataclass(frozen=True, slots=True)
+class LiveIntake:
+    """How `--batch-api` and `--queue` take inputs: keyed and skipped as the live path does
+    (its Store, runs carrying the backend's provenance); with `--force`, only runs from
+    `started` on count as done."""
+
+    store: Store
+    started: datetime
+    force: bool
+
+    @classmethod
+    def open(cls, db: Database, target: str, backend: Backend, *, force: bool) -> LiveIntake:
+        provenance = Provenance.of(backend)
+        config = StoreConfig(database_url=db.url, target=target, provenance=provenance)
+        return cls(Store(config, db), utcnow(), force)
+
+    @property
+    def since(self) -> datetime | None:
+        return self.started if self.force else None
+
+    def chunks(
+        self, paths: Iterable[str], *, max_bytes: int, stdin: bytes | None
+    ) -> Iterator[list[Work | Skip | BadInput]]:
+        """The inputs of `paths`, decided a chunk at a time (`decided_inputs`)."""
+        return decided_inputs(paths, self.store, max_bytes=max_bytes, stdin=stdin, since=self.since)
 
 
 def decided_inputs(

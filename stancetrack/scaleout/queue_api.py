@@ -13,11 +13,9 @@ from dataclasses import dataclass
 import procrastinate
 
 from stancetrack.db import Database
-from stancetrack.db.models import utcnow
 from stancetrack.db.repository.articles import store_article
 from stancetrack.llm.factory import make_backend
-from stancetrack.pipeline.messages import Provenance
-from stancetrack.scaleout.inputs import InputCounts, decided_inputs, live_store, works_of
+from stancetrack.scaleout.inputs import InputCounts, LiveIntake, works_of
 from stancetrack.scaleout.queue_app import EXTRACT_TASK, ensure_schema, make_app
 from stancetrack.settings import Settings
 
@@ -40,20 +38,13 @@ async def enqueue(
     app = make_app(settings.database_url)
     db = Database(settings.database_url)
     backend = make_backend(settings)
-    started = utcnow()
-    store = live_store(db, settings.target, Provenance.of(backend))
+    intake = LiveIntake.open(db, settings.target, backend, force=force)
     summary = EnqueueSummary()
     try:
         async with app.open_async():
             await ensure_schema(app)
             task = app.tasks[EXTRACT_TASK]
-            for chunk in decided_inputs(
-                paths,
-                store,
-                max_bytes=settings.max_file_bytes,
-                stdin=stdin,
-                since=started if force else None,
-            ):
+            for chunk in intake.chunks(paths, max_bytes=settings.max_file_bytes, stdin=stdin):
                 works = works_of(chunk, summary, on_error)
                 with db.session() as session:
                     ids = [store_article(session, w.item)[0] for w in works]
@@ -65,7 +56,7 @@ async def enqueue(
                             article_id=article_id,
                             model=backend.model,
                             target=settings.target,
-                            force_since=started.isoformat() if force else None,
+                            force_since=intake.since.isoformat() if intake.since else None,
                         )
                     except procrastinate.exceptions.AlreadyEnqueued:
                         summary.skipped += 1  # waiting in the queue already
