@@ -294,14 +294,8 @@ class Batch:
 
     def count(self, work: Work, outcome: Outcome) -> None:
         summary = self.summary
-        summary.prompt_tokens += outcome.prompt_tokens
-        summary.completion_tokens += outcome.completion_tokens
-        if outcome.status == "ok":
-            summary.extracted += 1
-            summary.claims += outcome.claims
-            summary.rejected += outcome.rejected
-        else:
-            summary.failed_articles += 1
+        summary.count(outcome)
+        if outcome.status != "ok":
             if self.observer.on_article_failed is not None:
                 self.observer.on_article_failed(work.item.source, outcome.error or "failed")
             if outcome.fatal and summary.fatal is None:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from stancetrack.errors import InputError
+from stancetrack.pipeline.messages import Outcome
 
 
 @dataclass
@@ -36,6 +37,27 @@ class ExtractSummary:
     @property
     def ok(self) -> bool:
         return self.failed == 0 and self.fatal is None and not self.interrupted
+
+    def count(self, outcome: Outcome) -> None:
+        """One article's answer, stored (with its claims) or failed, and what it cost: how
+        every path that stores answers counts them (`extract`, `batches collect`)."""
+        self.prompt_tokens += outcome.prompt_tokens
+        self.completion_tokens += outcome.completion_tokens
+        if outcome.status == "ok":
+            self.extracted += 1
+            self.claims += outcome.claims
+            self.rejected += outcome.rejected
+        else:
+            self.failed_articles += 1
+
+    def add(self, other: ExtractSummary) -> None:
+        """Another run's stored and failed articles, their claims and cost."""
+        self.extracted += other.extracted
+        self.failed_articles += other.failed_articles
+        self.claims += other.claims
+        self.rejected += other.rejected
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
 
     def as_json(self) -> dict[str, int]:
         return {

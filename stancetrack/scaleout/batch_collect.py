@@ -65,42 +65,33 @@ Notify = Callable[[str], None]
 class CollectSummary:
     batches: int = 0
     collected: int = 0
-    stored: int = 0
-    failed: int = 0
     live: int = 0
     unfinished: int = 0
     malformed: int = 0
-    claims: int = 0
-    rejected: int = 0
+    # The articles stored or failed, from the files or re-run live, counted as `extract`
+    # counts them.
+    articles: ExtractSummary = field(default_factory=ExtractSummary)
     waiting: list[str] = field(default_factory=list)
 
     def count(self, outcome: Outcome) -> None:
-        if outcome.status == "ok":
-            self.stored += 1
-            self.claims += outcome.claims
-            self.rejected += outcome.rejected
-        else:
-            self.failed += 1
+        self.articles.count(outcome)
 
     def count_run(self, ran: ExtractSummary) -> None:
         """The articles of a live run of the engine (each stored or failed)."""
         self.live += ran.extracted + ran.failed_articles
-        self.stored += ran.extracted
-        self.failed += ran.failed_articles
-        self.claims += ran.claims
-        self.rejected += ran.rejected
+        self.articles.add(ran)
 
     def as_json(self) -> dict[str, Any]:
         return {
             "batches": self.batches,
             "collected": self.collected,
-            "stored": self.stored,
-            "failed": self.failed,
+            "stored": self.articles.extracted,
+            "failed": self.articles.failed_articles,
             "live": self.live,
             "unfinished": self.unfinished,
             "malformed": self.malformed,
-            "claims": self.claims,
-            "rejected": self.rejected,
+            "claims": self.articles.claims,
+            "rejected": self.articles.rejected,
             "waiting": list(self.waiting),
         }
 
@@ -234,28 +225,19 @@ async def _harvest(
         )
 
 
+@dataclass(slots=True)
 class _Harvest:
     """One finished batch's results, stored as they stream in."""
 
-    def __init__(
-        self,
-        db: Database,
-        batch: ApiBatch,
-        backend: OpenAIBackend,
-        engine: Engine,
-        settings: Settings,
-        summary: CollectSummary,
-        say: Notify,
-    ) -> None:
-        self.db = db
-        self.batch = batch
-        self.backend = backend
-        self.engine = engine
-        self.settings = settings
-        self.summary = summary
-        self.say = say
-        # Chunked articles: answers held until every part has come (bounded by chunking).
-        self.partial: dict[str, dict[int, Result]] = {}
+    db: Database
+    batch: ApiBatch
+    backend: OpenAIBackend
+    engine: Engine
+    settings: Settings
+    summary: CollectSummary
+    say: Notify
+    # Chunked articles: answers held until every part has come (bounded by chunking).
+    partial: dict[str, dict[int, Result]] = field(default_factory=dict)
 
     async def read(self, provider: Provider, file_id: str) -> None:
         group: list[Result] = []
