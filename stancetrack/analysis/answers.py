@@ -333,18 +333,20 @@ def diff_answer(session: Session, ref_a: str, ref_b: str, **query: Unpack[DiffQu
     return dump(diff_result(session, ref_a, ref_b, **query).read_model())
 
 
-def timeline_result(
-    session: Session,
-    actor: str,
-    *,
-    target: str,
-    per: Per = "article",
-    subject: str | None = None,
-) -> Timeline:
+class TimelineQuery(TypedDict, total=False):
+    """What `timeline` is asked besides the actor, declared once."""
+
+    target: Required[str]
+    per: Per  # article (the default) or story
+    subject: str | None
+
+
+def timeline_result(session: Session, actor: str, **query: Unpack[TimelineQuery]) -> Timeline:
     """`timeline`: the actor's overall stance article by article (or story by story),
     oldest first; with `subject`, of the claims about it."""
-    about = resolve_subject(target, subject)
-    if per == "story":
+    target = query["target"]
+    about = resolve_subject(target, query.get("subject"))
+    if query.get("per", "article") == "story":
         if about is not None:
             raise UsageError("--per story and --subject do not combine in a timeline")
         from stancetrack.analysis.per_story import timeline_per_story
@@ -353,16 +355,8 @@ def timeline_result(
     return timeline(session, find_actor(session, actor), target=target, subject=about)
 
 
-def timeline_answer(
-    session: Session,
-    actor: str,
-    *,
-    target: str,
-    per: Per = "article",
-    subject: str | None = None,
-) -> Json:
-    found = timeline_result(session, actor, target=target, per=per, subject=subject)
-    return dump(found.read_model())
+def timeline_answer(session: Session, actor: str, **query: Unpack[TimelineQuery]) -> Json:
+    return dump(timeline_result(session, actor, **query).read_model())
 
 
 def changes_answer(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from stancetrack.cli.app import app
-from stancetrack.cli.context import endpoint_settings
+from stancetrack.cli.context import command_settings
 from stancetrack.cli.options import (
     BackendOption,
     BaseUrlOption,
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 @app.command("eval")
 def eval_command(
+    ctx: typer.Context,
     gold: Annotated[
         Path,
         typer.Argument(
@@ -68,9 +69,8 @@ def eval_command(
     if annotators not in ANNOTATOR_CHOICES:
         raise UsageError(f"--annotators must be first or all, not {annotators!r}")
     fmt = resolve_format(format)
-    settings = endpoint_settings(
-        model=model, base_url=base_url, concurrency=concurrency, target=target
-    )
+    # --backend picks the backend to score (default: rules), not the configured one.
+    settings = command_settings(ctx, exclude=("backend",))
     name, notice = resolve_backend_name(settings, backend or "rules")
     if notice:
         stderr().print(notice)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from stancetrack.cli.app import app
-from stancetrack.cli.context import endpoint_settings
+from stancetrack.cli.context import command_settings
 from stancetrack.cli.observing import failures_shown
 from stancetrack.cli.options import (
     BackendOption,
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 @app.command("extract")
 def extract_command(
+    ctx: typer.Context,
     paths: Annotated[
         list[str], typer.Argument(help="Files, directories (recursive), URLs or '-' for stdin.")
     ],
@@ -88,17 +89,7 @@ def extract_command(
     """
     from stancetrack.pipeline import extract
 
-    settings = endpoint_settings(
-        db,
-        backend=backend,
-        model=model,
-        base_url=base_url,
-        concurrency=concurrency,
-        timeout=timeout,
-        target=target,
-        max_tokens=max_tokens,
-        temperature=temperature,
-    )
+    settings = command_settings(ctx)
     fmt = resolve_format(format)
     if batch_api and queue:
         raise typer.BadParameter("choose one of --batch-api and --queue")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from stancetrack.cli.app import app
-from stancetrack.cli.context import endpoint_settings
+from stancetrack.cli.context import command_settings
 from stancetrack.cli.observing import failures_shown
 from stancetrack.cli.options import (
     BackendOption,
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 @app.command("watch")
 def watch_command(
+    ctx: typer.Context,
     sources: Annotated[
         list[str], typer.Argument(help="RSS/Atom feed URLs and directories to follow.")
     ],
@@ -106,14 +107,7 @@ def watch_command(
         problem = url_problem(notify)
         if problem is not None:
             raise UsageError(f"--notify {notify!r}: {problem}")
-    settings = endpoint_settings(
-        db,
-        backend=backend,
-        model=model,
-        base_url=base_url,
-        concurrency=concurrency,
-        target=target,
-    )
+    settings = command_settings(ctx)
     fmt = resolve_format(format)
     options = PollOptions(
         interval=interval,

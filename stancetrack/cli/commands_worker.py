@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from stancetrack.cli.app import app
-from stancetrack.cli.context import endpoint_settings
+from stancetrack.cli.context import command_settings
 from stancetrack.cli.options import (
     BackendOption,
     BaseUrlOption,
@@ -23,6 +23,7 @@ from stancetrack.cli.options import (
 
 @app.command("worker")
 def worker_command(
+    ctx: typer.Context,
     concurrency: ConcurrencyOption = None,
     backend: BackendOption = None,
     base_url: BaseUrlOption = None,
@@ -56,9 +57,7 @@ def worker_command(
 
     from stancetrack.scaleout.worker import run_worker
 
-    settings = endpoint_settings(
-        db, backend=backend, base_url=base_url, concurrency=concurrency, timeout=timeout
-    )
+    settings = command_settings(ctx)
     logging.basicConfig(level=logging.INFO if debug else logging.WARNING)
     asyncio.run(
         run_worker(

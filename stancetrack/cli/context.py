@@ -6,9 +6,11 @@ do not pay for pydantic-settings and SQLAlchemy.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
+
+import typer
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -44,6 +46,33 @@ def endpoint_settings(
         request_timeout=timeout,
         **overrides,
     )
+
+
+# The command parameters that set a setting (options.py), and the setting each one sets.
+SETTING_OF_PARAMETER = {
+    "db": "database_url",
+    "backend": "backend",
+    "model": "model",
+    "base_url": "openai_base_url",
+    "concurrency": "concurrency",
+    "timeout": "request_timeout",
+    "target": "target",
+    "max_tokens": "max_tokens",
+    "temperature": "temperature",
+}
+
+
+def command_settings(ctx: typer.Context, *, exclude: Collection[str] = ()) -> Settings:
+    """Settings from the environment and `.env`, with the options the command was given on
+    top: each of its parameters that sets a setting (SETTING_OF_PARAMETER), but `exclude`."""
+    from stancetrack.settings import load_settings
+
+    given = {
+        SETTING_OF_PARAMETER[name]: value
+        for name, value in ctx.params.items()
+        if name in SETTING_OF_PARAMETER and name not in exclude
+    }
+    return load_settings(**given)
 
 
 def query_target(session: Session, target: str | None) -> str:
