@@ -134,7 +134,7 @@ def test_one_list_per_concept_from_the_one_lexicon() -> None:
     assert "said" in cues.forms and "according to" in cues.forms and "in an interview" in cues.forms
     assert "believes" not in cues.forms  # belief is no cue (measured: see docs)
     # Nothing parsed and unused: every list is non-empty.
-    for field in language.__dataclass_fields__:
+    for field in type(language).model_fields:
         assert getattr(language, field), field
 
 
@@ -152,3 +152,20 @@ def test_titles_of_both_sides_strip_people_not_groups() -> None:
     assert actors.name_key("Kremlin Vladimir Putin") == "vladimir putin"  # actors' title
     assert actors.name_key("Republican lawmakers") != actors.name_key("Democratic lawmakers")
     assert actors.name_key("GOP leaders") == "gop leaders"
+
+
+def test_a_malformed_list_in_the_lexicon_is_one_config_error_naming_it() -> None:
+    from stancetrack.errors import ConfigError
+    from stancetrack.text.words import parse_words
+
+    for data, named in (
+        ({"titles": "Mr."}, "titles"),
+        ({"reporting_verbs": {"speech": ["said", 3]}}, "reporting_verbs.speech"),
+        ({"abbreviations": None}, "abbreviations"),
+    ):
+        with pytest.raises(ConfigError, match=named):
+            parse_words(data)
+    # Lower case, blanks dropped, titles longest first with ties in one fixed order.
+    found = parse_words({"titles": ["Vice President", " ", "Mr.", "Dr."], "not_names": ["The"]})
+    assert found.titles == ("vice president", "dr.", "mr.")
+    assert found.not_names == frozenset({"the"})

@@ -14,7 +14,7 @@ from stancetrack.cli.app import app
 from stancetrack.cli.context import db_session, query_target
 from stancetrack.cli.options import DbOption, DebugOption, FormatOption, TargetOption
 from stancetrack.cli.render import Format, emit_document, emit_rows, resolve_format, stderr
-from stancetrack.cli.selection import ActorArgument, ArticleOption, SubjectOption
+from stancetrack.cli.selection import ActorArgument, ActorsArgument, ArticleOption, SubjectOption
 
 # The default of `diff --threshold`; a test keeps it equal to analysis.diff.MATCH_THRESHOLD,
 # which is not imported here to keep start-up light (it loads rapidfuzz).
@@ -45,10 +45,7 @@ class By(StrEnum):
 
 @app.command("compare")
 def compare_command(
-    actors: Annotated[
-        list[str] | None,
-        typer.Argument(help="Actor NAMEs to compare (default: every actor).", show_default=False),
-    ] = None,
+    actors: ActorsArgument = None,
     article: ArticleOption = None,
     by: Annotated[
         By,

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-import typer
+from typing import Any
 
 from stancetrack.cli.app import app
 from stancetrack.cli.commands_analysis import Per, PerOption
 from stancetrack.cli.context import db_session, query_target
 from stancetrack.cli.options import DbOption, DebugOption, FormatOption, TargetOption
 from stancetrack.cli.render import Format, emit, resolve_format
-from stancetrack.cli.selection import SinceOption, SubjectOption, parse_day
+from stancetrack.cli.selection import ActorsArgument, SinceOption, SubjectOption, parse_day
 
 COLUMNS = [
     ("published", "date"),
@@ -62,10 +60,7 @@ def flat(change: dict[str, Any]) -> dict[str, Any]:
 
 @app.command("changes")
 def changes_command(
-    actors: Annotated[
-        list[str] | None,
-        typer.Argument(help="Actor NAMEs (default: every actor).", show_default=False),
-    ] = None,
+    actors: ActorsArgument = None,
     subject: SubjectOption = None,
     since: SinceOption = None,
     per: PerOption = Per.article,

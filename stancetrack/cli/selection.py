@@ -33,6 +33,10 @@ def _filter(*flags: str, help: str, min: int | None = None) -> Any:
     return typer.Option(*flags, help=help, min=min, show_default=False)
 
 
+ActorsArgument = Annotated[
+    list[str] | None,
+    typer.Argument(help="Actor NAMEs (default: every actor).", show_default=False),
+]
 ActorOption = Annotated[
     list[str] | None,
     _filter(

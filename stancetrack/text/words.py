@@ -10,49 +10,84 @@ index and actor names alike.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
+from pydantic import (
+    AfterValidator,
+    AliasPath,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
 
 from stancetrack.errors import ConfigError
 
 LEXICON_FILE = "rules/lexicon.yaml"
 
 
-@dataclass(frozen=True, slots=True)
-class Words:
-    """The word lists of one language, lower case."""
+def _lowered(value: object) -> object:
+    """A list of strings as its words, lower case, blanks dropped; anything else is left
+    for pydantic to reject."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return [v.strip().lower() for v in value if v.strip()]
+    return value
 
-    speech_verbs: frozenset[str]  # acts of saying: 'said', 'warned'
-    cognition_verbs: frozenset[str]  # belief or expectation: 'believes', 'thinks'
-    intention_verbs: frozenset[str]  # a claim only before 'to': 'wants', 'plans'
-    reporting_phrases: tuple[str, ...]  # speaker first: 'pointed out', 'made clear'
-    source_phrases: tuple[str, ...]  # source after: 'according to'
-    setting_phrases: tuple[str, ...]  # the scene of a statement: 'in an interview'
-    titles: tuple[str, ...]  # before a name and not part of it; longest first
-    person_pronouns: frozenset[str]  # a person as speaker: 'he', 'she', 'i'
-    group_pronouns: frozenset[str]  # a group as speaker: 'they', 'we'
-    thing_pronouns: frozenset[str]  # 'it'
-    other_pronouns: frozenset[str]  # object and possessive forms: never a name
-    abbreviations: frozenset[str]  # with their full stop: 'mr.', 'u.s.'
-    not_names: frozenset[str]  # capitalised words that start sentences, not names
-    group_words: frozenset[str]  # collective heads: 'officials', 'lawmakers'
 
-    @property
+def _longest_first(value: tuple[str, ...]) -> tuple[str, ...]:
+    """Distinct, longest first, ties alphabetical (the same order in every process)."""
+    return tuple(sorted(set(value), key=lambda t: (-len(t), t)))
+
+
+WordSet = Annotated[frozenset[str], BeforeValidator(_lowered)]
+Phrases = Annotated[tuple[str, ...], BeforeValidator(_lowered)]
+
+
+def _in(section: str, key: str) -> Any:
+    """A word set under a section of the file (`reporting_verbs.speech`, `pronouns.he`)."""
+    return Field(default=frozenset(), validation_alias=AliasPath(section, key))
+
+
+class Words(BaseModel):
+    """The word lists of one language, lower case: the lexicon file validated (each list
+    under its own key, the verbs and pronouns under their sections; other keys are the
+    rules extractor's)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    speech_verbs: WordSet = _in("reporting_verbs", "speech")  # acts of saying: 'said'
+    cognition_verbs: WordSet = _in("reporting_verbs", "cognition")  # belief: 'thinks'
+    intention_verbs: WordSet = _in("reporting_verbs", "intention")  # before 'to': 'plans'
+    reporting_phrases: Phrases = ()  # speaker first: 'pointed out', 'made clear'
+    source_phrases: Phrases = ()  # source after: 'according to'
+    setting_phrases: Phrases = ()  # the scene of a statement: 'in an interview'
+    # Before a name and not part of it; longest first.
+    titles: Annotated[Phrases, AfterValidator(_longest_first)] = ()
+    person_pronouns: WordSet = _in("pronouns", "person")  # a person as speaker: 'he', 'i'
+    group_pronouns: WordSet = _in("pronouns", "group")  # a group as speaker: 'they', 'we'
+    thing_pronouns: WordSet = _in("pronouns", "thing")  # 'it'
+    other_pronouns: WordSet = _in("pronouns", "other")  # object and possessive: never a name
+    abbreviations: WordSet = frozenset()  # with their full stop: 'mr.', 'u.s.'
+    not_names: WordSet = frozenset()  # capitalised words that start sentences, not names
+    group_words: WordSet = frozenset()  # collective heads: 'officials', 'lawmakers'
+
+    # Read per token by the rules: computed once, not per access.
+    @cached_property
     def title_set(self) -> frozenset[str]:
         return frozenset(self.titles)
 
-    @property
+    @cached_property
     def pronouns(self) -> frozenset[str]:
         """Every pronoun: a speaker given as one names no one by itself."""
         return (
             self.person_pronouns | self.group_pronouns | self.thing_pronouns | self.other_pronouns
         )
 
-    @property
+    @cached_property
     def reporting_cues(self) -> tuple[str, ...]:
         """What ties a named source to a quote: the verbs of saying and the phrases that
         report, cite a source or set the scene; sorted, distinct. Not the verbs of belief:
@@ -68,48 +103,15 @@ class Words:
         )
 
 
-def _list(data: dict[str, Any], key: str, where: str = "") -> list[str]:
-    value = data.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{LEXICON_FILE}: {where}{key!r} must be a list of strings")
-    return [v.strip().lower() for v in value if v.strip()]
-
-
-def _section(data: dict[str, Any], key: str) -> dict[str, Any]:
-    value = data.get(key) or {}
-    if not isinstance(value, dict):
-        raise ConfigError(f"{LEXICON_FILE}: {key!r} must be a mapping")
-    return value
-
-
-def _sets(data: dict[str, Any], section: str, *keys: str) -> tuple[frozenset[str], ...]:
-    """The word set under each key of one section (`reporting_verbs`, `pronouns`)."""
-    found = _section(data, section)
-    return tuple(frozenset(_list(found, key, f"{section}.")) for key in keys)
-
-
 def parse_words(data: dict[str, Any]) -> Words:
     """The word lists of a parsed lexicon file; ConfigError when one is malformed."""
-    speech, cognition, intention = _sets(
-        data, "reporting_verbs", "speech", "cognition", "intention"
-    )
-    person, group, thing, other = _sets(data, "pronouns", "person", "group", "thing", "other")
-    return Words(
-        speech_verbs=speech,
-        cognition_verbs=cognition,
-        intention_verbs=intention,
-        reporting_phrases=tuple(_list(data, "reporting_phrases")),
-        source_phrases=tuple(_list(data, "source_phrases")),
-        setting_phrases=tuple(_list(data, "setting_phrases")),
-        titles=tuple(sorted(set(_list(data, "titles")), key=len, reverse=True)),
-        person_pronouns=person,
-        group_pronouns=group,
-        thing_pronouns=thing,
-        other_pronouns=other,
-        abbreviations=frozenset(_list(data, "abbreviations")),
-        not_names=frozenset(_list(data, "not_names")),
-        group_words=frozenset(_list(data, "group_words")),
-    )
+    try:
+        return Words.model_validate(data)
+    except ValidationError as exc:
+        where = ", ".join(
+            ".".join(str(part) for part in error["loc"]) or "file" for error in exc.errors()
+        )
+        raise ConfigError(f"{LEXICON_FILE}: {where} must be a list of strings") from None
 
 
 def load_mapping(raw: bytes) -> dict[str, Any]:
