@@ -36,8 +36,7 @@ from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Literal
 
-import yaml
-
+from stancetrack.datafiles import yaml_mapping
 from stancetrack.errors import ConfigError
 from stancetrack.grounding import ArticleText, normalize_with_map
 from stancetrack.text.folding import fold
@@ -70,9 +69,7 @@ class SpeakerCues:
 
 
 def parse_cues(raw: bytes, language: Words | None = None) -> SpeakerCues:
-    data = yaml.safe_load(raw.decode("utf-8"))
-    if not isinstance(data, dict):
-        raise ConfigError(f"{CUES_FILE}: expected a mapping")
+    data = yaml_mapping(raw, CUES_FILE)
     window = data.get("cue_window")
     if not isinstance(window, int) or window < 0:
         raise ConfigError(f"{CUES_FILE}: 'cue_window' must be a non-negative integer")

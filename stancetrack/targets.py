@@ -16,8 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from stancetrack.datafiles import yaml_mapping
 from stancetrack.errors import ConfigError, UnknownTargetError
 
 TARGETS_DIR = "targets"
@@ -71,9 +70,7 @@ def defined_targets() -> tuple[Target, ...]:
             continue
         where = f"{TARGETS_DIR}/{entry.name}"
         raw = entry.read_bytes()
-        data = yaml.safe_load(raw)
-        if not isinstance(data, dict):
-            raise ConfigError(f"target file {where}: not a mapping")
+        data = yaml_mapping(raw, f"target file {where}")
         name, definition = data.get("name"), data.get("definition")
         if not isinstance(name, str) or not name.strip():
             raise ConfigError(f"target file {where}: `name` is missing")

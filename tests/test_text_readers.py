@@ -5,13 +5,19 @@ index (docs/ARCHITECTURE.md, "Layers"); the layer order itself is import-linter'
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "stancetrack"
 TEXT_READERS = ["llm/chunking.py", "llm/rules/text.py", "speaker_evidence.py", "actors.py"]
-BASE_LAYER = {"errors", "stances", "schemas", "settings", "targets", "subjects", "version"}
+# The bottom layer of import-linter's contract (pyproject.toml), not a copy of it.
+BASE_LAYER = set(
+    tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "importlinter"
+    ]["contracts"][0]["layers"][-1].split(" : ")
+)
 
 
 def _imports(path: Path) -> set[str]:

@@ -14,7 +14,6 @@ from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Annotated, Any
 
-import yaml
 from pydantic import (
     AfterValidator,
     AliasPath,
@@ -25,6 +24,7 @@ from pydantic import (
     ValidationError,
 )
 
+from stancetrack.datafiles import yaml_mapping
 from stancetrack.errors import ConfigError
 
 LEXICON_FILE = "rules/lexicon.yaml"
@@ -114,16 +114,6 @@ def parse_words(data: dict[str, Any]) -> Words:
         raise ConfigError(f"{LEXICON_FILE}: {where} must be a list of strings") from None
 
 
-def load_mapping(raw: bytes) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(raw.decode("utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{LEXICON_FILE}: invalid YAML ({exc})") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"{LEXICON_FILE}: expected a mapping at the top level")
-    return data
-
-
 def lexicon_bytes() -> bytes:
     return resources.files("stancetrack.prompts").joinpath(*LEXICON_FILE.split("/")).read_bytes()
 
@@ -131,4 +121,4 @@ def lexicon_bytes() -> bytes:
 @lru_cache(maxsize=1)
 def words() -> Words:
     """The language's word lists, read once per process."""
-    return parse_words(load_mapping(lexicon_bytes()))
+    return parse_words(yaml_mapping(lexicon_bytes(), LEXICON_FILE))

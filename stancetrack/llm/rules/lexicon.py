@@ -18,8 +18,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
 
-import yaml
-
+from stancetrack.datafiles import yaml_mapping
 from stancetrack.errors import ConfigError, UnknownTargetError
 from stancetrack.llm.rules.stance_rules import StanceGrammar, build_grammar
 from stancetrack.settings import DEFAULT_TARGET
@@ -128,16 +127,6 @@ def _read(name: str) -> bytes:
     return root.joinpath(*name.split("/")).read_bytes()
 
 
-def _load_yaml(name: str, raw: bytes) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(raw.decode("utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"rules lexicon {name}: invalid YAML ({exc})") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"rules lexicon {name}: expected a mapping at the top level")
-    return data
-
-
 def _cues(data: dict[str, Any], side: Stance, negations: frozenset[str]) -> list[Cue]:
     """The `<stance>_cues` table of a target file."""
     key = f"{side.value}_cues"
@@ -162,8 +151,8 @@ def build_lexicon(files: dict[str, bytes]) -> Lexicon:
     stance_names = [n for n in files if n != ATTRIBUTION_FILE]
     if ATTRIBUTION_FILE not in files or len(stance_names) != 1:
         raise ConfigError("rules lexicon: expected lexicon.yaml and one target file")
-    lex = _load_yaml(ATTRIBUTION_FILE, files[ATTRIBUTION_FILE])
-    target_file = _load_yaml(stance_names[0], files[stance_names[0]])
+    lex = yaml_mapping(files[ATTRIBUTION_FILE], f"rules lexicon {ATTRIBUTION_FILE}")
+    target_file = yaml_mapping(files[stance_names[0]], f"rules lexicon {stance_names[0]}")
     target_name = target_file.get("name")
     if not isinstance(target_name, str) or not target_name.strip():
         raise ConfigError(f"target file {stance_names[0]}: 'name' must name the target")
