@@ -88,13 +88,27 @@ def env_name(field: str) -> str:
     return f"{Settings.model_config.get('env_prefix', '')}{field}".upper()
 
 
-# Command-line options whose name is not the field's name with dashes.
-_OPTION_NAMES = {"database_url": "--db", "openai_base_url": "--base-url"}
+# The command-line options that set a setting, by parameter name (`--base-url` is
+# `base_url`), and the setting each one sets: the CLI's one table (cli/context.py).
+SETTING_OF_OPTION: dict[str, str] = {
+    "db": "database_url",
+    "backend": "backend",
+    "model": "model",
+    "base_url": "openai_base_url",
+    "concurrency": "concurrency",
+    "timeout": "request_timeout",
+    "target": "target",
+    "max_tokens": "max_tokens",
+    "temperature": "temperature",
+}
+_OPTION_OF_SETTING = {
+    field: "--" + name.replace("_", "-") for name, field in SETTING_OF_OPTION.items()
+}
 
 
 def option_name(field: str) -> str:
     """The command-line option that overrides `field`."""
-    return _OPTION_NAMES.get(field, "--" + field.replace("_", "-"))
+    return _OPTION_OF_SETTING.get(field, "--" + field.replace("_", "-"))
 
 
 def _describe(exc: ValidationError, from_options: set[str]) -> str:

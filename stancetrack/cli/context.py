@@ -48,29 +48,16 @@ def endpoint_settings(
     )
 
 
-# The command parameters that set a setting (options.py), and the setting each one sets.
-SETTING_OF_PARAMETER = {
-    "db": "database_url",
-    "backend": "backend",
-    "model": "model",
-    "base_url": "openai_base_url",
-    "concurrency": "concurrency",
-    "timeout": "request_timeout",
-    "target": "target",
-    "max_tokens": "max_tokens",
-    "temperature": "temperature",
-}
-
-
 def command_settings(ctx: typer.Context, *, exclude: Collection[str] = ()) -> Settings:
     """Settings from the environment and `.env`, with the options the command was given on
-    top: each of its parameters that sets a setting (SETTING_OF_PARAMETER), but `exclude`."""
-    from stancetrack.settings import load_settings
+    top: each of its parameters that sets a setting (settings.SETTING_OF_OPTION), but
+    `exclude`."""
+    from stancetrack.settings import SETTING_OF_OPTION, load_settings
 
     given = {
-        SETTING_OF_PARAMETER[name]: value
+        SETTING_OF_OPTION[name]: value
         for name, value in ctx.params.items()
-        if name in SETTING_OF_PARAMETER and name not in exclude
+        if name in SETTING_OF_OPTION and name not in exclude
     }
     return load_settings(**given)
 
