@@ -163,3 +163,13 @@ def test_api_key_never_printed_by_the_cli(
     # The checks saw real error output: a --debug traceback, a missing database (read
     # commands never create one), a config and a usage error.
     assert codes == [(1, True), (2, False), (2, True), (2, False), (0, False)]
+
+
+def test_every_option_that_sets_a_setting_names_a_field_and_is_named_back() -> None:
+    from stancetrack.settings import SETTING_OF_OPTION, Settings, option_name
+
+    for parameter, field in SETTING_OF_OPTION.items():
+        assert field in Settings.model_fields, parameter
+        assert option_name(field) == "--" + parameter.replace("_", "-")
+    assert option_name("request_timeout") == "--timeout"  # was --request-timeout, no such option
+    assert option_name("max_file_bytes") == "--max-file-bytes"
