@@ -5,6 +5,9 @@ The API key is a `SecretStr`: it prints as '**********' and is never written any
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypedDict
+
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -88,22 +91,35 @@ def env_name(field: str) -> str:
     return f"{Settings.model_config.get('env_prefix', '')}{field}".upper()
 
 
-# The command-line options that set a setting, by parameter name (`--base-url` is
-# `base_url`), and the setting each one sets: the CLI's one table (cli/context.py).
+class SettingOptions(TypedDict, total=False):
+    """The options that set a setting, by parameter name (`--base-url` is `base_url`): the
+    CLI's (cli/context.command_settings) and the keywords of `stancetrack.extract`. None
+    leaves the setting to the environment."""
+
+    db: str | None
+    backend: str | None
+    model: str | None
+    base_url: str | None
+    concurrency: int | None
+    timeout: float | None
+    target: str | None
+    max_tokens: int | None
+    temperature: float | None
+
+
+# Options named other than the setting they set; the rest share the setting's name.
+_RENAMED = {"db": "database_url", "base_url": "openai_base_url", "timeout": "request_timeout"}
 SETTING_OF_OPTION: dict[str, str] = {
-    "db": "database_url",
-    "backend": "backend",
-    "model": "model",
-    "base_url": "openai_base_url",
-    "concurrency": "concurrency",
-    "timeout": "request_timeout",
-    "target": "target",
-    "max_tokens": "max_tokens",
-    "temperature": "temperature",
+    name: _RENAMED.get(name, name) for name in SettingOptions.__annotations__
 }
 _OPTION_OF_SETTING = {
     field: "--" + name.replace("_", "-") for name, field in SETTING_OF_OPTION.items()
 }
+
+
+def settings_from_options(options: Mapping[str, object]) -> Settings:
+    """`load_settings` with the given options (SettingOptions' names) on top."""
+    return load_settings(**{SETTING_OF_OPTION[name]: value for name, value in options.items()})
 
 
 def option_name(field: str) -> str:

@@ -301,3 +301,10 @@ def test_library_api_extracts_like_the_cli(stub: StubServer, sqlite_url: str) ->
     }
     again = stancetrack.extract([path], db=sqlite_url, base_url=stub.base_url)
     assert again.skipped == 1 and len(stub.chat_requests) == 1
+    # Every option that sets a setting is a keyword, as on the command line.
+    forced = stancetrack.extract(
+        [path], db=sqlite_url, base_url=stub.base_url, max_tokens=77, temperature=0.5, force=True
+    )
+    assert forced.extracted == 1 and len(stub.chat_requests) == 2
+    sent = stub.chat_requests[-1].json
+    assert sent["max_tokens"] == 77 and sent["temperature"] == 0.5

@@ -52,14 +52,14 @@ def command_settings(ctx: typer.Context, *, exclude: Collection[str] = ()) -> Se
     """Settings from the environment and `.env`, with the options the command was given on
     top: each of its parameters that sets a setting (settings.SETTING_OF_OPTION), but
     `exclude`."""
-    from stancetrack.settings import SETTING_OF_OPTION, load_settings
+    from stancetrack.settings import SETTING_OF_OPTION, settings_from_options
 
     given = {
-        SETTING_OF_OPTION[name]: value
+        name: value
         for name, value in ctx.params.items()
         if name in SETTING_OF_OPTION and name not in exclude
     }
-    return load_settings(**given)
+    return settings_from_options(given)
 
 
 def query_target(session: Session, target: str | None) -> str:

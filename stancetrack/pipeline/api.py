@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import Unpack
 
 from stancetrack.db import Database
 from stancetrack.ingest import ArticleInput
@@ -11,7 +12,7 @@ from stancetrack.llm.base import Backend
 from stancetrack.pipeline.engine import Engine
 from stancetrack.pipeline.interrupt import run_interruptible
 from stancetrack.pipeline.summary import ExtractObserver, ExtractSummary
-from stancetrack.settings import Settings
+from stancetrack.settings import SettingOptions, Settings, settings_from_options
 
 
 async def extract_async(
@@ -49,34 +50,22 @@ async def extract_async(
 def extract(
     paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     *,
-    db: str | None = None,
-    backend: str | None = None,
-    model: str | None = None,
-    base_url: str | None = None,
-    concurrency: int | None = None,
-    target: str | None = None,
     force: bool = False,
     settings: Settings | None = None,
     observer: ExtractObserver | None = None,
+    **options: Unpack[SettingOptions],
 ) -> ExtractSummary:
     """Extract grounded claims from files, directories, URLs or '-' into the database.
 
-    Arguments left as None come from the environment and `.env` (see `Settings`), so
-    `stancetrack.extract("articles/")` behaves like `stancetrack extract articles/`.
+    `options` are the command line's (db, backend, model, base_url, concurrency, timeout,
+    target, max_tokens, temperature; `SettingOptions`); those left out or None come from
+    the environment and `.env` (see `Settings`), so `stancetrack.extract("articles/")`
+    behaves like `stancetrack extract articles/`. Ignored when `settings` is given.
     Returns the batch's counts; `summary.fatal` is set when the backend could not go on
     (bad key, unknown model) and `summary.interrupted` when it was cancelled.
     """
-    from stancetrack.settings import load_settings
-
     if settings is None:
-        settings = load_settings(
-            database_url=db,
-            backend=backend,
-            model=model,
-            openai_base_url=base_url,
-            concurrency=concurrency,
-            target=target,
-        )
+        settings = settings_from_options(options)
     if isinstance(paths, str | os.PathLike):
         items = [os.fspath(paths)]
     else:
