@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session
 from stancetrack.db import Database
 from stancetrack.db.models import Article
 from stancetrack.db.repository.extraction import record_run
-from stancetrack.db.repository.gold import GoldResult, article_by_source_stem, gold_run
+from stancetrack.db.repository.gold import article_by_source_stem, gold_run
 from stancetrack.errors import InputError, NotFoundError
 from stancetrack.llm.base import BackendReply
 from stancetrack.pipeline import ingest
 from stancetrack.pipeline.actor_ids import BatchActors
 from stancetrack.pipeline.grounded import claims_from_reply
+from stancetrack.pipeline.messages import Outcome
+from stancetrack.pipeline.summary import ExtractSummary
 from stancetrack.schemas import Reply
 from stancetrack.settings import Settings, load_settings
 from stancetrack.subjects import target_subjects
@@ -60,8 +62,9 @@ def store_gold_reply(
     target: str,
     name: str = "gold",
     actors: BatchActors | None = None,
-) -> GoldResult:
-    """Replace the article's claims for `target` with the gold reply's; returns the counts."""
+) -> Outcome:
+    """Replace the article's claims for `target` with the gold reply's; its outcome as the
+    engine would count it."""
     batch = actors or BatchActors()
     article_actors = batch.for_article(session, article.id)
     claims, rejected = claims_from_reply(
@@ -70,9 +73,9 @@ def store_gold_reply(
         article_actors,
         target_subjects(target),
     )
-    run_id = record_run(session, gold_run(article, raw, target=target, name=name), claims, rejected)
+    record_run(session, gold_run(article, raw, target=target, name=name), claims, rejected)
     article_actors.commit()
-    return GoldResult(article.id, run_id, len(claims), len(rejected))
+    return Outcome("ok", claims=len(claims), rejected=len(rejected))
 
 
 def import_gold(
@@ -82,8 +85,9 @@ def import_gold(
     articles: Iterable[str] = (),
     settings: Settings | None = None,
     target: str | None = None,
-) -> list[GoldResult]:
-    """Ingest `articles` (optional), then store each gold file as its article's claims.
+) -> ExtractSummary:
+    """Ingest `articles` (optional), then store each gold file as its article's claims,
+    counted as `extract` counts (each gold file one article extracted).
 
     The claims are stored for `target` (default: the configured target).
     """
@@ -94,7 +98,7 @@ def import_gold(
         result = ingest(database, article_paths, settings)
         if result.errors:
             raise result.errors[0]
-    results = []
+    summary = ExtractSummary()
     for path in gold_files(gold):
         reply, raw = read_gold(path)
         with database.session() as session:
@@ -104,7 +108,8 @@ def import_gold(
                     f"{path}: no stored article read from a file named {path.stem}.*"
                     " (ingest it first, or pass --articles)"
                 )
-            results.append(
+            summary.articles += 1
+            summary.count(
                 store_gold_reply(session, article, reply, raw, target=target, name=path.name)
             )
-    return results
+    return summary

@@ -119,9 +119,10 @@ def import_gold_command(
     from stancetrack.analysis.gold import import_gold
 
     settings = settings_for(db, target=target)
-    results = import_gold(open_db(settings), gold, articles=articles or [], settings=settings)
-    claims = sum(r.claims for r in results)
-    rejected = sum(r.rejected for r in results)
-    stderr().print(f"imported {claims} claim(s) for {len(results)} article(s); {rejected} rejected")
-    if rejected:
+    summary = import_gold(open_db(settings), gold, articles=articles or [], settings=settings)
+    stderr().print(
+        f"imported {summary.claims} claim(s) for {summary.extracted} article(s);"
+        f" {summary.rejected} rejected"
+    )
+    if summary.rejected:
         raise typer.Exit(1)

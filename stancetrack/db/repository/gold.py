@@ -8,7 +8,6 @@ stored with `record_run` as a Run with backend "gold", so its provenance is plai
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -17,14 +16,6 @@ from sqlalchemy.orm import Session
 from stancetrack.db.models import Article, utcnow
 
 GOLD_BACKEND = "gold"
-
-
-@dataclass(frozen=True, slots=True)
-class GoldResult:
-    article_id: int
-    run_id: int
-    claims: int
-    rejected: int
 
 
 def gold_run(article: Article, raw: str, *, target: str, name: str = "gold") -> dict[str, Any]:
