@@ -16,9 +16,10 @@ The first of these that names any subject decides. A name matches with its alias
 countries") stands for its members only when the article names each of them. No subject
 found: the claim is about the target in general (an empty list).
 
-Paragraphs, sentence ends and every subject's mentions are found once per article
-(`_Mentions`), so an article's claims cost a lookup each, not a scan of their paragraph: a
-one-line article of megabytes is one paragraph.
+Every subject's mentions are found once per article (`_Mentions`), and paragraphs and
+sentences are the text layer's (`text_index`, shared with speaker evidence and the rules),
+so an article's claims cost a lookup each, not a scan of their paragraph: a one-line
+article of megabytes is one paragraph.
 """
 
 from __future__ import annotations
@@ -32,10 +33,9 @@ from typing import Any
 
 from stancetrack.errors import ConfigError
 from stancetrack.targets import find_target
+from stancetrack.text.index import text_index
 
 _POSSESSIVE = r"(?:['’]s)?"
-# Where a sentence ends: . ! ? (and closing quotes) then space before a capital or a quote.
-_SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s+(?=[\"“‘(]?[A-Z])")
 
 
 def _words(phrases: Iterable[str]) -> re.Pattern[str]:
@@ -105,7 +105,7 @@ class Subjects:
         para_start, para_end = index.paragraph(start, end)
         if speaker is not None and para_start <= speaker[0] and speaker[1] <= para_end:
             start, end = min(start, speaker[0]), max(end, speaker[1])
-        sent_start, sent_end = index.sentence(start, end, para_start, para_end)
+        sent_start, sent_end = index.sentence(start, end)
         for part in (
             self._named_with_groups(text[span[0] : span[1]], index),
             self._named_with_groups(claim, index),
@@ -135,7 +135,8 @@ class Subjects:
 
 
 class _Mentions:
-    """One article's paragraph breaks, sentence ends and subject mentions, with offsets."""
+    """One article's subject mentions, with offsets, over its paragraphs and sentences as
+    the text layer splits them (the one index every reader of the article shares)."""
 
     def __init__(
         self,
@@ -143,11 +144,7 @@ class _Mentions:
         patterns: Sequence[tuple[str, re.Pattern[str]]],
         groups: Sequence[tuple[tuple[str, ...], re.Pattern[str]]],
     ) -> None:
-        self._length = len(text)
-        self._breaks = [m.start() for m in re.finditer("\n", text)]
-        ends = list(_SENTENCE_END.finditer(text))
-        self._end_starts = [m.start() for m in ends]
-        self._end_ends = [m.end() for m in ends]
+        self._text = text_index(text)
         # per subject (and per group: its members), its mentions' starts and ends in order
         self._spans: list[tuple[frozenset[str], list[int], list[int]]] = []
         for name, pattern in patterns:
@@ -164,25 +161,23 @@ class _Mentions:
         self._spans.append((names, [a for a, _ in found], [b for _, b in found]))
 
     def paragraph(self, start: int, end: int) -> tuple[int, int]:
-        """The paragraph [lo, hi) holding [start, end): from after the last newline before
-        `start` to the first newline at or after `end`."""
-        before = bisect_left(self._breaks, start)
-        lo = self._breaks[before - 1] + 1 if before else 0
-        after = bisect_left(self._breaks, end)
-        hi = self._breaks[after] if after < len(self._breaks) else self._length
-        return lo, hi
+        """The paragraph(s) [lo, hi) holding [start, end)."""
+        index = self._text
+        if not index.paragraphs:
+            return start, end
+        last = max(start, end - 1)
+        return (
+            index.paragraphs[index.paragraph_of(start)][0],
+            index.paragraphs[index.paragraph_of(last)][1],
+        )
 
-    def sentence(self, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
-        """The sentence(s) covering [start, end), within the paragraph [lo, hi): a sentence
-        end counts when it lies wholly inside the paragraph with the capital after it."""
-        sent_start = lo
-        i = bisect_left(self._end_ends, start) - 1  # the last end before `start`
-        if i >= 0 and self._end_starts[i] >= lo:
-            sent_start = self._end_ends[i]
-        j = bisect_left(self._end_starts, end)
-        if j < len(self._end_starts) and self._end_ends[j] < hi:
-            return sent_start, self._end_starts[j] + 1
-        return sent_start, hi
+    def sentence(self, start: int, end: int) -> tuple[int, int]:
+        """The sentence(s) [lo, hi) covering [start, end)."""
+        index = self._text
+        if not index.sentences:
+            return start, end
+        last = max(start, end - 1)
+        return index.sentence_of(start)[0], index.sentence_of(last)[1]
 
     def named_between(self, lo: int, hi: int) -> set[str]:
         """Subjects mentioned wholly inside [lo, hi) (a group: its members)."""
