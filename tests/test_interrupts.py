@@ -52,6 +52,6 @@ def test_ctrl_c_before_the_batch_handler_exits_130(
     def interrupted(*args: object, **kwargs: object) -> object:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(commands, "endpoint_settings", interrupted)
+    monkeypatch.setattr(commands, "command_settings", interrupted)
     run = cli(["extract", "-", "--backend", "rules", "--db", sqlite_url])
     assert run.exit_code == 130, run.stderr  # was 1 ("aborted")
