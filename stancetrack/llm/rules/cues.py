@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from stancetrack.llm.rules.anchors import Anchor, ArticleTokens
 from stancetrack.llm.rules.clause_words import ASPECT_ADVERBS, BE_FORMS, INTENTION
-from stancetrack.llm.rules.phrases import phrase_at
+from stancetrack.llm.rules.phrases import phrase_at, phrase_index
 from stancetrack.llm.rules.speakers import DETERMINERS
 
 # Verbs that report speech only next to a quotation ('she continued: "..."').
@@ -21,6 +21,10 @@ def find_cues(doc: ArticleTokens) -> list[Anchor]:
     """Every reporting cue of the article, in text order, with its strength."""
     out: list[Anchor] = []
     toks, lex = doc.tokens, doc.lex
+    # Read once, not per token: the word sets and the phrases' first words.
+    words = lex.words
+    speech, cognition, intention = words.speech_verbs, words.cognition_verbs, words.intention_verbs
+    phrase_starts = phrase_index(lex)
     for k, tok in enumerate(toks):
         low = tok.lower
         if low in _CALL and not _call_ok(doc, k):
@@ -30,14 +34,14 @@ def find_cues(doc: ArticleTokens) -> list[Anchor]:
                 continue
             out.append(Anchor(k, low, 1.0))
             continue
-        phrase = phrase_at(toks, k, lex)
+        phrase = phrase_at(toks, k, lex) if low in phrase_starts else ""
         if phrase:  # 'according to' (the source follows: weaker), 'pointed out'
-            strength, cue = (0.8 if phrase in lex.words.source_phrases else 1.0), phrase
-        elif low in lex.words.speech_verbs:
+            strength, cue = (0.8 if phrase in words.source_phrases else 1.0), phrase
+        elif low in speech:
             strength, cue = 1.0, low
-        elif low in lex.words.cognition_verbs:
+        elif low in cognition:
             strength, cue = 0.6, low
-        elif low in lex.words.intention_verbs:
+        elif low in intention:
             if tok.cap or k + 1 >= len(toks) or toks[k + 1].lower != "to":
                 continue
             strength, cue = INTENTION, low

@@ -14,7 +14,7 @@ from stancetrack.llm.rules.tokens import Token
 _BY_FIRST: dict[str, dict[str, list[list[str]]]] = {}
 
 
-def _index(lexicon: Lexicon) -> dict[str, list[list[str]]]:
+def phrase_index(lexicon: Lexicon) -> dict[str, list[list[str]]]:
     index = _BY_FIRST.get(lexicon.sha256)
     if index is None:
         if len(_BY_FIRST) > 64:
@@ -31,7 +31,7 @@ def _index(lexicon: Lexicon) -> dict[str, list[list[str]]]:
 
 def phrase_at(tokens: list[Token], k: int, lexicon: Lexicon) -> str:
     """The longest lexicon phrase whose words start at token k ('' if none)."""
-    for words in _index(lexicon).get(tokens[k].lower, ()):
+    for words in phrase_index(lexicon).get(tokens[k].lower, ()):
         if k + len(words) <= len(tokens) and all(
             tokens[k + i].lower == w for i, w in enumerate(words)
         ):

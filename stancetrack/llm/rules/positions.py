@@ -157,7 +157,10 @@ class PositionFinder:
     def _verb_at(self, k: int, hi: int) -> str:
         """The longest listed verb (or verb + preposition) starting at token k, '' if none."""
         toks = self.tokens
-        for words in self.verbs.get(toks[k].lower, ()):  # longest first
+        listed = self.verbs.get(toks[k].lower)
+        if listed is None:
+            return ""  # no listed verb starts with this word (most tokens)
+        for words in listed:  # longest first
             if k + len(words) <= hi and all(toks[k + i].lower == w for i, w in enumerate(words)):
                 return " ".join(words)
         # 'spoke emotionally of', 'called Friday for': an adverb or a day inside the verb.
@@ -166,7 +169,7 @@ class PositionFinder:
             gap += 1
         if gap == k + 1:
             return ""
-        for words in self.verbs.get(toks[k].lower, ()):
+        for words in listed:
             rest = words[1:]
             if (
                 rest
