@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -36,6 +36,11 @@ from stancetrack.targets import find_target
 from stancetrack.text.index import text_index
 
 _POSSESSIVE = r"(?:['’]s)?"
+_WORD = re.compile(r"\w+")
+# The characters outside ASCII that a case-insensitive pattern takes for an ASCII letter
+# (İ and ı for i, ſ for s, the Kelvin sign for k; tests/test_subjects_prefilter.py checks
+# every code point): a text with one is searched for every subject, without the shortcut.
+_ASCII_LOOKALIKES = re.compile("[\u0130\u0131\u017f\u212a]")
 
 
 def _words(phrases: Iterable[str]) -> re.Pattern[str]:
@@ -44,6 +49,29 @@ def _words(phrases: Iterable[str]) -> re.Pattern[str]:
     ordered = sorted({" ".join(p.split()) for p in phrases if p.strip()}, key=len, reverse=True)
     body = "|".join(r"\s+".join(re.escape(w) for w in p.split()) for p in ordered)
     return re.compile(rf"(?<!\w)(?:{body}){_POSSESSIVE}(?!\w)", re.IGNORECASE)
+
+
+def first_words(phrases: Iterable[str]) -> frozenset[str] | None:
+    """The lower-case first word of each phrase: `_words(phrases)` can match a text only
+    where one of them stands as a whole word (its boundaries are the pattern's). None when
+    a phrase starts other than with an ASCII word: no such shortcut then."""
+    out: set[str] = set()
+    for phrase in phrases:
+        if not phrase.strip():
+            continue
+        first = _WORD.match(phrase.strip())
+        if first is None or not first.group().isascii():
+            return None
+        out.add(first.group().lower())
+    return frozenset(out)
+
+
+def words_of(text: str) -> frozenset[str] | None:
+    """The text's words, lower case, to test `first_words` against (None: the text has a
+    character a pattern would take for an ASCII letter; search it all)."""
+    if _ASCII_LOOKALIKES.search(text):
+        return None
+    return frozenset(w.lower() for w in _WORD.findall(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +95,13 @@ class Subjects:
         self.names: tuple[str, ...] = tuple(s.name for s in subjects)
         self._by_key: dict[str, str] = {}
         self._patterns: list[tuple[str, re.Pattern[str]]] = []
+        # Per subject, the first words its pattern can start with (first_words).
+        self._firsts: dict[str, frozenset[str] | None] = {}
         for s in subjects:
             for word in (s.name, *s.aliases):
                 self._by_key.setdefault(_key(word), s.name)
             self._patterns.append((s.name, _words((s.name, *s.aliases))))
+            self._firsts[s.name] = first_words((s.name, *s.aliases))
         self._groups = [(g.members, _words(g.phrases)) for g in groups if g.phrases]
         self._kept: tuple[str, _Mentions] | None = None
 
@@ -129,7 +160,7 @@ class Subjects:
         kept = self._kept
         if kept is not None and kept[0] is text:
             return kept[1]
-        index = _Mentions(text, self._patterns, self._groups)
+        index = _Mentions(text, self._patterns, self._groups, self._firsts)
         self._kept = (text, index)
         return index
 
@@ -143,11 +174,18 @@ class _Mentions:
         text: str,
         patterns: Sequence[tuple[str, re.Pattern[str]]],
         groups: Sequence[tuple[tuple[str, ...], re.Pattern[str]]],
+        firsts: Mapping[str, frozenset[str] | None],
     ) -> None:
         self._text = text_index(text)
         # per subject (and per group: its members), its mentions' starts and ends in order
         self._spans: list[tuple[frozenset[str], list[int], list[int]]] = []
+        # A subject none of whose first words the text has is not scanned for: most
+        # articles name few of a target's subjects, and each scan reads the whole text.
+        present = words_of(text)
         for name, pattern in patterns:
+            first = firsts.get(name)
+            if present is not None and first is not None and present.isdisjoint(first):
+                continue
             self._add(frozenset((name,)), pattern, text)
         self.anywhere = frozenset(
             name for names, starts, _ in self._spans if starts for name in names
