@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from stancetrack.cli.app import app
-from stancetrack.cli.context import endpoint_settings
+from stancetrack.cli.context import command_settings
 from stancetrack.cli.options import BaseUrlOption, DbOption, DebugOption, DocumentFormatOption
 from stancetrack.cli.render import (
     Format,
@@ -34,14 +34,12 @@ app.add_typer(batches_app, name="batches")
 
 
 def _run_against(
-    db: str | None,
-    base_url: str | None,
-    work: Callable[[Database, Settings], Coroutine[Any, Any, T]],
+    ctx: typer.Context, work: Callable[[Database, Settings], Coroutine[Any, Any, T]]
 ) -> T:
     """Run one Batch API coroutine on the database and endpoint the options name."""
     from stancetrack.db import Database
 
-    settings = endpoint_settings(db, base_url=base_url)
+    settings = command_settings(ctx)
     database = Database(settings.database_url)
     try:
         return asyncio.run(work(database, settings))
@@ -67,7 +65,7 @@ def batches_command(
     from stancetrack.db import Database
     from stancetrack.db.repository import batches as repo
 
-    settings = endpoint_settings(db, base_url=base_url)
+    settings = command_settings(ctx)
     database = Database(settings.database_url)
     try:
         with database.sessions() as session:
@@ -114,6 +112,7 @@ def batches_command(
 
 @batches_app.command("collect")
 def collect_command(
+    ctx: typer.Context,
     wait: Annotated[
         bool, typer.Option("--wait", help="Poll until every open batch is finished.")
     ] = False,
@@ -132,8 +131,7 @@ def collect_command(
     from stancetrack.scaleout.batch_collect import collect
 
     summary = _run_against(
-        db,
-        base_url,
+        ctx,
         lambda database, settings: collect(
             database, settings, wait=wait, poll_seconds=poll, notify=note_line
         ),
@@ -145,6 +143,7 @@ def collect_command(
 
 @batches_app.command("resubmit")
 def resubmit_command(
+    ctx: typer.Context,
     batch: Annotated[
         str | None, typer.Argument(help="Batch id (ours or the provider's); default: all.")
     ] = None,
@@ -156,8 +155,7 @@ def resubmit_command(
     from stancetrack.scaleout.batch_collect import resubmit
 
     created = _run_against(
-        db,
-        base_url,
+        ctx,
         lambda database, settings: resubmit(database, settings, batch, notify=note_line),
     )
     if not created:
@@ -167,6 +165,7 @@ def resubmit_command(
 
 @batches_app.command("cancel")
 def cancel_command(
+    ctx: typer.Context,
     batch: Annotated[str, typer.Argument(help="Batch id (ours or the provider's).")],
     base_url: BaseUrlOption = None,
     db: DbOption = None,
@@ -175,7 +174,5 @@ def cancel_command(
     """Cancel a batch; `collect` then stores what it had finished."""
     from stancetrack.scaleout.batch_collect import cancel
 
-    status = _run_against(
-        db, base_url, lambda database, settings: cancel(database, settings, batch)
-    )
+    status = _run_against(ctx, lambda database, settings: cancel(database, settings, batch))
     emit_json({"batch": batch, "status": status})

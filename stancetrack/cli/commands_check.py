@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from stancetrack.cli.app import app
-from stancetrack.cli.context import endpoint_settings, open_db
+from stancetrack.cli.context import command_settings, open_db
 from stancetrack.cli.options import (
     BaseUrlOption,
     DbOption,
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 @app.command("check")
 def check_command(
+    ctx: typer.Context,
     base_url: BaseUrlOption = None,
     model: ModelOption = None,
     timeout: TimeoutOption = None,
@@ -66,7 +67,7 @@ def check_command(
     """
     from stancetrack.llm.probe import DEFAULT_TIMEOUT, probe_endpoint
 
-    settings = endpoint_settings(db, base_url=base_url, model=model)
+    settings = command_settings(ctx, exclude=("timeout",))  # --timeout is the probe's own
     report = probe_endpoint(settings, timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
     saved = False
     if save and report.best_mode is not None:

@@ -26,28 +26,6 @@ def settings_for(db: str | None = None, **overrides: object) -> Settings:
     return load_settings(database_url=db, **overrides)
 
 
-def endpoint_settings(
-    db: str | None = None,
-    *,
-    backend: str | None = None,
-    model: str | None = None,
-    base_url: str | None = None,
-    concurrency: int | None = None,
-    timeout: float | None = None,
-    **overrides: object,
-) -> Settings:
-    """Settings from the shared LLM endpoint options (see options.py)."""
-    return settings_for(
-        db,
-        backend=backend,
-        model=model,
-        openai_base_url=base_url,
-        concurrency=concurrency,
-        request_timeout=timeout,
-        **overrides,
-    )
-
-
 def command_settings(ctx: typer.Context, *, exclude: Collection[str] = ()) -> Settings:
     """Settings from the environment and `.env`, with the options the command was given on
     top: each of its parameters that sets a setting (settings.SETTING_OF_OPTION), but
