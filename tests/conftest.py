@@ -25,6 +25,10 @@ from stancetrack.db import Database
 if TYPE_CHECKING:
     from stub_server import StubServer
 
+# Helper modules with asserts of their own, shared by several test modules: registered here,
+# before any test module imports them, so that pytest rewrites their asserts once.
+pytest.register_assert_rewrite("analysis_corpus", "service_site")
+
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"
 SHARED = REPO.parent / "shared"

@@ -15,11 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_types import RunCli
-
-pytest.register_assert_rewrite("analysis_corpus")
-
-from analysis_corpus import (  # noqa: E402
+from analysis_corpus import (
     ARTICLES,
     GoldClaim,
     counts_by_actor,
@@ -28,6 +24,7 @@ from analysis_corpus import (  # noqa: E402
     reading_order,
     stances_by_actor_article,
 )
+from cli_types import RunCli
 
 pytest_plugins = ["analysis_corpus"]  # the corpus_url fixture
 

@@ -6,12 +6,8 @@ import json
 import re
 from pathlib import Path
 
-import pytest
+from analysis_corpus import ReportDom, counts_by_actor, gold_claims, verified
 from cli_types import RunCli
-
-pytest.register_assert_rewrite("analysis_corpus")
-
-from analysis_corpus import ReportDom, counts_by_actor, gold_claims, verified  # noqa: E402
 
 pytest_plugins = ["analysis_corpus"]  # the corpus_url fixture
 

@@ -15,14 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from analysis_corpus import gold_claims
 from pydantic import BaseModel
 
-pytest.register_assert_rewrite("analysis_corpus")
-
-from analysis_corpus import gold_claims  # noqa: E402
-
-from stancetrack.db import read_models  # noqa: E402
-from stancetrack.db.read_models import (  # noqa: E402
+from stancetrack.db import read_models
+from stancetrack.db.read_models import (
     CLAIM_CSV_COLUMNS,
     ActorOut,
     ArticleOut,

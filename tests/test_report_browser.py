@@ -15,12 +15,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from analysis_corpus import ReportDom, load_corpus
 from cli_types import RunCli
-
-pytest.register_assert_rewrite("analysis_corpus", "test_analysis_report")
-
-from analysis_corpus import ReportDom, load_corpus  # noqa: E402
-from test_analysis_report import check_report_against_gold  # noqa: E402
+from test_analysis_report import check_report_against_gold
 
 pytestmark = pytest.mark.browser
 

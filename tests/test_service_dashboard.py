@@ -16,10 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-
-pytest.register_assert_rewrite("analysis_corpus", "service_site")
-
-from service_site import (  # noqa: E402
+from service_site import (
     EVIL_ACTOR,
     EVIL_MARKERS,
     EVIL_TITLE,

@@ -16,10 +16,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
-
-pytest.register_assert_rewrite("analysis_corpus", "service_site")
-
-from service_site import TOKEN, Site, running_site, site_database  # noqa: E402
+from service_site import TOKEN, Site, running_site, site_database
 
 EXAMPLES = 40  # per operation
 
