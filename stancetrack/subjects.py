@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -49,6 +49,10 @@ def _words(phrases: Iterable[str]) -> re.Pattern[str]:
     ordered = sorted({" ".join(p.split()) for p in phrases if p.strip()}, key=len, reverse=True)
     body = "|".join(r"\s+".join(re.escape(w) for w in p.split()) for p in ordered)
     return re.compile(rf"(?<!\w)(?:{body}){_POSSESSIVE}(?!\w)", re.IGNORECASE)
+
+
+# A subject's name, its pattern (`_words`), and the first words it can start with.
+_Pattern = tuple[str, re.Pattern[str], frozenset[str] | None]
 
 
 def first_words(phrases: Iterable[str]) -> frozenset[str] | None:
@@ -94,14 +98,13 @@ class Subjects:
     def __init__(self, subjects: Sequence[Subject], groups: Sequence[Group] = ()) -> None:
         self.names: tuple[str, ...] = tuple(s.name for s in subjects)
         self._by_key: dict[str, str] = {}
-        self._patterns: list[tuple[str, re.Pattern[str]]] = []
-        # Per subject, the first words its pattern can start with (first_words).
-        self._firsts: dict[str, frozenset[str] | None] = {}
+        # Per subject: its name, its pattern, the first words the pattern can start with.
+        self._patterns: list[_Pattern] = []
         for s in subjects:
             for word in (s.name, *s.aliases):
                 self._by_key.setdefault(_key(word), s.name)
-            self._patterns.append((s.name, _words((s.name, *s.aliases))))
-            self._firsts[s.name] = first_words((s.name, *s.aliases))
+            phrases = (s.name, *s.aliases)
+            self._patterns.append((s.name, _words(phrases), first_words(phrases)))
         self._groups = [(g.members, _words(g.phrases)) for g in groups if g.phrases]
         self._kept: tuple[str, _Mentions] | None = None
 
@@ -114,7 +117,7 @@ class Subjects:
 
     def named_in(self, text: str) -> set[str]:
         """Subjects `text` names by name or alias (groups aside)."""
-        return {name for name, pattern in self._patterns if pattern.search(text)}
+        return {name for name, pattern, _ in self._patterns if pattern.search(text)}
 
     def ordered(self, names: Iterable[str]) -> tuple[str, ...]:
         """`names` in the target's order, once each."""
@@ -160,7 +163,7 @@ class Subjects:
         kept = self._kept
         if kept is not None and kept[0] is text:
             return kept[1]
-        index = _Mentions(text, self._patterns, self._groups, self._firsts)
+        index = _Mentions(text, self._patterns, self._groups)
         self._kept = (text, index)
         return index
 
@@ -172,9 +175,8 @@ class _Mentions:
     def __init__(
         self,
         text: str,
-        patterns: Sequence[tuple[str, re.Pattern[str]]],
+        patterns: Sequence[_Pattern],
         groups: Sequence[tuple[tuple[str, ...], re.Pattern[str]]],
-        firsts: Mapping[str, frozenset[str] | None],
     ) -> None:
         self._text = text_index(text)
         # per subject (and per group: its members), its mentions' starts and ends in order
@@ -182,8 +184,7 @@ class _Mentions:
         # A subject none of whose first words the text has is not scanned for: most
         # articles name few of a target's subjects, and each scan reads the whole text.
         present = words_of(text)
-        for name, pattern in patterns:
-            first = firsts.get(name)
+        for name, pattern, first in patterns:
             if present is not None and first is not None and present.isdisjoint(first):
                 continue
             self._add(frozenset((name,)), pattern, text)

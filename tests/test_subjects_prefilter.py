@@ -31,9 +31,12 @@ PIECES = [
 ]  # fmt: skip
 
 
+# The subjects' patterns with the shortcut off (no first words for any subject).
+ALL_SCANNED = [(name, pattern, None) for name, pattern, _ in SUBJECTS._patterns]
+
+
 def _all_scanned(text: str) -> list[tuple[frozenset[str], list[int], list[int]]]:
-    """The mentions with the shortcut off (no first words for any subject)."""
-    return subjects_module._Mentions(text, SUBJECTS._patterns, SUBJECTS._groups, {})._spans
+    return subjects_module._Mentions(text, ALL_SCANNED, SUBJECTS._groups)._spans
 
 
 def _found(spans: list[tuple[frozenset[str], list[int], list[int]]]) -> set[tuple[str, int]]:
@@ -47,10 +50,7 @@ def test_the_shortcut_finds_what_scanning_everything_finds(parts: list[str]) -> 
     SUBJECTS._kept = None
     quick = SUBJECTS._mentions(text)
     assert _found(quick._spans) == _found(_all_scanned(text))
-    assert (
-        quick.anywhere
-        == subjects_module._Mentions(text, SUBJECTS._patterns, SUBJECTS._groups, {}).anywhere
-    )
+    assert quick.anywhere == subjects_module._Mentions(text, ALL_SCANNED, SUBJECTS._groups).anywhere
 
 
 def test_first_words_and_the_text_words() -> None:
