@@ -21,10 +21,10 @@ def find_cues(doc: ArticleTokens) -> list[Anchor]:
     """Every reporting cue of the article, in text order, with its strength."""
     out: list[Anchor] = []
     toks, lex = doc.tokens, doc.lex
-    # Read once, not per token: the word sets and the phrases' first words.
+    # Read once, not per token: the word sets and the phrases by first word.
     words = lex.words
     speech, cognition, intention = words.speech_verbs, words.cognition_verbs, words.intention_verbs
-    phrase_starts = phrase_index(lex)
+    phrases = phrase_index(lex)
     for k, tok in enumerate(toks):
         low = tok.lower
         if low in _CALL and not _call_ok(doc, k):
@@ -34,7 +34,7 @@ def find_cues(doc: ArticleTokens) -> list[Anchor]:
                 continue
             out.append(Anchor(k, low, 1.0))
             continue
-        phrase = phrase_at(toks, k, lex) if low in phrase_starts else ""
+        phrase = phrase_at(toks, k, phrases)
         if phrase:  # 'according to' (the source follows: weaker), 'pointed out'
             strength, cue = (0.8 if phrase in words.source_phrases else 1.0), phrase
         elif low in speech:

@@ -29,9 +29,10 @@ def phrase_index(lexicon: Lexicon) -> dict[str, list[list[str]]]:
     return index
 
 
-def phrase_at(tokens: list[Token], k: int, lexicon: Lexicon) -> str:
-    """The longest lexicon phrase whose words start at token k ('' if none)."""
-    for words in phrase_index(lexicon).get(tokens[k].lower, ()):
+def phrase_at(tokens: list[Token], k: int, phrases: dict[str, list[list[str]]]) -> str:
+    """The longest phrase of `phrases` (`phrase_index`) whose words start at token k ('' if
+    none)."""
+    for words in phrases.get(tokens[k].lower, ()):
         if k + len(words) <= len(tokens) and all(
             tokens[k + i].lower == w for i, w in enumerate(words)
         ):

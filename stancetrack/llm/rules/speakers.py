@@ -227,9 +227,9 @@ def _np_word(tok: Token, lexicon: Lexicon) -> bool:
         or low.isdigit()
         or low in lexicon.speaker_nouns
         or low in ADJECTIVES
-        or low in lexicon.words.titles
+        or low in lexicon.words.title_set
         or low in ("of", "for", "and", "&", "at")
-        or (tok.cap and low in lexicon.words.titles)
+        or (tok.cap and low in lexicon.words.title_set)
     )
 
 
@@ -460,7 +460,7 @@ class SpeakerFinder:
             return Speaker(start, end, written, " ".join(words), ActorType.GROUP)
         title, name = split_title(words, lex)
         titled = bool(title) or any(
-            t.lower in lex.words.titles for t in toks[: len(toks) - len(run)]
+            t.lower in lex.words.title_set for t in toks[: len(toks) - len(run)]
         )
         kind = classify(name or words, lex, titled=False)
         if kind not in ("organization", "government") and not title:
