@@ -19,11 +19,12 @@ if TYPE_CHECKING:
     from stancetrack.settings import Settings
 
 
-def settings_for(db: str | None = None, **overrides: object) -> Settings:
-    """Settings from the environment and `.env`, with the given (non-None) options on top."""
-    from stancetrack.settings import load_settings
+def settings_for(db: str | None = None, *, target: str | None = None) -> Settings:
+    """Settings from the environment and `.env`, with `--db` and `--target` on top (when
+    given), for commands that take no other setting."""
+    from stancetrack.settings import settings_from_options
 
-    return load_settings(database_url=db, **overrides)
+    return settings_from_options({"db": db, "target": target})
 
 
 def command_settings(ctx: typer.Context, *, exclude: Collection[str] = ()) -> Settings:
