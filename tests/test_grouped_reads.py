@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from test_service_reads import TARGET, _article, _run
+from test_service_reads import TARGET, _article, _random_claim, _run
 
 from stancetrack.db import Database
 from stancetrack.db.models import Actor
@@ -20,7 +20,7 @@ from stancetrack.db.repository.claim_filter import ClaimFilter
 from stancetrack.db.repository.claims import ClaimRow, list_claims
 from stancetrack.db.repository.counts import Grouping, stance_counts
 from stancetrack.db.repository.evidence import strongest_claims
-from stancetrack.db.repository.extraction import NewClaim, record_run
+from stancetrack.db.repository.extraction import record_run
 
 SUBJECTS = ("Finland", "Sweden", "Ukraine")
 
@@ -32,25 +32,12 @@ def _fill(db: Database, seed: int = 3) -> None:
         actors = [Actor(name=f"Speaker {i}", key=f"speaker {i}") for i in range(3)]
         s.add_all(actors)
         s.flush()
+        ids = [a.id for a in actors]
         for n in range(12):
             published = None if n % 4 == 0 else date(2024, 1, 1) + timedelta(days=n % 3)
             article_id, _ = store_article(s, _article(n, published))
             claims = [
-                NewClaim(
-                    actor_id=rng.choice(actors).id,
-                    speaker="x",
-                    quote="says",
-                    start=start,
-                    end=start + 4,
-                    claim="c",
-                    attribution="direct",
-                    stance=rng.choice(["support", "oppose", "neutral", "unrelated"]),
-                    confidence=rng.choice([0.5, 0.7, 0.9]),
-                    rationale="",
-                    alignment="exact",
-                    speaker_evidence=rng.choice(["cue", "nearby", "absent"]),
-                    subjects=tuple(sorted(rng.sample(SUBJECTS, rng.choice([0, 1, 1, 2])))),
-                )
+                _random_claim(rng, ids, start, confidences=(0.5, 0.7, 0.9), subjects=SUBJECTS)
                 for start in rng.sample(range(0, 150, 5), 5)
             ]
             record_run(s, _run(article_id, n), claims)

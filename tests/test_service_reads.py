@@ -52,6 +52,40 @@ def _run(article_id: int, n: int, evidence_seed: int = 0) -> dict[str, Any]:
     }
 
 
+def _random_claim(
+    rng: random.Random,
+    actor_ids: list[int],
+    start: int,
+    *,
+    confidences: tuple[float, ...] = (0.5,),
+    subjects: tuple[str, ...] = (),
+) -> NewClaim:
+    """A four-character claim at `start` by a random actor, with a random stance and speaker
+    evidence; a confidence and subjects are drawn only when there is a choice. Draws in
+    this order (actor, stance, confidence, evidence, subjects), so a seed gives the same
+    claims wherever it is used."""
+    actor_id = rng.choice(actor_ids)
+    stance = rng.choice(["support", "oppose", "neutral", "unrelated"])
+    confidence = rng.choice(confidences) if len(confidences) > 1 else confidences[0]
+    evidence = rng.choice(["cue", "nearby", "absent"])
+    about = tuple(sorted(rng.sample(subjects, rng.choice([0, 1, 1, 2])))) if subjects else ()
+    return NewClaim(
+        actor_id=actor_id,
+        speaker="x",
+        quote="says",
+        start=start,
+        end=start + 4,
+        claim="c",
+        attribution="direct",
+        stance=stance,
+        confidence=confidence,
+        rationale="",
+        alignment="exact",
+        speaker_evidence=evidence,
+        subjects=about,
+    )
+
+
 def _fill(db: Database, *, articles: int = 30, seed: int = 7) -> list[int]:
     """Articles with repeated, missing and distinct dates; claims of three actors at
     several offsets each, some with an absent speaker. Returns the actor ids."""
@@ -65,23 +99,7 @@ def _fill(db: Database, *, articles: int = 30, seed: int = 7) -> list[int]:
         for n in range(articles):
             published = None if n % 5 == 0 else day0 + timedelta(days=rng.randrange(6))
             article_id, _ = store_article(s, _article(n, published))
-            claims = [
-                NewClaim(
-                    actor_id=rng.choice(ids),
-                    speaker="x",
-                    quote="says",
-                    start=start,
-                    end=start + 4,
-                    claim="c",
-                    attribution="direct",
-                    stance=rng.choice(["support", "oppose", "neutral", "unrelated"]),
-                    confidence=0.5,
-                    rationale="",
-                    alignment="exact",
-                    speaker_evidence=rng.choice(["cue", "nearby", "absent"]),
-                )
-                for start in rng.sample(range(0, 150, 5), 4)
-            ]
+            claims = [_random_claim(rng, ids, start) for start in rng.sample(range(0, 150, 5), 4)]
             record_run(s, _run(article_id, n), claims)
     return ids
 
